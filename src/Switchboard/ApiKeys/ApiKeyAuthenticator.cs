@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Security;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.ApiKeys;
+
+/// <summary>
+/// Verifies API keys. A verified key is kept in memory for <see cref="ApiKeyOptions.CacheSeconds"/>, so a busy key
+/// costs a SHA-256 and a dictionary read, not a database round trip; an unknown key is remembered as unknown for
+/// <see cref="ApiKeyOptions.NegativeCacheSeconds"/> (keys are random: an unknown one cannot start existing).
+/// Revocation and changes reach every node through <see cref="AuthInvalidationFeed"/>; expiry is checked on each
+/// request against the clock, so it is exact.
+/// </summary>
+public sealed class ApiKeyAuthenticator(
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    IOptions<SwitchboardOptions> options,
+    ApiKeyUsageTracker usage)
+{
+    private const int MaxNegativeEntries = 100_000;
+    private readonly ConcurrentDictionary<string, CachedKey> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
+
+    public async ValueTask<AuthOutcome> AuthenticateAsync(string presented, IPAddress? clientIp, CancellationToken cancellationToken)
+    {
+        if (!ApiKeyFormat.IsWellFormed(presented))
+            return AuthOutcome.Fail(ErrorCodes.InvalidApiKey, "The API key is malformed or its checksum does not match.");
+
+        var hash = SecretHash.Sha256Hex(presented);
+        var now = time.GetUtcNow();
+        var key = await FindAsync(hash, now, cancellationToken);
+        if (key is null) return AuthOutcome.Fail(ErrorCodes.InvalidApiKey, "The API key does not exist.");
+        if (key.RevokedAt is not null) return AuthOutcome.Fail(ErrorCodes.ApiKeyRevoked, "The API key was revoked.");
+        if (key.ExpiresAt is { } expires && expires <= now.UtcDateTime)
+            return AuthOutcome.Fail(ErrorCodes.ApiKeyExpired, "The API key has expired.");
+        if (key.AllowedNetworks.Length > 0 && (clientIp is null || !key.AllowedNetworks.Any(n => n.Contains(clientIp))))
+            return AuthOutcome.Fail(ErrorCodes.IpNotAllowed, "The API key does not allow requests from this IP address.", 403);
+
+        usage.Touch(key.Caller.ApiKeyId!, now.UtcDateTime);
+        return AuthOutcome.Success(key.Caller);
+    }
+
+    private async ValueTask<CachedKey?> FindAsync(string hash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ttl = TimeSpan.FromSeconds(options.Value.ApiKeys.CacheSeconds);
+        if (_byHash.TryGetValue(hash, out var cached) && now - cached.LoadedAt < ttl) return cached;
+        if (_unknown.TryGetValue(hash, out var unknownUntil) && now < unknownUntil) return null;
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        // Authentication runs before a tenant is known, hence IgnoreQueryFilters; the hash is unique installation-wide.
+        var row = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellationToken);
+        if (row is null)
+        {
+            if (_unknown.Count >= MaxNegativeEntries) _unknown.Clear();
+            _unknown[hash] = now + TimeSpan.FromSeconds(options.Value.ApiKeys.NegativeCacheSeconds);
+            return null;
+        }
+        var entry = CachedKey.From(row, now);
+        if (ttl > TimeSpan.Zero) _byHash[hash] = entry;
+        return entry;
+    }
+
+    /// <summary>Drops a key from this node's cache (it was revoked, rotated or changed).</summary>
+    public void Invalidate(string apiKeyId)
+    {
+        foreach (var (hash, entry) in _byHash)
+            if (entry.Caller.ApiKeyId == apiKeyId) _byHash.TryRemove(hash, out _);
+    }
+
+    private sealed record CachedKey(Caller Caller, DateTime? ExpiresAt, DateTime? RevokedAt, IPNetwork[] AllowedNetworks, DateTimeOffset LoadedAt)
+    {
+        public static CachedKey From(ApiKey row, DateTimeOffset now) => new(
+            new Caller(CallerKind.ApiKey, row.OrganizationId, row.Scopes, ApiKeyId: row.Id),
+            row.ExpiresAt, row.RevokedAt, row.AllowedIps.Select(IpAllowlist.ParseNetwork).ToArray(), now);
+    }
+}
+
+/// <summary>Records when each key was last used, in memory, and writes it in batches so requests never wait on it.</summary>
+public sealed class ApiKeyUsageTracker(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<ApiKeyUsageTracker> logger)
+    : BackgroundService
+{
+    private ConcurrentDictionary<string, DateTime> _pending = new(StringComparer.Ordinal);
+
+    public void Touch(string apiKeyId, DateTime at) => _pending[apiKeyId] = at;
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTime>(StringComparer.Ordinal));
+        if (batch.IsEmpty) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        foreach (var (id, at) in batch)
+        {
+            var stamp = new DateTime(at.Ticks - at.Ticks % 10, DateTimeKind.Utc);
+            await db.ApiKeys.IgnoreQueryFilters()
+                .Where(k => k.Id == id && (k.LastUsedAt == null || k.LastUsedAt < stamp))
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, stamp), cancellationToken);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(options.Value.ApiKeys.LastUsedFlushSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await Task.Delay(interval, time, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+            try { await FlushAsync(stoppingToken); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogWarning(ex, "Writing API key last-used times failed"); }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try { await FlushAsync(cancellationToken); }
+        catch (Exception ex) { logger.LogWarning(ex, "Final flush of API key last-used times failed"); }
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Audit;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Storage;
+using Switchboard.Platform.Validation;
+
+namespace Switchboard.Identity;
+
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous();
+        auth.MapPost("/signup", Signup).Validate<SignupRequest>().WithName("signup").WithSummary("Create an organization and its owner");
+        auth.MapPost("/login", Login).Validate<LoginRequest>().WithName("login").WithSummary("Sign in with email and password");
+        auth.MapPost("/refresh", Refresh).Validate<RefreshRequest>().WithName("refreshToken").WithSummary("Exchange a refresh token for new tokens");
+        auth.MapPost("/logout", Logout).WithName("logout").WithSummary("End the session of an access or refresh token");
+
+        app.MapGet("/api/v1/me", Me).RequireAuthorization().WithTags("Authentication").WithName("getMe").WithSummary("Who the credentials belong to");
+        app.MapGet("/.well-known/jwks.json", (SigningKeyRing ring) => TypedResults.Json(ring.Jwks(), contentType: "application/jwk-set+json"))
+            .AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    internal static async Task<Results<Created<AuthResponse>, ProblemHttpResult>> Signup(
+        SignupRequest request, AccountService accounts, SessionService sessions, SwitchboardDbContext db,
+        IOptions<SwitchboardOptions> options, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Auth.AllowSignup)
+            return ApiProblem.Result(403, ErrorCodes.SignupDisabled, "Signup is turned off on this installation; ask an administrator for an account.");
+        var created = await accounts.CreateOrganizationWithOwnerAsync(request.Email!, request.Password!, request.Name!, request.OrganizationName!, http, cancellationToken);
+        if (created is not { } c)
+            return ApiProblem.Conflict(ErrorCodes.EmailTaken, "An account with this email already exists; sign in instead.");
+        var response = sessions.Issue(c.User, c.Organization, c.Membership);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created("/api/v1/me", response);
+    }
+
+    internal static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Login(
+        LoginRequest request, SwitchboardDbContext db, PasswordHasher hasher, LoginThrottler throttle, SessionService sessions,
+        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var normalized = AccountService.Normalize(request.Email!);
+        var accountKey = LoginThrottler.AccountKey(normalized);
+        var ipKey = http.ClientIp() is { } ip ? LoginThrottler.IpKey(ip.ToString()) : null;
+        if (await throttle.RetryAfterAsync(accountKey, ipKey, cancellationToken) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblem.Result(429, ErrorCodes.LoginThrottled, "Too many failed sign-in attempts. Try again later.");
+        }
+
+        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
+        var verification = hasher.Verify(user?.PasswordHash, request.Password!);
+        var memberships = user is null || verification == PasswordVerification.Failed ? [] :
+            await db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == user.Id).OrderBy(m => m.CreatedAt).ToListAsync(cancellationToken);
+        var membership = request.OrganizationId is null ? memberships.FirstOrDefault() : memberships.FirstOrDefault(m => m.OrganizationId == request.OrganizationId);
+
+        if (user is null || membership is null)
+        {
+            await throttle.RecordFailureAsync(accountKey, ipKey, cancellationToken);
+            if (user is not null)
+            {
+                var home = await db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == user.Id).Select(m => m.OrganizationId).FirstOrDefaultAsync(cancellationToken);
+                if (home is not null)
+                {
+                    AuditTrail.Record(db, http, time, home, "user", user.Id, "auth.login_failed", "user", user.Id);
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+            }
+            return ApiProblem.Result(401, ErrorCodes.InvalidCredentials, "The email or password is incorrect.");
+        }
+
+        await throttle.ResetAsync(accountKey, cancellationToken);
+        if (verification == PasswordVerification.SuccessRehashNeeded) user.PasswordHash = hasher.Hash(request.Password!);
+        user.LastLoginAt = time.UtcNow();
+        var org = await db.Organizations.FirstAsync(o => o.Id == membership.OrganizationId, cancellationToken);
+        var response = sessions.Issue(user, org, membership);
+        AuditTrail.Record(db, http, time, org.Id, "user", user.Id, "auth.login", "user", user.Id);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(response);
+    }
+
+    internal static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Refresh(
+        RefreshRequest request, SessionService sessions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (response, failure) = await sessions.RefreshAsync(request.RefreshToken!, http, cancellationToken);
+        return failure switch
+        {
+            null => TypedResults.Ok(response!),
+            ErrorCodes.RefreshTokenReused => ApiProblem.Result(401, failure, "This refresh token was already used; the session has been revoked. Sign in again."),
+            _ => ApiProblem.Result(401, failure, "The refresh token is invalid, expired or revoked."),
+        };
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Logout(
+        LogoutRequest? request, SessionService sessions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = http.FindCaller();
+        string? familyId = null, organizationId = null, userId = null;
+        if (!string.IsNullOrEmpty(request?.RefreshToken) && await sessions.FindAsync(request.RefreshToken, cancellationToken) is { } token)
+            (familyId, organizationId, userId) = (token.FamilyId, token.OrganizationId, token.UserId);
+        else if (caller is { Kind: CallerKind.User, SessionId: { } sid })
+            (familyId, organizationId, userId) = (sid, caller.OrganizationId, caller.UserId);
+
+        if (familyId is null)
+            return ApiProblem.Result(401, ErrorCodes.Unauthorized, "Send the session's access token or its refresh token.");
+        await sessions.RevokeFamilyAsync(familyId, organizationId!, "auth.logout", userId!, http, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    internal static async Task<Ok<MeResponse>> Me(HttpContext http, SwitchboardDbContext db, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var user = caller.UserId is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == caller.UserId, cancellationToken);
+        return TypedResults.Ok(new MeResponse(caller.ActorType, user?.AsResponse(), caller.OrganizationId, caller.Role, caller.ApiKeyId, caller.Scopes));
+    }
+}

@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+
+namespace Switchboard.Platform;
+
+/// <summary>
+/// Opaque, type-prefixed identifiers (<c>con_01J…</c>). The part after the prefix is a ULID
+/// (https://github.com/ulid/spec): 48 bits of milliseconds then 80 random bits in Crockford base32,
+/// so ids sort by creation time, which keeps B-tree inserts local and makes id a stable sort key.
+/// </summary>
+public static class Ids
+{
+    private const string Crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    private static readonly System.Buffers.SearchValues<char> CrockfordChars = System.Buffers.SearchValues.Create(Crockford);
+    public const int UlidLength = 26;
+    public const int MaxLength = 40;
+
+    public static string New(string prefix, TimeProvider? time = null)
+    {
+        var ms = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        Span<byte> random = stackalloc byte[16];
+        RandomNumberGenerator.Fill(random);
+        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(random);
+        return string.Create(prefix.Length + 1 + UlidLength, (prefix, ms, bits), static (span, s) =>
+        {
+            s.prefix.AsSpan().CopyTo(span);
+            span[s.prefix.Length] = '_';
+            var ulid = span[(s.prefix.Length + 1)..];
+            var t = s.ms;
+            for (var i = 9; i >= 0; i--) { ulid[i] = Crockford[(int)(t & 31)]; t >>= 5; }
+            // 80 random bits -> 16 base32 characters.
+            var r = s.bits;
+            for (var i = 25; i >= 10; i--) { ulid[i] = Crockford[(int)(r & 31)]; r >>= 5; }
+        });
+    }
+
+    /// <summary>Cheap shape check so that garbage never reaches the database.</summary>
+    public static bool LooksValid(string? id, string prefix) =>
+        id is not null && id.Length == prefix.Length + 1 + UlidLength && id.StartsWith(prefix, StringComparison.Ordinal)
+        && id[prefix.Length] == '_' && id.AsSpan(prefix.Length + 1).IndexOfAnyExcept(CrockfordChars) < 0;
+}

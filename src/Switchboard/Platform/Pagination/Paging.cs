@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Security;
+
+namespace Switchboard.Platform.Pagination;
+
+/// <summary>The list envelope of every collection: <c>{ data, hasMore, nextCursor }</c>.</summary>
+public sealed record ListResponse<T>(IReadOnlyList<T> Data, bool HasMore, string? NextCursor);
+
+/// <summary><c>limit</c> (1–100, default 20), an opaque <c>cursor</c>, or an <c>offset</c>.</summary>
+public sealed record PageRequest(int Limit, string? AfterId, int Offset)
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+
+    public static bool TryParse(HttpRequest request, out PageRequest page, out ProblemHttpResult? problem)
+    {
+        page = new PageRequest(DefaultLimit, null, 0);
+        problem = null;
+        var errors = new Dictionary<string, string[]>();
+        var limit = DefaultLimit;
+        if (request.Query.TryGetValue("limit", out var l) &&
+            (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+            errors["limit"] = [$"Must be an integer from 1 to {MaxLimit}."];
+        string? afterId = null;
+        if (request.Query.TryGetValue("cursor", out var c) && !string.IsNullOrEmpty(c) && !TryDecodeCursor(c!, out afterId))
+            errors["cursor"] = ["Is not a cursor this API issued."];
+        var offset = 0;
+        if (request.Query.TryGetValue("offset", out var o) &&
+            (!int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset is < 0 or > 1_000_000))
+            errors["offset"] = ["Must be an integer from 0 to 1000000."];
+        if (afterId is not null && offset > 0) errors["offset"] = ["Use either cursor or offset, not both."];
+        if (errors.Count > 0) { problem = ApiProblem.Validation(errors); return false; }
+        page = new PageRequest(limit, afterId, offset);
+        return true;
+    }
+
+    public static string EncodeCursor(string lastId) =>
+        Base64Url.Encode(JsonSerializer.SerializeToUtf8Bytes(new CursorPayload(lastId)));
+
+    private static bool TryDecodeCursor(string cursor, out string? afterId)
+    {
+        afterId = null;
+        try
+        {
+            var payload = JsonSerializer.Deserialize<CursorPayload>(Base64Url.Decode(cursor));
+            afterId = payload?.After;
+            return afterId is { Length: > 0 and <= Ids.MaxLength };
+        }
+        catch (Exception e) when (e is FormatException or JsonException or ArgumentException) { return false; }
+    }
+
+    private sealed record CursorPayload(string After);
+}
+
+public static class Paging
+{
+    /// <summary>
+    /// Newest first by id (ids are time-ordered ULIDs), keyset-paginated: a page at any depth costs one index seek.
+    /// Fetches one extra row to know whether another page follows, and sets a <c>Link: rel="next"</c> header.
+    /// </summary>
+    public static async Task<ListResponse<TOut>> NewestFirstAsync<T, TOut>(
+        IQueryable<T> query, Expression<Func<T, string>> id, PageRequest page, HttpContext http,
+        Func<T, TOut> map, CancellationToken cancellationToken)
+    {
+        var getId = id.Compile();
+        if (page.AfterId is { } after)
+        {
+            var p = id.Parameters[0];
+            var before = Expression.Lambda<Func<T, bool>>(
+                Expression.LessThan(
+                    // string.Compare(a, b) < 0 is what EF translates to SQL "a < b"; ULID ids compare the same in every collation.
+                    Expression.Call(typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!, id.Body,
+                        Expression.Field(Expression.Constant(new System.Runtime.CompilerServices.StrongBox<string>(after)), "Value")),
+                    Expression.Constant(0)), p);
+            query = query.Where(before);
+        }
+        query = query.OrderByDescending(id);
+        if (page.Offset > 0) query = query.Skip(page.Offset);
+        var rows = await query.Take(page.Limit + 1).ToListAsync(cancellationToken);
+        var hasMore = rows.Count > page.Limit;
+        if (hasMore) rows.RemoveAt(rows.Count - 1);
+        var next = hasMore ? PageRequest.EncodeCursor(getId(rows[^1])) : null;
+        if (next is not null) http.Response.Headers.Link = $"<{NextLink(http.Request, next)}>; rel=\"next\"";
+        return new ListResponse<TOut>(rows.Select(map).ToList(), hasMore, next);
+    }
+
+    private static string NextLink(HttpRequest request, string cursor)
+    {
+        var sb = new StringBuilder(request.Path.Value);
+        var first = true;
+        foreach (var (key, values) in request.Query)
+        {
+            if (key is "cursor" or "offset") continue;
+            foreach (var value in values)
+            {
+                sb.Append(first ? '?' : '&').Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? ""));
+                first = false;
+            }
+        }
+        sb.Append(first ? '?' : '&').Append("cursor=").Append(Uri.EscapeDataString(cursor));
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Switchboard.Platform.Security;
+
+/// <summary>
+/// Encrypts secrets at rest with AES-256-GCM (NIST SP 800-38D): a fresh 96-bit nonce per value, a 128-bit tag,
+/// and a caller-supplied purpose bound in as associated data, so a ciphertext moved to another column or row
+/// fails to decrypt. Format: <c>v1.&lt;key id&gt;.&lt;base64(nonce | tag | ciphertext)&gt;</c>; the key id picks
+/// the key, so old values keep decrypting after the key changes (configure the old one under PreviousKeys).
+/// </summary>
+public sealed class SecretProtector
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private readonly byte[] _key;
+    private readonly string _keyId;
+    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
+
+    public SecretProtector(byte[] key, IEnumerable<byte[]>? previousKeys = null)
+    {
+        if (key.Length != 32) throw new ArgumentException("The encryption key must be 32 bytes (base64 of 32 random bytes).", nameof(key));
+        _key = key;
+        _keyId = KeyId(key);
+        _keys[_keyId] = key;
+        foreach (var old in previousKeys ?? []) _keys.TryAdd(KeyId(old), old);
+    }
+
+    public string Protect(string plaintext, string purpose)
+    {
+        var data = Encoding.UTF8.GetBytes(plaintext);
+        var output = new byte[NonceSize + TagSize + data.Length];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, data, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), Encoding.UTF8.GetBytes(purpose));
+        return $"v1.{_keyId}.{Convert.ToBase64String(output)}";
+    }
+
+    public string Unprotect(string protectedValue, string purpose)
+    {
+        var parts = protectedValue.Split('.');
+        if (parts.Length != 3 || parts[0] != "v1") throw new CryptographicException("Not a protected value.");
+        if (!_keys.TryGetValue(parts[1], out var key)) throw new CryptographicException("The key that protected this value is not configured.");
+        var input = Convert.FromBase64String(parts[2]);
+        if (input.Length < NonceSize + TagSize) throw new CryptographicException("Truncated protected value.");
+        var plaintext = new byte[input.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize + TagSize), input.AsSpan(NonceSize, TagSize), plaintext, Encoding.UTF8.GetBytes(purpose));
+        return Encoding.UTF8.GetString(plaintext);
+    }
+
+    private static string KeyId(byte[] key) => Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 4));
+
+    /// <summary>
+    /// Resolves the installation key: configuration first; with SQLite and none configured, a key file beside the
+    /// database (created once, readable by the owner only). PostgreSQL deployments have several nodes, which must
+    /// share one key, so there it must be configured.
+    /// </summary>
+    public static SecretProtector FromOptions(SwitchboardOptions options, string? sqliteDataDirectory)
+    {
+        var previous = options.Encryption.PreviousKeys.Select(Decode).ToList();
+        if (!string.IsNullOrWhiteSpace(options.Encryption.Key)) return new SecretProtector(Decode(options.Encryption.Key), previous);
+        if (options.Database.Provider != DatabaseProvider.Sqlite || sqliteDataDirectory is null)
+            throw new InvalidOperationException("Switchboard:Encryption:Key (env Switchboard__Encryption__Key) must be set to base64 of 32 random bytes when using PostgreSQL.");
+
+        Directory.CreateDirectory(sqliteDataDirectory);
+        var path = Path.Combine(sqliteDataDirectory, "switchboard.key");
+        if (!File.Exists(path))
+        {
+            var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            try
+            {
+                var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                using var stream = new FileStream(path, fileOptions);
+                stream.Write(Encoding.ASCII.GetBytes(fresh));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first; use theirs.
+            }
+        }
+        return new SecretProtector(Decode(File.ReadAllText(path).Trim()), previous);
+    }
+
+    private static byte[] Decode(string base64)
+    {
+        try { return Convert.FromBase64String(base64.Trim()); }
+        catch (FormatException) { throw new InvalidOperationException("Switchboard:Encryption keys must be base64 of 32 bytes."); }
+    }
+}

@@ -1,0 +1,93 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Switchboard.Platform;
+
+/// <summary>Root of the <c>Switchboard</c> configuration section. Every key is validated at start-up.</summary>
+public sealed class SwitchboardOptions
+{
+    public const string Section = "Switchboard";
+
+    public DatabaseOptions Database { get; set; } = new();
+    public AuthOptions Auth { get; set; } = new();
+    public ApiKeyOptions ApiKeys { get; set; } = new();
+    public EncryptionOptions Encryption { get; set; } = new();
+    public ApiOptions Api { get; set; } = new();
+    public WebhookOptions Webhooks { get; set; } = new();
+}
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+public sealed class DatabaseOptions
+{
+    /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+}
+
+public sealed class AuthOptions
+{
+    public bool AllowSignup { get; set; } = true;
+
+    /// <summary>The <c>iss</c> and <c>aud</c> of access tokens. Every node of one installation must agree.</summary>
+    [Required, MinLength(1)]
+    public string Issuer { get; set; } = "switchboard";
+
+    [Range(60, 86_400)]
+    public int AccessTokenLifetimeSeconds { get; set; } = 900;
+
+    [Range(3_600, 31_536_000)]
+    public int RefreshTokenLifetimeSeconds { get; set; } = 30 * 86_400;
+
+    /// <summary>PBKDF2-HMAC-SHA256 iterations; OWASP's 2023 guidance is 600,000.</summary>
+    [Range(10_000, 10_000_000)]
+    public int PasswordHashIterations { get; set; } = 600_000;
+
+    /// <summary>How often each node reads revocations made by other nodes.</summary>
+    [Range(0.1, 60)]
+    public double InvalidationPollSeconds { get; set; } = 2;
+
+    public LoginThrottleOptions LoginThrottle { get; set; } = new();
+}
+
+public sealed class LoginThrottleOptions
+{
+    [Range(1, 1_000)] public int MaxFailuresPerAccount { get; set; } = 5;
+    [Range(1, 100_000)] public int MaxFailuresPerIp { get; set; } = 50;
+    [Range(10, 86_400)] public int WindowSeconds { get; set; } = 900;
+    [Range(1, 3_600)] public int BaseLockoutSeconds { get; set; } = 30;
+    [Range(1, 86_400)] public int MaxLockoutSeconds { get; set; } = 900;
+}
+
+public sealed class ApiKeyOptions
+{
+    /// <summary>How long a verified key is trusted from memory. Revocations reach every node sooner through the invalidation feed.</summary>
+    [Range(0, 3_600)]
+    public int CacheSeconds { get; set; } = 60;
+
+    /// <summary>How long an unknown key is remembered as unknown (keys are random, so none can appear later).</summary>
+    [Range(0, 3_600)]
+    public int NegativeCacheSeconds { get; set; } = 30;
+
+    [Range(1, 3_600)]
+    public int LastUsedFlushSeconds { get; set; } = 10;
+}
+
+public sealed class EncryptionOptions
+{
+    /// <summary>Base64 of a 32-byte key that encrypts secrets at rest (AES-256-GCM). Required with PostgreSQL;
+    /// with SQLite and no key, one is generated next to the database file.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Former keys, still accepted for decryption after a key change.</summary>
+    public List<string> PreviousKeys { get; set; } = [];
+}
+
+public sealed class ApiOptions
+{
+    [Range(1_024, 104_857_600)]
+    public long MaxRequestBodyBytes { get; set; } = 1_048_576;
+}
+
+public sealed class WebhookOptions
+{
+    public bool AllowPrivateNetworks { get; set; }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Switchboard.ApiKeys;
+using Switchboard.Audit;
+using Switchboard.Identity;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Health;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Platform;
+
+public static class SwitchboardSetup
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplicationBuilder AddSwitchboard(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var section = builder.Configuration.GetSection(SwitchboardOptions.Section);
+        services.AddOptions<SwitchboardOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        var options = section.Get<SwitchboardOptions>() ?? new SwitchboardOptions();
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.Api.MaxRequestBodyBytes;
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        services.AddSingleton(TimeProvider.System);
+        services.AddApiProblems();
+        services.AddSwitchboardDatabase(builder.Configuration, options);
+        services.AddSwitchboardAuth();
+        services.AddValidatorsOf(typeof(SwitchboardSetup).Assembly);
+
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<AccessTokenValidator>();
+        services.AddScoped<AccountService>();
+        services.AddScoped<SessionService>();
+        services.AddScoped<LoginThrottler>();
+
+        services.AddSingleton<ApiKeyUsageTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<AuthInvalidationFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthInvalidationFeed>());
+        return builder;
+    }
+
+    /// <summary>Brings the database and key ring up to date before the node takes traffic.</summary>
+    public static async Task InitializeSwitchboardAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await services.MigrateDatabaseAsync(cancellationToken);
+        await services.GetRequiredService<SigningKeyRing>().InitializeAsync(cancellationToken);
+        await services.GetRequiredService<AuthInvalidationFeed>().PollAsync(cancellationToken);
+    }
+
+    public static WebApplication UseSwitchboard(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthApi();
+        app.MapAuthApi();
+        app.MapMembersApi();
+        app.MapApiKeysApi();
+        app.MapAuditApi();
+        return app;
+    }
+
+    private static void AddValidatorsOf(this IServiceCollection services, System.Reflection.Assembly assembly)
+    {
+        foreach (var type in assembly.GetTypes().Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false }))
+        {
+            var contract = type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>));
+            if (contract is not null) services.AddSingleton(contract, type);
+        }
+    }
+}
