@@ -67,7 +67,7 @@ public sealed class AccessTokenService(SigningKeyRing ring, IOptions<Switchboard
 }
 
 /// <summary>Turns a bearer JWT into a <see cref="Caller"/>, refusing bad signatures, expired and revoked tokens.</summary>
-public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRing ring, AuthInvalidationFeed revocations)
+public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRing ring, AuthInvalidationFeed revocations, TimeProvider time)
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
     private TokenValidationParameters? _parameters;
@@ -82,7 +82,8 @@ public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRi
         await ring.EnsureKnownAsync(jwt.Kid, cancellationToken);
         var result = await Handler.ValidateTokenAsync(token, _parameters ??= tokens.ValidationParameters());
         if (!result.IsValid)
-            return Invalid(result.Exception is SecurityTokenExpiredException ? "The access token has expired." : "The access token is invalid.");
+            return Invalid(jwt.ValidTo != DateTime.MinValue && jwt.ValidTo <= time.GetUtcNow().UtcDateTime
+                ? "The access token has expired." : "The access token is invalid.");
 
         var claims = result.ClaimsIdentity;
         var sub = claims.FindFirst("sub")?.Value;

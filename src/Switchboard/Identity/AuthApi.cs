@@ -21,7 +21,11 @@ public static class AuthApi
         auth.MapPost("/logout", Logout).WithName("logout").WithSummary("End the session of an access or refresh token");
 
         app.MapGet("/api/v1/me", Me).RequireAuthorization().WithTags("Authentication").WithName("getMe").WithSummary("Who the credentials belong to");
-        app.MapGet("/.well-known/jwks.json", (SigningKeyRing ring) => TypedResults.Json(ring.Jwks(), contentType: "application/jwk-set+json"))
+        app.MapGet("/.well-known/jwks.json", async (SigningKeyRing ring, HttpContext http, CancellationToken cancellationToken) =>
+            {
+                http.Response.Headers.CacheControl = "public, max-age=60";
+                return TypedResults.Json(await ring.JwksAsync(cancellationToken), contentType: "application/jwk-set+json");
+            })
             .AllowAnonymous().ExcludeFromDescription();
         return app;
     }

@@ -19,7 +19,7 @@ public sealed class SigningKeyRing(IServiceScopeFactory scopes, SecretProtector 
     IOptions<SwitchboardOptions> options, ILogger<SigningKeyRing> logger) : IDisposable
 {
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
-    private static readonly TimeSpan ReloadEvery = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan ReloadEvery = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan UnknownKidReloadGap = TimeSpan.FromSeconds(5);
 
     private volatile Snapshot _snapshot = Snapshot.Empty;
@@ -80,11 +80,19 @@ public sealed class SigningKeyRing(IServiceScopeFactory scopes, SecretProtector 
         await ReloadAsync(cancellationToken);
     }
 
-    /// <summary>The public keys as a JWK Set (RFC 7517 §5).</summary>
-    public object Jwks() => new
+    /// <summary>
+    /// The public keys as a JWK Set (RFC 7517 §5), read from the database rather than this node's snapshot so that
+    /// a key added by any node (or the admin command) is published at once.
+    /// </summary>
+    public async Task<object> JwksAsync(CancellationToken cancellationToken)
     {
-        keys = _snapshot.Rows.Select(k => new { kty = "EC", crv = "P-256", x = k.PublicKeyX, y = k.PublicKeyY, kid = k.Id, use = "sig", alg = "ES256" }),
-    };
+        var now = time.UtcNow();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var rows = await db.SigningKeys.AsNoTracking().Where(k => k.RetiresAt == null || k.RetiresAt > now)
+            .OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
+        return new { keys = rows.Select(k => new { kty = "EC", crv = "P-256", x = k.PublicKeyX, y = k.PublicKeyY, kid = k.Id, use = "sig", alg = "ES256" }) };
+    }
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {

@@ -14,7 +14,13 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
         var incoming = context.Request.Headers[Header];
         var id = incoming.Count == 1 && IsValid(incoming[0]) ? incoming[0]! : Ids.New("req");
         context.TraceIdentifier = id;
-        context.Response.Headers[Header] = id;
+        // Set as the response starts, so that paths which clear the response (the exception handler) keep it too.
+        context.Response.OnStarting(static state =>
+        {
+            var http = (HttpContext)state;
+            http.Response.Headers[Header] = http.TraceIdentifier;
+            return Task.CompletedTask;
+        }, context);
         return next(context);
     }
 

@@ -20,15 +20,15 @@ public static class SwitchboardSetup
         var services = builder.Services;
         var section = builder.Configuration.GetSection(SwitchboardOptions.Section);
         services.AddOptions<SwitchboardOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
-        var options = section.Get<SwitchboardOptions>() ?? new SwitchboardOptions();
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.Api.MaxRequestBodyBytes;
-        });
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>((k, o) =>
+            {
+                k.AddServerHeader = false;
+                k.Limits.MaxRequestBodySize = o.Value.Api.MaxRequestBodyBytes;
+            });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -43,7 +43,7 @@ public static class SwitchboardSetup
         });
         services.AddSingleton(TimeProvider.System);
         services.AddApiProblems();
-        services.AddSwitchboardDatabase(builder.Configuration, options);
+        services.AddSwitchboardDatabase();
         services.AddSwitchboardAuth();
         services.AddValidatorsOf(typeof(SwitchboardSetup).Assembly);
 

@@ -67,8 +67,11 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 return (415, ErrorCodes.UnsupportedMediaType, "Send the body as application/json.", null);
             case BadHttpRequestException { InnerException: JsonException json }:
                 return JsonProblem(json);
-            case BadHttpRequestException bad when bad.Message.Contains("body was not provided", StringComparison.OrdinalIgnoreCase):
-                return (400, ErrorCodes.MalformedJson, "A JSON body is required.", null);
+            // "Implicit body inferred … but no body was provided" / "Required parameter … was not provided from body":
+            // the framework's wording speaks to the server's developer, not to the API's user.
+            case BadHttpRequestException bad when bad.Message.Contains("no body was provided", StringComparison.OrdinalIgnoreCase)
+                                                || bad.Message.Contains("was not provided", StringComparison.OrdinalIgnoreCase):
+                return (400, ErrorCodes.MalformedJson, "A JSON object body is required.", null);
             case BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500:
                 return (bad.StatusCode, bad.StatusCode == 400 ? ErrorCodes.BadRequest : ApiProblem.DefaultCodeFor(bad.StatusCode), SafeBindingMessage(bad), null);
             case JsonException json:

@@ -1,52 +1,64 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 using Switchboard.Platform.Security;
 
 namespace Switchboard.Platform.Storage;
 
-public static class DatabaseSetup
+/// <summary>The resolved database settings: provider, connection string, and for SQLite the data directory.</summary>
+public sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString, string? SqliteDirectory)
 {
     public const string ConnectionStringName = "Switchboard";
     public const string DefaultSqlite = "Data Source=data/switchboard.db";
 
-    public static IServiceCollection AddSwitchboardDatabase(this IServiceCollection services, IConfiguration configuration, SwitchboardOptions options)
+    public static DatabaseSettings Resolve(IConfiguration configuration, SwitchboardOptions options)
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        string? sqliteDirectory = null;
-        if (options.Database.Provider == DatabaseProvider.Sqlite)
+        if (options.Database.Provider == DatabaseProvider.Postgres)
         {
-            var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString);
-            if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
-            {
-                var full = Path.GetFullPath(file);
-                sqliteDirectory = Path.GetDirectoryName(full)!;
-                Directory.CreateDirectory(sqliteDirectory);
-                builder.DataSource = full;
-            }
-            // Writers wait for each other instead of failing with SQLITE_BUSY.
-            builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
-            builder.Pooling = true;
-            connectionString = builder.ToString();
-        }
-        else if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException("ConnectionStrings:Switchboard (env ConnectionStrings__Switchboard) is required when Switchboard:Database:Provider is postgres.");
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidOperationException("ConnectionStrings:Switchboard (env ConnectionStrings__Switchboard) is required when Switchboard:Database:Provider is postgres.");
+            return new DatabaseSettings(DatabaseProvider.Postgres, connectionString, null);
         }
 
-        services.AddSingleton(SecretProtector.FromOptions(options, sqliteDirectory));
-        services.AddScoped<TenantScope>();
-        services.AddDbContext<SwitchboardDbContext>(o =>
+        var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString);
+        string? directory = null;
+        if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
         {
-            if (options.Database.Provider == DatabaseProvider.Sqlite)
-                o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("schema_migrations"));
-            else
-                o.UseNpgsql(connectionString, s => s.MigrationsHistoryTable("schema_migrations"));
-            // The migrations are written by hand (see Migrations/); a test proves they produce the model's schema,
-            // which replaces EF's snapshot comparison.
-            o.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
-        });
+            var full = Path.GetFullPath(file);
+            directory = Path.GetDirectoryName(full)!;
+            Directory.CreateDirectory(directory);
+            builder.DataSource = full;
+        }
+        // Writers queue behind each other (busy timeout) instead of failing with SQLITE_BUSY.
+        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
+        return new DatabaseSettings(DatabaseProvider.Sqlite, builder.ToString(), directory);
+    }
+}
+
+public static class DatabaseSetup
+{
+    public static IServiceCollection AddSwitchboardDatabase(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => DatabaseSettings.Resolve(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value));
+        services.AddSingleton(sp => SecretProtector.FromOptions(
+            sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value, sp.GetRequiredService<DatabaseSettings>().SqliteDirectory));
+        services.AddScoped<TenantScope>();
+        services.AddDbContext<SwitchboardDbContext>((sp, o) => Configure(o, sp.GetRequiredService<DatabaseSettings>()));
         return services;
+    }
+
+    /// <summary>How every SwitchboardDbContext is configured, in the service and in tools and tests alike.</summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, DatabaseSettings settings)
+    {
+        if (settings.Provider == DatabaseProvider.Sqlite)
+            options.UseSqlite(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
+        else
+            options.UseNpgsql(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
+        // The migrations are written by hand (see Migrations/); MigrationsMatchModelTests proves they produce the
+        // model's schema, which replaces EF's snapshot comparison.
+        return options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
     }
 
     /// <summary>

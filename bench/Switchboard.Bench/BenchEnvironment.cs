@@ -1,0 +1,28 @@
+namespace Switchboard.Bench;
+
+/// <summary>
+/// What the whole run shares. The benchmarks run in this process (BenchmarkDotNet's in-process toolchain),
+/// so they read it directly.
+/// </summary>
+public static class BenchEnvironment
+{
+    /// <summary>A temporary folder for SQLite files, deleted at the end of the run.</summary>
+    public static string TempDirectory { get; set; } = Path.GetTempPath();
+
+    /// <summary>The throwaway PostgreSQL database, or null when PostgreSQL is not measured.</summary>
+    public static string? PostgresConnectionString { get; set; }
+
+    /// <summary>How many other keys are in api_keys besides the measured one.</summary>
+    public static int FillerKeys { get; set; } = 10_000;
+
+    public static IEnumerable<string> DatabaseNames =>
+        PostgresConnectionString is null ? ["sqlite"] : ["sqlite", "postgres"];
+
+    public static BenchDatabase Database(string name) => name switch
+    {
+        "sqlite" => BenchDatabase.Sqlite(TempDirectory, $"bench-{Guid.NewGuid():N}.db"),
+        "postgres" => new BenchDatabase("postgres", Platform.DatabaseProvider.Postgres,
+            PostgresConnectionString ?? throw new InvalidOperationException("PostgreSQL is not configured for this run.")),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown database."),
+    };
+}

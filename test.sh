@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, against SQLite and PostgreSQL.
+# PostgreSQL: installed from Debian's packages if absent, then a private throwaway cluster is started on
+# 127.0.0.1 (a free port from 55432 up) for the run and removed afterwards. Extra arguments go to `dotnet test`.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+PGBIN="$(pg_bin)"
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
+  echo "Installing PostgreSQL from Debian packages..."
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  PGBIN="$(pg_bin)"
+fi
+
+port=55432
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+
+PGDATA="$(mktemp -d /tmp/switchboard-pg.XXXXXX)"
+RUNAS=()
+if [ "$(id -u)" -eq 0 ]; then
+  # PostgreSQL refuses to run as root; the throwaway cluster belongs to the postgres user.
+  chown postgres "$PGDATA"
+  RUNAS=(runuser -u postgres --)
+fi
+cleanup() {
+  "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGDATA"
+}
+trap cleanup EXIT
+
+"${RUNAS[@]}" "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-sync >/dev/null
+# fsync off: a test cluster that is thrown away needs no durability, and the suite runs faster.
+"${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o \
+  "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  start >/dev/null
+echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+
+export SWITCHBOARD_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Maximum Pool Size=30"
+log="$(mktemp /tmp/switchboard-test.XXXXXX.log)"
+set +e
+dotnet test Switchboard.slnx --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain summary line for whoever reads only the end.
+count() { grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || true; }
+passed="$(count Passed)"
+failed="$(count Failed)"
+skipped="$(count Skipped)"
+rm -f "$log"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ "$status" -eq 0 ] && [ "${passed:-0}" -eq 0 ]; then echo "No test ran."; exit 1; fi
+exit "$status"

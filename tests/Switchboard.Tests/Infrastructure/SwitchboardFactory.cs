@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Switchboard.Tests.Infrastructure;
+
+/// <summary>
+/// Runs the real service on Kestrel on a free loopback port (real HTTP, real database). Subclasses pick the database.
+/// Each instance is one node; two instances sharing one PostgreSQL database are two nodes of one installation.
+/// </summary>
+public abstract class SwitchboardFactory : WebApplicationFactory<Program>
+{
+    public TestClock Clock { get; } = new();
+    public LogCapture Logs { get; } = new();
+    public string EncryptionKey { get; init; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly Dictionary<string, string?> _settings = new();
+
+    protected SwitchboardFactory() => UseKestrel(0);
+
+    public abstract string Provider { get; }
+    public abstract string ConnectionString { get; }
+
+    /// <summary>Extra configuration for this node, set before it starts.</summary>
+    public SwitchboardFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Switchboard:Database:Provider", Provider);
+        builder.UseSetting("ConnectionStrings:Switchboard", ConnectionString);
+        builder.UseSetting("Switchboard:Encryption:Key", EncryptionKey);
+        // A tenth of the default PBKDF2 work keeps the suite fast; PasswordHasherTests covers the default.
+        builder.UseSetting("Switchboard:Auth:PasswordHashIterations", "10000");
+        builder.UseSetting("Switchboard:Auth:InvalidationPollSeconds", "0.2");
+        builder.UseSetting("Switchboard:ApiKeys:LastUsedFlushSeconds", "1");
+        builder.UseSetting("Switchboard:Webhooks:AllowPrivateNetworks", "true");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        // The node's JSON console log would drown the test output; LogCapture still sees every line.
+        builder.ConfigureLogging(logging => logging.ClearProviders());
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILoggerProvider>(Logs);
+            // Capture every level of every category, not only what the node's own log filter lets through.
+            services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(typeof(LogCapture).FullName, null, LogLevel.Trace, null)));
+        });
+    }
+
+    /// <summary>A client of this node, over real loopback HTTP.</summary>
+    public ApiClient Client()
+    {
+        StartServer();
+        return new ApiClient(CreateClient(), this);
+    }
+}
+
+public sealed class SqliteSwitchboard : SwitchboardFactory
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "switchboard-tests", $"{Guid.NewGuid():N}.db");
+    public override string Provider => "sqlite";
+    public override string ConnectionString => $"Data Source={_path}";
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(_path + suffix);
+    }
+}
+
+/// <summary>A fresh PostgreSQL database per fixture, on the server named by SWITCHBOARD_TEST_POSTGRES.</summary>
+public class PostgresSwitchboard : SwitchboardFactory
+{
+    private readonly PostgresDatabase _database;
+
+    public PostgresSwitchboard() : this(PostgresDatabase.Create()) { }
+
+    /// <summary>A second node on the same database as <paramref name="database"/>.</summary>
+    protected PostgresSwitchboard(PostgresDatabase database) => _database = database;
+
+    public PostgresDatabase Database => _database;
+    public override string Provider => "postgres";
+    public override string ConnectionString => _database.ConnectionString;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Release();
+    }
+}

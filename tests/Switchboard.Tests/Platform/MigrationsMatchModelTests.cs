@@ -1,0 +1,177 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Switchboard.Platform;
+using Switchboard.Platform.Storage;
+using Switchboard.Tests.Infrastructure;
+
+namespace Switchboard.Tests.Platform;
+
+/// <summary>
+/// The migrations are hand-written, so this is what keeps them honest: a database built by the migrations must have
+/// exactly the schema EF derives from the model (tables, column types and nullability, keys, indexes, foreign keys).
+/// </summary>
+public abstract class MigrationsMatchModelTests
+{
+    protected abstract DatabaseSettings NewDatabase();
+    protected abstract DbConnection Open(DatabaseSettings settings);
+    protected abstract IEnumerable<string> DescribeSchema(DbConnection connection);
+    protected abstract void DropColumnOrIndex(DbConnection connection);
+
+    private static SwitchboardDbContext Context(DatabaseSettings settings) =>
+        new(DatabaseSetup.Configure(new DbContextOptionsBuilder<SwitchboardDbContext>(), settings).Options as DbContextOptions<SwitchboardDbContext>
+            ?? throw new InvalidOperationException(), new TenantScope());
+
+    private List<string> Schema(DatabaseSettings settings)
+    {
+        using var connection = Open(settings);
+        return DescribeSchema(connection).Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
+    public async Task MigrationsProduceExactlyTheModelsSchema()
+    {
+        var migrated = NewDatabase();
+        var modelled = NewDatabase();
+        await using (var db = Context(migrated)) await db.Database.MigrateAsync();
+        await using (var db = Context(modelled)) (await db.Database.EnsureCreatedAsync()).ShouldBeTrue();
+
+        var fromMigrations = Schema(migrated);
+        var fromModel = Schema(modelled);
+        fromModel.Count.ShouldBeGreaterThan(50);
+        var missing = fromModel.Except(fromMigrations).ToList();
+        var extra = fromMigrations.Except(fromModel).ToList();
+        missing.ShouldBeEmpty("the model has schema the migrations do not create: " + string.Join("; ", missing));
+        extra.ShouldBeEmpty("the migrations create schema the model does not have: " + string.Join("; ", extra));
+    }
+
+    [Fact]
+    public async Task MigratingTwiceAppliesEachMigrationOnce()
+    {
+        var settings = NewDatabase();
+        await using (var db = Context(settings)) await db.Database.MigrateAsync();
+        await using (var db = Context(settings))
+        {
+            await db.Database.MigrateAsync();
+            (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
+            (await db.Database.GetAppliedMigrationsAsync()).ShouldBe(db.Database.GetMigrations());
+        }
+    }
+
+    [Fact]
+    public async Task TheComparisonNoticesADifference()
+    {
+        var migrated = NewDatabase();
+        await using (var db = Context(migrated)) await db.Database.MigrateAsync();
+        var before = Schema(migrated);
+        using (var connection = Open(migrated)) DropColumnOrIndex(connection);
+        Schema(migrated).ShouldNotBe(before);
+    }
+
+    protected static IEnumerable<string> Query(DbConnection connection, string sql, Func<DbDataReader, string> row)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read()) rows.Add(row(reader));
+        return rows;
+    }
+
+    protected static void Execute(DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
+
+public sealed class MigrationsMatchModelOnSqlite : MigrationsMatchModelTests, IDisposable
+{
+    private readonly List<string> _files = [];
+
+    protected override DatabaseSettings NewDatabase()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "switchboard-tests", $"schema-{Guid.NewGuid():N}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _files.Add(path);
+        return new DatabaseSettings(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=false", Path.GetDirectoryName(path));
+    }
+
+    protected override DbConnection Open(DatabaseSettings settings)
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection(settings.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    protected override IEnumerable<string> DescribeSchema(DbConnection c)
+    {
+        var tables = Query(c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', '__EFMigrationsLock')", r => r.GetString(0)).ToList();
+        foreach (var t in tables)
+        {
+            foreach (var col in Query(c, $"SELECT name, type, \"notnull\", pk FROM pragma_table_info('{t}')", r => $"column {t}.{r.GetString(0)} {r.GetString(1)} notnull={r.GetInt64(2)} pk={r.GetInt64(3)}"))
+                yield return col;
+            foreach (var index in Query(c, $"SELECT name, \"unique\", origin FROM pragma_index_list('{t}')", r => $"{r.GetString(0)}|{r.GetInt64(1)}|{r.GetString(2)}").ToList())
+            {
+                var parts = index.Split('|');
+                var columns = string.Join(",", Query(c, $"SELECT name FROM pragma_index_info('{parts[0]}') ORDER BY seqno", r => r.GetString(0)));
+                // Auto-indexes of primary keys are named by SQLite; describe them by their columns.
+                yield return parts[2] == "pk" ? $"pk {t}({columns})" : $"index {t}.{parts[0]}({columns}) unique={parts[1]}";
+            }
+            foreach (var fk in Query(c, $"SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{t}')", r => $"fk {t}.{r.GetString(1)} -> {r.GetString(0)}.{r.GetString(2)} on delete {r.GetString(3)}"))
+                yield return fk;
+        }
+    }
+
+    protected override void DropColumnOrIndex(DbConnection connection) => Execute(connection, "DROP INDEX \"IX_api_keys_key_hash\"");
+
+    public void Dispose()
+    {
+        foreach (var f in _files) File.Delete(f);
+    }
+}
+
+public sealed class MigrationsMatchModelOnPostgres : MigrationsMatchModelTests, IDisposable
+{
+    private readonly List<PostgresDatabase> _databases = [];
+
+    protected override DatabaseSettings NewDatabase()
+    {
+        var database = PostgresDatabase.Create();
+        _databases.Add(database);
+        return new DatabaseSettings(DatabaseProvider.Postgres, database.ConnectionString, null);
+    }
+
+    protected override DbConnection Open(DatabaseSettings settings)
+    {
+        var connection = new NpgsqlConnection(settings.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    protected override IEnumerable<string> DescribeSchema(DbConnection c)
+    {
+        const string user = "table_schema = 'public' AND table_name NOT IN ('schema_migrations')";
+        foreach (var col in Query(c, $"""
+            SELECT table_name, column_name, data_type, coalesce(character_maximum_length, -1), is_nullable, coalesce(numeric_precision, -1),
+                   coalesce(numeric_scale, -1), is_identity, coalesce(column_default, '')
+            FROM information_schema.columns WHERE {user}
+            """, r => $"column {r.GetString(0)}.{r.GetString(1)} {r.GetString(2)}({r.GetInt32(3)},{r.GetInt32(5)},{r.GetInt32(6)}) nullable={r.GetString(4)} identity={r.GetString(7)} default={r.GetString(8)}"))
+            yield return col;
+        foreach (var index in Query(c, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'schema_migrations'", r => "index " + r.GetString(0)))
+            yield return index;
+        foreach (var constraint in Query(c, """
+            SELECT cl.relname, co.conname, pg_get_constraintdef(co.oid) FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid
+            WHERE co.connamespace = 'public'::regnamespace AND cl.relname <> 'schema_migrations'
+            """, r => $"constraint {r.GetString(0)}.{r.GetString(1)} {r.GetString(2)}"))
+            yield return constraint;
+    }
+
+    protected override void DropColumnOrIndex(DbConnection connection) => Execute(connection, "ALTER TABLE api_keys DROP COLUMN rotated_to_id");
+
+    public void Dispose()
+    {
+        foreach (var d in _databases) d.Release();
+    }
+}

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Switchboard.ApiKeys;
+using Switchboard.Identity;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Security;
+
+namespace Switchboard.Tests.Platform;
+
+public sealed class ApiKeyFormatTests
+{
+    [Fact]
+    public void GeneratedKeysHaveThePrefixLengthAndAValidChecksum()
+    {
+        var keys = Enumerable.Range(0, 200).Select(_ => ApiKeyFormat.Generate()).ToList();
+        keys.ShouldAllBe(k => k.StartsWith("sbk_") && k.Length == 42 && ApiKeyFormat.IsWellFormed(k));
+        keys.Distinct().Count().ShouldBe(200);
+    }
+
+    [Fact]
+    public void EverySingleCharacterTypoIsCaughtByTheChecksum()
+    {
+        var key = ApiKeyFormat.Generate();
+        for (var i = 4; i < key.Length; i++)
+        {
+            var c = key[i] == 'x' ? 'y' : 'x';
+            ApiKeyFormat.IsWellFormed(key[..i] + c + key[(i + 1)..]).ShouldBeFalse($"typo at {i}");
+        }
+        ApiKeyFormat.IsWellFormed(key[..^1]).ShouldBeFalse();
+        ApiKeyFormat.IsWellFormed("ghp_" + key[4..]).ShouldBeFalse();
+        ApiKeyFormat.IsWellFormed(null).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Crc32MatchesTheStandardCheckValue() =>
+        // The CRC-32/ISO-HDLC check value of "123456789" (Greg Cook's CRC catalogue).
+        ApiKeyFormat.Crc32("123456789"u8).ShouldBe(0xCBF43926u);
+}
+
+public sealed class ScopesTests
+{
+    [Theory]
+    [InlineData("contacts:read", "contacts:read", true)]
+    [InlineData("contacts:write", "contacts:read", true)]
+    [InlineData("contacts:read", "contacts:write", false)]
+    [InlineData("*:read", "deals:read", true)]
+    [InlineData("*:read", "deals:write", false)]
+    [InlineData("*:write", "deals:read", true)]
+    [InlineData("*:read", "audit_logs:read", false)]
+    [InlineData("*:write", "members:write", false)]
+    [InlineData("admin", "audit_logs:read", true)]
+    [InlineData("admin", "admin", true)]
+    [InlineData("*:write", "admin", false)]
+    public void GrantsFollowsTheScopeRules(string granted, string required, bool expected) =>
+        Scopes.Grants([granted], required).ShouldBe(expected);
+
+    [Fact]
+    public void CoversRefusesAnythingStrongerThanWhatIsHeld()
+    {
+        Scopes.Covers(["*:read"], ["contacts:read", "deals:read"]).ShouldBeTrue();
+        Scopes.Covers(["contacts:read"], ["*:read"]).ShouldBeFalse();
+        Scopes.Covers(["*:write"], ["*:read"]).ShouldBeTrue();
+        Scopes.Covers(["*:write"], ["admin"]).ShouldBeFalse();
+        Scopes.Covers(["admin"], ["admin", "*:write"]).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void OnlyKnownScopesAreValid()
+    {
+        Scopes.IsValid("contacts:read").ShouldBeTrue();
+        Scopes.IsValid("admin").ShouldBeTrue();
+        Scopes.IsValid("contacts:delete").ShouldBeFalse();
+        Scopes.IsValid("spaceships:read").ShouldBeFalse();
+        Scopes.IsValid(":read").ShouldBeFalse();
+    }
+}
+
+public sealed class PasswordHasherTests
+{
+    private static PasswordHasher Hasher(int iterations) =>
+        new(Options.Create(new SwitchboardOptions { Auth = new AuthOptions { PasswordHashIterations = iterations } }));
+
+    [Fact]
+    public void TheDefaultIsPbkdf2Sha256With600000Iterations()
+    {
+        var options = new SwitchboardOptions();
+        options.Auth.PasswordHashIterations.ShouldBe(600_000);
+        var hash = Hasher(options.Auth.PasswordHashIterations).Hash("correct horse");
+        hash.ShouldStartWith("pbkdf2-sha256$600000$");
+        Hasher(600_000).Verify(hash, "correct horse").ShouldBe(PasswordVerification.Success);
+    }
+
+    [Fact]
+    public void AWrongPasswordOrACorruptHashFails()
+    {
+        var hasher = Hasher(10_000);
+        var hash = hasher.Hash("right");
+        hasher.Verify(hash, "wrong").ShouldBe(PasswordVerification.Failed);
+        hasher.Verify(hash.Replace("$10000$", "$10001$", StringComparison.Ordinal), "right").ShouldBe(PasswordVerification.Failed);
+        hasher.Verify("garbage", "right").ShouldBe(PasswordVerification.Failed);
+        hasher.Verify(null, "right").ShouldBe(PasswordVerification.Failed);
+        hasher.Hash("right").ShouldNotBe(hash, "each hash has its own salt");
+    }
+
+    [Fact]
+    public void AHashWithFewerIterationsThanConfiguredAsksToBeRehashed() =>
+        Hasher(20_000).Verify(Hasher(10_000).Hash("pw"), "pw").ShouldBe(PasswordVerification.SuccessRehashNeeded);
+}
+
+public sealed class SecretProtectorTests
+{
+    private static byte[] NewKey() => RandomNumberGenerator.GetBytes(32);
+
+    [Fact]
+    public void RoundTripsAndNeverRepeatsACiphertext()
+    {
+        var protector = new SecretProtector(NewKey());
+        var a = protector.Protect("provider secret", "purpose");
+        var b = protector.Protect("provider secret", "purpose");
+        a.ShouldNotBe(b);
+        a.ShouldNotContain("provider secret");
+        protector.Unprotect(a, "purpose").ShouldBe("provider secret");
+    }
+
+    [Fact]
+    public void ATamperedCiphertextOrAnotherPurposeFails()
+    {
+        var protector = new SecretProtector(NewKey());
+        var sealedValue = protector.Protect("s3cret", "integration:1");
+        Should.Throw<CryptographicException>(() => protector.Unprotect(sealedValue, "integration:2"));
+        var bytes = Convert.FromBase64String(sealedValue.Split('.')[2]);
+        bytes[^1] ^= 1;
+        var tampered = $"v1.{sealedValue.Split('.')[1]}.{Convert.ToBase64String(bytes)}";
+        Should.Throw<CryptographicException>(() => protector.Unprotect(tampered, "integration:1"));
+    }
+
+    [Fact]
+    public void ValuesSealedWithAPreviousKeyStillOpenAfterAKeyChange()
+    {
+        var oldKey = NewKey();
+        var sealedValue = new SecretProtector(oldKey).Protect("kept", "p");
+        new SecretProtector(NewKey(), [oldKey]).Unprotect(sealedValue, "p").ShouldBe("kept");
+        Should.Throw<CryptographicException>(() => new SecretProtector(NewKey()).Unprotect(sealedValue, "p"));
+    }
+}
+
+public sealed class IdsTests
+{
+    [Fact]
+    public void IdsArePrefixedUniqueAndSortByCreationTime()
+    {
+        var clock = new Infrastructure.TestClock();
+        var ids = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            ids.Add(Ids.New("con", clock));
+            clock.Advance(TimeSpan.FromMilliseconds(2));
+        }
+        ids.ShouldAllBe(id => Ids.LooksValid(id, "con"));
+        ids.Order(StringComparer.Ordinal).ShouldBe(ids);
+        ids.Distinct().Count().ShouldBe(50);
+        Ids.LooksValid("con_" + new string('I', 26), "con").ShouldBeFalse("I is not a Crockford base32 digit");
+        Ids.LooksValid(ids[0], "lead").ShouldBeFalse();
+    }
+
+    [Fact]
+    public void AccessTokenIdsCarryTheirIssueInstant()
+    {
+        var clock = new Infrastructure.TestClock();
+        var id = Ids.New("at", clock);
+        AccessTokenValidator.TryIssuedAt(id, out var issuedAt).ShouldBeTrue();
+        (clock.GetUtcNow().UtcDateTime - issuedAt).ShouldBeLessThan(TimeSpan.FromSeconds(1));
+        AccessTokenValidator.TryIssuedAt("at_short", out _).ShouldBeFalse();
+    }
+}
