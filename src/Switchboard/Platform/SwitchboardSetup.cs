@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Switchboard.ApiKeys;
 using Switchboard.Audit;
+using Switchboard.Crm;
+using Switchboard.Platform.Idempotency;
 using Switchboard.Identity;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
@@ -47,6 +49,16 @@ public static class SwitchboardSetup
         services.AddSwitchboardAuth();
         services.AddValidatorsOf(typeof(SwitchboardSetup).Assembly);
 
+        services.AddCrm();
+        services.AddHostedService<IdempotencyPruner>();
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.MimeTypes = ["application/json", "application/problem+json"];
+        });
+        services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<AccessTokenService>();
@@ -74,16 +86,20 @@ public static class SwitchboardSetup
     public static WebApplication UseSwitchboard(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseMiddleware<Http.NoStoreMiddleware>();
         app.UseAuthorization();
+        app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapHealthApi();
         app.MapAuthApi();
         app.MapMembersApi();
         app.MapApiKeysApi();
         app.MapAuditApi();
+        app.MapCrmApi();
         return app;
     }
 

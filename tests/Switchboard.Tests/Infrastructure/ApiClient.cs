@@ -76,6 +76,17 @@ public sealed class ApiClient(HttpClient http, SwitchboardFactory node) : IDispo
         return Http.SendAsync(request);
     }
 
+    /// <summary>
+    /// Sends a body the server will refuse by its Content-Length. With Expect: 100-continue the client waits for that
+    /// answer instead of racing the server, which closes the connection on the rest of the body.
+    /// </summary>
+    public Task<HttpResponseMessage> SendOversizedAsync(string path, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        return Http.SendAsync(request);
+    }
+
     public static async Task<JsonObject> ReadAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
 

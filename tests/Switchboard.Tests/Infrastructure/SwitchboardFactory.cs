@@ -98,3 +98,16 @@ public class PostgresSwitchboard : SwitchboardFactory
         _database.Release();
     }
 }
+
+public static class NodeInspection
+{
+    /// <summary>The outbox events of one resource, oldest first, read straight from the node's database.</summary>
+    public static async Task<List<Switchboard.Platform.Outbox.OutboxEvent>> EventsForAsync(this SwitchboardFactory node, string resourceId)
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Switchboard.Platform.Storage.SwitchboardDbContext>();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.OutboxEvents)
+                .Where(e => e.ResourceId == resourceId).OrderBy(e => e.Id));
+    }
+}

@@ -43,7 +43,7 @@ public abstract class ErrorShapeTests<TFactory>(TFactory node) : IClassFixture<T
     {
         using var client = node.Client();
         var huge = "{\"email\": \"" + new string('a', 2 * 1024 * 1024) + "\"}";
-        var response = await client.SendRawAsync(HttpMethod.Post, "/api/v1/auth/login", huge);
+        var response = await client.SendOversizedAsync("/api/v1/auth/login", huge);
         await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
     }
 

@@ -30,6 +30,9 @@ public static class ErrorCodes
     public const string RefreshTokenReused = "refresh_token_reused";
     public const string SignupDisabled = "signup_disabled";
     public const string RateLimited = "rate_limited";
+    public const string IdempotencyKeyInvalid = "idempotency_key_invalid";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string IdempotencyRequestInProgress = "idempotency_request_in_progress";
     public const string InternalError = "internal_error";
     public const string ServiceUnavailable = "service_unavailable";
 
@@ -53,6 +56,9 @@ public static class ErrorCodes
         (InsufficientScope, 403, "The credentials lack the scope the operation requires."),
         (Forbidden, 403, "The caller may not perform this operation."),
         (SignupDisabled, 403, "Self-service signup is turned off on this installation."),
+        (IdempotencyKeyInvalid, 400, "The `Idempotency-Key` header is empty, too long or not visible ASCII."),
+        (IdempotencyKeyReused, 422, "The `Idempotency-Key` was used before with a different request."),
+        (IdempotencyRequestInProgress, 409, "The first request with this `Idempotency-Key` is still running."),
         (NotFound, 404, "No such resource in the caller's organization."),
         (MethodNotAllowed, 405, "The path exists but not with this method."),
         (Conflict, 409, "The request conflicts with the current state."),

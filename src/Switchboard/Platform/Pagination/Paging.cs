@@ -12,8 +12,11 @@ namespace Switchboard.Platform.Pagination;
 /// <summary>The list envelope of every collection: <c>{ data, hasMore, nextCursor }</c>.</summary>
 public sealed record ListResponse<T>(IReadOnlyList<T> Data, bool HasMore, string? NextCursor);
 
+/// <summary>What an opaque cursor holds: the last row's id and, for sorted lists, the sort and the last row's sort value.</summary>
+public sealed record Cursor(string After, string? Sort = null, string? Value = null);
+
 /// <summary><c>limit</c> (1–100, default 20), an opaque <c>cursor</c>, or an <c>offset</c>.</summary>
-public sealed record PageRequest(int Limit, string? AfterId, int Offset)
+public sealed record PageRequest(int Limit, Cursor? Cursor, int Offset)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
@@ -27,35 +30,32 @@ public sealed record PageRequest(int Limit, string? AfterId, int Offset)
         if (request.Query.TryGetValue("limit", out var l) &&
             (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
             errors["limit"] = [$"Must be an integer from 1 to {MaxLimit}."];
-        string? afterId = null;
-        if (request.Query.TryGetValue("cursor", out var c) && !string.IsNullOrEmpty(c) && !TryDecodeCursor(c!, out afterId))
+        Cursor? cursor = null;
+        if (request.Query.TryGetValue("cursor", out var c) && !string.IsNullOrEmpty(c) && !TryDecodeCursor(c!, out cursor))
             errors["cursor"] = ["Is not a cursor this API issued."];
         var offset = 0;
         if (request.Query.TryGetValue("offset", out var o) &&
             (!int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset is < 0 or > 1_000_000))
             errors["offset"] = ["Must be an integer from 0 to 1000000."];
-        if (afterId is not null && offset > 0) errors["offset"] = ["Use either cursor or offset, not both."];
+        if (cursor is not null && offset > 0) errors["offset"] = ["Use either cursor or offset, not both."];
         if (errors.Count > 0) { problem = ApiProblem.Validation(errors); return false; }
-        page = new PageRequest(limit, afterId, offset);
+        page = new PageRequest(limit, cursor, offset);
         return true;
     }
 
-    public static string EncodeCursor(string lastId) =>
-        Base64Url.Encode(JsonSerializer.SerializeToUtf8Bytes(new CursorPayload(lastId)));
+    public static string EncodeCursor(string lastId, string? sort = null, string? value = null) =>
+        Base64Url.Encode(JsonSerializer.SerializeToUtf8Bytes(new Cursor(lastId, sort, value)));
 
-    private static bool TryDecodeCursor(string cursor, out string? afterId)
+    private static bool TryDecodeCursor(string text, out Cursor? cursor)
     {
-        afterId = null;
+        cursor = null;
         try
         {
-            var payload = JsonSerializer.Deserialize<CursorPayload>(Base64Url.Decode(cursor));
-            afterId = payload?.After;
-            return afterId is { Length: > 0 and <= Ids.MaxLength };
+            cursor = JsonSerializer.Deserialize<Cursor>(Base64Url.Decode(text));
+            return cursor is { After.Length: > 0 and <= Ids.MaxLength } && (cursor.Value is null || cursor.Value.Length <= 1000);
         }
         catch (Exception e) when (e is FormatException or JsonException or ArgumentException) { return false; }
     }
-
-    private sealed record CursorPayload(string After);
 }
 
 public static class Paging
@@ -69,7 +69,7 @@ public static class Paging
         Func<T, TOut> map, CancellationToken cancellationToken)
     {
         var getId = id.Compile();
-        if (page.AfterId is { } after)
+        if (page.Cursor?.After is { } after)
         {
             var p = id.Parameters[0];
             var before = Expression.Lambda<Func<T, bool>>(
@@ -86,9 +86,13 @@ public static class Paging
         var hasMore = rows.Count > page.Limit;
         if (hasMore) rows.RemoveAt(rows.Count - 1);
         var next = hasMore ? PageRequest.EncodeCursor(getId(rows[^1])) : null;
-        if (next is not null) http.Response.Headers.Link = $"<{NextLink(http.Request, next)}>; rel=\"next\"";
+        if (next is not null) SetNextLink(http, next);
         return new ListResponse<TOut>(rows.Select(map).ToList(), hasMore, next);
     }
+
+    /// <summary>RFC 8288 <c>Link: &lt;…&gt;; rel="next"</c>: the same request with the next cursor.</summary>
+    public static void SetNextLink(HttpContext http, string cursor) =>
+        http.Response.Headers.Link = $"<{NextLink(http.Request, cursor)}>; rel=\"next\"";
 
     private static string NextLink(HttpRequest request, string cursor)
     {

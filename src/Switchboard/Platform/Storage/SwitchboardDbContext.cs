@@ -25,6 +25,8 @@ public sealed class SwitchboardDbContext(DbContextOptions<SwitchboardDbContext> 
     public DbSet<AuthInvalidation> AuthInvalidations => Set<AuthInvalidation>();
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<Platform.Outbox.OutboxEvent> OutboxEvents => Set<Platform.Outbox.OutboxEvent>();
+    public DbSet<Platform.Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Platform.Idempotency.IdempotencyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,0 +1,201 @@
+using System.Text.Json.Nodes;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Http;
+using Switchboard.Platform.Pagination;
+
+namespace Switchboard.Crm.Pipeline;
+
+/// <summary>Maps list, get, create, update and delete of a declared resource, with every convention of the API.</summary>
+public static class CrmEndpoints
+{
+    private static readonly HashSet<string> Reserved = ["limit", "cursor", "offset", "sort", "fields", "q"];
+
+    public static RouteGroupBuilder MapCrmResource<TEntity, TInput, TResponse>(this IEndpointRouteBuilder app, ResourceDefinition<TEntity, TInput, TResponse> def)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var group = app.MapGroup($"/api/v1/{def.Path}").WithTags(def.Tag);
+        var title = char.ToUpperInvariant(def.Singular[0]) + def.Singular[1..].Replace("_", " ", StringComparison.Ordinal);
+        var plural = def.Plural.Replace("_", " ", StringComparison.Ordinal);
+        var pascal = Pascal(def.Singular);
+        var pascalPlural = Pascal(def.Plural);
+
+        // Handlers are built as delegates first: the route-handler analyzer cannot follow generic lambdas inline.
+        Delegate list = (HttpContext http, CrmWriter writer, CancellationToken ct) => ListAsync(def, http, writer, ct);
+        Delegate get = (string id, HttpContext http, CrmWriter writer, CancellationToken ct) => GetAsync(def, id, http, writer, ct);
+        Delegate create = (TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken ct) =>
+            CreateAsync(def, input, http, writer, validator, ct);
+        Delegate update = (string id, TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken ct) =>
+            UpdateAsync(def, id, input, http, writer, validator, ct);
+        Delegate delete = (string id, HttpContext http, CrmWriter writer, CancellationToken ct) => DeleteAsync(def, id, http, writer, ct);
+
+        group.MapGet("/", list).RequireScope(def.ReadScope).WithName($"list{pascalPlural}").WithSummary($"List {plural}");
+        group.MapGet("/{id}", get).RequireScope(def.ReadScope).WithName($"get{pascal}").WithSummary($"Get a {title.ToLowerInvariant()}");
+        group.MapPost("/", create).RequireScope(def.WriteScope).WithName($"create{pascal}").WithSummary($"Create a {title.ToLowerInvariant()}");
+        if (def.AllowUpdate)
+            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).WithName($"update{pascal}").WithSummary($"Update a {title.ToLowerInvariant()} (only the fields sent)");
+        if (def.AllowDelete)
+            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).WithName($"delete{pascal}").WithSummary($"Delete a {title.ToLowerInvariant()}");
+        return group;
+    }
+
+    private static string Pascal(string snake) => string.Concat(snake.Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+
+    /// <summary>Lists records; <paramref name="within"/> narrows to a parent's (e.g. one chat session's messages).</summary>
+    public static async Task<Results<Ok<ListResponse<TResponse>>, JsonHttpResult<ListResponse<JsonObject>>, ProblemHttpResult>> ListAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, HttpContext http, CrmWriter writer, CancellationToken cancellationToken,
+        Func<IQueryable<TEntity>, IQueryable<TEntity>>? within = null)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        if (!PageRequest.TryParse(http.Request, out var page, out var pageProblem)) return pageProblem!;
+        var query = http.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+
+        var sortParameter = query["sort"].ToString() is { Length: > 0 } s ? s : def.DefaultSort;
+        var descending = sortParameter.StartsWith('-');
+        var sortName = sortParameter.TrimStart('-', '+');
+        var sorts = AllSorts(def);
+        var sort = sorts.FirstOrDefault(x => x.Name == sortName);
+        if (sort is null) errors["sort"] = [$"Sort by one of: {string.Join(", ", sorts.Select(x => x.Name))} (prefix '-' for descending)."];
+
+        if (!FieldSelection.TryParse(query["fields"], typeof(TResponse), out var selection, out var fieldsError)) errors["fields"] = [fieldsError!];
+
+        IQueryable<TEntity> rows = writer.Db.Set<TEntity>().AsNoTracking();
+        if (within is not null) rows = within(rows);
+        var filters = AllFilters(def).SelectMany(f => f.Names.Select(n => (Name: n, Filter: f))).ToDictionary(x => x.Name, x => x.Filter, StringComparer.Ordinal);
+        foreach (var (name, values) in query)
+        {
+            if (Reserved.Contains(name)) continue;
+            if (!filters.TryGetValue(name, out var filter))
+            {
+                errors[name] = [$"Unknown parameter. Filters of {def.Plural}: {string.Join(", ", filters.Keys.Order(StringComparer.Ordinal))}."];
+                continue;
+            }
+            if (values.Count != 1) { errors[name] = ["Give this filter once."]; continue; }
+            if (filter.Apply(ref rows, name, values[0]!) is { } error) errors[name] = [error];
+        }
+        if (query["q"].ToString() is { Length: > 0 } text)
+        {
+            if (text.Length > 200) errors["q"] = ["At most 200 characters."];
+            else if (def.SearchFields.Count == 0) errors["q"] = [$"{def.Plural} do not support text search."];
+            else rows = rows.Where(Search(def, text));
+        }
+        if (page.Cursor is { } cursor && sort is not null)
+        {
+            if (cursor.Sort != sortParameter || cursor.Value is null) errors["cursor"] = ["This cursor belongs to another sort order; start again without it."];
+            else if (sort.After(rows, descending, cursor.Value, cursor.After) is { } after) rows = after;
+            else errors["cursor"] = ["Is not a cursor this API issued."];
+        }
+        if (errors.Count > 0) return ApiProblem.Validation(errors);
+
+        IQueryable<TEntity> ordered = sort!.Order(rows, descending);
+        if (page.Offset > 0) ordered = ordered.Skip(page.Offset);
+        var found = await ordered.Take(page.Limit + 1).ToListAsync(cancellationToken);
+        var hasMore = found.Count > page.Limit;
+        if (hasMore) found.RemoveAt(found.Count - 1);
+        var next = hasMore ? PageRequest.EncodeCursor(found[^1].Id, sortParameter, sort.ValueOf(found[^1])) : null;
+        if (next is not null) Paging.SetNextLink(http, next);
+
+        var data = found.Select(def.Map).ToList();
+        if (selection is null) return TypedResults.Ok(new ListResponse<TResponse>(data, hasMore, next));
+        return TypedResults.Json(new ListResponse<JsonObject>(data.Select(d => selection.Apply(writer.ToJson(d))).ToList(), hasMore, next), writer.Json);
+    }
+
+    internal static async Task<Results<Ok<TResponse>, JsonHttpResult<JsonObject>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        if (!FieldSelection.TryParse(http.Request.Query["fields"], typeof(TResponse), out var selection, out var fieldsError))
+            return ApiProblem.Validation("fields", fieldsError!);
+        var (entity, problem) = await CrmOperations.FindAsync(def, writer, id, http, checkIfMatch: false, cancellationToken);
+        if (problem is not null) return problem;
+        var etag = CrmWriter.ETagOf(entity!);
+        ETags.Set(http.Response, etag);
+        // RFC 9110 §13.1.2: a client holding the current representation gets 304 and no body.
+        if (http.Request.Headers.IfNoneMatch.Any(v => v == etag || v == "*")) return TypedResults.StatusCode(304);
+        var response = def.Map(entity!);
+        return selection is null ? TypedResults.Ok(response) : TypedResults.Json(selection.Apply(writer.ToJson(response)), writer.Json);
+    }
+
+    internal static async Task<Results<Created<TResponse>, ProblemHttpResult>> CreateAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        if (await CrmOperations.ValidateAsync(validator, input, create: true, cancellationToken) is { } invalid) return invalid;
+        var entity = new TEntity();
+        def.Initialize?.Invoke(entity, writer.Now);
+        def.Apply(entity, input);
+        if (await CrmOperations.InsertAsync(def, writer, entity, http.GetCaller(), cancellationToken) is { } problem) return problem;
+        var response = def.Map(entity);
+        var location = def.Location(entity.Id);
+        var etag = CrmWriter.ETagOf(entity);
+        var headers = new Dictionary<string, string> { ["Location"] = location, ["ETag"] = etag };
+        if (await CrmOperations.SaveAsync(writer, http, def.Singular, 201, response, headers, cancellationToken) is { } conflict) return conflict;
+        ETags.Set(http.Response, etag);
+        return TypedResults.Created(location, response);
+    }
+
+    internal static async Task<Results<Ok<TResponse>, ProblemHttpResult>> UpdateAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, string id, TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var (entity, problem) = await CrmOperations.FindAsync(def, writer, id, http, checkIfMatch: true, cancellationToken);
+        if (problem is not null) return problem;
+        if (await CrmOperations.ValidateAsync(validator, input, create: false, cancellationToken) is { } invalid) return invalid;
+        var (_, changeProblem) = await CrmOperations.ChangeAsync(def, writer, entity!, e => def.Apply(e, input), cancellationToken);
+        if (changeProblem is not null) return changeProblem;
+        var response = def.Map(entity!);
+        var etag = CrmWriter.ETagOf(entity!);
+        if (await CrmOperations.SaveAsync(writer, http, def.Singular, 200, response, new Dictionary<string, string> { ["ETag"] = etag }, cancellationToken) is { } conflict)
+            return conflict;
+        ETags.Set(http.Response, etag);
+        return TypedResults.Ok(response);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var (entity, problem) = await CrmOperations.FindAsync(def, writer, id, http, checkIfMatch: true, cancellationToken);
+        if (problem is not null) return problem;
+        CrmOperations.Remove(def, writer, entity!);
+        if (await CrmOperations.SaveAsync(writer, http, def.Singular, 204, null, null, cancellationToken) is { } conflict) return conflict;
+        return TypedResults.NoContent();
+    }
+
+    private static IEnumerable<ISort<TEntity>> AllSorts<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class =>
+        [Sorts.Time<TEntity>("createdAt", e => e.CreatedAt), Sorts.Time<TEntity>("updatedAt", e => e.UpdatedAt), .. def.Sorts];
+
+    private static IEnumerable<IFilter<TEntity>> AllFilters<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class =>
+        [Filter.Time<TEntity>("created", e => e.CreatedAt), Filter.Time<TEntity>("updated", e => e.UpdatedAt), .. def.Filters];
+
+    private static System.Linq.Expressions.Expression<Func<TEntity, bool>> Search<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def, string text)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        // lower(field) contains lower(q): EF turns this into instr/strpos with a parameter, so '%' and '_' are literal.
+        var needle = text.ToLowerInvariant();
+        var row = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "e");
+        System.Linq.Expressions.Expression? any = null;
+        var toLower = typeof(string).GetMethod(nameof(string.ToLower), Type.EmptyTypes)!;
+        var contains = typeof(string).GetMethod(nameof(string.Contains), [typeof(string)])!;
+        foreach (var field in def.SearchFields)
+        {
+            var value = new ParameterRebinder(field.Parameters[0], row).Visit(field.Body);
+            var test = System.Linq.Expressions.Expression.AndAlso(
+                System.Linq.Expressions.Expression.NotEqual(value, System.Linq.Expressions.Expression.Constant(null, typeof(string))),
+                System.Linq.Expressions.Expression.Call(System.Linq.Expressions.Expression.Call(value, toLower), contains, Parameter.Of(needle, typeof(string))));
+            any = any is null ? test : System.Linq.Expressions.Expression.OrElse(any, test);
+        }
+        return System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(any!, row);
+    }
+
+    private sealed class ParameterRebinder(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to) : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) => node == from ? to : node;
+    }
+}

@@ -1,0 +1,115 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Http;
+
+namespace Switchboard.Crm.Pipeline;
+
+/// <summary>
+/// The steps every CRM write takes, shared by the generic endpoints and a resource's own actions (convert, complete…).
+/// Each adds to the writer's unit of work; the caller commits with <see cref="CrmWriter.SaveAsync"/>.
+/// </summary>
+public static class CrmOperations
+{
+    public static async Task<ProblemHttpResult?> ValidateAsync<TInput>(IValidator<TInput> validator, TInput input, bool create, CancellationToken cancellationToken)
+    {
+        var context = new ValidationContext<TInput>(input);
+        if (create) context.RootContextData[CrmInputValidator<CrmInput>.CreateMode] = true;
+        var result = await validator.ValidateAsync(context, cancellationToken);
+        if (result.IsValid) return null;
+        return ApiProblem.Validation(result.Errors.GroupBy(e => e.PropertyName)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
+    }
+
+    /// <summary>A record of the caller's organization, or the 404 to answer; with If-Match, the 412 when it changed.</summary>
+    public static async Task<(TEntity? Entity, ProblemHttpResult? Problem)> FindAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, string id, HttpContext http, bool checkIfMatch, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var entity = Ids.LooksValid(id, def.IdPrefix) ? await writer.Db.Set<TEntity>().FirstOrDefaultAsync(e => e.Id == id, cancellationToken) : null;
+        if (entity is null) return (null, ApiProblem.NotFound(def.Singular.Replace('_', ' ')));
+        if (checkIfMatch && !ETags.IfMatchSatisfied(http.Request, CrmWriter.ETagOf(entity)))
+            return (null, PreconditionFailed(def.Singular));
+        return (entity, null);
+    }
+
+    /// <summary>Adds a new record with its <c>.created</c> event (and any state events) to the unit of work.</summary>
+    public static async Task<ProblemHttpResult?> InsertAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity, Caller caller, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        if (string.IsNullOrEmpty(entity.Id)) entity.Id = writer.NewId(def.IdPrefix);
+        entity.OrganizationId = caller.OrganizationId;
+        entity.CreatedAt = entity.UpdatedAt = writer.Now;
+        entity.Version = 1;
+        def.OnChange?.Invoke(entity, null, writer.Now);
+        if (def.Invariants?.Invoke(null, entity) is { Count: > 0 } invalid) return ApiProblem.Validation(invalid);
+        if (await writer.CheckReferencesAsync(def.References, entity, _ => true, cancellationToken) is { } badRefs) return ApiProblem.Validation(badRefs);
+
+        writer.Db.Add(entity);
+        var response = def.Map(entity);
+        var data = writer.ToJson(response);
+        if (def.RecordChangeEvents) writer.Record(caller.OrganizationId, $"{def.Singular}.created", def.Singular, entity.Id, data);
+        foreach (var type in def.StateEvents?.Invoke(null, response) ?? []) writer.Record(caller.OrganizationId, type, def.Singular, entity.Id, data.DeepClone().AsObject());
+        return null;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="mutate"/> and, if anything visible changed, bumps the version and records <c>.updated</c>
+    /// (with the previous values) and any state events. Answers whether the record changed, or a problem.
+    /// </summary>
+    public static async Task<(bool Changed, ProblemHttpResult? Problem)> ChangeAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity, Action<TEntity> mutate, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var before = def.Map(entity);
+        var beforeJson = writer.ToJson(before);
+        var referencesBefore = def.References.Select(r => r.Read(entity)).ToArray();
+        mutate(entity);
+        def.OnChange?.Invoke(entity, before, writer.Now);
+        if (def.Invariants?.Invoke(before, entity) is { Count: > 0 } invalid) return (false, ApiProblem.Validation(invalid));
+        var index = 0;
+        var changedRefs = def.References.ToDictionary(r => r, r => !string.Equals(referencesBefore[index++], r.Read(entity), StringComparison.Ordinal));
+        if (await writer.CheckReferencesAsync(def.References, entity, r => changedRefs[r], cancellationToken) is { } badRefs)
+            return (false, ApiProblem.Validation(badRefs));
+
+        var previous = CrmWriter.Changes(beforeJson, writer.ToJson(def.Map(entity)));
+        if (previous is null) return (false, null);
+        entity.UpdatedAt = writer.Now;
+        entity.Version++;
+        var after = def.Map(entity);
+        var data = writer.ToJson(after);
+        if (def.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{def.Singular}.updated", def.Singular, entity.Id, data, previous);
+        foreach (var type in def.StateEvents?.Invoke(before, after) ?? [])
+            writer.Record(entity.OrganizationId, type, def.Singular, entity.Id, data.DeepClone().AsObject(), previous.DeepClone().AsObject());
+        return (true, null);
+    }
+
+    public static void Remove<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        writer.Db.Remove(entity);
+        if (def.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{def.Singular}.deleted", def.Singular, entity.Id, writer.ToJson(def.Map(entity)));
+    }
+
+    /// <summary>Commits, turning a lost optimistic-concurrency race into 412.</summary>
+    public static async Task<ProblemHttpResult?> SaveAsync(CrmWriter writer, HttpContext http, string singular, int status, object? body,
+        IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.SaveAsync(http, status, body, headers, cancellationToken);
+            return null;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return PreconditionFailed(singular);
+        }
+    }
+
+    public static ProblemHttpResult PreconditionFailed(string singular) =>
+        ApiProblem.Result(412, ErrorCodes.PreconditionFailed, $"The {singular.Replace('_', ' ')} changed since you read it; fetch it again and retry.");
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Http;
+using Switchboard.Platform.Idempotency;
+using Switchboard.Platform.Outbox;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Crm.Pipeline;
+
+/// <summary>
+/// Saves CRM changes with their change events. Events go into the outbox in the same transaction as the change, and
+/// when the request holds an Idempotency-Key its response is recorded in that transaction too: a change, its events
+/// and its replay commit together or not at all.
+/// </summary>
+public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptions<JsonOptions> json)
+{
+    private static readonly HashSet<string> Volatile = ["updatedAt"];
+    public JsonSerializerOptions Json => json.Value.SerializerOptions;
+    public SwitchboardDbContext Db => db;
+    public DateTime Now { get; } = time.UtcNow();
+
+    public string NewId(string prefix) => Ids.New(prefix, time);
+
+    public JsonObject ToJson<T>(T value) => JsonSerializer.SerializeToNode(value, Json)!.AsObject();
+
+    /// <summary>Adds an event to the unit of work. <paramref name="previous"/> is the record before an update.</summary>
+    public OutboxEvent Record(string organizationId, string type, string resourceType, string resourceId, JsonObject data, JsonObject? previous = null)
+    {
+        var evt = new OutboxEvent
+        {
+            Id = Ids.New("evt", time),
+            OrganizationId = organizationId,
+            Type = type,
+            ResourceType = resourceType,
+            ResourceId = resourceId,
+            Data = data.ToJsonString(Json),
+            PreviousAttributes = previous?.ToJsonString(Json),
+            CreatedAt = Now,
+        };
+        db.OutboxEvents.Add(evt);
+        return evt;
+    }
+
+    /// <summary>The previous values of the fields that differ between two representations (Stripe's previous_attributes).</summary>
+    public static JsonObject? Changes(JsonObject before, JsonObject after)
+    {
+        var changed = new JsonObject();
+        foreach (var (name, old) in before)
+        {
+            if (Volatile.Contains(name)) continue;
+            after.TryGetPropertyValue(name, out var now);
+            if (!JsonNode.DeepEquals(old, now)) changed[name] = old?.DeepClone();
+        }
+        return changed.Count == 0 ? null : changed;
+    }
+
+    /// <summary>
+    /// Commits the unit of work. With an Idempotency-Key, also records the response to be replayed, in the same transaction.
+    /// </summary>
+    public async Task SaveAsync(HttpContext http, int status, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        var idempotency = http.Features.Get<IdempotencyFeature>();
+        if (idempotency is null)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+        var replayHeaders = new Dictionary<string, string>(headers ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        if (body is not null) replayHeaders["Content-Type"] = "application/json; charset=utf-8";
+        var bytes = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
+        if (db.Database.CurrentTransaction is not null)
+        {
+            // The caller runs its own transaction (and commits it); join it.
+            await db.SaveChangesAsync(cancellationToken);
+            await idempotency.CompleteWithinAsync(db, status, replayHeaders, bytes, cancellationToken);
+            return;
+        }
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await idempotency.CompleteWithinAsync(db, status, replayHeaders, bytes, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Checks that every changed reference names a record of the caller's organization.</summary>
+    public async Task<Dictionary<string, string[]>?> CheckReferencesAsync<TEntity>(
+        IEnumerable<Reference<TEntity>> references, TEntity entity, Func<Reference<TEntity>, bool> changed, CancellationToken cancellationToken)
+    {
+        Dictionary<string, string[]>? errors = null;
+        foreach (var reference in references)
+        {
+            if (!changed(reference) || reference.Read(entity) is not { } id) continue;
+            if (!Ids.LooksValid(id, reference.Prefix) || !await reference.ExistsAsync(db, id, cancellationToken))
+                (errors ??= [])[reference.Field] = [$"No {reference.Prefix}_ record with this id exists in your organization."];
+        }
+        return errors;
+    }
+
+    public static string ETagOf(CrmRecord record) => ETags.For(record.Id, record.Version, record.UpdatedAt);
+
+    public static Caller CallerOf(HttpContext http) => http.GetCaller();
+}

@@ -1,0 +1,42 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Switchboard.Identity;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Platform.Outbox;
+
+/// <summary>
+/// A domain event (<c>contact.created</c>, <c>deal.stage_changed</c>, …) written in the same transaction as the
+/// change it describes, so an event exists exactly when its change committed. The webhook engine delivers them.
+/// </summary>
+public sealed class OutboxEvent : ITenantOwned
+{
+    public required string Id { get; init; }
+    public required string OrganizationId { get; init; }
+    public required string Type { get; init; }
+    public string? ResourceType { get; init; }
+    public string? ResourceId { get; init; }
+    /// <summary>The resource as the API shows it, as JSON.</summary>
+    public required string Data { get; init; }
+    /// <summary>For <c>*.updated</c>: the previous values of the fields that changed, as JSON.</summary>
+    public string? PreviousAttributes { get; init; }
+    public DateTime CreatedAt { get; init; }
+    /// <summary>Set by the webhook engine once it has fanned the event out to deliveries.</summary>
+    public DateTime? DispatchedAt { get; set; }
+}
+
+internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<OutboxEvent>
+{
+    public void Configure(EntityTypeBuilder<OutboxEvent> b)
+    {
+        b.ToTable("outbox_events");
+        b.Property(x => x.Id).HasMaxLength(40);
+        b.Property(x => x.OrganizationId).HasMaxLength(40);
+        b.Property(x => x.Type).HasMaxLength(80);
+        b.Property(x => x.ResourceType).HasMaxLength(40);
+        b.Property(x => x.ResourceId).HasMaxLength(40);
+        b.HasIndex(x => new { x.OrganizationId, x.Id });
+        b.HasIndex(x => new { x.DispatchedAt, x.Id });
+        b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
