@@ -14,12 +14,30 @@ public static class Ids
     public const int UlidLength = 26;
     public const int MaxLength = 40;
 
+    private static readonly Lock Gate = new();
+    private static long _lastMs;
+    private static UInt128 _lastRandom;
+    private static readonly UInt128 RandomMask = (UInt128.One << 80) - 1;
+
+    /// <summary>
+    /// A new id. Within one process ids are strictly increasing (the ULID spec's monotonic mode): in the same
+    /// millisecond the random part of the previous id is incremented, so records and events made in one request
+    /// sort in the order they were made.
+    /// </summary>
     public static string New(string prefix, TimeProvider? time = null)
     {
         var ms = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
         Span<byte> random = stackalloc byte[16];
         RandomNumberGenerator.Fill(random);
-        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(random);
+        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(random) & RandomMask;
+        lock (Gate)
+        {
+            // Only within one millisecond: after a clock step back the time part stays true (access-token ids carry
+            // their issue instant, which revocation compares), at the cost of order across the step.
+            if (ms == _lastMs && _lastRandom < RandomMask) bits = _lastRandom + 1;
+            _lastMs = ms;
+            _lastRandom = bits;
+        }
         return string.Create(prefix.Length + 1 + UlidLength, (prefix, ms, bits), static (span, s) =>
         {
             s.prefix.AsSpan().CopyTo(span);

@@ -139,10 +139,17 @@ public static class ChatApi
         }
         await writer.Db.Set<ChatSession>().Where(s => s.Id == session.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MessageCount, x => x.MessageCount + 1).SetProperty(x => x.LastMessageAt, now), cancellationToken);
-        // Mirror the database in the tracked entity without making EF write it again.
+        // Read back what the database now holds (other messages may have been counted meanwhile) and mirror it in the
+        // tracked entity as unmodified, so SaveChanges never writes a stale count over concurrent increments.
+        var counted = await writer.Db.Set<ChatSession>().Where(s => s.Id == session.Id)
+            .Select(s => new { s.MessageCount, s.LastMessageAt }).FirstAsync(cancellationToken);
         var entry = writer.Db.Entry(session);
-        entry.Property(x => x.MessageCount).CurrentValue = entry.Property(x => x.MessageCount).OriginalValue = session.MessageCount + 1;
-        entry.Property(x => x.LastMessageAt).CurrentValue = entry.Property(x => x.LastMessageAt).OriginalValue = now;
+        foreach (var (property, value) in new (string, object?)[] { (nameof(ChatSession.MessageCount), counted.MessageCount), (nameof(ChatSession.LastMessageAt), counted.LastMessageAt) })
+        {
+            entry.Property(property).CurrentValue = value;
+            entry.Property(property).OriginalValue = value;
+            entry.Property(property).IsModified = false;
+        }
         return null;
     }
 }
