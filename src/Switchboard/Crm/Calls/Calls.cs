@@ -7,6 +7,7 @@ using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Calls;
 
@@ -154,9 +155,7 @@ public static class CallResource
         string id, TranscriptRequest request, HttpContext http, CrmWriter writer, IValidator<TranscriptRequest> validator, CancellationToken cancellationToken)
     {
         var validation = await validator.ValidateAsync(request, cancellationToken);
-        if (!validation.IsValid)
-            return ApiProblem.Validation(validation.Errors.GroupBy(e => char.ToLowerInvariant(e.PropertyName[0]) + e.PropertyName[1..])
-                .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).ToArray()));
+        if (!validation.IsValid) return validation.ToProblem();
         var (call, problem) = await CrmOperations.FindAsync(Definition, writer, id, http, checkIfMatch: true, cancellationToken);
         if (problem is not null) return problem;
         var (_, changeProblem) = await CrmOperations.ChangeAsync(Definition, writer, call!, c =>

@@ -6,6 +6,7 @@ using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Leads;
 
@@ -42,9 +43,7 @@ public static class LeadConversion
         string id, ConvertLeadRequest request, HttpContext http, CrmWriter writer, IValidator<ConvertLeadRequest> validator, CancellationToken cancellationToken)
     {
         var validation = await validator.ValidateAsync(request, cancellationToken);
-        if (!validation.IsValid)
-            return ApiProblem.Validation(validation.Errors.GroupBy(e => char.ToLowerInvariant(e.PropertyName[0]) + e.PropertyName[1..])
-                .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).ToArray()));
+        if (!validation.IsValid) return validation.ToProblem();
         var (lead, problem) = await CrmOperations.FindAsync(LeadResource.Definition, writer, id, http, checkIfMatch: true, cancellationToken);
         if (problem is not null) return problem;
         if (lead!.ConvertedAt is not null) return ApiProblem.Conflict(ErrorCodes.Conflict, "This lead was already converted.");

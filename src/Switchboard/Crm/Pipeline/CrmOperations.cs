@@ -5,6 +5,7 @@ using Switchboard.Platform;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Pipeline;
 
@@ -19,9 +20,7 @@ public static class CrmOperations
         var context = new ValidationContext<TInput>(input);
         if (create) context.RootContextData[CrmInputValidator<CrmInput>.CreateMode] = true;
         var result = await validator.ValidateAsync(context, cancellationToken);
-        if (result.IsValid) return null;
-        return ApiProblem.Validation(result.Errors.GroupBy(e => e.PropertyName)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
+        return result.IsValid ? null : result.ToProblem();
     }
 
     /// <summary>A record of the caller's organization, or the 404 to answer; with If-Match, the 412 when it changed.</summary>

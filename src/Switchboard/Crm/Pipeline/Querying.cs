@@ -127,10 +127,12 @@ public sealed class Sort<T, TKey>(string name, Expression<Func<T, TKey>> key, Ex
         var idBody = new Rebind(id.Parameters[0], row).Visit(id.Body);
         var v = Parameter.Of(parsed, typeof(TKey));
         var i = Parameter.Of(lastId, typeof(string));
-        // (key, id) strictly beyond the cursor: key ≶ v OR (key = v AND id ≶ lastId).
-        var keyBeyond = Compare(keyBody, v, descending);
-        var idBeyond = Compare(idBody, i, descending);
-        var body = Expression.OrElse(keyBeyond, Expression.AndAlso(Expression.Equal(keyBody, v), idBeyond));
+        // (key, id) strictly beyond the cursor, written as  key ≤ v AND (key < v OR id < lastId)  (mirrored for ascending).
+        // It equals  key < v OR (key = v AND id < lastId),  but its first half is a range bound the (organization_id, key, id)
+        // index can seek to, so a page at any depth reads about limit+1 index entries instead of everything before it.
+        var bound = Compare(keyBody, v, descending, inclusive: true);
+        var beyond = Expression.OrElse(Compare(keyBody, v, descending, inclusive: false), Compare(idBody, i, descending, inclusive: false));
+        var body = Expression.AndAlso(bound, beyond);
         return query.Where(Parameter.Lambda<T>(body, row));
     }
 
@@ -138,15 +140,21 @@ public sealed class Sort<T, TKey>(string name, Expression<Func<T, TKey>> key, Ex
 
     private static readonly System.Reflection.MethodInfo StringCompare = typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!;
 
-    private static BinaryExpression Compare(Expression left, Expression right, bool descending)
+    private static BinaryExpression Compare(Expression left, Expression right, bool descending, bool inclusive)
     {
         if (left.Type == typeof(string))
         {
             // string.Compare(a, b) ≶ 0 is what EF turns into SQL a ≶ b.
-            var call = Expression.Call(StringCompare, left, right);
-            return descending ? Expression.LessThan(call, Expression.Constant(0)) : Expression.GreaterThan(call, Expression.Constant(0));
+            left = Expression.Call(StringCompare, left, right);
+            right = Expression.Constant(0);
         }
-        return descending ? Expression.LessThan(left, right) : Expression.GreaterThan(left, right);
+        return (descending, inclusive) switch
+        {
+            (true, true) => Expression.LessThanOrEqual(left, right),
+            (true, false) => Expression.LessThan(left, right),
+            (false, true) => Expression.GreaterThanOrEqual(left, right),
+            (false, false) => Expression.GreaterThan(left, right),
+        };
     }
 
     private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor

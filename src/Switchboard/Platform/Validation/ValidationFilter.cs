@@ -13,11 +13,7 @@ public sealed class ValidationFilter<T> : IEndpointFilter where T : class
             return ApiProblem.Result(400, ErrorCodes.MalformedJson, "A JSON object body is required.");
         var validator = context.HttpContext.RequestServices.GetRequiredService<IValidator<T>>();
         var result = await validator.ValidateAsync(body, context.HttpContext.RequestAborted);
-        if (result.IsValid) return await next(context);
-        var errors = result.Errors
-            .GroupBy(e => CamelPath(e.PropertyName))
-            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
-        return ApiProblem.Validation(errors);
+        return result.IsValid ? await next(context) : result.ToProblem();
     }
 
     /// <summary>"RateLimit.Requests" → "rateLimit.requests"; "AllowedIps[0]" → "allowedIps[0]"; the ".Value" of an Optional PATCH field is dropped.</summary>
@@ -27,6 +23,12 @@ public sealed class ValidationFilter<T> : IEndpointFilter where T : class
 
 public static class ValidationExtensions
 {
+    /// <summary>400 <c>validation_failed</c> with each field's messages, fields named as in the JSON body.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem(this FluentValidation.Results.ValidationResult result) =>
+        ApiProblem.Validation(result.Errors
+            .GroupBy(e => ValidationFilter<object>.CamelPath(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
+
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) where T : class =>
         builder.AddEndpointFilter<ValidationFilter<T>>();
 
