@@ -26,8 +26,7 @@ public class InMemoryAuthBenchmarks
     {
         // One hour (the maximum) for both caches, so no entry expires while being measured; with the default
         // 60 s a cached key costs one extra database read per minute, which amortizes to nothing.
-        _host = BenchHost.CreateAsync(BenchEnvironment.Database("sqlite"), cacheSeconds: 3_600, negativeCacheSeconds: 3_600,
-            fillerKeys: BenchEnvironment.FillerKeys).GetAwaiter().GetResult();
+        _host = BenchHost.Shared("sqlite", cacheSeconds: 3_600, negativeCacheSeconds: 3_600);
         _auth = _host.Authenticator;
         _key = _host.Key;
         _malformed = "sbk_this-is-not-an-api-key";
@@ -44,9 +43,6 @@ public class InMemoryAuthBenchmarks
     }
 
     private AuthOutcome Run(string key) => _auth.AuthenticateAsync(key, Client, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-    [GlobalCleanup]
-    public void Cleanup() => _host.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Baseline = true, Description = "Authenticate: cached key")]
     public ValueTask<AuthOutcome> Cached() => _auth.AuthenticateAsync(_key, Client, CancellationToken.None);
@@ -88,8 +84,7 @@ public class UncachedAuthBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _host = BenchHost.CreateAsync(BenchEnvironment.Database(Database), cacheSeconds: 0, negativeCacheSeconds: 0,
-            fillerKeys: BenchEnvironment.FillerKeys).GetAwaiter().GetResult();
+        _host = BenchHost.Shared(Database, cacheSeconds: 0, negativeCacheSeconds: 0);
         _auth = _host.Authenticator;
         _key = _host.Key;
         _unknown = ApiKeyFormat.Generate();
@@ -98,9 +93,6 @@ public class UncachedAuthBenchmarks
     }
 
     private AuthOutcome Run(string key) => _auth.AuthenticateAsync(key, Client, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-    [GlobalCleanup]
-    public void Cleanup() => _host.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Description = "Authenticate: uncached key (DB lookup)")]
     public ValueTask<AuthOutcome> Uncached() => _auth.AuthenticateAsync(_key, Client, CancellationToken.None);

@@ -24,7 +24,7 @@ public static class HttpBench
         var results = new List<Result>();
         try
         {
-            Console.WriteLine("Starting loopback hosts (SQLite" + (BenchEnvironment.PostgresConnectionString is null ? "" : ", PostgreSQL") + ")...");
+            Console.WriteLine("Starting loopback hosts (SQLite" + (BenchEnvironment.Postgres is null ? "" : ", PostgreSQL") + ")...");
             // The service's defaults: a key is cached for 60 s, an unknown one for 30 s.
             var cached = await BenchHost.CreateAsync(BenchEnvironment.Database("sqlite"), 60, 30, BenchEnvironment.FillerKeys, listen: true);
             hosts.Add(cached);
@@ -79,8 +79,8 @@ public static class HttpBench
         using var client = new HttpClient(handler) { BaseAddress = scenario.Host.BaseAddress };
         if (scenario.WithKey) client.DefaultRequestHeaders.Add("X-API-Key", scenario.Host.Key);
 
-        // Warm-up: JIT, connections, caches.
-        await Drive(client, scenario.Path, concurrency, settings.WarmupRequests, TimeSpan.FromSeconds(10), null);
+        // Warm-up: JIT (until tiered compilation settles), connections, caches.
+        await Drive(client, scenario.Path, concurrency, settings.WarmupRequests, settings.WarmupMaxDuration, null);
 
         var latencies = new long[settings.Requests];
         GC.Collect();
@@ -130,7 +130,8 @@ public static class HttpBench
     private static string Markdown(IReadOnlyList<Result> results, HttpSettings settings)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Loopback HTTP/1.1, in-process HttpClient, {settings.Requests:N0} requests per row (after {settings.WarmupRequests:N0} warm-up), cap {settings.MaxDuration.TotalSeconds:F0} s per row.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Loopback HTTP/1.1, in-process HttpClient, {settings.Requests:N0} requests per row " +
+            $"(after up to {settings.WarmupRequests:N0} warm-up requests or {settings.WarmupMaxDuration.TotalSeconds:F0} s), cap {settings.MaxDuration.TotalSeconds:F0} s per row.");
         sb.AppendLine();
         sb.AppendLine("| Scenario | Concurrency | Requests | Req/s | Mean | p50 | p99 | Allocated/req (client+server) |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -141,4 +142,4 @@ public static class HttpBench
     }
 }
 
-public sealed record HttpSettings(int Requests, int WarmupRequests, TimeSpan MaxDuration, IReadOnlyList<int> Concurrency);
+public sealed record HttpSettings(int Requests, int WarmupRequests, TimeSpan WarmupMaxDuration, TimeSpan MaxDuration, IReadOnlyList<int> Concurrency);

@@ -45,6 +45,7 @@ var model = db.GetService<IDesignTimeModel>().Model.GetRelationalModel();
 var operations = differ.GetDifferences(null, model);
 var up = new StringBuilder();
 var downTables = new List<string>();
+var downColumns = new List<string>();
 foreach (var operation in operations)
 {
     switch (operation)
@@ -63,7 +64,10 @@ foreach (var operation in operations)
             break;
         case CreateTableOperation t:
             foreach (var c in t.Columns.Where(c => !existingColumns.Contains($"{t.Name}.{c.Name}")))
+            {
                 up.AppendLine(CultureInfo.InvariantCulture, $"        migrationBuilder.AddColumn<{ClrName(c.ClrType)}>(\"{c.Name}\", \"{t.Name}\"{Facets(c)});");
+                downColumns.Add($"        migrationBuilder.DropColumn(\"{c.Name}\", \"{t.Name}\");");
+            }
             break;
         case CreateIndexOperation i when !existingIndexes.Contains(i.Name):
             var columns = i.Columns.Length == 1 ? $"\"{i.Columns[0]}\"" : "[" + string.Join(", ", i.Columns.Select(c => $"\"{c}\"")) + "]";
@@ -93,7 +97,7 @@ public sealed class {{name}} : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
-{{string.Join("\n", downTables.Select(t => $"        migrationBuilder.DropTable(\"{t}\");"))}}
+{{string.Join("\n", downTables.Select(t => $"        migrationBuilder.DropTable(\"{t}\");").Concat(downColumns))}}
     }
 }
 

@@ -77,7 +77,8 @@ public sealed class ApiKeyAuthenticator(
     private sealed record CachedKey(Caller Caller, DateTime? ExpiresAt, DateTime? RevokedAt, IPNetwork[] AllowedNetworks, DateTimeOffset LoadedAt)
     {
         public static CachedKey From(ApiKey row, DateTimeOffset now) => new(
-            new Caller(CallerKind.ApiKey, row.OrganizationId, row.Scopes, ApiKeyId: row.Id),
+            new Caller(CallerKind.ApiKey, row.OrganizationId, row.Scopes, ApiKeyId: row.Id,
+                RateLimit: row.RateLimitRequests is { } r && row.RateLimitWindowSeconds is { } w ? (r, w) : null),
             row.ExpiresAt, row.RevokedAt, row.AllowedIps.Select(IpAllowlist.ParseNetwork).ToArray(), now);
     }
 }

@@ -7,6 +7,7 @@ using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Storage;
 using Switchboard.Platform.Validation;
+using Switchboard.RateLimiting;
 
 namespace Switchboard.Identity;
 
@@ -14,7 +15,7 @@ public static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous();
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous().WithPerIpRateLimit();
         auth.MapPost("/signup", Signup).Validate<SignupRequest>().WithName("signup").WithSummary("Create an organization and its owner");
         auth.MapPost("/login", Login).Validate<LoginRequest>().WithName("login").WithSummary("Sign in with email and password");
         auth.MapPost("/refresh", Refresh).Validate<RefreshRequest>().WithName("refreshToken").WithSummary("Exchange a refresh token for new tokens");

@@ -10,6 +10,8 @@ public sealed class Organization
     public required string Id { get; init; }
     public required string Name { get; set; }
     public string Plan { get; set; } = Plans.Starter;
+    /// <summary>Overrides the plan's daily request quota (Enterprise has none of its own).</summary>
+    public long? DailyQuota { get; set; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -20,6 +22,7 @@ public static class Plans
     public const string Professional = "professional";
     public const string Pro = "pro";
     public const string Enterprise = "enterprise";
+    public static readonly IReadOnlyList<string> All = [Starter, Professional, Pro, Enterprise];
 }
 
 public sealed class User

@@ -8,6 +8,7 @@ using Switchboard.Platform.Pagination;
 using Switchboard.Platform.Security;
 using Switchboard.Platform.Storage;
 using Switchboard.Platform.Validation;
+using Switchboard.RateLimiting;
 
 namespace Switchboard.Identity;
 
@@ -29,7 +30,7 @@ public static class MembersApi
         invitations.MapGet("/", ListInvitations).RequireScope(Scopes.Admin).WithName("listInvitations").WithSummary("List invitations");
         invitations.MapDelete("/{id}", RevokeInvitation).RequireScope(Scopes.Admin).WithName("revokeInvitation").WithSummary("Revoke an invitation");
 
-        app.MapPost("/api/v1/auth/accept-invitation", Accept).AllowAnonymous().Validate<AcceptInvitationRequest>()
+        app.MapPost("/api/v1/auth/accept-invitation", Accept).AllowAnonymous().WithPerIpRateLimit().Validate<AcceptInvitationRequest>()
             .WithTags("Authentication").WithName("acceptInvitation").WithSummary("Join an organization with an invitation token");
         return app;
     }

@@ -13,6 +13,44 @@ public sealed class SwitchboardOptions
     public EncryptionOptions Encryption { get; set; } = new();
     public ApiOptions Api { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
+    public RateLimitOptions RateLimits { get; set; } = new();
+    public UsageOptions Usage { get; set; } = new();
+    public AdminOptions Admin { get; set; } = new();
+}
+
+public sealed class LimitSetting
+{
+    [Range(1, 1_000_000_000)] public int Requests { get; set; }
+    [Range(1, 31 * 86_400)] public int WindowSeconds { get; set; }
+}
+
+public sealed class RateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+    /// <summary>For API keys without a rateLimit of their own.</summary>
+    public LimitSetting ApiKeyDefault { get; set; } = new() { Requests = 1_000, WindowSeconds = 3_600 };
+    /// <summary>Per signed-in user (access tokens).</summary>
+    public LimitSetting User { get; set; } = new() { Requests = 5_000, WindowSeconds = 3_600 };
+    /// <summary>Per client IP on unauthenticated endpoints (signup, login, token endpoints).</summary>
+    public LimitSetting Anonymous { get; set; } = new() { Requests = 30, WindowSeconds = 60 };
+    /// <summary>Daily request quota of each plan (Enterprise is set per organization).</summary>
+    public Dictionary<string, long> PlanDailyQuotas { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["starter"] = 1_000, ["professional"] = 10_000, ["pro"] = 100_000,
+    };
+}
+
+public sealed class UsageOptions
+{
+    [Range(1, 3_650)] public int RawRetentionDays { get; set; } = 14;
+    [Range(1, 3_650)] public int HourlyRetentionDays { get; set; } = 400;
+    [Range(0.05, 60)] public double FlushSeconds { get; set; } = 1;
+}
+
+public sealed class AdminOptions
+{
+    /// <summary>Platform operators' token for the /api/v1/admin endpoints (sent as X-Admin-Token). Unset disables them.</summary>
+    public string? Token { get; set; }
 }
 
 public enum DatabaseProvider { Sqlite, Postgres }

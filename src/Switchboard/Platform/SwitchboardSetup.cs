@@ -5,6 +5,8 @@ using Switchboard.ApiKeys;
 using Switchboard.Audit;
 using Switchboard.Crm;
 using Switchboard.Platform.Idempotency;
+using Switchboard.RateLimiting;
+using Switchboard.Usage;
 using Switchboard.Identity;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
@@ -59,6 +61,20 @@ public static class SwitchboardSetup
         services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 
+        services.AddSingleton<IRateLimitStore>(sp =>
+        {
+            var database = sp.GetRequiredService<DatabaseSettings>();
+            if (database.Provider != DatabaseProvider.Postgres) return new InMemoryRateLimitStore();
+            // Counters are not worth a durable commit per request (their table is UNLOGGED too).
+            var connection = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Options = "-c synchronous_commit=off" };
+            return new PostgresRateLimitStore(Npgsql.NpgsqlDataSource.Create(connection.ConnectionString));
+        });
+        services.AddSingleton<PlanCache>();
+        services.AddSingleton<QuotaAlerts>();
+        services.AddSingleton<UsageRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
+        services.AddHostedService<UsagePruner>();
+
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<AccessTokenService>();
@@ -90,6 +106,8 @@ public static class SwitchboardSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseMiddleware<UsageMiddleware>();
+        app.UseMiddleware<RateLimitMiddleware>();
         app.UseMiddleware<Http.NoStoreMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
@@ -100,6 +118,8 @@ public static class SwitchboardSetup
         app.MapApiKeysApi();
         app.MapAuditApi();
         app.MapCrmApi();
+        app.MapUsageApi();
+        app.MapPlansApi();
         return app;
     }
 

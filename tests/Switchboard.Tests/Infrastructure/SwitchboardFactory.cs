@@ -17,6 +17,7 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>
     public TestClock Clock { get; } = new();
     public LogCapture Logs { get; } = new();
     public string EncryptionKey { get; init; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    public string AdminToken { get; } = "admin-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private readonly Dictionary<string, string?> _settings = new();
 
     protected SwitchboardFactory() => UseKestrel(0);
@@ -42,6 +43,13 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>
         builder.UseSetting("Switchboard:Auth:InvalidationPollSeconds", "0.2");
         builder.UseSetting("Switchboard:ApiKeys:LastUsedFlushSeconds", "1");
         builder.UseSetting("Switchboard:Webhooks:AllowPrivateNetworks", "true");
+        builder.UseSetting("Switchboard:Admin:Token", AdminToken);
+        // Suites other than the rate-limit ones make thousands of requests from one IP and one organization;
+        // RateLimitTests use nodes with tight limits of their own.
+        builder.UseSetting("Switchboard:RateLimits:Anonymous:Requests", "1000000");
+        builder.UseSetting("Switchboard:RateLimits:User:Requests", "1000000");
+        builder.UseSetting("Switchboard:RateLimits:ApiKeyDefault:Requests", "1000000");
+        builder.UseSetting("Switchboard:RateLimits:PlanDailyQuotas:starter", "100000000");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         // The node's JSON console log would drown the test output; LogCapture still sees every line.
         builder.ConfigureLogging(logging => logging.ClearProviders());
@@ -63,7 +71,7 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>
     }
 }
 
-public sealed class SqliteSwitchboard : SwitchboardFactory
+public class SqliteSwitchboard : SwitchboardFactory
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), "switchboard-tests", $"{Guid.NewGuid():N}.db");
     public override string Provider => "sqlite";

@@ -74,6 +74,22 @@ public sealed class MultiNodeTests(PostgresSwitchboard nodeA) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task ARateLimitIsExactAcrossNodesUnderConcurrency()
+    {
+        using var owner = nodeA.Client();
+        await owner.SignupAsync();
+        var key = (await owner.CreateKeyAsync(new { name = "shared", scopes = new[] { "contacts:read" }, rateLimit = new { requests = 30, windowSeconds = 3600 } }))["key"]!.GetValue<string>();
+        var requests = Enumerable.Range(0, 120).Select(i => ((SwitchboardFactory)(i % 2 == 0 ? nodeA : _nodeB)).Client().WithApiKey(key).GetAsync("/api/v1/contacts"));
+        var responses = await Task.WhenAll(requests);
+        responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(30);
+        responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests).ShouldBe(90);
+        // Both nodes served some of the 30: the counter really is shared, not split.
+        var servedRemaining = responses.Where(r => r.StatusCode == HttpStatusCode.OK)
+            .Select(r => long.Parse(r.Headers.GetValues("X-RateLimit-Remaining").Single(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        servedRemaining.Distinct().Count().ShouldBe(30);
+    }
+
+    [Fact]
     public async Task FailedLoginsCountAcrossNodes()
     {
         using var owner = nodeA.Client();

@@ -11,6 +11,7 @@ using Switchboard.Platform;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Storage;
+using Switchboard.RateLimiting;
 
 namespace Switchboard.Crm.Analytics;
 
@@ -44,7 +45,8 @@ public static class AnalyticsApi
 
     public static IEndpointRouteBuilder MapAnalyticsApi(this IEndpointRouteBuilder app)
     {
-        var analytics = app.MapGroup("/api/v1/analytics").WithTags("Analytics");
+        // Aggregates are the heaviest reads: they get a budget of their own on top of the caller's limits.
+        var analytics = app.MapGroup("/api/v1/analytics").WithTags("Analytics").WithRateLimit("analytics", 120, 60);
         analytics.MapGet("/summary", SummaryAsync).RequireScope("analytics:read").WithName("getAnalyticsSummary").WithSummary("Counts and trends over a period");
         analytics.MapGet("/calls", CallsAsync).RequireScope("analytics:read").WithName("getCallAnalytics").WithSummary("Call volume, duration and outcomes by day");
         analytics.MapGet("/leads", LeadsAsync).RequireScope("analytics:read").WithName("getLeadAnalytics").WithSummary("Leads by source and status, and conversion");

@@ -13,7 +13,8 @@ public sealed record Caller(
     string? ApiKeyId = null,
     string? Role = null,
     string? SessionId = null,
-    string? ClientId = null)
+    string? ClientId = null,
+    (int Requests, int WindowSeconds)? RateLimit = null)
 {
     public bool Has(string scope) => Auth.Scopes.Grants(Scopes, scope);
 

@@ -23,7 +23,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider tim
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
-    public async Task InvokeAsync(HttpContext context, SwitchboardDbContext db)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (!HttpMethods.IsPost(context.Request.Method) || context.GetEndpoint() is null
             || context.FindCaller() is not { } caller || !context.Request.Headers.TryGetValue(Header, out var values))
@@ -38,6 +38,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider tim
             return;
         }
 
+        // Resolved here, not injected into InvokeAsync: only POSTs with a key pay for a DbContext.
+        var db = context.RequestServices.GetRequiredService<SwitchboardDbContext>();
         var hash = await FingerprintAsync(context.Request);
         var claim = await ClaimAsync(db, caller.OrganizationId, key, hash, context.RequestAborted);
         switch (claim.Outcome)

@@ -1,0 +1,127 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Switchboard.Identity;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Usage;
+
+/// <summary>One API request as it was answered; kept for <see cref="Platform.UsageOptions.RawRetentionDays"/>.</summary>
+public sealed class ApiRequestRecord : ITenantOwned
+{
+    public required string Id { get; init; }
+    public required string OrganizationId { get; init; }
+    public string ApiKeyId { get; init; } = "";
+    public string UserId { get; init; } = "";
+    public required string Method { get; init; }
+    public required string Route { get; init; }
+    public int Status { get; init; }
+    public long LatencyMicros { get; init; }
+    public long RequestBytes { get; init; }
+    public long ResponseBytes { get; init; }
+    public string? RequestId { get; init; }
+    public DateTime CreatedAt { get; init; }
+}
+
+/// <summary>
+/// Requests per organization, hour, credential, endpoint and status, with latency as a sum and a histogram, so a month of
+/// usage answers from a few thousand rows. Every node adds into the same rows.
+/// </summary>
+public sealed class UsageHour : ITenantOwned
+{
+    public required string OrganizationId { get; init; }
+    public DateTime Hour { get; init; }
+    public string ApiKeyId { get; init; } = "";
+    public string UserId { get; init; } = "";
+    public required string Method { get; init; }
+    public required string Route { get; init; }
+    public int Status { get; init; }
+    public long Requests { get; set; }
+    public long LatencyMicros { get; set; }
+    public long RequestBytes { get; set; }
+    public long ResponseBytes { get; set; }
+    /// <summary>Requests by latency: ≤1, ≤2, ≤5, ≤10, ≤20, ≤50, ≤100, ≤200, ≤500, ≤1000, ≤2000, ≤5000, ≤10000 ms, and more.</summary>
+    public long L0 { get; set; }
+    public long L1 { get; set; }
+    public long L2 { get; set; }
+    public long L3 { get; set; }
+    public long L4 { get; set; }
+    public long L5 { get; set; }
+    public long L6 { get; set; }
+    public long L7 { get; set; }
+    public long L8 { get; set; }
+    public long L9 { get; set; }
+    public long L10 { get; set; }
+    public long L11 { get; set; }
+    public long L12 { get; set; }
+    public long L13 { get; set; }
+}
+
+public static class LatencyHistogram
+{
+    /// <summary>Upper bounds (ms) of buckets L0..L12; L13 is everything slower.</summary>
+    public static readonly double[] UpperBoundsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+    public static int BucketOf(long micros)
+    {
+        var ms = micros / 1000.0;
+        for (var i = 0; i < UpperBoundsMs.Length; i++) if (ms <= UpperBoundsMs[i]) return i;
+        return UpperBoundsMs.Length;
+    }
+
+    /// <summary>
+    /// The <paramref name="q"/> quantile, interpolated linearly inside its bucket. Its error is at most the bucket's
+    /// width (e.g. a true p95 of 3 ms reads between 2 and 5 ms).
+    /// </summary>
+    public static double? Quantile(IReadOnlyList<long> buckets, double q)
+    {
+        var total = buckets.Sum();
+        if (total == 0) return null;
+        var rank = q * total;
+        long cumulative = 0;
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            if (buckets[i] == 0) { continue; }
+            if (cumulative + buckets[i] >= rank)
+            {
+                var low = i == 0 ? 0 : UpperBoundsMs[i - 1];
+                var high = i < UpperBoundsMs.Length ? UpperBoundsMs[i] : UpperBoundsMs[^1] * 2;
+                return Math.Round(low + (high - low) * ((rank - cumulative) / buckets[i]), 2);
+            }
+            cumulative += buckets[i];
+        }
+        return UpperBoundsMs[^1];
+    }
+}
+
+internal sealed class ApiRequestRecordConfiguration : IEntityTypeConfiguration<ApiRequestRecord>
+{
+    public void Configure(EntityTypeBuilder<ApiRequestRecord> b)
+    {
+        b.ToTable("api_requests");
+        b.Property(x => x.Id).HasMaxLength(40);
+        b.Property(x => x.OrganizationId).HasMaxLength(40);
+        b.Property(x => x.ApiKeyId).HasMaxLength(40);
+        b.Property(x => x.UserId).HasMaxLength(40);
+        b.Property(x => x.Method).HasMaxLength(10);
+        b.Property(x => x.Route).HasMaxLength(200);
+        b.Property(x => x.RequestId).HasMaxLength(128);
+        b.HasIndex(x => new { x.OrganizationId, x.CreatedAt });
+        b.HasIndex(x => x.CreatedAt);
+    }
+}
+
+internal sealed class UsageHourConfiguration : IEntityTypeConfiguration<UsageHour>
+{
+    public void Configure(EntityTypeBuilder<UsageHour> b)
+    {
+        b.ToTable("api_usage_hourly");
+        b.HasKey(x => new { x.OrganizationId, x.Hour, x.ApiKeyId, x.UserId, x.Method, x.Route, x.Status });
+        b.Property(x => x.OrganizationId).HasMaxLength(40);
+        b.Property(x => x.ApiKeyId).HasMaxLength(40);
+        b.Property(x => x.UserId).HasMaxLength(40);
+        b.Property(x => x.Method).HasMaxLength(10);
+        b.Property(x => x.Route).HasMaxLength(200);
+        b.HasIndex(x => x.Hour);
+        b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

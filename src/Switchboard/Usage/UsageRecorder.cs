@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Usage;
+
+public readonly record struct UsageRecord(
+    string OrganizationId, string ApiKeyId, string UserId, string Method, string Route, int Status, long LatencyMicros,
+    long RequestBytes, long ResponseBytes, string RequestId, DateTime At);
+
+/// <summary>
+/// Records every API request off the request path: the request hands a record to a bounded in-memory channel (it never
+/// waits; under extreme overload records are dropped and counted), and a writer stores each second's records in one
+/// transaction, raw rows and hourly roll-ups together. A crash loses at most the records of the last flush interval.
+/// </summary>
+public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, ILogger<UsageRecorder> logger) : BackgroundService
+{
+    private const int Capacity = 200_000;
+    private readonly Channel<UsageRecord> _channel = Channel.CreateBounded<UsageRecord>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private long _dropped;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Record(in UsageRecord record)
+    {
+        if (!_channel.Writer.TryWrite(record)) Interlocked.Increment(ref _dropped);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(options.Value.Usage.FlushSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await Task.Delay(interval, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+            await FlushAsync(CancellationToken.None);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushAsync(CancellationToken.None);
+    }
+
+    /// <summary>Writes everything recorded so far. Public so tests and shutdown can force it.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<UsageRecord>();
+        while (batch.Count < 50_000 && _channel.Reader.TryRead(out var record)) batch.Add(record);
+        if (batch.Count == 0) return;
+        try
+        {
+            await WriteAsync(batch, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The batch is lost; the API is not. Usage is accounting, not a ledger of record.
+            logger.LogError(ex, "Writing {Count} usage records failed", batch.Count);
+        }
+        var dropped = Interlocked.Exchange(ref _dropped, 0);
+        if (dropped > 0) logger.LogWarning("Dropped {Count} usage records: the recorder's buffer was full", dropped);
+    }
+
+    private async Task WriteAsync(List<UsageRecord> batch, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        db.Set<ApiRequestRecord>().AddRange(batch.Select(r => new ApiRequestRecord
+        {
+            Id = Ids.New("ar"), OrganizationId = r.OrganizationId, ApiKeyId = r.ApiKeyId, UserId = r.UserId, Method = r.Method, Route = r.Route,
+            Status = r.Status, LatencyMicros = r.LatencyMicros, RequestBytes = r.RequestBytes, ResponseBytes = r.ResponseBytes,
+            RequestId = r.RequestId.Length <= 128 ? r.RequestId : r.RequestId[..128], CreatedAt = r.At,
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+
+        foreach (var g in batch.GroupBy(r => (r.OrganizationId, Hour: new DateTime(r.At.Ticks - r.At.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc),
+                     r.ApiKeyId, r.UserId, r.Method, r.Route, r.Status)))
+        {
+            var h = new long[14];
+            long latency = 0, requestBytes = 0, responseBytes = 0;
+            foreach (var r in g)
+            {
+                h[LatencyHistogram.BucketOf(r.LatencyMicros)]++;
+                latency += r.LatencyMicros;
+                requestBytes += r.RequestBytes;
+                responseBytes += r.ResponseBytes;
+            }
+            var k = g.Key;
+            long count = g.Count();
+            // Additive upsert: every node adds its counts into the same row.
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO api_usage_hourly (organization_id, hour, api_key_id, user_id, method, route, status, requests, latency_micros,
+                    request_bytes, response_bytes, l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12, l13)
+                VALUES ({k.OrganizationId}, {k.Hour}, {k.ApiKeyId}, {k.UserId}, {k.Method}, {k.Route}, {k.Status}, {count}, {latency},
+                    {requestBytes}, {responseBytes}, {h[0]}, {h[1]}, {h[2]}, {h[3]}, {h[4]}, {h[5]}, {h[6]}, {h[7]}, {h[8]}, {h[9]}, {h[10]}, {h[11]}, {h[12]}, {h[13]})
+                ON CONFLICT (organization_id, hour, api_key_id, user_id, method, route, status) DO UPDATE SET
+                    requests = api_usage_hourly.requests + excluded.requests,
+                    latency_micros = api_usage_hourly.latency_micros + excluded.latency_micros,
+                    request_bytes = api_usage_hourly.request_bytes + excluded.request_bytes,
+                    response_bytes = api_usage_hourly.response_bytes + excluded.response_bytes,
+                    l0 = api_usage_hourly.l0 + excluded.l0, l1 = api_usage_hourly.l1 + excluded.l1, l2 = api_usage_hourly.l2 + excluded.l2,
+                    l3 = api_usage_hourly.l3 + excluded.l3, l4 = api_usage_hourly.l4 + excluded.l4, l5 = api_usage_hourly.l5 + excluded.l5,
+                    l6 = api_usage_hourly.l6 + excluded.l6, l7 = api_usage_hourly.l7 + excluded.l7, l8 = api_usage_hourly.l8 + excluded.l8,
+                    l9 = api_usage_hourly.l9 + excluded.l9, l10 = api_usage_hourly.l10 + excluded.l10, l11 = api_usage_hourly.l11 + excluded.l11,
+                    l12 = api_usage_hourly.l12 + excluded.l12, l13 = api_usage_hourly.l13 + excluded.l13
+                """, cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+    }
+}
+
+/// <summary>Times each /api request and hands its usage record to the recorder once the response is done.</summary>
+public sealed class UsageMiddleware(RequestDelegate next, UsageRecorder recorder, TimeProvider time)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var body = context.Response.Body;
+        var counting = new CountingStream(body);
+        context.Response.Body = counting;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = body;
+            if (context.FindCaller() is { } caller)
+            {
+                var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
+                recorder.Record(new UsageRecord(caller.OrganizationId, caller.ApiKeyId ?? "", caller.UserId ?? "", context.Request.Method,
+                    route.Length <= 200 ? route : route[..200], context.Response.StatusCode, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds,
+                    context.Request.ContentLength ?? 0, context.Response.ContentLength ?? counting.Written, context.TraceIdentifier, time.UtcNow()));
+            }
+        }
+    }
+
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Written;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) { Written += count; inner.Write(buffer, offset, count); }
+        public override void Write(ReadOnlySpan<byte> buffer) { Written += buffer.Length; inner.Write(buffer); }
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Written += count;
+            return inner.WriteAsync(buffer, offset, count, cancellationToken);
+        }
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Written += buffer.Length;
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+    }
+}

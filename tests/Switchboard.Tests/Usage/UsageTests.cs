@@ -1,0 +1,90 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Tests.Infrastructure;
+using Switchboard.Usage;
+
+namespace Switchboard.Tests.Usage;
+
+public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFactory> where TFactory : SwitchboardFactory
+{
+    private Task FlushAsync() => node.Services.GetRequiredService<UsageRecorder>().FlushAsync(CancellationToken.None);
+
+    [Fact]
+    public async Task UsageFiguresMatchTheRequestsMade()
+    {
+        using var owner = await SignedUpAsync();
+        var keyA = await owner.CreateKeyAsync("contacts:read", "contacts:write");
+        var keyB = await owner.CreateKeyAsync("contacts:read");
+        using var a = node.Client().WithApiKey(keyA["key"]!.GetValue<string>());
+        using var b = node.Client().WithApiKey(keyB["key"]!.GetValue<string>());
+        for (var i = 0; i < 7; i++) (await a.GetAsync("/api/v1/contacts")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        for (var i = 0; i < 3; i++) (await a.GetAsync("/api/v1/contacts/con_01JAAAAAAAAAAAAAAAAAAAAAAA")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await a.SendRawAsync(HttpMethod.Post, "/api/v1/contacts", """{"firstName":"U"}""")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        for (var i = 0; i < 2; i++) (await b.GetAsync("/api/v1/contacts")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await FlushAsync();
+
+        // The owner's own requests so far: signup is anonymous, then two key creations.
+        var usage = await owner.GetJsonAsync("/api/v1/usage");
+        var totals = usage["totals"]!;
+        totals["requests"]!.GetValue<long>().ShouldBe(7 + 3 + 1 + 2 + 2);
+        totals["failed"]!.GetValue<long>().ShouldBe(3);
+        totals["successful"]!.GetValue<long>().ShouldBe(12);
+        totals["averageLatencyMs"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        totals["p95LatencyMs"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        totals["responseBytes"]!.GetValue<long>().ShouldBeGreaterThan(0);
+
+        var endpoints = usage["byEndpoint"]!.AsArray();
+        var byId = endpoints.Single(e => e!["route"]!.GetValue<string>() == "/api/v1/contacts/{id}")!;
+        byId["method"]!.GetValue<string>().ShouldBe("GET");
+        byId["requests"]!.GetValue<long>().ShouldBe(3);
+        byId["failed"]!.GetValue<long>().ShouldBe(3);
+        endpoints.Single(e => e!["route"]!.GetValue<string>() == "/api/v1/contacts/" && e["method"]!.GetValue<string>() == "GET")!["requests"]!.GetValue<long>().ShouldBe(9);
+        usage["byStatus"]!.AsArray().Single(s => s!["status"]!.GetValue<int>() == 404)!["requests"]!.GetValue<long>().ShouldBe(3);
+        usage["byHour"]!.AsArray().Sum(h => h!["requests"]!.GetValue<long>()).ShouldBe(15);
+        var top = usage["topKeys"]!.AsArray();
+        top[0]!["apiKeyId"]!.GetValue<string>().ShouldBe(keyA["id"]!.GetValue<string>());
+        top[0]!["requests"]!.GetValue<long>().ShouldBe(11);
+        top[1]!["requests"]!.GetValue<long>().ShouldBe(2);
+
+        var onlyB = await owner.GetJsonAsync($"/api/v1/api-keys/{keyB["id"]}/usage");
+        onlyB["totals"]!["requests"]!.GetValue<long>().ShouldBe(2);
+        var filtered = await owner.GetJsonAsync($"/api/v1/usage?apiKeyId={keyA["id"]}");
+        filtered["totals"]!["requests"]!.GetValue<long>().ShouldBe(11);
+        usage["quota"]!["plan"]!.GetValue<string>().ShouldBe("starter");
+        usage["quota"]!["usedToday"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(15);
+    }
+
+    [Fact]
+    public async Task UsageIsPerOrganization()
+    {
+        using var alice = await SignedUpAsync();
+        using var bob = await SignedUpAsync();
+        for (var i = 0; i < 4; i++) await alice.GetAsync("/api/v1/contacts");
+        await FlushAsync();
+        (await bob.GetJsonAsync("/api/v1/usage"))["totals"]!["requests"]!.GetValue<long>().ShouldBe(0);
+        (await alice.GetJsonAsync("/api/v1/usage"))["totals"]!["requests"]!.GetValue<long>().ShouldBe(4);
+        await (await bob.GetAsync($"/api/v1/api-keys/{(await alice.CreateKeyAsync("contacts:read"))["id"]}/usage")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task RequestsAreRecordedWithoutWaitingForTheDatabase()
+    {
+        using var owner = await SignedUpAsync();
+        for (var i = 0; i < 3; i++) await owner.GetAsync("/api/v1/contacts");
+        // Nothing is written until the recorder flushes (once a second): the requests above did not wait on it.
+        var before = await owner.GetJsonAsync("/api/v1/usage");
+        await FlushAsync();
+        var after = await owner.GetJsonAsync("/api/v1/usage");
+        after["totals"]!["requests"]!.GetValue<long>().ShouldBeGreaterThan(before["totals"]!["requests"]!.GetValue<long>());
+    }
+
+    private async Task<ApiClient> SignedUpAsync()
+    {
+        var client = node.Client();
+        await client.SignupAsync();
+        return client;
+    }
+}
+
+public sealed class UsageTestsOnSqlite(SqliteSwitchboard node) : UsageTests<SqliteSwitchboard>(node);
+public sealed class UsageTestsOnPostgres(PostgresSwitchboard node) : UsageTests<PostgresSwitchboard>(node);
