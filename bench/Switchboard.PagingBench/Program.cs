@@ -30,6 +30,8 @@ try
     builder.Configuration["ConnectionStrings:Switchboard"] = connectionString;
     builder.Configuration["Switchboard:Encryption:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     builder.Configuration["urls"] = "http://127.0.0.1:0";
+    // This measures paging; limits and quotas are measured by the rate-limit benchmark.
+    builder.Configuration["Switchboard:RateLimits:Enabled"] = "false";
     builder.AddSwitchboard();
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
     await using var app = builder.Build();

@@ -18,7 +18,7 @@ var name = args[0];
 var path = Path.Combine(Path.GetTempPath(), $"scaffold-{Guid.NewGuid():N}.db");
 var settings = new DatabaseSettings(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=false", Path.GetTempPath());
 await using var db = new SwitchboardDbContext(
-    (DbContextOptions<SwitchboardDbContext>)DatabaseSetup.Configure(new DbContextOptionsBuilder<SwitchboardDbContext>(), settings).Options, new TenantScope());
+    (DbContextOptions<SwitchboardDbContext>)DatabaseSetup.Configure(new DbContextOptionsBuilder<SwitchboardDbContext>(), settings).Options);
 await db.Database.MigrateAsync();
 
 var existingTables = new HashSet<string>(StringComparer.Ordinal);

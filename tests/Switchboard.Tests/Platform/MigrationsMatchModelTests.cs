@@ -20,7 +20,7 @@ public abstract class MigrationsMatchModelTests
 
     private static SwitchboardDbContext Context(DatabaseSettings settings) =>
         new(DatabaseSetup.Configure(new DbContextOptionsBuilder<SwitchboardDbContext>(), settings).Options as DbContextOptions<SwitchboardDbContext>
-            ?? throw new InvalidOperationException(), new TenantScope());
+            ?? throw new InvalidOperationException());
 
     private List<string> Schema(DatabaseSettings settings)
     {

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.Platform;
@@ -59,6 +61,29 @@ public abstract class TenantIsolationTests<TFactory>(TFactory node) : IClassFixt
         listed["data"]!.AsArray().ShouldNotContain(k => k!["id"]!.GetValue<string>() == bobKeyId);
     }
 }
+
+public abstract class PooledContextTests<TFactory>(TFactory node) : IClassFixture<TFactory> where TFactory : SwitchboardFactory
+{
+    [Fact]
+    public async Task APooledContextNeverCarriesATenantIntoTheNextLease()
+    {
+        using var client = node.Client();
+        await client.SignupAsync();
+        for (var i = 0; i < 20; i++)
+            (await client.SendRawAsync(HttpMethod.Post, "/api/v1/contacts", $$"""{"firstName":"Pooled {{i}}"}""")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        // Contexts used by those requests went back to the pool; a lease with no caller must see no tenant's rows.
+        for (var i = 0; i < 50; i++)
+        {
+            await using var scope = node.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<Switchboard.Platform.Storage.SwitchboardDbContext>();
+            db.CurrentOrganizationId.ShouldBeNull();
+            (await db.Set<Switchboard.Crm.Contacts.Contact>().CountAsync()).ShouldBe(0);
+        }
+    }
+}
+
+public sealed class PooledContextTestsOnSqlite(SqliteSwitchboard node) : PooledContextTests<SqliteSwitchboard>(node);
+public sealed class PooledContextTestsOnPostgres(PostgresSwitchboard node) : PooledContextTests<PostgresSwitchboard>(node);
 
 public sealed class TenantIsolationTestsOnSqlite(SqliteSwitchboard node) : TenantIsolationTests<SqliteSwitchboard>(node);
 public sealed class TenantIsolationTestsOnPostgres(PostgresSwitchboard node) : TenantIsolationTests<PostgresSwitchboard>(node);

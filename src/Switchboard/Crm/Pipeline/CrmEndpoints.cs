@@ -110,7 +110,7 @@ public static class CrmEndpoints
     {
         if (!FieldSelection.TryParse(http.Request.Query["fields"], typeof(TResponse), out var selection, out var fieldsError))
             return ApiProblem.Validation("fields", fieldsError!);
-        var (entity, problem) = await CrmOperations.FindAsync(def, writer, id, http, checkIfMatch: false, cancellationToken);
+        var (entity, problem) = await CrmOperations.FindAsync(def, writer, id, http, checkIfMatch: false, cancellationToken, forUpdate: false);
         if (problem is not null) return problem;
         var etag = CrmWriter.ETagOf(entity!);
         ETags.Set(http.Response, etag);

@@ -25,10 +25,13 @@ public static class CrmOperations
 
     /// <summary>A record of the caller's organization, or the 404 to answer; with If-Match, the 412 when it changed.</summary>
     public static async Task<(TEntity? Entity, ProblemHttpResult? Problem)> FindAsync<TEntity, TInput, TResponse>(
-        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, string id, HttpContext http, bool checkIfMatch, CancellationToken cancellationToken)
+        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, string id, HttpContext http, bool checkIfMatch, CancellationToken cancellationToken,
+        bool forUpdate = true)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
-        var entity = Ids.LooksValid(id, def.IdPrefix) ? await writer.Db.Set<TEntity>().FirstOrDefaultAsync(e => e.Id == id, cancellationToken) : null;
+        if (!Ids.LooksValid(id, def.IdPrefix)) return (null, ApiProblem.NotFound(def.Singular.Replace('_', ' ')));
+        var set = writer.Db.Set<TEntity>();
+        var entity = await (forUpdate ? set : set.AsNoTracking()).FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (entity is null) return (null, ApiProblem.NotFound(def.Singular.Replace('_', ' ')));
         if (checkIfMatch && !ETags.IfMatchSatisfied(http.Request, CrmWriter.ETagOf(entity)))
             return (null, PreconditionFailed(def.Singular));

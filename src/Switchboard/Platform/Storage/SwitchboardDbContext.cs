@@ -10,10 +10,33 @@ using Switchboard.Platform.Auth;
 
 namespace Switchboard.Platform.Storage;
 
-public sealed class SwitchboardDbContext(DbContextOptions<SwitchboardDbContext> options, TenantScope tenant) : DbContext(options)
+/// <summary>
+/// The service's DbContext. Instances are pooled: each request leases one and attaches its <see cref="TenantScope"/>
+/// (see <see cref="DatabaseSetup"/>); returning it to the pool detaches the tenant, so a context can never carry one
+/// request's tenant into another.
+/// </summary>
+public sealed class SwitchboardDbContext : DbContext
 {
-    /// <summary>Read by the tenant query filters at query time (EF parameterizes context members).</summary>
-    public string? CurrentOrganizationId => tenant.OrganizationId;
+    private TenantScope? _tenant;
+
+    public SwitchboardDbContext(DbContextOptions<SwitchboardDbContext> options) : base(options) { }
+
+    /// <summary>Read by the tenant query filters at query time (EF parameterizes context members). None set: nothing matches.</summary>
+    public string? CurrentOrganizationId => _tenant?.OrganizationId;
+
+    internal void AttachTenant(TenantScope tenant) => _tenant = tenant;
+
+    public override void Dispose()
+    {
+        _tenant = null;
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _tenant = null;
+        return base.DisposeAsync();
+    }
 
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<User> Users => Set<User>();
