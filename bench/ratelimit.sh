@@ -40,6 +40,7 @@ curl -fs -D - -o /dev/null "$base/api/v1/contacts/$contact" -H "X-API-Key: $key"
 run() { wrk -t2 -c32 -d"${duration}s" --latency "$@" 2>&1; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
 echo "warm-up"; run -d5s "$base/alive" >/dev/null; run -d5s -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" >/dev/null
+if [ -n "${COMPARE_ME:-}" ]; then run -H "X-API-Key: $key" "$base/api/v1/me" | grep Requests/sec | sed 's/^/\/api\/v1\/me (auth, limits, usage; no CRM query): /'; fi
 declare -a alive=() api=()
 for round in 1 2 3; do
   a="$(run "$base/alive" | rps)"; c="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" | rps)"

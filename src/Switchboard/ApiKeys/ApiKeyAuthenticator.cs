@@ -26,6 +26,13 @@ public sealed class ApiKeyAuthenticator(
     private const int MaxNegativeEntries = 100_000;
     private readonly ConcurrentDictionary<string, CachedKey> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<IPAddress, MissWindow> _missesByIp = new();
+
+    private sealed class MissWindow
+    {
+        public long Minute;
+        public int Count;
+    }
 
     public async ValueTask<AuthOutcome> AuthenticateAsync(string presented, IPAddress? clientIp, CancellationToken cancellationToken)
     {
@@ -34,7 +41,9 @@ public sealed class ApiKeyAuthenticator(
 
         var hash = SecretHash.Sha256Hex(presented);
         var now = time.GetUtcNow();
-        var key = await FindAsync(hash, now, cancellationToken);
+        var key = await FindAsync(hash, now, clientIp, cancellationToken);
+        if (key == LookupRefused)
+            return AuthOutcome.Fail(ErrorCodes.RateLimited, "Too many unknown API keys from this address; retry in a minute.", 429);
         if (key is null) return AuthOutcome.Fail(ErrorCodes.InvalidApiKey, "The API key does not exist.");
         if (key.RevokedAt is not null) return AuthOutcome.Fail(ErrorCodes.ApiKeyRevoked, "The API key was revoked.");
         if (key.ExpiresAt is { } expires && expires <= now.UtcDateTime)
@@ -46,11 +55,26 @@ public sealed class ApiKeyAuthenticator(
         return AuthOutcome.Success(key.Caller);
     }
 
-    private async ValueTask<CachedKey?> FindAsync(string hash, DateTimeOffset now, CancellationToken cancellationToken)
+    private static readonly CachedKey LookupRefused = new(new Caller(CallerKind.ApiKey, "", []), null, null, [], DateTimeOffset.MinValue);
+
+    private async ValueTask<CachedKey?> FindAsync(string hash, DateTimeOffset now, IPAddress? clientIp, CancellationToken cancellationToken)
     {
-        var ttl = TimeSpan.FromSeconds(options.Value.ApiKeys.CacheSeconds);
-        if (_byHash.TryGetValue(hash, out var cached) && now - cached.LoadedAt < ttl) return cached;
-        if (_unknown.TryGetValue(hash, out var unknownUntil) && now < unknownUntil) return null;
+        var settings = options.Value.ApiKeys;
+        var ttl = TimeSpan.FromSeconds(settings.CacheSeconds);
+        if (_byHash.TryGetValue(hash, out var cached))
+        {
+            if (now - cached.LoadedAt < ttl) return cached;
+            _byHash.TryRemove(hash, out _);
+        }
+        if (_unknown.TryGetValue(hash, out var unknownUntil))
+        {
+            if (now < unknownUntil) return null;
+            _unknown.TryRemove(hash, out _);
+        }
+        var minute = now.ToUnixTimeSeconds() / 60;
+        if (clientIp is not null && _missesByIp.TryGetValue(clientIp, out var misses) && Volatile.Read(ref misses.Minute) == minute
+            && Volatile.Read(ref misses.Count) >= settings.UnknownKeyLookupsPerIpPerMinute)
+            return LookupRefused;
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
@@ -58,13 +82,28 @@ public sealed class ApiKeyAuthenticator(
         var row = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellationToken);
         if (row is null)
         {
-            if (_unknown.Count >= MaxNegativeEntries) _unknown.Clear();
-            _unknown[hash] = now + TimeSpan.FromSeconds(options.Value.ApiKeys.NegativeCacheSeconds);
+            if (settings.NegativeCacheSeconds > 0)
+            {
+                if (_unknown.Count >= MaxNegativeEntries) _unknown.Clear();
+                _unknown[hash] = now + TimeSpan.FromSeconds(settings.NegativeCacheSeconds);
+            }
+            if (clientIp is not null) CountMiss(clientIp, minute);
             return null;
         }
         var entry = CachedKey.From(row, now);
         if (ttl > TimeSpan.Zero) _byHash[hash] = entry;
         return entry;
+    }
+
+    private void CountMiss(IPAddress ip, long minute)
+    {
+        if (_missesByIp.Count > MaxNegativeEntries) _missesByIp.Clear();
+        var window = _missesByIp.GetOrAdd(ip, _ => new MissWindow());
+        lock (window)
+        {
+            if (window.Minute != minute) (window.Minute, window.Count) = (minute, 0);
+            window.Count++;
+        }
     }
 
     /// <summary>Drops a key from this node's cache (it was revoked, rotated or changed).</summary>

@@ -107,6 +107,14 @@ public sealed class ApiKeyOptions
 
     [Range(1, 3_600)]
     public int LastUsedFlushSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Database look-ups of keys that turn out not to exist, per client IP per minute, per node. Anyone can compute a
+    /// well-formed key (the checksum stops typos, not forgers); past this budget an IP's unknown keys are refused with
+    /// 429 without touching the database.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int UnknownKeyLookupsPerIpPerMinute { get; set; } = 60;
 }
 
 public sealed class EncryptionOptions

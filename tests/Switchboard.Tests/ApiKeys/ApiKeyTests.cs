@@ -313,3 +313,40 @@ public abstract class ApiKeyTests<TFactory>(TFactory node) : IClassFixture<TFact
 
 public sealed class ApiKeyTestsOnSqlite(SqliteSwitchboard node) : ApiKeyTests<SqliteSwitchboard>(node);
 public sealed class ApiKeyTestsOnPostgres(PostgresSwitchboard node) : ApiKeyTests<PostgresSwitchboard>(node);
+
+/// <summary>Forged, well-formed keys must not buy unlimited database look-ups.</summary>
+public sealed class UnknownKeyFloodTests : IAsyncLifetime
+{
+    private readonly SqliteSwitchboard _node = new();
+
+    public Task InitializeAsync()
+    {
+        _node.With("Switchboard:ApiKeys:UnknownKeyLookupsPerIpPerMinute", "5");
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _node.DisposeAsync();
+
+    [Fact]
+    public async Task AnAddressSendingUnknownKeysIsCutOffBeforeTheDatabase()
+    {
+        using var owner = _node.Client();
+        await owner.SignupAsync();
+        var real = (await owner.CreateKeyAsync("api_keys:read"))["key"]!.GetValue<string>();
+        (await _node.Client().WithApiKey(real).GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.OK); // now verified and cached
+        // Keep the flood inside one clock minute (and the real key inside its 60 s cache).
+        if (_node.Clock.GetUtcNow().Second > 50) _node.Clock.Advance(TimeSpan.FromSeconds(61 - _node.Clock.GetUtcNow().Second));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+            statuses.Add((await _node.Client().WithApiKey(ApiKeyFormat.Generate()).GetAsync("/api/v1/api-keys")).StatusCode);
+        statuses.Take(5).ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
+        statuses.Skip(5).ShouldAllBe(s => s == HttpStatusCode.TooManyRequests);
+        var refused = await _node.Client().WithApiKey(ApiKeyFormat.Generate()).GetAsync("/api/v1/api-keys");
+        await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        refused.Headers.RetryAfter.ShouldNotBeNull();
+        // A key this node already verified keeps working: the budget stops database look-ups, not known keys.
+        (await _node.Client().WithApiKey(real).GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        _node.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await _node.Client().WithApiKey(ApiKeyFormat.Generate()).GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+}

@@ -63,9 +63,10 @@ public sealed class SwitchboardAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var failure = Context.Items.TryGetValue(FailureItem, out var f) && f is AuthOutcome o ? o : (AuthOutcome?)null;
-        if (failure is { Status: 403 } forbidden)
+        if (failure is { Status: not 401 } refused)
         {
-            await ApiProblem.WriteAsync(Context, 403, forbidden.Code!, forbidden.Detail!);
+            if (refused.Status == 429) Response.Headers.RetryAfter = "60";
+            await ApiProblem.WriteAsync(Context, refused.Status, refused.Code!, refused.Detail!);
             return;
         }
         // RFC 6750 §3: a 401 names the scheme, and error="invalid_token" when a credential was sent but refused.
