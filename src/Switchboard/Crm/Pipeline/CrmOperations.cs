@@ -112,16 +112,22 @@ public static class CrmOperations
     }
 
     /// <summary>
-    /// Reads by id, compiled once per record type: the hottest query of the API skips expression-tree work on every call.
+    /// Reads by id, compiled once per record type and model: the hottest query of the API skips expression-tree work on
+    /// every call. A process normally has one model; test hosts on SQLite and PostgreSQL side by side each get their own.
     /// The tenant filter still applies (it reads the leased context's tenant as a parameter).
     /// </summary>
     private static class ById<TEntity> where TEntity : CrmRecord
     {
-        public static readonly Func<Platform.Storage.SwitchboardDbContext, string, CancellationToken, Task<TEntity?>> Tracked =
-            EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext db, string id, CancellationToken _) => db.Set<TEntity>().FirstOrDefault(e => e.Id == id));
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Microsoft.EntityFrameworkCore.Metadata.IModel, bool),
+            Func<Platform.Storage.SwitchboardDbContext, string, CancellationToken, Task<TEntity?>>> Compiled = new();
 
-        public static readonly Func<Platform.Storage.SwitchboardDbContext, string, CancellationToken, Task<TEntity?>> Untracked =
-            EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext db, string id, CancellationToken _) => db.Set<TEntity>().AsNoTracking().FirstOrDefault(e => e.Id == id));
+        public static Task<TEntity?> Tracked(Platform.Storage.SwitchboardDbContext db, string id, CancellationToken cancellationToken) =>
+            Compiled.GetOrAdd((db.Model, true), _ => EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext c, string key, CancellationToken _) =>
+                c.Set<TEntity>().FirstOrDefault(e => e.Id == key)))(db, id, cancellationToken);
+
+        public static Task<TEntity?> Untracked(Platform.Storage.SwitchboardDbContext db, string id, CancellationToken cancellationToken) =>
+            Compiled.GetOrAdd((db.Model, false), _ => EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext c, string key, CancellationToken _) =>
+                c.Set<TEntity>().AsNoTracking().FirstOrDefault(e => e.Id == key)))(db, id, cancellationToken);
     }
 
     public static ProblemHttpResult PreconditionFailed(string singular) =>
