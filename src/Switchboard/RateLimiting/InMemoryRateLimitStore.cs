@@ -21,66 +21,55 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore
 
     public Task<IReadOnlyList<RateLimitDecision>> AcquireAsync(IReadOnlyList<RateLimitPolicy> policies, DateTime now, CancellationToken cancellationToken)
     {
-        var ordered = policies.Select((p, i) => (Policy: p, Index: i, Bucket: _buckets.GetOrAdd(p.Key, _ => new Bucket())))
-            .OrderBy(x => x.Policy.Key, StringComparer.Ordinal).ToArray();
-        var decisions = new RateLimitDecision[policies.Count];
+        // Allocation-light on purpose: this runs on every request. A request has 1–4 policies.
+        var count = policies.Count;
+        var buckets = new Bucket[count];
+        var order = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            buckets[i] = _buckets.GetOrAdd(policies[i].Key, static _ => new Bucket());
+            order[i] = i;
+        }
+        // Lock in key order so requests sharing buckets never deadlock.
+        Array.Sort(order, (a, b) => string.CompareOrdinal(policies[a].Key, policies[b].Key));
+        var decisions = new RateLimitDecision[count];
         var micros = LimitMath.UnixMicros(now);
-        Enter(ordered, 0);
+        var today = LimitMath.DayOf(now);
+        var entered = 0;
         try
         {
+            for (; entered < count; entered++) Monitor.Enter(buckets[order[entered]]);
+            Span<long> next = stackalloc long[count];
             var all = true;
-            var next = new (long Tat, long Used)[ordered.Length];
-            for (var i = 0; i < ordered.Length; i++)
+            for (var i = 0; i < count; i++)
             {
-                var (p, index, b) = ordered[i];
-                if (p.Kind == LimitKind.TokenBucket)
-                {
-                    var (ok, tat, d) = LimitMath.TokenBucket(p, b.Tat, micros);
-                    decisions[index] = d;
-                    next[i] = (tat, 0);
-                    all &= ok;
-                }
-                else
-                {
-                    var (ok, used, d) = LimitMath.Daily(p, b.Day, b.Used, now);
-                    decisions[index] = d;
-                    next[i] = (0, used);
-                    all &= ok;
-                }
+                var (p, b) = (policies[i], buckets[i]);
+                bool ok;
+                if (p.Kind == LimitKind.TokenBucket) (ok, next[i], decisions[i]) = LimitMath.TokenBucket(p, b.Tat, micros);
+                else (ok, next[i], decisions[i]) = LimitMath.Daily(p, b.Day, b.Used, now);
+                all &= ok;
             }
-            if (all)
+            for (var i = 0; i < count; i++)
             {
-                for (var i = 0; i < ordered.Length; i++)
+                if (all)
                 {
-                    var b = ordered[i].Bucket;
-                    if (ordered[i].Policy.Kind == LimitKind.TokenBucket) b.Tat = next[i].Tat;
-                    else (b.Day, b.Used) = (LimitMath.DayOf(now), next[i].Used);
+                    var b = buckets[i];
+                    if (policies[i].Kind == LimitKind.TokenBucket) b.Tat = next[i];
+                    else (b.Day, b.Used) = (today, next[i]);
                     b.LastTouched = micros;
                 }
-            }
-            else
-            {
-                // Nothing was counted: report the allowed policies as they stand, not as if this request had been counted.
-                for (var i = 0; i < ordered.Length; i++)
+                else if (decisions[i].Allowed)
                 {
-                    var (p, index, b) = ordered[i];
-                    if (!decisions[index].Allowed) continue;
-                    decisions[index] = p.Kind == LimitKind.TokenBucket
-                        ? decisions[index] with { Remaining = Math.Min(p.Limit, decisions[index].Remaining + p.Cost) }
-                        : decisions[index] with { Remaining = Math.Min(p.Limit, decisions[index].Remaining + p.Cost) };
+                    // Nothing was counted: report the policies that admitted as they stand, not as if this request had been counted.
+                    decisions[i] = decisions[i] with { Remaining = Math.Min(policies[i].Limit, decisions[i].Remaining + policies[i].Cost) };
                 }
             }
         }
         finally
         {
-            foreach (var x in ordered) if (Monitor.IsEntered(x.Bucket)) Monitor.Exit(x.Bucket);
+            for (var i = entered - 1; i >= 0; i--) Monitor.Exit(buckets[order[i]]);
         }
         return Task.FromResult<IReadOnlyList<RateLimitDecision>>(decisions);
-    }
-
-    private static void Enter((RateLimitPolicy, int, Bucket Bucket)[] ordered, int _)
-    {
-        foreach (var x in ordered) if (!Monitor.IsEntered(x.Bucket)) Monitor.Enter(x.Bucket);
     }
 
     /// <summary>Forgets buckets idle longer than <paramref name="idle"/>; a forgotten bucket is a full one.</summary>

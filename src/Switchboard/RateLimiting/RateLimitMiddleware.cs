@@ -45,11 +45,17 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
             return;
         }
 
-        var denied = decisions.Where(d => !d.Allowed).OrderByDescending(d => d.RetryAfter).FirstOrDefault();
-        var shown = denied.Policy is not null ? denied : decisions.OrderByDescending(d => d.Pressure).ThenBy(d => d.ResetAfter).First();
+        // One pass: the refusal that lasts longest, else the policy closest to exhaustion; and the quota's verdict.
+        RateLimitDecision denied = default, shown = decisions[0], quota = default;
+        foreach (var d in decisions)
+        {
+            if (!d.Allowed && (denied.Policy is null || d.RetryAfter > denied.RetryAfter)) denied = d;
+            if (d.Pressure > shown.Pressure || (d.Pressure == shown.Pressure && d.ResetAfter < shown.ResetAfter)) shown = d;
+            if (d.Policy.Kind == LimitKind.DailyQuota) quota = d;
+        }
+        if (denied.Policy is not null) shown = denied;
         WriteHeaders(context.Response, decisions, shown, now);
 
-        var quota = decisions.FirstOrDefault(d => d.Policy.Kind == LimitKind.DailyQuota);
         if (quota.Policy is not null && context.FindCaller() is { } caller)
             await alerts.CheckAsync(caller.OrganizationId, quota, now, context.RequestAborted);
 

@@ -51,6 +51,15 @@ public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFacto
         var filtered = await owner.GetJsonAsync($"/api/v1/usage?apiKeyId={keyA["id"]}");
         filtered["totals"]!["requests"]!.GetValue<long>().ShouldBe(11);
         usage["quota"]!["plan"]!.GetValue<string>().ShouldBe("starter");
+
+        // Raw rows, one per request, with what each request was.
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Switchboard.Platform.Storage.SwitchboardDbContext>();
+        var raw = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Set<ApiRequestRecord>()).Where(r => r.OrganizationId == owner.OrganizationId));
+        raw.Count.ShouldBeGreaterThanOrEqualTo(15);
+        raw.Count(r => r.Route == "/api/v1/contacts/{id}" && r.Status == 404 && r.ApiKeyId == keyA["id"]!.GetValue<string>()).ShouldBe(3);
+        raw.ShouldAllBe(r => r.Id.StartsWith("ar_") && r.RequestId != null && r.LatencyMicros > 0);
         usage["quota"]!["usedToday"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(15);
     }
 
