@@ -136,4 +136,15 @@ public sealed class ApiOptions
 public sealed class WebhookOptions
 {
     public bool AllowPrivateNetworks { get; set; }
+    [Range(1, 120)] public int TimeoutSeconds { get; set; } = 15;
+    /// <summary>Waits before each retry; jittered ±20%. After the last, the delivery is dead. Empty means <see cref="DefaultSchedule"/>.</summary>
+    public List<double> RetryScheduleSeconds { get; set; } = [];
+    /// <summary>5 s, 30 s, 2 min, 10 min, 30 min, 2 h, 5 h, 10 h: nine attempts over about 18 hours.</summary>
+    public static readonly IReadOnlyList<double> DefaultSchedule = [5, 30, 120, 600, 1_800, 7_200, 18_000, 36_000];
+    // (The binder appends configured items to a list's defaults, so the default lives apart from the bound list.)
+    public IReadOnlyList<double> Schedule => RetryScheduleSeconds.Count > 0 ? RetryScheduleSeconds : DefaultSchedule;
+    [Range(10, 60_000)] public int PollMilliseconds { get; set; } = 200;
+    [Range(1, 64)] public int Concurrency { get; set; } = 16;
+    /// <summary>An endpoint failing without a single success this long is disabled.</summary>
+    [Range(0.0001, 365)] public double DisableAfterFailingDays { get; set; } = 5;
 }

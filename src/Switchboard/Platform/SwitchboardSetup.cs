@@ -7,6 +7,7 @@ using Switchboard.Crm;
 using Switchboard.Platform.Idempotency;
 using Switchboard.RateLimiting;
 using Switchboard.Usage;
+using Switchboard.Webhooks;
 using Switchboard.Identity;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
@@ -75,6 +76,24 @@ public static class SwitchboardSetup
         services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
         services.AddHostedService<UsagePruner>();
 
+        services.AddHttpClient(DeliveryWorker.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var allowPrivate = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value.Webhooks.AllowPrivateNetworks;
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    ConnectTimeout = TimeSpan.FromSeconds(10),
+                    ConnectCallback = (context, ct) => OutboundGuard.ConnectAsync(context, allowPrivate, ct),
+                };
+            })
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.AddSingleton<DeliveryWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<AccessTokenService>();
@@ -120,6 +139,7 @@ public static class SwitchboardSetup
         app.MapCrmApi();
         app.MapUsageApi();
         app.MapPlansApi();
+        app.MapWebhooksApi();
         return app;
     }
 

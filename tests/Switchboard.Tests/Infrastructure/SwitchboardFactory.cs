@@ -44,6 +44,10 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>
         builder.UseSetting("Switchboard:ApiKeys:LastUsedFlushSeconds", "1");
         builder.UseSetting("Switchboard:Webhooks:AllowPrivateNetworks", "true");
         builder.UseSetting("Switchboard:Admin:Token", AdminToken);
+        // Fast webhook retries: 0.3 s, 0.3 s, then dead. WebhookTests rely on it.
+        builder.UseSetting("Switchboard:Webhooks:RetryScheduleSeconds:0", "0.3");
+        builder.UseSetting("Switchboard:Webhooks:RetryScheduleSeconds:1", "0.3");
+        builder.UseSetting("Switchboard:Webhooks:PollMilliseconds", "50");
         // Suites other than the rate-limit ones make thousands of requests from one IP and one organization;
         // RateLimitTests use nodes with tight limits of their own.
         builder.UseSetting("Switchboard:RateLimits:Anonymous:Requests", "1000000");

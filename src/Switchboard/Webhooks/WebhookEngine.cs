@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Platform;
+using Switchboard.Platform.Outbox;
+using Switchboard.Platform.Security;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Webhooks;
+
+/// <summary>
+/// Turns outbox events into deliveries: each undispatched event becomes one delivery per active endpoint of its
+/// organization subscribed to its type, and is marked dispatched in the same transaction. On PostgreSQL the batch is
+/// claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the work and no event is fanned out twice.
+/// </summary>
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    : BackgroundService
+{
+    private const int Batch = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var dispatched = 0;
+            try { dispatched = await DispatchAsync(stoppingToken); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "Dispatching outbox events failed; will retry"); }
+            if (dispatched < Batch)
+            {
+                try { await Task.Delay(options.Value.Webhooks.PollMilliseconds, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+    }
+
+    /// <summary>Dispatches one batch; answers how many events it took.</summary>
+    public async Task<int> DispatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var claim = db.Database.IsNpgsql()
+            ? $"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch} FOR UPDATE SKIP LOCKED"
+            : $"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch}";
+        var events = await db.OutboxEvents.FromSqlRaw(claim).IgnoreQueryFilters().ToListAsync(cancellationToken);
+        if (events.Count == 0) return 0;
+
+        var organizations = events.Select(e => e.OrganizationId).Distinct().ToList();
+        var endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().AsNoTracking()
+            .Where(w => organizations.Contains(w.OrganizationId) && w.IsActive).ToListAsync(cancellationToken);
+        var now = time.UtcNow();
+        foreach (var evt in events)
+        {
+            foreach (var endpoint in endpoints)
+            {
+                if (endpoint.OrganizationId != evt.OrganizationId || !EventTypes.Matches(endpoint.Events, evt.Type)) continue;
+                db.Add(WebhookDeliveries.For(evt, endpoint.Id, now));
+            }
+            evt.DispatchedAt = now;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return events.Count;
+    }
+}
+
+public static class WebhookDeliveries
+{
+    /// <summary>The body a receiver gets (CONTRACT.md, "Webhook deliveries").</summary>
+    public static string Payload(OutboxEvent evt)
+    {
+        var body = new JsonObject
+        {
+            ["id"] = evt.Id,
+            ["type"] = evt.Type,
+            ["timestamp"] = evt.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+            ["data"] = JsonNode.Parse(evt.Data),
+        };
+        if (evt.PreviousAttributes is not null) body["previousAttributes"] = JsonNode.Parse(evt.PreviousAttributes);
+        return body.ToJsonString();
+    }
+
+    public static WebhookDelivery For(OutboxEvent evt, string endpointId, DateTime now) => new()
+    {
+        Id = Ids.New("dlv"), OrganizationId = evt.OrganizationId, EndpointId = endpointId, EventId = evt.Id, EventType = evt.Type,
+        Payload = Payload(evt), NextAttemptAt = now, CreatedAt = now, UpdatedAt = now,
+    };
+}
+
+/// <summary>
+/// Delivers: leases due deliveries (a lease is a time, so a node that dies mid-attempt only delays them), posts them
+/// outside any transaction, and records the outcome. 2xx: done. Anything else: retried on the schedule with jitter,
+/// or after <c>Retry-After</c> on 429/503 when that is later; 410: the endpoint is disabled at once. When the schedule
+/// runs out the delivery is dead (a dead letter, retryable by hand). Every attempt is logged.
+/// </summary>
+public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFactory clients, SecretProtector protector,
+    IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    public const string HttpClientName = "webhooks";
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var worked = 0;
+            try { worked = await RunOnceAsync(stoppingToken); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "Delivering webhooks failed; will retry"); }
+            if (worked == 0)
+            {
+                try { await Task.Delay(options.Value.Webhooks.PollMilliseconds, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+    }
+
+    /// <summary>Leases and attempts one batch of due deliveries; answers how many.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var leased = await LeaseAsync(options.Value.Webhooks.Concurrency, cancellationToken);
+        await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Webhooks.Concurrency, CancellationToken = cancellationToken },
+            async (delivery, ct) => await AttemptAsync(delivery, ct));
+        return leased.Count;
+    }
+
+    private async Task<List<WebhookDelivery>> LeaseAsync(int count, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var now = time.UtcNow();
+        var until = now + Lease;
+        // One statement takes the batch: due, pending, not leased (or a lapsed lease of a node that died). On PostgreSQL,
+        // SKIP LOCKED lets several nodes lease side by side without waiting on or taking each other's rows.
+        var sql = System.Runtime.CompilerServices.FormattableStringFactory.Create(
+            "UPDATE webhook_deliveries SET locked_until = {0} WHERE id IN (SELECT id FROM webhook_deliveries " +
+            "WHERE status = 'pending' AND next_attempt_at <= {1} AND (locked_until IS NULL OR locked_until < {1}) " +
+            "ORDER BY next_attempt_at LIMIT {2}" + (db.Database.IsNpgsql() ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING *",
+            until, now, count);
+        return await db.Set<WebhookDelivery>().FromSql(sql).IgnoreQueryFilters().AsNoTracking().ToListAsync(cancellationToken);
+    }
+
+    private async Task AttemptAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var endpoint = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().FirstOrDefaultAsync(e => e.Id == delivery.EndpointId, cancellationToken);
+        var now = time.UtcNow();
+        if (endpoint is null || !endpoint.IsActive)
+        {
+            // Disabled meanwhile: keep it pending (replayable once re-enabled) but stop trying for now.
+            await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Id == delivery.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LockedUntil, (DateTime?)null).SetProperty(d => d.NextAttemptAt, now.AddYears(100)), cancellationToken);
+            return;
+        }
+
+        var (status, body, error, retryAfter, latency) = await SendAsync(endpoint, delivery, cancellationToken);
+        now = time.UtcNow();
+        var attempt = delivery.Attempts + 1;
+        db.Add(new WebhookAttempt
+        {
+            Id = Ids.New("att", time), OrganizationId = delivery.OrganizationId, DeliveryId = delivery.Id, EndpointId = endpoint.Id,
+            Attempt = attempt, AttemptedAt = now, StatusCode = status, LatencyMs = latency, ResponseBody = body, Error = error,
+        });
+        var tracked = await db.Set<WebhookDelivery>().IgnoreQueryFilters().FirstAsync(d => d.Id == delivery.Id, cancellationToken);
+        tracked.Attempts = attempt;
+        tracked.LastStatusCode = status;
+        tracked.LastError = error;
+        tracked.LockedUntil = null;
+        tracked.UpdatedAt = now;
+        var schedule = options.Value.Webhooks.Schedule;
+        if (status is >= 200 and < 300)
+        {
+            tracked.Status = DeliveryStatus.Succeeded;
+            tracked.CompletedAt = now;
+            endpoint.LastSuccessAt = now;
+            endpoint.FailingSince = null;
+        }
+        else
+        {
+            endpoint.LastFailureAt = now;
+            endpoint.FailingSince ??= now;
+            if (status == 410) Disable(db, endpoint, "The receiver answered 410 Gone.", now);
+            else if (now - endpoint.FailingSince.Value > TimeSpan.FromDays(options.Value.Webhooks.DisableAfterFailingDays))
+                Disable(db, endpoint, $"Failing without a success since {endpoint.FailingSince:O}.", now);
+
+            if (status == 410 || attempt > schedule.Count)
+            {
+                tracked.Status = DeliveryStatus.Dead;
+                tracked.CompletedAt = now;
+                if (status != 410) Operational(db, endpoint.OrganizationId, "webhook.delivery_exhausted", endpoint, delivery, now);
+            }
+            else
+            {
+                var wait = TimeSpan.FromSeconds(schedule[attempt - 1] * (0.8 + Random.Shared.NextDouble() * 0.4));
+                if (retryAfter is { } ra && ra > wait) wait = ra;
+                tracked.NextAttemptAt = now + wait;
+            }
+        }
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private void Disable(SwitchboardDbContext db, WebhookEndpoint endpoint, string reason, DateTime now)
+    {
+        if (!endpoint.IsActive) return;
+        endpoint.IsActive = false;
+        endpoint.DisabledReason = reason;
+        endpoint.UpdatedAt = now;
+        Operational(db, endpoint.OrganizationId, "webhook.endpoint_disabled", endpoint, null, now);
+        logger.LogWarning("Disabled webhook endpoint {EndpointId}: {Reason}", endpoint.Id, reason);
+    }
+
+    private void Operational(SwitchboardDbContext db, string organizationId, string type, WebhookEndpoint endpoint, WebhookDelivery? delivery, DateTime now)
+    {
+        var data = new JsonObject { ["endpointId"] = endpoint.Id, ["url"] = endpoint.Url, ["reason"] = endpoint.DisabledReason };
+        if (delivery is not null) { data["deliveryId"] = delivery.Id; data["eventId"] = delivery.EventId; data["eventType"] = delivery.EventType; }
+        db.OutboxEvents.Add(new OutboxEvent
+        {
+            Id = Ids.New("evt", time), OrganizationId = organizationId, Type = type, ResourceType = "webhook_endpoint",
+            ResourceId = endpoint.Id, Data = data.ToJsonString(), CreatedAt = now,
+        });
+    }
+
+    private async Task<(int? Status, string? Body, string? Error, TimeSpan? RetryAfter, long LatencyMs)> SendAsync(
+        WebhookEndpoint endpoint, WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json") };
+            var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+            var secrets = Secrets(endpoint);
+            request.Headers.TryAddWithoutValidation("webhook-id", delivery.EventId);
+            request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation("webhook-signature", string.Join(' ', secrets.Select(s => WebhookSignature.StandardSignature(s, delivery.EventId, timestamp, delivery.Payload))));
+            request.Headers.TryAddWithoutValidation("X-Webhook-Event", delivery.EventType);
+            request.Headers.TryAddWithoutValidation("X-Webhook-Signature", WebhookSignature.SimpleSignature(secrets[0], delivery.Payload));
+            request.Headers.UserAgent.ParseAdd("Switchboard-Webhooks/1.0");
+            if (endpoint.HeadersEncrypted is not null)
+                foreach (var (name, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(endpoint.HeadersEncrypted, HeadersPurpose(endpoint.Id))) ?? [])
+                    request.Headers.TryAddWithoutValidation(name, value);
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.Webhooks.TimeoutSeconds));
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var body = await ReadPrefixAsync(response, timeout.Token);
+            TimeSpan? retryAfter = response.StatusCode is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.ServiceUnavailable
+                ? response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - time.GetUtcNow())
+                : null;
+            return ((int)response.StatusCode, body, null, retryAfter, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
+        {
+            if (cancellationToken.IsCancellationRequested) throw;
+            var error = ex is TaskCanceledException or OperationCanceledException ? $"Timed out after {options.Value.Webhooks.TimeoutSeconds} s." : ex.Message;
+            return (null, null, error.Length <= 1000 ? error : error[..1000], null, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>The current secret first, then the previous one while its overlap lasts.</summary>
+    private List<string> Secrets(WebhookEndpoint endpoint)
+    {
+        var secrets = new List<string> { protector.Unprotect(endpoint.SecretEncrypted, SecretPurpose(endpoint.Id)) };
+        if (endpoint.PreviousSecretEncrypted is not null && endpoint.PreviousSecretExpiresAt > time.UtcNow())
+            secrets.Add(protector.Unprotect(endpoint.PreviousSecretEncrypted, SecretPurpose(endpoint.Id)));
+        return secrets;
+    }
+
+    private static async Task<string?> ReadPrefixAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[4096];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0) read += n;
+        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    public static string SecretPurpose(string endpointId) => "webhook-secret:" + endpointId;
+    public static string HeadersPurpose(string endpointId) => "webhook-headers:" + endpointId;
+}

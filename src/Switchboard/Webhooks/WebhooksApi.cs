@@ -1,0 +1,262 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Audit;
+using Switchboard.Platform;
+using Switchboard.Platform.Auth;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Http;
+using Switchboard.Platform.Outbox;
+using Switchboard.Platform.Pagination;
+using Switchboard.Platform.Security;
+using Switchboard.Platform.Storage;
+using Switchboard.Platform.Validation;
+
+namespace Switchboard.Webhooks;
+
+public sealed record WebhookInput(
+    Optional<string> Url, Optional<string[]> Events, Optional<string?> Name, Optional<string?> Description, Optional<string> Secret,
+    Optional<Dictionary<string, string>?> Headers, Optional<bool> IsActive);
+
+public sealed record WebhookHealth(DateTime? LastSuccessAt, DateTime? LastFailureAt, DateTime? FailingSince);
+
+public sealed record WebhookResponse(
+    string Id, string Url, string? Name, string? Description, IReadOnlyList<string> Events, IReadOnlyList<string> HeaderNames, bool IsActive,
+    string? DisabledReason, WebhookHealth Health, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    /// <summary>Present only in the answers to create and rotate-secret.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Secret { get; init; }
+}
+
+public sealed record DeliveryResponse(string Id, string EndpointId, string EventId, string EventType, string Status, int Attempts,
+    DateTime NextAttemptAt, int? LastStatusCode, string? LastError, DateTime CreatedAt, DateTime? CompletedAt, IReadOnlyList<AttemptResponse>? AttemptLog);
+public sealed record AttemptResponse(int Attempt, DateTime AttemptedAt, int? StatusCode, long LatencyMs, string? ResponseBody, string? Error);
+public sealed record ReplayRequest(DateTime? Since);
+public sealed record ReplayResponse(int Deliveries);
+
+internal sealed class WebhookInputValidator : AbstractValidator<WebhookInput>
+{
+    public WebhookInputValidator(IOptions<SwitchboardOptions> options)
+    {
+        When(x => x.Url.IsSet, () => RuleFor(x => x.Url.Value).Custom((url, ctx) =>
+        {
+            if (OutboundGuard.ValidateUrl(url, options.Value.Webhooks.AllowPrivateNetworks) is { } error) ctx.AddFailure("url", error);
+        }));
+        When(x => x.Events.IsSet, () => RuleFor(x => x.Events.Value).Custom((events, ctx) =>
+        {
+            if (events is null || events.Length is 0 or > 100) ctx.AddFailure("events", "Give 1 to 100 event types (wildcards: contact.*, *).");
+            else if (events.FirstOrDefault(e => !EventTypes.IsValidPattern(e)) is { } unknown)
+                ctx.AddFailure("events", $"Unknown event type '{unknown}'; GET /api/v1/webhooks/event-types lists them.");
+        }));
+        When(x => x.Name.IsSet, () => RuleFor(x => x.Name.Value).MaximumLength(200).OverridePropertyName("name"));
+        When(x => x.Description.IsSet, () => RuleFor(x => x.Description.Value).MaximumLength(1000).OverridePropertyName("description"));
+        When(x => x.Secret.IsSet, () => RuleFor(x => x.Secret.Value).Must(s => s is not null && WebhookSignature.IsValidSecret(s))
+            .WithMessage("Must be whsec_ followed by base64 of 24 to 64 random bytes.").OverridePropertyName("secret"));
+        When(x => x.Headers.IsSet, () => RuleFor(x => x.Headers.Value).Custom((headers, ctx) =>
+        {
+            if (headers is null) return;
+            if (headers.Count > 20) ctx.AddFailure("headers", "At most 20 headers.");
+            foreach (var (name, value) in headers)
+            {
+                if (name.Length is 0 or > 100 || name.Any(c => c <= 32 || c >= 127 || c == ':') || value.Length > 2000 || value.Any(c => c is '\r' or '\n'))
+                    ctx.AddFailure("headers", $"'{name}' is not a valid header name or value.");
+                else if (name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-webhook-", StringComparison.OrdinalIgnoreCase)
+                         || name is "Content-Type" or "Content-Length" or "Host")
+                    ctx.AddFailure("headers", $"'{name}' is set by Switchboard.");
+            }
+        }));
+    }
+}
+
+public static class WebhooksApi
+{
+    private static readonly TimeSpan SecretOverlap = TimeSpan.FromHours(24);
+
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var hooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
+        hooks.MapGet("/event-types", (IOptions<JsonOptions> json) => TypedResults.Ok(new { data = EventTypes.Catalog(json.Value.SerializerOptions) }))
+            .RequireScope("webhooks:read").WithName("listWebhookEventTypes").WithSummary("Every event type, with the JSON Schema of its data");
+        hooks.MapPost("/", Create).RequireScope("webhooks:write").WithName("createWebhook").WithSummary("Create an endpoint (the secret is shown once)");
+        hooks.MapGet("/", List).RequireScope("webhooks:read").WithName("listWebhooks").WithSummary("List endpoints");
+        hooks.MapGet("/{id}", Get).RequireScope("webhooks:read").WithName("getWebhook").WithSummary("Get an endpoint and its health");
+        hooks.MapPatch("/{id}", Update).RequireScope("webhooks:write").WithName("updateWebhook").WithSummary("Update an endpoint");
+        hooks.MapDelete("/{id}", Delete).RequireScope("webhooks:write").WithName("deleteWebhook").WithSummary("Delete an endpoint");
+        hooks.MapGet("/{id}/deliveries", Deliveries).RequireScope("webhooks:read").WithName("listWebhookDeliveries").WithSummary("The endpoint's deliveries and their attempts");
+        hooks.MapPost("/deliveries/{deliveryId}/retry", Retry).RequireScope("webhooks:write").WithName("retryWebhookDelivery").WithSummary("Send a delivery again now");
+        hooks.MapPost("/{id}/test", Test).RequireScope("webhooks:write").WithName("testWebhook").WithSummary("Send a webhook.test event to the endpoint");
+        hooks.MapPost("/{id}/rotate-secret", RotateSecret).RequireScope("webhooks:write").WithName("rotateWebhookSecret")
+            .WithSummary("New secret; the old one keeps signing (a second signature) for 24 hours");
+        hooks.MapPost("/{id}/replay", Replay).RequireScope("webhooks:write").Validate<ReplayRequest>().WithName("replayWebhook")
+            .WithSummary("Deliver again every subscribed event since a time");
+        return app;
+    }
+
+    private static WebhookResponse AsResponse(WebhookEndpoint w, SecretProtector protector, string? secret = null) => new(
+        w.Id, w.Url, w.Name, w.Description, w.Events,
+        w.HeadersEncrypted is null ? [] : (JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(w.HeadersEncrypted, DeliveryWorker.HeadersPurpose(w.Id))) ?? []).Keys.ToList(),
+        w.IsActive, w.DisabledReason, new WebhookHealth(w.LastSuccessAt, w.LastFailureAt, w.FailingSince), w.CreatedAt, w.UpdatedAt) { Secret = secret };
+
+    internal static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Create(
+        WebhookInput input, IValidator<WebhookInput> validator, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var validation = await validator.ValidateAsync(input, ct);
+        var missing = new Dictionary<string, string[]>();
+        if (!input.Url.IsSet) missing["url"] = ["Is required."];
+        if (!input.Events.IsSet) missing["events"] = ["Is required."];
+        if (!validation.IsValid) return validation.ToProblem();
+        if (missing.Count > 0) return ApiProblem.Validation(missing);
+        var caller = http.GetCaller();
+        var now = time.UtcNow();
+        var id = Ids.New("wh", time);
+        var secret = input.Secret.IsSet ? input.Secret.Value! : WebhookSignature.NewSecret();
+        var endpoint = new WebhookEndpoint
+        {
+            Id = id, OrganizationId = caller.OrganizationId, Url = input.Url.Value!, Name = input.Name.Value?.Trim(), Description = input.Description.Value?.Trim(),
+            Events = input.Events.Value!.Distinct(StringComparer.Ordinal).ToArray(), SecretEncrypted = protector.Protect(secret, DeliveryWorker.SecretPurpose(id)),
+            HeadersEncrypted = input.Headers.Value is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), DeliveryWorker.HeadersPurpose(id)) : null,
+            IsActive = !input.IsActive.IsSet || input.IsActive.Value, CreatedAt = now, UpdatedAt = now,
+        };
+        db.Add(endpoint);
+        AuditTrail.Record(db, http, time, caller, "webhook.created", "webhook_endpoint", id, new { endpoint.Url, endpoint.Events });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/webhooks/{id}", AsResponse(endpoint, protector, secret));
+    }
+
+    internal static async Task<Results<Ok<ListResponse<WebhookResponse>>, ProblemHttpResult>> List(SwitchboardDbContext db, SecretProtector protector, HttpContext http, CancellationToken ct)
+    {
+        if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
+        return TypedResults.Ok(await Paging.NewestFirstAsync(db.Set<WebhookEndpoint>().AsNoTracking(), w => w.Id, page, http, w => AsResponse(w, protector), ct));
+    }
+
+    private static Task<WebhookEndpoint?> FindAsync(SwitchboardDbContext db, string id, CancellationToken ct) =>
+        Ids.LooksValid(id, "wh") ? db.Set<WebhookEndpoint>().FirstOrDefaultAsync(w => w.Id == id, ct) : Task.FromResult<WebhookEndpoint?>(null);
+
+    internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(string id, SwitchboardDbContext db, SecretProtector protector, CancellationToken ct) =>
+        await FindAsync(db, id, ct) is { } w ? TypedResults.Ok(AsResponse(w, protector)) : ApiProblem.NotFound("webhook endpoint");
+
+    internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Update(
+        string id, WebhookInput input, IValidator<WebhookInput> validator, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var endpoint = await FindAsync(db, id, ct);
+        if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
+        var validation = await validator.ValidateAsync(input, ct);
+        if (!validation.IsValid) return validation.ToProblem();
+        if (input.Secret.IsSet) return ApiProblem.Validation("secret", "Use POST /api/v1/webhooks/{id}/rotate-secret to change the secret.");
+        input.Url.IfSet(v => endpoint.Url = v!);
+        input.Events.IfSet(v => endpoint.Events = v!.Distinct(StringComparer.Ordinal).ToArray());
+        input.Name.IfSet(v => endpoint.Name = v?.Trim());
+        input.Description.IfSet(v => endpoint.Description = v?.Trim());
+        input.Headers.IfSet(v => endpoint.HeadersEncrypted = v is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), DeliveryWorker.HeadersPurpose(endpoint.Id)) : null);
+        if (input.IsActive.IsSet && input.IsActive.Value != endpoint.IsActive)
+        {
+            endpoint.IsActive = input.IsActive.Value;
+            endpoint.DisabledReason = endpoint.IsActive ? null : "Disabled by a user.";
+            if (endpoint.IsActive) endpoint.FailingSince = null;
+        }
+        endpoint.UpdatedAt = time.UtcNow();
+        AuditTrail.Record(db, http, time, http.GetCaller(), "webhook.updated", "webhook_endpoint", endpoint.Id, new { endpoint.Url, endpoint.Events, endpoint.IsActive });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(AsResponse(endpoint, protector));
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, SwitchboardDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var endpoint = await FindAsync(db, id, ct);
+        if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
+        db.Remove(endpoint);
+        AuditTrail.Record(db, http, time, http.GetCaller(), "webhook.deleted", "webhook_endpoint", endpoint.Id, new { endpoint.Url });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    internal static async Task<Results<Ok<ListResponse<DeliveryResponse>>, ProblemHttpResult>> Deliveries(string id, SwitchboardDbContext db, HttpContext http, CancellationToken ct)
+    {
+        if (await FindAsync(db, id, ct) is null) return ApiProblem.NotFound("webhook endpoint");
+        if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
+        var query = db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.EndpointId == id);
+        if (http.Request.Query["status"].ToString() is { Length: > 0 } status)
+        {
+            if (status is not (DeliveryStatus.Pending or DeliveryStatus.Succeeded or DeliveryStatus.Dead)) return ApiProblem.Validation("status", "Must be pending, succeeded or dead.");
+            query = query.Where(d => d.Status == status);
+        }
+        var list = await Paging.NewestFirstAsync(query, d => d.Id, page, http, d => d, ct);
+        var ids = list.Data.Select(d => d.Id).ToList();
+        var attempts = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => ids.Contains(a.DeliveryId)).ToListAsync(ct)).ToLookup(a => a.DeliveryId);
+        return TypedResults.Ok(new ListResponse<DeliveryResponse>(list.Data.Select(d => new DeliveryResponse(d.Id, d.EndpointId, d.EventId, d.EventType, d.Status, d.Attempts,
+            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.CreatedAt, d.CompletedAt,
+            attempts[d.Id].OrderBy(a => a.Attempt).Select(a => new AttemptResponse(a.Attempt, a.AttemptedAt, a.StatusCode, a.LatencyMs, a.ResponseBody, a.Error)).ToList())).ToList(),
+            list.HasMore, list.NextCursor));
+    }
+
+    internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var delivery = Ids.LooksValid(deliveryId, "dlv") ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId, ct) : null;
+        if (delivery is null) return ApiProblem.NotFound("delivery");
+        delivery.Status = DeliveryStatus.Pending;
+        delivery.NextAttemptAt = time.UtcNow();
+        delivery.CompletedAt = null;
+        delivery.UpdatedAt = delivery.NextAttemptAt;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Accepted($"/api/v1/webhooks/{delivery.EndpointId}/deliveries");
+    }
+
+    internal static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var endpoint = await FindAsync(db, id, ct);
+        if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
+        var now = time.UtcNow();
+        // A test goes to this endpoint only (not through the outbox, which fans out to every subscriber).
+        var evt = new OutboxEvent
+        {
+            Id = Ids.New("evt", time), OrganizationId = endpoint.OrganizationId, Type = "webhook.test", ResourceType = "webhook_endpoint", ResourceId = endpoint.Id,
+            Data = JsonSerializer.Serialize(new WebhookTestData(endpoint.Id, "This is a test delivery from Switchboard."), JsonSerializerOptions.Web), CreatedAt = now,
+        };
+        db.Add(WebhookDeliveries.For(evt, endpoint.Id, now));
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Accepted($"/api/v1/webhooks/{id}/deliveries");
+    }
+
+    internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> RotateSecret(
+        string id, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var endpoint = await FindAsync(db, id, ct);
+        if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
+        var now = time.UtcNow();
+        var secret = WebhookSignature.NewSecret();
+        endpoint.PreviousSecretEncrypted = endpoint.SecretEncrypted;
+        endpoint.PreviousSecretExpiresAt = now + SecretOverlap;
+        endpoint.SecretEncrypted = protector.Protect(secret, DeliveryWorker.SecretPurpose(endpoint.Id));
+        endpoint.UpdatedAt = now;
+        AuditTrail.Record(db, http, time, http.GetCaller(), "webhook.secret_rotated", "webhook_endpoint", endpoint.Id);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(AsResponse(endpoint, protector, secret));
+    }
+
+    internal static async Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> Replay(string id, ReplayRequest request, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var endpoint = await FindAsync(db, id, ct);
+        if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
+        var since = request.Since!.Value.ToUniversalTime();
+        var now = time.UtcNow();
+        var events = await db.OutboxEvents.AsNoTracking().Where(e => e.CreatedAt >= since).OrderBy(e => e.Id).Take(10_000).ToListAsync(ct);
+        var count = 0;
+        foreach (var evt in events.Where(e => EventTypes.Matches(endpoint.Events, e.Type)))
+        {
+            db.Add(WebhookDeliveries.For(evt, endpoint.Id, now));
+            count++;
+        }
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new ReplayResponse(count));
+    }
+}
+
+internal sealed class ReplayRequestValidator : AbstractValidator<ReplayRequest>
+{
+    public ReplayRequestValidator() => RuleFor(x => x.Since).NotNull().WithMessage("Is required: replay the events since this time.");
+}
