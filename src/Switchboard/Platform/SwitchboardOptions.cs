@@ -147,4 +147,6 @@ public sealed class WebhookOptions
     [Range(1, 64)] public int Concurrency { get; set; } = 16;
     /// <summary>An endpoint failing without a single success this long is disabled.</summary>
     [Range(0.0001, 365)] public double DisableAfterFailingDays { get; set; } = 5;
+    /// <summary>Finished deliveries, their attempts and dispatched outbox events are kept this long.</summary>
+    [Range(1, 3_650)] public int RetentionDays { get; set; } = 30;
 }

@@ -93,6 +93,8 @@ public static class SwitchboardSetup
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        services.AddSingleton<WebhookPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookPruner>());
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SigningKeyRing>();

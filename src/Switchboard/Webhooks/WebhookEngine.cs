@@ -98,7 +98,7 @@ public static class WebhookDeliveries
 /// runs out the delivery is dead (a dead letter, retryable by hand). Every attempt is logged.
 /// </summary>
 public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFactory clients, SecretProtector protector,
-    IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+    RateLimiting.IRateLimitStore limits, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
@@ -155,6 +155,20 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
             await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Id == delivery.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.LockedUntil, (DateTime?)null).SetProperty(d => d.NextAttemptAt, now.AddYears(100)), cancellationToken);
             return;
+        }
+
+        if (endpoint.MaxDeliveriesPerSecond is { } perSecond)
+        {
+            // The endpoint's throttle is a token bucket in the shared limit store, so it holds across every node.
+            var verdict = (await limits.AcquireAsync([new RateLimiting.RateLimitPolicy("webhook", "webhook:" + endpoint.Id,
+                RateLimiting.LimitKind.TokenBucket, perSecond, TimeSpan.FromSeconds(1))], now, cancellationToken))[0];
+            if (!verdict.Allowed)
+            {
+                var later = now + verdict.RetryAfter;
+                await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Id == delivery.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.LockedUntil, (DateTime?)null).SetProperty(d => d.NextAttemptAt, later), cancellationToken);
+                return;
+            }
         }
 
         var (status, body, error, retryAfter, latency) = await SendAsync(endpoint, delivery, cancellationToken);
@@ -281,4 +295,29 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
 
     public static string SecretPurpose(string endpointId) => "webhook-secret:" + endpointId;
     public static string HeadersPurpose(string endpointId) => "webhook-headers:" + endpointId;
+}
+
+/// <summary>Removes finished deliveries, their attempts and dispatched outbox events past retention, once an hour.</summary>
+public sealed class WebhookPruner(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<WebhookPruner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await PruneAsync(stoppingToken); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogWarning(ex, "Pruning webhook history failed"); }
+            try { await Task.Delay(TimeSpan.FromHours(1), time, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
+    public async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.UtcNow().AddDays(-options.Value.Webhooks.RetentionDays);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        // Attempts go with their delivery (cascade); pending deliveries are never pruned, however old.
+        await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Status != DeliveryStatus.Pending && d.CompletedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.DispatchedAt != null && e.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
 }

@@ -21,6 +21,8 @@ public sealed class WebhookEndpoint : ITenantOwned
     public DateTime? PreviousSecretExpiresAt { get; set; }
     public string? HeadersEncrypted { get; set; }
     public bool IsActive { get; set; } = true;
+    /// <summary>At most this many deliveries per second to this endpoint, across all nodes; null is unthrottled.</summary>
+    public int? MaxDeliveriesPerSecond { get; set; }
     public string? DisabledReason { get; set; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; set; }

@@ -20,13 +20,13 @@ namespace Switchboard.Webhooks;
 
 public sealed record WebhookInput(
     Optional<string> Url, Optional<string[]> Events, Optional<string?> Name, Optional<string?> Description, Optional<string> Secret,
-    Optional<Dictionary<string, string>?> Headers, Optional<bool> IsActive);
+    Optional<Dictionary<string, string>?> Headers, Optional<bool> IsActive, Optional<int?> MaxDeliveriesPerSecond);
 
 public sealed record WebhookHealth(DateTime? LastSuccessAt, DateTime? LastFailureAt, DateTime? FailingSince);
 
 public sealed record WebhookResponse(
     string Id, string Url, string? Name, string? Description, IReadOnlyList<string> Events, IReadOnlyList<string> HeaderNames, bool IsActive,
-    string? DisabledReason, WebhookHealth Health, DateTime CreatedAt, DateTime UpdatedAt)
+    int? MaxDeliveriesPerSecond, string? DisabledReason, WebhookHealth Health, DateTime CreatedAt, DateTime UpdatedAt)
 {
     /// <summary>Present only in the answers to create and rotate-secret.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -54,6 +54,8 @@ internal sealed class WebhookInputValidator : AbstractValidator<WebhookInput>
                 ctx.AddFailure("events", $"Unknown event type '{unknown}'; GET /api/v1/webhooks/event-types lists them.");
         }));
         When(x => x.Name.IsSet, () => RuleFor(x => x.Name.Value).MaximumLength(200).OverridePropertyName("name"));
+        When(x => x.MaxDeliveriesPerSecond.IsSet, () => RuleFor(x => x.MaxDeliveriesPerSecond.Value).InclusiveBetween(1, 10_000)
+            .When(x => x.MaxDeliveriesPerSecond.Value is not null).OverridePropertyName("maxDeliveriesPerSecond"));
         When(x => x.Description.IsSet, () => RuleFor(x => x.Description.Value).MaximumLength(1000).OverridePropertyName("description"));
         When(x => x.Secret.IsSet, () => RuleFor(x => x.Secret.Value).Must(s => s is not null && WebhookSignature.IsValidSecret(s))
             .WithMessage("Must be whsec_ followed by base64 of 24 to 64 random bytes.").OverridePropertyName("secret"));
@@ -100,7 +102,7 @@ public static class WebhooksApi
     private static WebhookResponse AsResponse(WebhookEndpoint w, SecretProtector protector, string? secret = null) => new(
         w.Id, w.Url, w.Name, w.Description, w.Events,
         w.HeadersEncrypted is null ? [] : (JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(w.HeadersEncrypted, DeliveryWorker.HeadersPurpose(w.Id))) ?? []).Keys.ToList(),
-        w.IsActive, w.DisabledReason, new WebhookHealth(w.LastSuccessAt, w.LastFailureAt, w.FailingSince), w.CreatedAt, w.UpdatedAt) { Secret = secret };
+        w.IsActive, w.MaxDeliveriesPerSecond, w.DisabledReason, new WebhookHealth(w.LastSuccessAt, w.LastFailureAt, w.FailingSince), w.CreatedAt, w.UpdatedAt) { Secret = secret };
 
     internal static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Create(
         WebhookInput input, IValidator<WebhookInput> validator, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
@@ -120,7 +122,7 @@ public static class WebhooksApi
             Id = id, OrganizationId = caller.OrganizationId, Url = input.Url.Value!, Name = input.Name.Value?.Trim(), Description = input.Description.Value?.Trim(),
             Events = input.Events.Value!.Distinct(StringComparer.Ordinal).ToArray(), SecretEncrypted = protector.Protect(secret, DeliveryWorker.SecretPurpose(id)),
             HeadersEncrypted = input.Headers.Value is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), DeliveryWorker.HeadersPurpose(id)) : null,
-            IsActive = !input.IsActive.IsSet || input.IsActive.Value, CreatedAt = now, UpdatedAt = now,
+            IsActive = !input.IsActive.IsSet || input.IsActive.Value, MaxDeliveriesPerSecond = input.MaxDeliveriesPerSecond.Value, CreatedAt = now, UpdatedAt = now,
         };
         db.Add(endpoint);
         AuditTrail.Record(db, http, time, caller, "webhook.created", "webhook_endpoint", id, new { endpoint.Url, endpoint.Events });
@@ -152,6 +154,7 @@ public static class WebhooksApi
         input.Events.IfSet(v => endpoint.Events = v!.Distinct(StringComparer.Ordinal).ToArray());
         input.Name.IfSet(v => endpoint.Name = v?.Trim());
         input.Description.IfSet(v => endpoint.Description = v?.Trim());
+        input.MaxDeliveriesPerSecond.IfSet(v => endpoint.MaxDeliveriesPerSecond = v);
         input.Headers.IfSet(v => endpoint.HeadersEncrypted = v is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), DeliveryWorker.HeadersPurpose(endpoint.Id)) : null);
         if (input.IsActive.IsSet && input.IsActive.Value != endpoint.IsActive)
         {

@@ -90,6 +90,24 @@ public sealed class MultiNodeTests(PostgresSwitchboard nodeA) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task TwoNodesDeliverEachEventToAnEndpointOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var owner = nodeA.Client();
+        await owner.SignupAsync();
+        _nodeB.Client(); // both nodes run their dispatchers and workers on the shared database
+        (await owner.PostAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "contact.created" } })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var onB = _nodeB.Client().WithBearer(owner.AccessToken);
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? owner : onB)
+            .SendRawAsync(HttpMethod.Post, "/api/v1/contacts", $$"""{"firstName":"N{{i}}"}""")));
+        var got = await receiver.WaitForAsync(_ => true, count: 40);
+        await Task.Delay(500);
+        receiver.Requests.Count.ShouldBe(40);
+        receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct().Count().ShouldBe(40);
+        got.ShouldNotBeEmpty();
+    }
+
+    [Fact]
     public async Task FailedLoginsCountAcrossNodes()
     {
         using var owner = nodeA.Client();

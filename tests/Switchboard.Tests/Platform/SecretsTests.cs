@@ -21,9 +21,12 @@ public abstract class SecretsTests<TFactory>(TFactory node) : IClassFixture<TFac
         var key = (await owner.CreateKeyAsync("contacts:read"))["key"]!.GetValue<string>();
         using var withKey = node.Client().WithApiKey(key);
         await withKey.GetAsync("/api/v1/me");
+        var webhook = await ApiClient.ReadAsync(await owner.PostAsync("/api/v1/webhooks",
+            new { url = "http://127.0.0.1:9/hook", events = new[] { "contact.*" }, headers = new Dictionary<string, string> { ["Authorization"] = "Bearer receiver-credential-xyz" } }));
+        var webhookSecret = webhook["secret"]!.GetValue<string>();
         var refresh = owner.RefreshToken!;
         await owner.Anonymous().PostAsync("/api/v1/auth/refresh", new { refreshToken = refresh });
-        var secrets = new[] { password, key, refresh, owner.AccessToken! };
+        var secrets = new[] { password, key, refresh, owner.AccessToken!, webhookSecret, webhookSecret["whsec_".Length..], "receiver-credential-xyz" };
 
         var dump = await DumpDatabaseAsync();
         foreach (var secret in secrets) dump.ShouldNotContain(secret);

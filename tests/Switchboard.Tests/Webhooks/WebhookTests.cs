@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.Webhooks;
@@ -223,6 +224,54 @@ public abstract class WebhookTests<TFactory>(TFactory node) : IClassFixture<TFac
         errors.ContainsKey("secret").ShouldBeTrue();
     }
 }
+
+public abstract class WebhookThrottleTests<TFactory>(TFactory node) : IClassFixture<TFactory> where TFactory : SwitchboardFactory
+{
+    [Fact]
+    public async Task TheWorkersHoldAnEndpointToItsDeliveriesPerSecond()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var created = await owner.PostAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "contact.created" }, maxDeliveriesPerSecond = 2 });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await ApiClient.ReadAsync(created))["maxDeliveriesPerSecond"]!.GetValue<int>().ShouldBe(2);
+        for (var i = 0; i < 6; i++)
+            (await owner.SendRawAsync(HttpMethod.Post, "/api/v1/contacts", $$"""{"firstName":"T{{i}}"}""")).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var got = (await receiver.WaitForAsync(_ => true, count: 6)).OrderBy(r => r.At).ToList();
+        // A bucket of 2 refilled at 2 per second: 6 deliveries take at least (6 - 2) / 2 = 2 seconds.
+        (got[^1].At - got[0].At).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1.8));
+        for (var i = 0; i + 3 < got.Count; i++)
+            (got[i + 3].At - got[i].At).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9), "no 4 deliveries within a second");
+    }
+
+    [Fact]
+    public async Task FinishedDeliveriesArePrunedAfterRetention()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var endpoint = await ApiClient.ReadAsync(await owner.PostAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "contact.created" } }));
+        (await owner.SendRawAsync(HttpMethod.Post, "/api/v1/contacts", """{"firstName":"Old"}""")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        await receiver.WaitForAsync(_ => true);
+        JsonArray deliveries = [];
+        for (var i = 0; i < 40; i++)
+        {
+            deliveries = (await owner.GetJsonAsync($"/api/v1/webhooks/{endpoint["id"]}/deliveries?status=succeeded"))["data"]!.AsArray();
+            if (deliveries.Count == 1) break;
+            await Task.Delay(100);
+        }
+        deliveries.Count.ShouldBe(1);
+        using var reader = node.Client().WithApiKey((await owner.CreateKeyAsync("webhooks:read"))["key"]!.GetValue<string>());
+        node.Clock.Advance(TimeSpan.FromDays(31));
+        await node.Services.GetRequiredService<Switchboard.Webhooks.WebhookPruner>().PruneAsync(CancellationToken.None);
+        (await reader.GetJsonAsync($"/api/v1/webhooks/{endpoint["id"]}/deliveries"))["data"]!.AsArray().Count.ShouldBe(0);
+    }
+}
+
+public sealed class WebhookThrottleTestsOnSqlite(SqliteSwitchboard node) : WebhookThrottleTests<SqliteSwitchboard>(node);
+public sealed class WebhookThrottleTestsOnPostgres(PostgresSwitchboard node) : WebhookThrottleTests<PostgresSwitchboard>(node);
 
 public sealed class WebhookTestsOnSqlite(SqliteSwitchboard node) : WebhookTests<SqliteSwitchboard>(node);
 public sealed class WebhookTestsOnPostgres(PostgresSwitchboard node) : WebhookTests<PostgresSwitchboard>(node);
