@@ -101,7 +101,12 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     RateLimiting.IRateLimitStore limits, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a lease lasts: longer than any attempt can take (the timeout) plus a margin, and no longer, because it
+    /// is also how late the deliveries of a node that died mid-attempt are picked up by the others.
+    /// </summary>
+    private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.Webhooks.TimeoutSeconds + 15);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
