@@ -22,7 +22,12 @@ public sealed record WebhookInput(
     Optional<string> Url, Optional<string[]> Events, Optional<string?> Name, Optional<string?> Description, Optional<string> Secret,
     Optional<Dictionary<string, string>?> Headers, Optional<bool> IsActive, Optional<int?> MaxDeliveriesPerSecond);
 
-public sealed record WebhookHealth(DateTime? LastSuccessAt, DateTime? LastFailureAt, DateTime? FailingSince);
+/// <summary>
+/// Last success and failure, the start of the current run of failures, the share of attempts in the last 24 hours that
+/// were answered 2xx, and when the next retry of a failing delivery is due (the current backoff).
+/// </summary>
+public sealed record WebhookHealth(DateTime? LastSuccessAt, DateTime? LastFailureAt, DateTime? FailingSince,
+    double? SuccessRateLast24h = null, long AttemptsLast24h = 0, DateTime? NextRetryAt = null);
 
 public sealed record WebhookResponse(
     string Id, string Url, string? Name, string? Description, IReadOnlyList<string> Events, IReadOnlyList<string> HeaderNames, bool IsActive,
@@ -139,8 +144,26 @@ public static class WebhooksApi
     private static Task<WebhookEndpoint?> FindAsync(SwitchboardDbContext db, string id, CancellationToken ct) =>
         Ids.LooksValid(id, "wh") ? db.Set<WebhookEndpoint>().FirstOrDefaultAsync(w => w.Id == id, ct) : Task.FromResult<WebhookEndpoint?>(null);
 
-    internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(string id, SwitchboardDbContext db, SecretProtector protector, CancellationToken ct) =>
-        await FindAsync(db, id, ct) is { } w ? TypedResults.Ok(AsResponse(w, protector)) : ApiProblem.NotFound("webhook endpoint");
+    internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(
+        string id, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, CancellationToken ct)
+    {
+        if (await FindAsync(db, id, ct) is not { } w) return ApiProblem.NotFound("webhook endpoint");
+        var since = time.UtcNow().AddHours(-24);
+        var attempts = await db.Set<WebhookAttempt>().Where(a => a.EndpointId == id && a.AttemptedAt >= since)
+            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).FirstOrDefaultAsync(ct);
+        var nextRetry = await db.Set<WebhookDelivery>().Where(d => d.EndpointId == id && d.Status == DeliveryStatus.Pending && d.Attempts > 0)
+            .OrderBy(d => d.NextAttemptAt).Select(d => (DateTime?)d.NextAttemptAt).FirstOrDefaultAsync(ct);
+        var response = AsResponse(w, protector);
+        return TypedResults.Ok(response with
+        {
+            Health = response.Health with
+            {
+                AttemptsLast24h = attempts?.Total ?? 0,
+                SuccessRateLast24h = attempts is { Total: > 0 } a ? Math.Round(a.Ok * 100.0 / a.Total, 1) : null,
+                NextRetryAt = nextRetry,
+            },
+        });
+    }
 
     internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Update(
         string id, WebhookInput input, IValidator<WebhookInput> validator, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)

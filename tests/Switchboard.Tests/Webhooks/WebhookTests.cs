@@ -95,6 +95,9 @@ public abstract class WebhookTests<TFactory>(TFactory node) : IClassFixture<TFac
         var health = (await owner.GetJsonAsync($"/api/v1/webhooks/{endpoint["id"]}"))["health"]!;
         health["lastSuccessAt"].ShouldNotBeNull();
         health["failingSince"].ShouldBeNull();
+        health["attemptsLast24h"]!.GetValue<long>().ShouldBe(3);
+        health["successRateLast24h"]!.GetValue<double>().ShouldBe(33.3);
+        health["nextRetryAt"].ShouldBeNull();
     }
 
     [Fact]
