@@ -1,0 +1,97 @@
+// Webhooks end to end on PostgreSQL: API writes → outbox → deliveries → a receiver on loopback, all on this machine.
+// 1) throughput: N contacts written as fast as 16 writers can, deliveries/s from the first write to the last receipt;
+// 2) latency: 200 writes/s for 15 s, p50/p99 from the event's creation (its timestamp) to its receipt.
+// Usage: SWITCHBOARD_BENCH_POSTGRES=… dotnet run -c Release -- [events]
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Switchboard.Platform;
+
+var events = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
+var server = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_POSTGRES") ?? throw new InvalidOperationException("Set SWITCHBOARD_BENCH_POSTGRES (bench/webhooks.sh does).");
+var database = $"sb_webhooks_{Guid.NewGuid():N}";
+await using (var admin = new NpgsqlConnection(server)) { await admin.OpenAsync(); await new NpgsqlCommand($"CREATE DATABASE \"{database}\"", admin).ExecuteNonQueryAsync(); }
+var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database, MaxPoolSize = 100 }.ConnectionString;
+
+// The receiver: records when each event arrived and how old it was.
+var received = new ConcurrentDictionary<string, (long At, double LatencyMs)>();
+var receiverBuilder = WebApplication.CreateSlimBuilder();
+receiverBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+receiverBuilder.Logging.ClearProviders();
+await using var receiver = receiverBuilder.Build();
+receiver.MapPost("/hook", async (HttpContext http) =>
+{
+    var body = await JsonNode.ParseAsync(http.Request.Body);
+    var created = DateTime.Parse(body!["timestamp"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+    received.TryAdd(body["id"]!.GetValue<string>(), (Stopwatch.GetTimestamp(), (DateTime.UtcNow - created).TotalMilliseconds));
+    return Results.Ok();
+});
+await receiver.StartAsync();
+
+try
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+    builder.Configuration["Switchboard:Database:Provider"] = "postgres";
+    builder.Configuration["ConnectionStrings:Switchboard"] = connectionString;
+    builder.Configuration["Switchboard:Encryption:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    builder.Configuration["Switchboard:Webhooks:AllowPrivateNetworks"] = "true";
+    builder.Configuration["Switchboard:RateLimits:Enabled"] = "false"; // this measures delivery, not limits
+    builder.Configuration["urls"] = "http://127.0.0.1:0";
+    builder.AddSwitchboard();
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    await using var app = builder.Build();
+    await app.Services.InitializeSwitchboardAsync();
+    app.UseSwitchboard();
+    await app.StartAsync();
+    using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+    var signup = await (await http.PostAsJsonAsync("/api/v1/auth/signup",
+        new { email = "bench@example.com", password = "benchmark password", name = "Bench", organizationName = "Bench" })).Content.ReadFromJsonAsync<JsonObject>();
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", signup!["accessToken"]!.GetValue<string>());
+    var key = (await (await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "bench", scopes = new[] { "contacts:write", "webhooks:write" } })).Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    (await http.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Urls.Single() + "/hook", events = new[] { "contact.created" } })).EnsureSuccessStatusCode();
+
+    // 1) Throughput.
+    var started = Stopwatch.GetTimestamp();
+    var next = 0;
+    await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+    {
+        while (Interlocked.Increment(ref next) <= events)
+            (await http.PostAsJsonAsync("/api/v1/contacts", new { firstName = "Storm" })).EnsureSuccessStatusCode();
+    })));
+    var written = Stopwatch.GetElapsedTime(started);
+    while (received.Count < events && Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(5)) await Task.Delay(20);
+    var delivered = Stopwatch.GetElapsedTime(started);
+    Console.WriteLine($"throughput: {events:N0} events; writes took {written.TotalSeconds:F1} s ({events / written.TotalSeconds:F0} writes/s); " +
+                      $"all delivered after {delivered.TotalSeconds:F1} s: {received.Count / delivered.TotalSeconds:F0} deliveries/s end to end");
+
+    // 2) Latency at a moderate load.
+    received.Clear();
+    const int rate = 200, seconds = 15;
+    var paced = Stopwatch.StartNew();
+    var writes = new List<Task>();
+    for (var i = 0; i < rate * seconds; i++)
+    {
+        var due = TimeSpan.FromSeconds((double)i / rate);
+        if (paced.Elapsed < due) await Task.Delay(due - paced.Elapsed);
+        writes.Add(http.PostAsJsonAsync("/api/v1/contacts", new { firstName = "Paced" }));
+    }
+    await Task.WhenAll(writes);
+    while (received.Count < rate * seconds && paced.Elapsed < TimeSpan.FromSeconds(seconds + 60)) await Task.Delay(20);
+    var latencies = received.Values.Select(v => v.LatencyMs).Order().ToArray();
+    double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
+    Console.WriteLine($"latency at {rate} events/s for {seconds} s: {latencies.Length} delivered; p50 {P(0.5):F1} ms, p99 {P(0.99):F1} ms, max {latencies[^1]:F1} ms");
+    await app.StopAsync();
+}
+finally
+{
+    NpgsqlConnection.ClearAllPools();
+    await using var admin = new NpgsqlConnection(server);
+    await admin.OpenAsync();
+    await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin).ExecuteNonQueryAsync();
+}
