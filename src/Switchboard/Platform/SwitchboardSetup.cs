@@ -89,6 +89,7 @@ public static class SwitchboardSetup
                 };
             })
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<WebhookSignals>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddSingleton<DeliveryWorker>();

@@ -17,8 +17,8 @@ namespace Switchboard.Webhooks;
 /// organization subscribed to its type, and is marked dispatched in the same transaction. On PostgreSQL the batch is
 /// claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the work and no event is fanned out twice.
 /// </summary>
-public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
-    : BackgroundService
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals signals, IOptions<SwitchboardOptions> options, TimeProvider time,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private const int Batch = 500;
 
@@ -29,9 +29,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IOptions<Switc
             var dispatched = 0;
             try { dispatched = await DispatchAsync(stoppingToken); }
             catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "Dispatching outbox events failed; will retry"); }
+            if (dispatched > 0) signals.DeliveriesCreated();
             if (dispatched < Batch)
             {
-                try { await Task.Delay(options.Value.Webhooks.PollMilliseconds, stoppingToken); }
+                try { await signals.WaitForEventsAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), stoppingToken); }
                 catch (OperationCanceledException) { break; }
             }
         }
@@ -43,6 +44,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IOptions<Switc
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RelaxedCommit.ApplyAsync(db, cancellationToken);
         var claim = db.Database.IsNpgsql()
             ? $"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch} FOR UPDATE SKIP LOCKED"
             : $"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch}";
@@ -97,7 +99,7 @@ public static class WebhookDeliveries
 /// or after <c>Retry-After</c> on 429/503 when that is later; 410: the endpoint is disabled at once. When the schedule
 /// runs out the delivery is dead (a dead letter, retryable by hand). Every attempt is logged.
 /// </summary>
-public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFactory clients, SecretProtector protector,
+public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFactory clients, SecretProtector protector, WebhookSignals signals,
     RateLimiting.IRateLimitStore limits, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -117,7 +119,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
             catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "Delivering webhooks failed; will retry"); }
             if (worked == 0)
             {
-                try { await Task.Delay(options.Value.Webhooks.PollMilliseconds, stoppingToken); }
+                try { await signals.WaitForDeliveriesAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), stoppingToken); }
                 catch (OperationCanceledException) { break; }
             }
         }
@@ -219,7 +221,12 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
                 tracked.NextAttemptAt = now + wait;
             }
         }
-        await db.SaveChangesAsync(CancellationToken.None);
+        await using (var tx = await db.Database.BeginTransactionAsync(CancellationToken.None))
+        {
+            await RelaxedCommit.ApplyAsync(db, CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+        }
     }
 
     private void Disable(SwitchboardDbContext db, WebhookEndpoint endpoint, string reason, DateTime now)
@@ -324,5 +331,19 @@ public sealed class WebhookPruner(IServiceScopeFactory scopes, IOptions<Switchbo
         // Attempts go with their delivery (cascade); pending deliveries are never pruned, however old.
         await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Status != DeliveryStatus.Pending && d.CompletedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
         await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.DispatchedAt != null && e.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// Dispatch and delivery bookkeeping commit without waiting for the WAL flush on PostgreSQL
+/// (<c>synchronous_commit = off</c>, for that transaction only). Safe for at-least-once: a commit lost in a database
+/// crash leaves the event undispatched or the delivery pending, so it is sent again, never lost. The business change and
+/// its outbox event are still committed durably.
+/// </summary>
+internal static class RelaxedCommit
+{
+    public static async Task ApplyAsync(SwitchboardDbContext db, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
     }
 }

@@ -220,7 +220,7 @@ public static class WebhooksApi
             list.HasMore, list.NextCursor));
     }
 
-    internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals, CancellationToken ct)
     {
         var delivery = Ids.LooksValid(deliveryId, "dlv") ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId, ct) : null;
         if (delivery is null) return ApiProblem.NotFound("delivery");
@@ -229,6 +229,7 @@ public static class WebhooksApi
         delivery.CompletedAt = null;
         delivery.UpdatedAt = delivery.NextAttemptAt;
         await db.SaveChangesAsync(ct);
+        signals.DeliveriesCreated();
         return TypedResults.Accepted($"/api/v1/webhooks/{delivery.EndpointId}/deliveries");
     }
 

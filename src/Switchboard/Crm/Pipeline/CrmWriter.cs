@@ -17,8 +17,9 @@ namespace Switchboard.Crm.Pipeline;
 /// when the request holds an Idempotency-Key its response is recorded in that transaction too: a change, its events
 /// and its replay commit together or not at all.
 /// </summary>
-public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptions<JsonOptions> json)
+public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptions<JsonOptions> json, Webhooks.WebhookSignals signals)
 {
+    private bool _recorded;
     private static readonly HashSet<string> Volatile = ["updatedAt"];
     public JsonSerializerOptions Json => json.Value.SerializerOptions;
     public SwitchboardDbContext Db => db;
@@ -43,6 +44,7 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
             CreatedAt = Now,
         };
         db.OutboxEvents.Add(evt);
+        _recorded = true;
         return evt;
     }
 
@@ -68,6 +70,7 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
         if (idempotency is null)
         {
             await db.SaveChangesAsync(cancellationToken);
+            Committed();
             return;
         }
         var replayHeaders = new Dictionary<string, string>(headers ?? new Dictionary<string, string>(), StringComparer.Ordinal);
@@ -84,6 +87,13 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
         await db.SaveChangesAsync(cancellationToken);
         await idempotency.CompleteWithinAsync(db, status, replayHeaders, bytes, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        Committed();
+    }
+
+    /// <summary>Wakes the dispatcher once events are committed (in a caller's own transaction, at worst a poll later).</summary>
+    private void Committed()
+    {
+        if (_recorded && db.Database.CurrentTransaction is null) signals.EventsCommitted();
     }
 
     /// <summary>Checks that every changed reference names a record of the caller's organization.</summary>
