@@ -70,6 +70,18 @@ try
     Console.WriteLine($"throughput: {events:N0} events; writes took {written.TotalSeconds:F1} s ({events / written.TotalSeconds:F0} writes/s); " +
                       $"all delivered after {delivered.TotalSeconds:F1} s: {received.Count / delivered.TotalSeconds:F0} deliveries/s end to end");
 
+    // 1b) Delivery alone: 10,000 events already in the outbox for a second endpoint, handed over at once by a replay.
+    var replaySince = DateTime.UtcNow.AddMinutes(-10);
+    var second = (await (await http.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Urls.Single() + "/hook", events = new[] { "contact.created" } }))
+        .Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+    received.Clear();
+    var replayStarted = Stopwatch.GetTimestamp();
+    var replayed = (await (await http.PostAsJsonAsync($"/api/v1/webhooks/{second}/replay", new { since = replaySince })).Content.ReadFromJsonAsync<JsonObject>())!["deliveries"]!.GetValue<int>();
+    while (received.Count < replayed && Stopwatch.GetElapsedTime(replayStarted) < TimeSpan.FromMinutes(5)) await Task.Delay(20);
+    var replayTook = Stopwatch.GetElapsedTime(replayStarted);
+    Console.WriteLine($"delivery alone: {replayed:N0} deliveries (one replay) in {replayTook.TotalSeconds:F1} s: {received.Count / replayTook.TotalSeconds:F0} deliveries/s");
+    (await http.PatchAsJsonAsync($"/api/v1/webhooks/{second}", new { isActive = false })).EnsureSuccessStatusCode();
+
     // 2) Latency at a moderate load.
     received.Clear();
     const int rate = 200, seconds = 15;

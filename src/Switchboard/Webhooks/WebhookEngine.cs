@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -125,12 +126,26 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         }
     }
 
-    /// <summary>Leases and attempts one batch of due deliveries; answers how many.</summary>
+    /// <summary>
+    /// Leases a batch of due deliveries, sends them in parallel, and records every outcome of the batch in one
+    /// transaction (endpoints read once per batch): the bookkeeping per delivery is a few rows, not a round of queries.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var leased = await LeaseAsync(options.Value.Webhooks.Concurrency, cancellationToken);
-        await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Webhooks.Concurrency, CancellationToken = cancellationToken },
-            async (delivery, ct) => await AttemptAsync(delivery, ct));
+        var settings = options.Value.Webhooks;
+        var leased = await LeaseAsync(settings.Concurrency * 4, cancellationToken);
+        if (leased.Count == 0) return 0;
+        Dictionary<string, WebhookEndpoint> endpoints;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            var ids = leased.Select(d => d.EndpointId).Distinct().ToList();
+            endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+        }
+        var outcomes = new ConcurrentBag<Outcome>();
+        await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+            async (delivery, ct) => outcomes.Add(await AttemptAsync(delivery, endpoints.GetValueOrDefault(delivery.EndpointId), ct)));
+        await RecordAsync(outcomes.ToList(), CancellationToken.None);
         return leased.Count;
     }
 
@@ -150,83 +165,89 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         return await db.Set<WebhookDelivery>().FromSql(sql).IgnoreQueryFilters().AsNoTracking().ToListAsync(cancellationToken);
     }
 
-    private async Task AttemptAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
-        var endpoint = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().FirstOrDefaultAsync(e => e.Id == delivery.EndpointId, cancellationToken);
-        var now = time.UtcNow();
-        if (endpoint is null || !endpoint.IsActive)
-        {
-            // Disabled meanwhile: keep it pending (replayable once re-enabled) but stop trying for now.
-            await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Id == delivery.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LockedUntil, (DateTime?)null).SetProperty(d => d.NextAttemptAt, now.AddYears(100)), cancellationToken);
-            return;
-        }
+    private enum OutcomeKind { Sent, Deferred }
 
+    private sealed record Outcome(WebhookDelivery Delivery, WebhookEndpoint? Endpoint, OutcomeKind Kind, DateTime At, DateTime? DeferUntil = null,
+        int? Status = null, string? Body = null, string? Error = null, TimeSpan? RetryAfter = null, long LatencyMs = 0);
+
+    /// <summary>Sends one delivery (or defers it: endpoint gone or disabled, or over its throttle). Writes nothing.</summary>
+    private async Task<Outcome> AttemptAsync(WebhookDelivery delivery, WebhookEndpoint? endpoint, CancellationToken cancellationToken)
+    {
+        var now = time.UtcNow();
+        // Disabled meanwhile: keep it pending (replayable, retryable once re-enabled) but stop trying for now.
+        if (endpoint is null || !endpoint.IsActive) return new Outcome(delivery, endpoint, OutcomeKind.Deferred, now, now.AddYears(100));
         if (endpoint.MaxDeliveriesPerSecond is { } perSecond)
         {
             // The endpoint's throttle is a token bucket in the shared limit store, so it holds across every node.
             var verdict = (await limits.AcquireAsync([new RateLimiting.RateLimitPolicy("webhook", "webhook:" + endpoint.Id,
                 RateLimiting.LimitKind.TokenBucket, perSecond, TimeSpan.FromSeconds(1))], now, cancellationToken))[0];
-            if (!verdict.Allowed)
-            {
-                var later = now + verdict.RetryAfter;
-                await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => d.Id == delivery.Id)
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.LockedUntil, (DateTime?)null).SetProperty(d => d.NextAttemptAt, later), cancellationToken);
-                return;
-            }
+            if (!verdict.Allowed) return new Outcome(delivery, endpoint, OutcomeKind.Deferred, now, now + verdict.RetryAfter);
         }
-
         var (status, body, error, retryAfter, latency) = await SendAsync(endpoint, delivery, cancellationToken);
-        now = time.UtcNow();
-        var attempt = delivery.Attempts + 1;
-        db.Add(new WebhookAttempt
-        {
-            Id = Ids.New("att", time), OrganizationId = delivery.OrganizationId, DeliveryId = delivery.Id, EndpointId = endpoint.Id,
-            Attempt = attempt, AttemptedAt = now, StatusCode = status, LatencyMs = latency, ResponseBody = body, Error = error,
-        });
-        var tracked = await db.Set<WebhookDelivery>().IgnoreQueryFilters().FirstAsync(d => d.Id == delivery.Id, cancellationToken);
-        tracked.Attempts = attempt;
-        tracked.LastStatusCode = status;
-        tracked.LastError = error;
-        tracked.LockedUntil = null;
-        tracked.UpdatedAt = now;
+        return new Outcome(delivery, endpoint, OutcomeKind.Sent, time.UtcNow(), null, status, body, error, retryAfter, latency);
+    }
+
+    /// <summary>Records the batch's outcomes in one transaction.</summary>
+    private async Task RecordAsync(List<Outcome> outcomes, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var deliveryIds = outcomes.Select(o => o.Delivery.Id).ToList();
+        var endpointIds = outcomes.Where(o => o.Kind == OutcomeKind.Sent).Select(o => o.Delivery.EndpointId).Distinct().ToList();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RelaxedCommit.ApplyAsync(db, cancellationToken);
+        var deliveries = await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => deliveryIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
+        var endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
         var schedule = options.Value.Webhooks.Schedule;
-        if (status is >= 200 and < 300)
+        foreach (var o in outcomes.OrderBy(o => o.At))
         {
-            tracked.Status = DeliveryStatus.Succeeded;
-            tracked.CompletedAt = now;
-            endpoint.LastSuccessAt = now;
-            endpoint.FailingSince = null;
-        }
-        else
-        {
+            var tracked = deliveries[o.Delivery.Id];
+            tracked.LockedUntil = null;
+            if (o.Kind == OutcomeKind.Deferred)
+            {
+                tracked.NextAttemptAt = o.DeferUntil!.Value;
+                continue;
+            }
+            var endpoint = endpoints[o.Delivery.EndpointId];
+            var now = o.At;
+            var attempt = tracked.Attempts + 1;
+            db.Add(new WebhookAttempt
+            {
+                Id = Ids.New("att", time), OrganizationId = tracked.OrganizationId, DeliveryId = tracked.Id, EndpointId = endpoint.Id,
+                Attempt = attempt, AttemptedAt = now, StatusCode = o.Status, LatencyMs = o.LatencyMs, ResponseBody = o.Body, Error = o.Error,
+            });
+            tracked.Attempts = attempt;
+            tracked.LastStatusCode = o.Status;
+            tracked.LastError = o.Error;
+            tracked.UpdatedAt = now;
+            if (o.Status is >= 200 and < 300)
+            {
+                tracked.Status = DeliveryStatus.Succeeded;
+                tracked.CompletedAt = now;
+                endpoint.LastSuccessAt = now;
+                endpoint.FailingSince = null;
+                continue;
+            }
             endpoint.LastFailureAt = now;
             endpoint.FailingSince ??= now;
-            if (status == 410) Disable(db, endpoint, "The receiver answered 410 Gone.", now);
+            if (o.Status == 410) Disable(db, endpoint, "The receiver answered 410 Gone.", now);
             else if (now - endpoint.FailingSince.Value > TimeSpan.FromDays(options.Value.Webhooks.DisableAfterFailingDays))
                 Disable(db, endpoint, $"Failing without a success since {endpoint.FailingSince:O}.", now);
-
-            if (status == 410 || attempt > schedule.Count)
+            if (o.Status == 410 || attempt > schedule.Count)
             {
                 tracked.Status = DeliveryStatus.Dead;
                 tracked.CompletedAt = now;
-                if (status != 410) Operational(db, endpoint.OrganizationId, "webhook.delivery_exhausted", endpoint, delivery, now);
+                if (o.Status != 410) Operational(db, endpoint.OrganizationId, "webhook.delivery_exhausted", endpoint, tracked, now);
             }
             else
             {
                 var wait = TimeSpan.FromSeconds(schedule[attempt - 1] * (0.8 + Random.Shared.NextDouble() * 0.4));
-                if (retryAfter is { } ra && ra > wait) wait = ra;
+                if (o.RetryAfter is { } ra && ra > wait) wait = ra;
                 tracked.NextAttemptAt = now + wait;
             }
         }
-        await using (var tx = await db.Database.BeginTransactionAsync(CancellationToken.None))
-        {
-            await RelaxedCommit.ApplyAsync(db, CancellationToken.None);
-            await db.SaveChangesAsync(CancellationToken.None);
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     private void Disable(SwitchboardDbContext db, WebhookEndpoint endpoint, string reason, DateTime now)
