@@ -8,6 +8,7 @@ using Switchboard.Platform.Idempotency;
 using Switchboard.RateLimiting;
 using Switchboard.Usage;
 using Switchboard.Webhooks;
+using Switchboard.Docs;
 using Switchboard.Identity;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
@@ -53,6 +54,7 @@ public static class SwitchboardSetup
         services.AddValidatorsOf(typeof(SwitchboardSetup).Assembly);
 
         services.AddCrm();
+        services.AddApiDocs();
         services.AddHostedService<IdempotencyPruner>();
         services.AddResponseCompression(o =>
         {
@@ -143,6 +145,7 @@ public static class SwitchboardSetup
         app.MapUsageApi();
         app.MapPlansApi();
         app.MapWebhooksApi();
+        app.MapApiDocs();
         return app;
     }
 

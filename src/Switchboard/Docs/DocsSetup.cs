@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Switchboard.Docs;
+
+/// <summary>
+/// The OpenAPI 3.1 document of every /api/v1 operation, generated from the endpoints themselves
+/// (Microsoft.AspNetCore.OpenApi), at /api/openapi/v1.json; the interactive reference at /api/docs and the reading
+/// view at /api/redoc.
+/// </summary>
+public static class DocsSetup
+{
+    public const string DocumentPath = "/api/openapi/{documentName}.json";
+
+    public static IServiceCollection AddApiDocs(this IServiceCollection services)
+    {
+        services.AddOpenApi("v1", o =>
+        {
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("api/v1/", StringComparison.Ordinal) == true || d.RelativePath == "api/v1";
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Switchboard API",
+                    Version = "v1",
+                    Description = "The REST API of the CRM: records, API keys, rate limits and usage, webhooks and integrations. " +
+                                  "Authenticate with `Authorization: Bearer <API key or access token>` or `X-API-Key`.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http, Scheme = "bearer",
+                    Description = "An API key (sbk_…) or a JWT access token from /api/v1/auth/login.",
+                };
+                document.Components.SecuritySchemes["apiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key",
+                };
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    public static WebApplication MapApiDocs(this WebApplication app)
+    {
+        app.MapOpenApi(DocumentPath).AllowAnonymous();
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "api/docs";
+            o.SwaggerEndpoint("/api/openapi/v1.json", "Switchboard API v1");
+            o.DocumentTitle = "Switchboard API reference";
+            o.EnablePersistAuthorization();
+            o.EnableTryItOutByDefault();
+        });
+        app.UseReDoc(o =>
+        {
+            o.RoutePrefix = "api/redoc";
+            o.SpecUrl = "/api/openapi/v1.json";
+            o.DocumentTitle = "Switchboard API";
+        });
+        return app;
+    }
+}
