@@ -40,6 +40,15 @@ public static class DocsSetup
                 };
                 return Task.CompletedTask;
             });
+            // PATCH and create bodies use Optional<T> (absent vs null vs value); in the document such a field is just a T.
+            o.AddSchemaTransformer(async (schema, context, cancellationToken) =>
+            {
+                var type = context.JsonTypeInfo.Type;
+                if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Platform.Http.Optional<>)) return;
+                var inner = await context.GetOrCreateSchemaAsync(type.GetGenericArguments()[0], null, cancellationToken);
+                foreach (var property in typeof(OpenApiSchema).GetProperties().Where(p => p is { CanRead: true, CanWrite: true }))
+                    if (property.GetValue(inner) is { } value) property.SetValue(schema, value); // unset stays unset ("const": null would constrain)
+            });
         });
         return services;
     }

@@ -34,6 +34,17 @@ public sealed class OpenApiTests(SqliteSwitchboard node) : IClassFixture<SqliteS
     }
 
     [Fact]
+    public async Task PatchBodiesDescribeTheirFieldsByTheirRealTypes()
+    {
+        using var client = node.Client();
+        var schemas = JsonNode.Parse(await client.Http.GetStringAsync("/api/openapi/v1.json"))!["components"]!["schemas"]!;
+        // Optional<T> (absent / null / value) must read as T, not as an opaque object.
+        schemas["ContactInput"]!["properties"]!["email"]!["type"]!.GetValue<string>().ShouldBe("string");
+        schemas["DealInput"]!["properties"]!["amount"]!["type"]!.ToJsonString().ShouldContain("number");
+        schemas["DealInput"]!["properties"]!["amount"]!.AsObject().ContainsKey("const").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task TheInteractiveReferenceAndTheReadingViewAreServed()
     {
         using var client = node.Client();
