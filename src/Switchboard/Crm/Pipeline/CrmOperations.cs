@@ -84,8 +84,9 @@ public static class CrmOperations
         var after = def.Map(entity);
         var data = writer.ToJson(after);
         if (def.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{def.Singular}.updated", def.Singular, entity.Id, data, previous);
+        // CONTRACT.md: previousAttributes travels on *.updated only; the state event that accompanies it carries the record.
         foreach (var type in def.StateEvents?.Invoke(before, after) ?? [])
-            writer.Record(entity.OrganizationId, type, def.Singular, entity.Id, data.DeepClone().AsObject(), previous.DeepClone().AsObject());
+            writer.Record(entity.OrganizationId, type, def.Singular, entity.Id, data.DeepClone().AsObject());
         return (true, null);
     }
 
