@@ -25,7 +25,8 @@ public static class SwitchboardSetup
     {
         var services = builder.Services;
         var section = builder.Configuration.GetSection(SwitchboardOptions.Section);
-        services.AddOptions<SwitchboardOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SwitchboardOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SwitchboardOptions>, RecursiveOptionsValidator>();
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);

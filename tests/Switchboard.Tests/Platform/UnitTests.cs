@@ -174,3 +174,30 @@ public sealed class IdsTests
         AccessTokenValidator.TryIssuedAt("at_short", out _).ShouldBeFalse();
     }
 }
+
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public void ASettingOutOfRangeDeepInTheOptionsIsRefusedWithItsPath()
+    {
+        var options = new SwitchboardOptions();
+        options.Auth.PasswordHashIterations = 5;
+        options.RateLimits.Anonymous.Requests = 0;
+        options.Webhooks.TimeoutSeconds = 0;
+        var result = new RecursiveOptionsValidator().Validate(null, options);
+        result.Failed.ShouldBeTrue();
+        result.FailureMessage.ShouldContain("Switchboard:Auth:PasswordHashIterations");
+        result.FailureMessage.ShouldContain("Switchboard:RateLimits:Anonymous:Requests");
+        result.FailureMessage.ShouldContain("Switchboard:Webhooks:TimeoutSeconds");
+        new RecursiveOptionsValidator().Validate(null, new SwitchboardOptions()).Succeeded.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void ANodeWithABadNestedSettingDoesNotStart()
+    {
+        using var node = new Infrastructure.SqliteSwitchboard();
+        node.With("Switchboard:Auth:PasswordHashIterations", "5");
+        var error = Should.Throw<Microsoft.Extensions.Options.OptionsValidationException>(() => node.Client());
+        error.Message.ShouldContain("PasswordHashIterations");
+    }
+}

@@ -111,6 +111,4 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
     }
 
     public static string ETagOf(CrmRecord record) => ETags.For(record.Id, record.Version, record.UpdatedAt);
-
-    public static Caller CallerOf(HttpContext http) => http.GetCaller();
 }
