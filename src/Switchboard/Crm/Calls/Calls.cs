@@ -156,19 +156,10 @@ public static class CallResource
     {
         var validation = await validator.ValidateAsync(request, cancellationToken);
         if (!validation.IsValid) return validation.ToProblem();
-        var (call, problem) = await CrmOperations.FindAsync(Definition, writer, id, http, checkIfMatch: true, cancellationToken);
-        if (problem is not null) return problem;
-        var (_, changeProblem) = await CrmOperations.ChangeAsync(Definition, writer, call!, c =>
+        return await CrmOperations.UpdateAsync(Definition, writer, id, http, c =>
         {
             c.Transcript = request.Transcript;
             c.TranscriptLanguage = request.Language;
         }, cancellationToken);
-        if (changeProblem is not null) return changeProblem;
-        var response = call!.AsResponse();
-        var etag = CrmWriter.ETagOf(call!);
-        if (await CrmOperations.SaveAsync(writer, http, "call", 200, response, new Dictionary<string, string> { ["ETag"] = etag }, cancellationToken) is { } conflict)
-            return conflict;
-        ETags.Set(http.Response, etag);
-        return TypedResults.Ok(response);
     }
 }

@@ -138,22 +138,11 @@ public static class CrmEndpoints
         return TypedResults.Created(location, response);
     }
 
-    internal static async Task<Results<Ok<TResponse>, ProblemHttpResult>> UpdateAsync<TEntity, TInput, TResponse>(
+    internal static Task<Results<Ok<TResponse>, ProblemHttpResult>> UpdateAsync<TEntity, TInput, TResponse>(
         ResourceDefinition<TEntity, TInput, TResponse> def, string id, TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken cancellationToken)
-        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
-    {
-        var (entity, problem) = await CrmOperations.FindAsync(def, writer, id, http, checkIfMatch: true, cancellationToken);
-        if (problem is not null) return problem;
-        if (await CrmOperations.ValidateAsync(validator, input, create: false, cancellationToken) is { } invalid) return invalid;
-        var (_, changeProblem) = await CrmOperations.ChangeAsync(def, writer, entity!, e => def.Apply(e, input), cancellationToken);
-        if (changeProblem is not null) return changeProblem;
-        var response = def.Map(entity!);
-        var etag = CrmWriter.ETagOf(entity!);
-        if (await CrmOperations.SaveAsync(writer, http, def.Singular, 200, response, new Dictionary<string, string> { ["ETag"] = etag }, cancellationToken) is { } conflict)
-            return conflict;
-        ETags.Set(http.Response, etag);
-        return TypedResults.Ok(response);
-    }
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class =>
+        CrmOperations.UpdateAsync(def, writer, id, http, e => def.Apply(e, input), cancellationToken,
+            () => CrmOperations.ValidateAsync(validator, input, create: false, cancellationToken));
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync<TEntity, TInput, TResponse>(
         ResourceDefinition<TEntity, TInput, TResponse> def, string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken)

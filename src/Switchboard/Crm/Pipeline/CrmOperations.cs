@@ -90,6 +90,28 @@ public static class CrmOperations
         return (true, null);
     }
 
+    /// <summary>
+    /// The whole of an update, for PATCH and for a resource's own actions (complete, transcript…): the record (404), its
+    /// If-Match (412), an optional <paramref name="validate"/> step, the change, the commit and the 200 with its ETag.
+    /// </summary>
+    public static async Task<Results<Ok<TResponse>, ProblemHttpResult>> UpdateAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, string id, HttpContext http, Action<TEntity> mutate,
+        CancellationToken cancellationToken, Func<Task<ProblemHttpResult?>>? validate = null)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var (entity, problem) = await FindAsync(def, writer, id, http, checkIfMatch: true, cancellationToken);
+        if (problem is not null) return problem;
+        if (validate is not null && await validate() is { } invalid) return invalid;
+        var (_, changeProblem) = await ChangeAsync(def, writer, entity!, mutate, cancellationToken);
+        if (changeProblem is not null) return changeProblem;
+        var response = def.Map(entity!);
+        var etag = CrmWriter.ETagOf(entity!);
+        if (await SaveAsync(writer, http, def.Singular, 200, response, new Dictionary<string, string> { ["ETag"] = etag }, cancellationToken) is { } conflict)
+            return conflict;
+        ETags.Set(http.Response, etag);
+        return TypedResults.Ok(response);
+    }
+
     public static void Remove<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {

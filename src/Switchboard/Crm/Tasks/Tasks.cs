@@ -108,17 +108,6 @@ public static class TaskResource
     public static void MapTaskActions(this RouteGroupBuilder tasks) =>
         tasks.MapPost("/{id}/complete", CompleteAsync).RequireScope("tasks:write").WithName("completeTask").WithSummary("Mark a task completed");
 
-    internal static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> CompleteAsync(string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken)
-    {
-        var (task, problem) = await CrmOperations.FindAsync(Definition, writer, id, http, checkIfMatch: true, cancellationToken);
-        if (problem is not null) return problem;
-        var (_, changeProblem) = await CrmOperations.ChangeAsync(Definition, writer, task!, t => t.Status = TaskState.Completed, cancellationToken);
-        if (changeProblem is not null) return changeProblem;
-        var response = task!.AsResponse();
-        var etag = CrmWriter.ETagOf(task!);
-        if (await CrmOperations.SaveAsync(writer, http, "task", 200, response, new Dictionary<string, string> { ["ETag"] = etag }, cancellationToken) is { } conflict)
-            return conflict;
-        ETags.Set(http.Response, etag);
-        return TypedResults.Ok(response);
-    }
+    internal static Task<Results<Ok<TaskResponse>, ProblemHttpResult>> CompleteAsync(string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken) =>
+        CrmOperations.UpdateAsync(Definition, writer, id, http, t => t.Status = TaskState.Completed, cancellationToken);
 }
