@@ -13,17 +13,9 @@ using Switchboard.Platform;
 using Switchboard.Platform.Pagination;
 
 var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
-var server = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_POSTGRES")
-    ?? throw new InvalidOperationException("Set SWITCHBOARD_BENCH_POSTGRES (bench/paging.sh does).");
-var database = $"sb_paging_{Guid.NewGuid():N}";
-await using (var admin = new NpgsqlConnection(server))
-{
-    await admin.OpenAsync();
-    await new NpgsqlCommand($"CREATE DATABASE \"{database}\"", admin).ExecuteNonQueryAsync();
-}
-var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database, MaxPoolSize = 50 }.ConnectionString;
+await using var database = await BenchDatabase.CreateAsync("sb_paging", maxPoolSize: 50);
+var connectionString = database.ConnectionString;
 
-try
 {
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
     builder.Configuration["Switchboard:Database:Provider"] = "postgres";
@@ -72,13 +64,6 @@ try
             $"| {name} | {ms.Length} | {Percentile(ms, 0.50):F2} | {Percentile(ms, 0.99):F2} | {ms.Average():F2} |"));
     }
     await app.StopAsync();
-}
-finally
-{
-    NpgsqlConnection.ClearAllPools();
-    await using var admin = new NpgsqlConnection(server);
-    await admin.OpenAsync();
-    await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin).ExecuteNonQueryAsync();
 }
 return 0;
 

@@ -13,10 +13,8 @@ using Npgsql;
 using Switchboard.Platform;
 
 var events = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-var server = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_POSTGRES") ?? throw new InvalidOperationException("Set SWITCHBOARD_BENCH_POSTGRES (bench/webhooks.sh does).");
-var database = $"sb_webhooks_{Guid.NewGuid():N}";
-await using (var admin = new NpgsqlConnection(server)) { await admin.OpenAsync(); await new NpgsqlCommand($"CREATE DATABASE \"{database}\"", admin).ExecuteNonQueryAsync(); }
-var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database, MaxPoolSize = 100 }.ConnectionString;
+await using var database = await BenchDatabase.CreateAsync("sb_webhooks", maxPoolSize: 100);
+var connectionString = database.ConnectionString;
 
 // The receiver: records when each event arrived and how old it was.
 var received = new ConcurrentDictionary<string, (long At, double LatencyMs)>();
@@ -33,7 +31,6 @@ receiver.MapPost("/hook", async (HttpContext http) =>
 });
 await receiver.StartAsync();
 
-try
 {
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
     builder.Configuration["Switchboard:Database:Provider"] = "postgres";
@@ -99,11 +96,4 @@ try
     double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
     Console.WriteLine($"latency at {rate} events/s for {seconds} s: {latencies.Length} delivered; p50 {P(0.5):F1} ms, p99 {P(0.99):F1} ms, max {latencies[^1]:F1} ms");
     await app.StopAsync();
-}
-finally
-{
-    NpgsqlConnection.ClearAllPools();
-    await using var admin = new NpgsqlConnection(server);
-    await admin.OpenAsync();
-    await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin).ExecuteNonQueryAsync();
 }
