@@ -24,7 +24,7 @@ public static class DocsSetup
                 {
                     Title = "Switchboard API",
                     Version = "v1",
-                    Description = "The REST API of the CRM: records, API keys, rate limits and usage, webhooks and integrations. " +
+                    Description = "The REST API of the CRM: its records, analytics, API keys, members, usage and webhooks. " +
                                   "Authenticate with `Authorization: Bearer <API key or access token>` or `X-API-Key`.",
                 };
                 document.Components ??= new OpenApiComponents();
