@@ -46,7 +46,13 @@ dotnet test Switchboard.slnx --logger "console;verbosity=normal" "$@" 2>&1 | tee
 status=${PIPESTATUS[0]}
 set -e
 
-# One plain summary line for whoever reads only the end.
+# Failures again, with their messages, next to the end, so a log read from the tail shows what failed;
+# then the runner's own summary and one plain line.
+if grep -qE '^ +Failed [A-Za-z]' "$log"; then
+  echo; echo "Failed tests:"
+  awk '/^ +(Passed|Skipped) [A-Za-z]/ {show=0} /^ +Failed [A-Za-z]/ {show=1; n=0} show && n < 30 {print; n++}' "$log"
+  echo; grep -E '^(Test Run (Failed|Successful)\.| +(Total tests|Passed|Failed|Skipped|Total time):)' "$log" | tail -n 6
+fi
 count() { grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || true; }
 passed="$(count Passed)"
 failed="$(count Failed)"
