@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Audit;
@@ -20,13 +21,18 @@ public static class ApiKeysApi
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/api/v1/api-keys").WithTags("API keys");
-        keys.MapPost("/", Create).RequireScope(Write).Validate<CreateApiKeyRequest>().WithName("createApiKey").WithSummary("Create an API key (the secret is shown once)");
-        keys.MapGet("/", List).RequireScope(Read).WithName("listApiKeys").WithSummary("List API keys (masked)");
-        keys.MapGet("/{id}", Get).RequireScope(Read).WithName("getApiKey").WithSummary("Get an API key (masked)");
-        keys.MapPatch("/{id}", Update).RequireScope(Write).Validate<UpdateApiKeyRequest>().WithName("updateApiKey").WithSummary("Update an API key");
+        keys.MapPost("/", Create).RequireScope(Write).Validate<CreateApiKeyRequest>().WithName("createApiKey").WithSummary("Create an API key (the secret is shown once)")
+            .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
+        keys.MapGet("/", List).RequireScope(Read).WithPaging()
+            .WithQueryParameters(new QueryParameterDoc("status", "Only keys in this state.", Enum: ["active", "expired", "revoked"], Example: "active")).WithName("listApiKeys").WithSummary("List API keys (masked)");
+        keys.MapGet("/{id}", Get).RequireScope(Read).WithName("getApiKey").WithSummary("Get an API key (masked)")
+            .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
+        keys.MapPatch("/{id}", Update).RequireScope(Write).Validate<UpdateApiKeyRequest>().WithName("updateApiKey").WithSummary("Update an API key")
+            .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         keys.MapDelete("/{id}", Revoke).RequireScope(Write).WithName("revokeApiKey").WithSummary("Revoke an API key");
         keys.MapPost("/{id}/rotate", Rotate).RequireScope(Write).Validate<RotateApiKeyRequest>().WithName("rotateApiKey")
-            .WithSummary("Replace an API key; the old one keeps working for the grace period");
+            .WithSummary("Replace an API key; the old one keeps working for the grace period")
+            .WithConditionalRequests(ifMatch: false, ifNoneMatch: false).ProducesErrors(ErrorCodes.Conflict);
         return app;
     }
 

@@ -12,6 +12,13 @@ public static class DocsSetup
 {
     public const string DocumentPath = "/api/openapi/{documentName}.json";
 
+    public const string BearerScheme = "bearer";
+    public const string ApiKeyScheme = "apiKey";
+    public const string AdminTokenScheme = "adminToken";
+
+    /// <summary>The headers of every rate-limited response (see RateLimitMiddleware).</summary>
+    public static readonly string[] RateLimitHeaders = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Policy", "RateLimit"];
+
     public static IServiceCollection AddApiDocs(this IServiceCollection services)
     {
         services.AddOpenApi("v1", o =>
@@ -26,31 +33,157 @@ public static class DocsSetup
                     Version = "v1",
                     Description = "The REST API of the CRM: its records, analytics, API keys, members, usage and webhooks. " +
                                   "Authenticate with `Authorization: Bearer <API key or access token>` or `X-API-Key`.",
-                };
-                document.Components ??= new OpenApiComponents();
-                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-                document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
-                {
-                    Type = SecuritySchemeType.Http, Scheme = "bearer",
-                    Description = "An API key (sbk_…) or a JWT access token from /api/v1/auth/login.",
-                };
-                document.Components.SecuritySchemes["apiKey"] = new OpenApiSecurityScheme
-                {
-                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key",
+                    License = new OpenApiLicense { Name = "MIT", Identifier = "MIT" },
                 };
                 return Task.CompletedTask;
             });
-            // PATCH and create bodies use Optional<T> (absent vs null vs value); in the document such a field is just a T.
-            o.AddSchemaTransformer(async (schema, context, cancellationToken) =>
-            {
-                var type = context.JsonTypeInfo.Type;
-                if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Platform.Http.Optional<>)) return;
-                var inner = await context.GetOrCreateSchemaAsync(type.GetGenericArguments()[0], null, cancellationToken);
-                foreach (var property in typeof(OpenApiSchema).GetProperties().Where(p => p is { CanRead: true, CanWrite: true }))
-                    if (property.GetValue(inner) is { } value) property.SetValue(schema, value); // unset stays unset ("const": null would constrain)
-            });
+            ApplyConventions(o);
         });
         return services;
+    }
+
+    /// <summary>
+    /// What every version's document shares: security schemes, the problem schema, the response headers, per-operation
+    /// parameters, errors and headers (<see cref="OperationConventions"/>), examples and code samples.
+    /// </summary>
+    public static void ApplyConventions(OpenApiOptions o)
+    {
+        // Optional<T> (absent / null / value) is a T on the wire: inline it rather than naming a component after it.
+        o.CreateSchemaReferenceId = type => type.Type.IsGenericType && type.Type.GetGenericTypeDefinition() == typeof(Platform.Http.Optional<>)
+            ? null
+            : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+        o.AddDocumentTransformer((document, _, _) =>
+        {
+            // The generator names the server the request came to, with a trailing slash that paths would double.
+            foreach (var server in document.Servers ?? []) server.Url = server.Url?.TrimEnd('/');
+            foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+                if (tag.Name is { } name && TagDescriptions.TryGetValue(name, out var description)) tag.Description = description;
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "bearer",
+                Description = "An API key (sbk_…) or a JWT access token from /api/v1/auth/login.",
+            };
+            document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key", Description = "An API key (sbk_…).",
+            };
+            document.Components.SecuritySchemes[AdminTokenScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = RateLimiting.PlansApi.AdminTokenHeader,
+                Description = "The installation's operator token (Switchboard:Admin:Token).",
+            };
+            document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+            document.Components.Schemas[OperationConventions.ProblemSchema] = ProblemSchema();
+            document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            foreach (var (name, header) in Headers()) document.Components.Headers[name] = header;
+            return Task.CompletedTask;
+        });
+        o.AddOperationTransformer(new OperationConventions());
+        // PATCH and create bodies use Optional<T> (absent vs null vs value); in the document such a field is just a T.
+        o.AddSchemaTransformer(async (schema, context, cancellationToken) =>
+        {
+            var type = context.JsonTypeInfo.Type;
+            if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Platform.Http.Optional<>)) return;
+            var inner = await context.GetOrCreateSchemaAsync(type.GetGenericArguments()[0], null, cancellationToken);
+            foreach (var property in typeof(OpenApiSchema).GetProperties().Where(p => p is { CanRead: true, CanWrite: true }))
+                if (property.GetValue(inner) is { } value) property.SetValue(schema, value); // unset stays unset ("const": null would constrain)
+        });
+        // PATCH and create share an input whose every field may be left out (Optional<T>): none is "required" in the
+        // schema; the validators decide what a create needs, and answer which field is missing.
+        o.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (schema.Required is { Count: > 0 } required)
+                foreach (var property in context.JsonTypeInfo.Properties)
+                    if (property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(Platform.Http.Optional<>))
+                        required.Remove(property.Name);
+            return Task.CompletedTask;
+        });
+        o.AddSchemaTransformer(FieldConstraints.ApplyAsync);
+        // Last: examples and code samples read the finished operations (security, parameters, bodies).
+        o.AddDocumentTransformer((document, _, _) =>
+        {
+            ResponseShapes.Apply(document);
+            CodeSamples.Apply(document);
+            return Task.CompletedTask;
+        });
+    }
+
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Authentication"] = "Sign up, sign in, refresh and end sessions; who the credentials belong to.",
+        ["API keys"] = "Keys for server-to-server calls: scopes, expiry, IP allowlists, rotation with a grace period, usage.",
+        ["Organization"] = "The caller's organization (tenant) and its plan.",
+        ["Members"] = "The people of the organization, their roles, and invitations.",
+        ["Audit logs"] = "Security-relevant events: sign-ins, key changes, role changes.",
+        ["Usage"] = "Requests made by the organization, by endpoint, status, hour and key, with latency and the plan quota.",
+        ["Contacts"] = "People the business deals with.",
+        ["Leads"] = "Prospects, until they are converted into a contact and a deal.",
+        ["Deals"] = "Opportunities moving through stages to won or lost.",
+        ["Activities"] = "Calls, meetings, notes and emails linked to a contact, lead or deal.",
+        ["Tasks"] = "Things to do, with a due time; completing one is a state change of its own.",
+        ["Tickets"] = "Support requests with a priority and a status.",
+        ["Calls"] = "Phone calls: direction, numbers, duration, outcome and transcript.",
+        ["Chat"] = "Chat sessions with visitors and their messages.",
+        ["Payments"] = "Money received or attempted, with its life cycle.",
+        ["Analytics"] = "Aggregates computed by the database over a period.",
+        ["Webhooks"] = "Endpoints that receive signed events, their deliveries and the event catalog.",
+        ["Platform administration"] = "Operator endpoints of the installation, guarded by its admin token.",
+    };
+
+    /// <summary>RFC 9457 problem details with this API's extensions (see ApiProblem).</summary>
+    private static OpenApiSchema ProblemSchema() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "An RFC 9457 problem. Switch on `code`, which is stable; `detail` is for people.",
+        Required = new HashSet<string> { "type", "title", "status", "code", "requestId" },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", Description = "Identifies the kind of problem; one per code." },
+            ["title"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The HTTP status text." },
+            ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "The HTTP status code." },
+            ["detail"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What went wrong in this occurrence, in English." },
+            ["instance"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's method and path." },
+            ["code"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String, Description = "The stable, machine-readable error code.",
+                Enum = Platform.Errors.ErrorCodes.Catalog.Select(c => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(c.Code)).ToList(),
+            },
+            ["requestId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The X-Request-Id of the request; quote it when asking for help." },
+            ["errors"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object, Description = "validation_failed and malformed_json: each field at fault and its messages.",
+                AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+            },
+            ["policy"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object, Description = "rate_limited: the limit that was exhausted.",
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["name"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                    ["limit"] = new OpenApiSchema { Type = JsonSchemaType.Integer },
+                    ["windowSeconds"] = new OpenApiSchema { Type = JsonSchemaType.Integer },
+                },
+            },
+        },
+    };
+
+    private static IEnumerable<(string, OpenApiHeader)> Headers()
+    {
+        static OpenApiHeader Text(string description, string example, JsonSchemaType type = JsonSchemaType.String) =>
+            new() { Description = description, Schema = new OpenApiSchema { Type = type }, Example = System.Text.Json.Nodes.JsonValue.Create(example) };
+        yield return ("X-Request-Id", Text("The request's id (an incoming valid X-Request-Id is echoed); quote it when asking for help.", "req_01JD4V2Q8M3ZC5X7T9W1E6R0YB"));
+        yield return ("X-RateLimit-Limit", Text("Requests allowed in the window of the policy closest to exhaustion.", "1000", JsonSchemaType.Integer));
+        yield return ("X-RateLimit-Remaining", Text("Requests left in that window.", "998", JsonSchemaType.Integer));
+        yield return ("X-RateLimit-Reset", Text("When that window is full again, in Unix seconds.", "1767225600", JsonSchemaType.Integer));
+        yield return ("RateLimit-Policy", Text("Every policy applied, as draft-ietf-httpapi-ratelimit-headers-10 `\"name\";q=<quota>;w=<window seconds>` items.",
+            "\"api_key\";q=1000;w=3600, \"plan_daily\";q=10000;w=86400"));
+        yield return ("RateLimit", Text("The policy closest to exhaustion: `\"name\";r=<remaining>;t=<seconds until reset>`.", "\"api_key\";r=998;t=3"));
+        yield return ("Retry-After", Text("Seconds to wait before retrying.", "30", JsonSchemaType.Integer));
+        yield return ("ETag", Text("The version of the record; send it in If-Match to update safely.", "\"5f8a2c\""));
+        yield return ("Location", Text("The URL of the created resource.", "/api/v1/contacts/con_01JD4V2Q8M3ZC5X7T9W1E6R0YB"));
+        yield return ("Link", Text("`<url>; rel=\"next\"` when there is a next page.", "</api/v1/contacts?cursor=eyJ2IjoxfQ>; rel=\"next\""));
     }
 
     public static WebApplication MapApiDocs(this WebApplication app)

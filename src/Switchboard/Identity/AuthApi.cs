@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -16,10 +17,14 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous().WithPerIpRateLimit();
-        auth.MapPost("/signup", Signup).Validate<SignupRequest>().WithName("signup").WithSummary("Create an organization and its owner");
-        auth.MapPost("/login", Login).Validate<LoginRequest>().WithName("login").WithSummary("Sign in with email and password");
-        auth.MapPost("/refresh", Refresh).Validate<RefreshRequest>().WithName("refreshToken").WithSummary("Exchange a refresh token for new tokens");
-        auth.MapPost("/logout", Logout).WithName("logout").WithSummary("End the session of an access or refresh token");
+        auth.MapPost("/signup", Signup).Validate<SignupRequest>().WithName("signup").WithSummary("Create an organization and its owner")
+            .ProducesErrors(ErrorCodes.EmailTaken, ErrorCodes.SignupDisabled);
+        auth.MapPost("/login", Login).Validate<LoginRequest>().WithName("login").WithSummary("Sign in with email and password")
+            .ProducesErrors(ErrorCodes.InvalidCredentials, ErrorCodes.LoginThrottled);
+        auth.MapPost("/refresh", Refresh).Validate<RefreshRequest>().WithName("refreshToken").WithSummary("Exchange a refresh token for new tokens")
+            .ProducesErrors(ErrorCodes.InvalidRefreshToken, ErrorCodes.RefreshTokenReused);
+        auth.MapPost("/logout", Logout).WithName("logout").WithSummary("End the session of an access or refresh token")
+            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.MalformedJson);
 
         app.MapGet("/api/v1/me", Me).RequireAuthorization().WithTags("Authentication").WithName("getMe").WithSummary("Who the credentials belong to");
         app.MapGet("/.well-known/jwks.json", async (SigningKeyRing ring, HttpContext http, CancellationToken cancellationToken) =>

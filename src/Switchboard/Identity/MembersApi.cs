@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Audit;
@@ -21,16 +22,20 @@ public static class MembersApi
     public static IEndpointRouteBuilder MapMembersApi(this IEndpointRouteBuilder app)
     {
         var members = app.MapGroup("/api/v1/members").WithTags("Members");
-        members.MapGet("/", List).RequireScope("members:read").WithName("listMembers").WithSummary("List members and their roles");
-        members.MapPatch("/{userId}", ChangeRole).RequireScope(Scopes.Admin).Validate<UpdateMemberRequest>().WithName("updateMember").WithSummary("Change a member's role");
-        members.MapDelete("/{userId}", Remove).RequireScope(Scopes.Admin).WithName("removeMember").WithSummary("Remove a member");
+        members.MapGet("/", List).RequireScope("members:read").WithPaging().WithName("listMembers").WithSummary("List members and their roles");
+        members.MapPatch("/{userId}", ChangeRole).RequireScope(Scopes.Admin).Validate<UpdateMemberRequest>().WithName("updateMember").WithSummary("Change a member's role")
+            .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
+        members.MapDelete("/{userId}", Remove).RequireScope(Scopes.Admin).WithName("removeMember").WithSummary("Remove a member")
+            .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
 
         var invitations = app.MapGroup("/api/v1/invitations").WithTags("Members");
-        invitations.MapPost("/", Invite).RequireScope(Scopes.Admin).Validate<CreateInvitationRequest>().WithName("createInvitation").WithSummary("Invite someone (the token is shown once)");
-        invitations.MapGet("/", ListInvitations).RequireScope(Scopes.Admin).WithName("listInvitations").WithSummary("List invitations");
+        invitations.MapPost("/", Invite).RequireScope(Scopes.Admin).Validate<CreateInvitationRequest>().WithName("createInvitation").WithSummary("Invite someone (the token is shown once)")
+            .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
+        invitations.MapGet("/", ListInvitations).RequireScope(Scopes.Admin).WithPaging().WithName("listInvitations").WithSummary("List invitations");
         invitations.MapDelete("/{id}", RevokeInvitation).RequireScope(Scopes.Admin).WithName("revokeInvitation").WithSummary("Revoke an invitation");
 
-        app.MapPost("/api/v1/auth/accept-invitation", Accept).AllowAnonymous().WithPerIpRateLimit().Validate<AcceptInvitationRequest>()
+        app.MapPost("/api/v1/auth/accept-invitation", Accept).AllowAnonymous().WithPerIpRateLimit()
+            .ProducesErrors(ErrorCodes.BadRequest, ErrorCodes.InvalidCredentials).Validate<AcceptInvitationRequest>()
             .WithTags("Authentication").WithName("acceptInvitation").WithSummary("Join an organization with an invitation token");
         return app;
     }

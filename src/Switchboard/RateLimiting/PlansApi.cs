@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using System.Security.Cryptography;
 using System.Text;
 using FluentValidation;
@@ -43,7 +44,8 @@ public static class PlansApi
             })
             .RequireAuthorization().WithTags("Organization").WithName("getOrganization").WithSummary("The caller's organization and plan");
 
-        var admin = app.MapGroup("/api/v1/admin").WithTags("Platform administration").AllowAnonymous().AddEndpointFilter(RequireAdminToken);
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Platform administration").AllowAnonymous().AddEndpointFilter(RequireAdminToken)
+            .WithMetadata(new AdminTokenDoc());
         admin.MapPut("/organizations/{id}/plan", SetPlanAsync).Validate<SetPlanRequest>().WithName("setOrganizationPlan")
             .WithSummary("Set an organization's plan and daily quota override (operators only)");
         return app;

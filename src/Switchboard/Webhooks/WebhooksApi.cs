@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
@@ -21,6 +22,9 @@ namespace Switchboard.Webhooks;
 public sealed record WebhookInput(
     Optional<string> Url, Optional<string[]> Events, Optional<string?> Name, Optional<string?> Description, Optional<string> Secret,
     Optional<Dictionary<string, string>?> Headers, Optional<bool> IsActive, Optional<int?> MaxDeliveriesPerSecond);
+
+/// <summary>Every event type the platform emits (a list, but not paginated: the catalog is short and fixed).</summary>
+public sealed record EventTypeCatalog(IReadOnlyList<EventTypeInfo> Data);
 
 /// <summary>
 /// Last success and failure, the start of the current run of failures, the share of attempts in the last 24 hours that
@@ -87,14 +91,15 @@ public static class WebhooksApi
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
-        hooks.MapGet("/event-types", (IOptions<JsonOptions> json) => TypedResults.Ok(new { data = EventTypes.Catalog(json.Value.SerializerOptions) }))
+        hooks.MapGet("/event-types", (IOptions<JsonOptions> json) => TypedResults.Ok(new EventTypeCatalog(EventTypes.Catalog(json.Value.SerializerOptions))))
             .RequireScope("webhooks:read").WithName("listWebhookEventTypes").WithSummary("Every event type, with the JSON Schema of its data");
         hooks.MapPost("/", Create).RequireScope("webhooks:write").WithName("createWebhook").WithSummary("Create an endpoint (the secret is shown once)");
-        hooks.MapGet("/", List).RequireScope("webhooks:read").WithName("listWebhooks").WithSummary("List endpoints");
+        hooks.MapGet("/", List).RequireScope("webhooks:read").WithPaging().WithName("listWebhooks").WithSummary("List endpoints");
         hooks.MapGet("/{id}", Get).RequireScope("webhooks:read").WithName("getWebhook").WithSummary("Get an endpoint and its health");
         hooks.MapPatch("/{id}", Update).RequireScope("webhooks:write").WithName("updateWebhook").WithSummary("Update an endpoint");
         hooks.MapDelete("/{id}", Delete).RequireScope("webhooks:write").WithName("deleteWebhook").WithSummary("Delete an endpoint");
-        hooks.MapGet("/{id}/deliveries", Deliveries).RequireScope("webhooks:read").WithName("listWebhookDeliveries").WithSummary("The endpoint's deliveries and their attempts");
+        hooks.MapGet("/{id}/deliveries", Deliveries).RequireScope("webhooks:read").WithPaging()
+            .WithQueryParameters(new QueryParameterDoc("status", "Only deliveries in this state.", Enum: ["pending", "succeeded", "dead"], Example: "dead")).WithName("listWebhookDeliveries").WithSummary("The endpoint's deliveries and their attempts");
         hooks.MapPost("/deliveries/{deliveryId}/retry", Retry).RequireScope("webhooks:write").WithName("retryWebhookDelivery").WithSummary("Send a delivery again now");
         hooks.MapPost("/{id}/test", Test).RequireScope("webhooks:write").WithName("testWebhook").WithSummary("Send a webhook.test event to the endpoint");
         hooks.MapPost("/{id}/rotate-secret", RotateSecret).RequireScope("webhooks:write").WithName("rotateWebhookSecret")

@@ -73,6 +73,13 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>
         StartServer();
         return new ApiClient(CreateClient(), this);
     }
+
+    /// <summary>A client whose requests and responses pass through <paramref name="handlers"/> (e.g. to check them).</summary>
+    public ApiClient Client(params DelegatingHandler[] handlers)
+    {
+        StartServer();
+        return new ApiClient(CreateDefaultClient(handlers), this);
+    }
 }
 
 public class SqliteSwitchboard : SwitchboardFactory

@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -149,7 +150,8 @@ public static class CallResource
 
     /// <summary><c>POST /api/v1/calls/{id}/transcript</c>: attaches (or replaces) the call's transcript.</summary>
     public static void MapCallActions(this RouteGroupBuilder calls) =>
-        calls.MapPost("/{id}/transcript", AddTranscriptAsync).RequireScope("calls:write").WithName("addCallTranscript").WithSummary("Attach a call's transcript");
+        calls.MapPost("/{id}/transcript", AddTranscriptAsync).RequireScope("calls:write").WithName("addCallTranscript").WithSummary("Attach a call's transcript")
+            .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
 
     internal static async Task<Results<Ok<CallResponse>, ProblemHttpResult>> AddTranscriptAsync(
         string id, TranscriptRequest request, HttpContext http, CrmWriter writer, IValidator<TranscriptRequest> validator, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using System.Text.Json.Nodes;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,10 +49,13 @@ public static class ChatApi
     public static void MapChatApi(this IEndpointRouteBuilder app)
     {
         var sessions = app.MapCrmResource(ChatResources.Sessions);
-        sessions.MapGet("/{id}/messages", ListMessagesAsync).RequireScope("chat:read").WithName("listChatMessages").WithSummary("List a session's messages, oldest first");
-        sessions.MapPost("/{id}/messages", PostMessageAsync).RequireScope("chat:write").WithName("createChatMessage").WithSummary("Add a message to a session");
+        sessions.MapGet("/{id}/messages", ListMessagesAsync).RequireScope("chat:read").WithName("listChatMessages").WithSummary("List a session's messages, oldest first")
+            .WithQueryParameters(CrmEndpoints.ListParameters(ChatResources.Messages));
+        sessions.MapPost("/{id}/messages", PostMessageAsync).RequireScope("chat:write").WithName("createChatMessage").WithSummary("Add a message to a session")
+            .ProducesErrors(ErrorCodes.Conflict);
         app.MapPost("/api/v1/chat/message", SendAsync).RequireScope("chat:write").WithTags("Chat")
-            .WithName("sendChatMessage").WithSummary("Send a message, opening a session when none is given");
+            .WithName("sendChatMessage").WithSummary("Send a message, opening a session when none is given")
+            .ProducesErrors(ErrorCodes.NotFound, ErrorCodes.Conflict);
     }
 
     internal static async Task<Results<Ok<ListResponse<ChatMessageResponse>>, JsonHttpResult<ListResponse<JsonObject>>, ProblemHttpResult>> ListMessagesAsync(

@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Switchboard.Crm.Contacts;
@@ -37,7 +38,8 @@ public static class LeadConversion
 {
     public static void MapLeadConversion(this RouteGroupBuilder leads) =>
         leads.MapPost("/{id}/convert", ConvertAsync).RequireScope("leads:write").RequireScope("contacts:write").RequireScope("deals:write")
-            .WithName("convertLead").WithSummary("Convert a lead into a contact and a deal");
+            .WithName("convertLead").WithSummary("Convert a lead into a contact and a deal")
+            .WithConditionalRequests(ifMatch: true, ifNoneMatch: false, etag: false).ProducesErrors(ErrorCodes.Conflict);
 
     internal static async Task<Results<Ok<LeadConversionResponse>, ProblemHttpResult>> ConvertAsync(
         string id, ConvertLeadRequest request, HttpContext http, CrmWriter writer, IValidator<ConvertLeadRequest> validator, CancellationToken cancellationToken)

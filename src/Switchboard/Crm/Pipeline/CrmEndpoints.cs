@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Switchboard.Docs;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
@@ -32,14 +33,38 @@ public static class CrmEndpoints
             UpdateAsync(def, id, input, http, writer, validator, ct);
         Delegate delete = (string id, HttpContext http, CrmWriter writer, CancellationToken ct) => DeleteAsync(def, id, http, writer, ct);
 
-        group.MapGet("/", list).RequireScope(def.ReadScope).WithName($"list{pascalPlural}").WithSummary($"List {plural}");
-        group.MapGet("/{id}", get).RequireScope(def.ReadScope).WithName($"get{pascal}").WithSummary($"Get a {title.ToLowerInvariant()}");
-        group.MapPost("/", create).RequireScope(def.WriteScope).WithName($"create{pascal}").WithSummary($"Create a {title.ToLowerInvariant()}");
+        group.MapGet("/", list).RequireScope(def.ReadScope).WithName($"list{pascalPlural}").WithSummary($"List {plural}")
+            .WithQueryParameters(ListParameters(def));
+        group.MapGet("/{id}", get).RequireScope(def.ReadScope).WithName($"get{pascal}").WithSummary($"Get a {title.ToLowerInvariant()}")
+            .WithQueryParameters(FieldsParameter).WithConditionalRequests(ifMatch: false, ifNoneMatch: true);
+        group.MapPost("/", create).RequireScope(def.WriteScope).WithName($"create{pascal}").WithSummary($"Create a {title.ToLowerInvariant()}")
+            .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
         if (def.AllowUpdate)
-            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).WithName($"update{pascal}").WithSummary($"Update a {title.ToLowerInvariant()} (only the fields sent)");
+            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).WithName($"update{pascal}").WithSummary($"Update a {title.ToLowerInvariant()} (only the fields sent)")
+                .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         if (def.AllowDelete)
-            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).WithName($"delete{pascal}").WithSummary($"Delete a {title.ToLowerInvariant()}");
+            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).WithName($"delete{pascal}").WithSummary($"Delete a {title.ToLowerInvariant()}")
+                .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         return group;
+    }
+
+    private static readonly QueryParameterDoc FieldsParameter =
+        new("fields", "Comma-separated fields to return (`id` always comes back), e.g. `fields=id,createdAt`.");
+
+    /// <summary>The query parameters <see cref="ListAsync"/> reads for this resource, for the API document.</summary>
+    public static QueryParameterDoc[] ListParameters<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var sorts = AllSorts(def).SelectMany(s => new[] { s.Name, "-" + s.Name }).ToList();
+        List<QueryParameterDoc> parameters =
+        [
+            .. OperationDocsExtensions.Paging,
+            new("sort", $"Order of the list; `-` for descending. Default `{def.DefaultSort}`.", Enum: sorts, Example: def.DefaultSort),
+            FieldsParameter,
+        ];
+        if (def.SearchFields.Count > 0) parameters.Add(new("q", "Text search (case-insensitive, at most 200 characters) in the main text fields."));
+        parameters.AddRange(AllFilters(def).SelectMany(f => f.Documentation));
+        return [.. parameters];
     }
 
     private static string Pascal(string snake) => string.Concat(snake.Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));

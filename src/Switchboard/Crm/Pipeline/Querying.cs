@@ -8,6 +8,8 @@ namespace Switchboard.Crm.Pipeline;
 public interface IFilter<T>
 {
     IEnumerable<string> Names { get; }
+    /// <summary>The query parameters as the API document describes them.</summary>
+    IEnumerable<Docs.QueryParameterDoc> Documentation { get; }
     /// <summary>Narrows <paramref name="query"/> by the parameter, or answers an error message for it.</summary>
     string? Apply(ref IQueryable<T> query, string parameter, string value);
 }
@@ -39,6 +41,9 @@ public sealed class EqualsFilter<T>(string name, Expression<Func<T, string?>> fi
 {
     public IEnumerable<string> Names => [name];
 
+    public IEnumerable<Docs.QueryParameterDoc> Documentation =>
+        [new(name, $"Only records whose `{name}` is this value.", Enum: allowed?.ToList(), Example: allowed?.FirstOrDefault())];
+
     public string? Apply(ref IQueryable<T> query, string parameter, string value)
     {
         if (allowed is not null && !allowed.Contains(value)) return $"Must be one of: {string.Join(", ", allowed)}.";
@@ -54,6 +59,22 @@ public sealed class RangeFilter<T, TValue>(string lowName, string highName, Lamb
     : IFilter<T> where TValue : struct
 {
     public IEnumerable<string> Names => [lowName, highName];
+
+    public IEnumerable<Docs.QueryParameterDoc> Documentation
+    {
+        get
+        {
+            var (type, format) = typeof(TValue) == typeof(DateTime) ? ("string", "date-time")
+                : typeof(TValue) == typeof(DateOnly) ? ("string", "date")
+                : typeof(TValue) == typeof(int) ? ("integer", (string?)null) : ("number", null);
+            var (low, high) = inclusive ? ("at least", "at most") : ("after", "before");
+            return
+            [
+                new(lowName, $"Only records whose value is {low} this: {expected}.", type, format),
+                new(highName, $"Only records whose value is {high} this: {expected}.", type, format),
+            ];
+        }
+    }
 
     public string? Apply(ref IQueryable<T> query, string parameter, string value)
     {

@@ -1,3 +1,4 @@
+using Switchboard.Docs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -106,7 +107,8 @@ public static class TaskResource
 
     /// <summary><c>POST /api/v1/tasks/{id}/complete</c>: the state change as an action (the same as PATCH status=completed).</summary>
     public static void MapTaskActions(this RouteGroupBuilder tasks) =>
-        tasks.MapPost("/{id}/complete", CompleteAsync).RequireScope("tasks:write").WithName("completeTask").WithSummary("Mark a task completed");
+        tasks.MapPost("/{id}/complete", CompleteAsync).RequireScope("tasks:write").WithName("completeTask").WithSummary("Mark a task completed")
+            .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
 
     internal static Task<Results<Ok<TaskResponse>, ProblemHttpResult>> CompleteAsync(string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken) =>
         CrmOperations.UpdateAsync(Definition, writer, id, http, t => t.Status = TaskState.Completed, cancellationToken);
