@@ -54,7 +54,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         /// <summary>Every problem code the endpoint can answer: inferred from its shape, plus those it declares.</summary>
         public SortedSet<string> ErrorCodes()
         {
-            var codes = new SortedSet<string>(StringComparer.Ordinal) { Platform.Errors.ErrorCodes.InternalError };
+            var codes = new SortedSet<string>(StringComparer.Ordinal) { Platform.Errors.ErrorCodes.InternalError, Platform.Errors.ErrorCodes.ServiceUnavailable };
             if (Authenticated)
             {
                 codes.UnionWith([
@@ -215,7 +215,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         };
         if (limited)
             foreach (var header in DocsSetup.RateLimitHeaders) response.Headers[header] = new OpenApiHeaderReference(header, document);
-        if (status == 429) response.Headers["Retry-After"] = new OpenApiHeaderReference("Retry-After", document);
+        if (status is 429 or 503) response.Headers["Retry-After"] = new OpenApiHeaderReference("Retry-After", document);
         return response;
     }
 

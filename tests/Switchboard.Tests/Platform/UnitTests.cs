@@ -201,3 +201,36 @@ public sealed class OptionsValidationTests
         error.Message.ShouldContain("PasswordHashIterations");
     }
 }
+
+/// <summary>A database that cannot serve is 503 with Retry-After (the client may retry), not a 500 (a bug).</summary>
+public sealed class DatabaseUnavailableClassificationTests
+{
+    public static TheoryData<string> Unavailable => ["postgres unreachable", "postgres wrapped by EF", "sqlite busy", "sqlite locked"];
+
+    private static Exception Make(string kind) => kind switch
+    {
+        "postgres unreachable" => new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111)),
+        "postgres wrapped by EF" => new Microsoft.EntityFrameworkCore.DbUpdateException("An error occurred while saving",
+            new Npgsql.NpgsqlException("Exception while reading from stream", new IOException("Connection reset"))),
+        "sqlite busy" => new Microsoft.Data.Sqlite.SqliteException("database is locked", 5),
+        "sqlite locked" => new Microsoft.Data.Sqlite.SqliteException("database table is locked", 6),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Unavailable))]
+    public void AnUnavailableDatabaseIs503(string kind)
+    {
+        var (status, code, _, _) = Switchboard.Platform.Errors.ApiExceptionHandler.Classify(Make(kind));
+        status.ShouldBe(503);
+        code.ShouldBe(Switchboard.Platform.Errors.ErrorCodes.ServiceUnavailable);
+    }
+
+    [Fact]
+    public void OtherDatabaseFailuresRemain500()
+    {
+        // A constraint violation or a broken query is a fault of the service, not a reason to retry.
+        Switchboard.Platform.Errors.ApiExceptionHandler.Classify(new Microsoft.Data.Sqlite.SqliteException("UNIQUE constraint failed", 19)).Status.ShouldBe(500);
+        Switchboard.Platform.Errors.ApiExceptionHandler.Classify(new InvalidOperationException("boom")).Status.ShouldBe(500);
+    }
+}

@@ -49,6 +49,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         if (context.Response.HasStarted) return false;
         context.Response.Clear();
         context.Response.StatusCode = status;
+        // RFC 9110 §10.2.3: tell the client when trying again makes sense.
+        if (status == 503) context.Response.Headers.RetryAfter = "1";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -78,9 +80,24 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 return JsonProblem(json);
             case OperationCanceledException:
                 return (499, ErrorCodes.BadRequest, "The client closed the request.", null);
+            case var _ when IsDatabaseUnavailable(exception):
+                return (503, ErrorCodes.ServiceUnavailable, "The database is unavailable or overloaded; retry shortly.", null);
             default:
                 return (500, ErrorCodes.InternalError, "An unexpected error occurred. Quote the requestId when reporting it.", null);
         }
+    }
+
+    /// <summary>
+    /// The database could not serve the request, through no fault of the request: PostgreSQL unreachable, a connection
+    /// pool exhausted, a server shutting down (Npgsql marks these transient), or SQLite's database busy or locked beyond
+    /// the busy timeout. EF wraps them, so the whole chain is searched. Those deserve 503 and a retry, not 500.
+    /// </summary>
+    internal static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is Npgsql.NpgsqlException { IsTransient: true } || e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+                return true;
+        return false;
     }
 
     private static (int, string, string, IDictionary<string, string[]>?) JsonProblem(JsonException json)
