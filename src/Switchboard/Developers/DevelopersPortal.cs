@@ -99,7 +99,8 @@ public static class DevelopersPortal
     {
         var query = Query(http);
         var outcome = search.Search(query);
-        var shown = query is { Length: > PortalSearch.MaxQueryLength } ? query[..PortalSearch.MaxQueryLength] : query;
+        // Echoed into the page: at most as long as the box allows, and without control characters (HTML has no use for them).
+        var shown = query is null ? null : new string(query.Take(PortalSearch.MaxQueryLength).Where(c => !char.IsControl(c)).ToArray());
         var body = new StringBuilder("<h1>Search</h1>\n");
         if (outcome.Problem != QueryProblem.None)
             body.Append("<p class=\"hint\">").Append(PortalLayout.Encode(PortalSearch.Describe(outcome.Problem))).Append("</p>\n");

@@ -59,14 +59,18 @@ public sealed class PortalStatus(IServiceScopeFactory scopes, OutboxDispatcher d
         }
     }
 
-    private async Task<StatusReport> CheckAsync(DateTimeOffset now)
+    private async Task<StatusReport> CheckAsync(DateTimeOffset started)
     {
-        var (databaseStatus, backlog) = await ProbeDatabaseAsync(now);
+        var (databaseStatus, backlog) = await ProbeDatabaseAsync(started);
+        // Heartbeats first, then the report's time: a pass that lands in between must not look like it is in the future.
+        var dispatcherBeat = dispatcher.Heartbeat.Read();
+        var deliveryBeat = delivery.Heartbeat.Read();
+        var now = time.GetUtcNow();
         var settings = options.Value.Webhooks;
         // Idle loops pass every PollMilliseconds; a delivery pass may take up to the attempt timeout. Past twice that
         // (and at least half a minute) without a pass, the loop is stuck.
-        var dispatcherStatus = Worker(dispatcher.Heartbeat, now, TimeSpan.FromSeconds(30));
-        var deliveryStatus = Worker(delivery.Heartbeat, now, TimeSpan.FromSeconds(Math.Max(30, 2 * (settings.TimeoutSeconds + 15))));
+        var dispatcherStatus = Worker(dispatcherBeat, now, TimeSpan.FromSeconds(30));
+        var deliveryStatus = Worker(deliveryBeat, now, TimeSpan.FromSeconds(Math.Max(30, 2 * (settings.TimeoutSeconds + 15))));
         var webhooks = dispatcherStatus.Status == "up" && deliveryStatus.Status == "up" ? "up"
             : dispatcherStatus.Status == "starting" && deliveryStatus.Status is "starting" or "up" ? "starting" : "degraded";
         var node = new NodeStatus("up", Version, _startedAt, (long)(now - _startedAt).TotalSeconds);
@@ -74,7 +78,7 @@ public sealed class PortalStatus(IServiceScopeFactory scopes, OutboxDispatcher d
         return new StatusReport(overall, now, node, databaseStatus, new WebhookStatus(webhooks, dispatcherStatus, deliveryStatus, backlog));
     }
 
-    private static WorkerStatus Worker(WorkerHeartbeat heartbeat, DateTimeOffset now, TimeSpan stalledAfter)
+    private static WorkerStatus Worker(HeartbeatReading heartbeat, DateTimeOffset now, TimeSpan stalledAfter)
     {
         var lastPass = heartbeat.LastPassAt;
         var lastFailure = heartbeat.LastFailureAt;

@@ -20,10 +20,7 @@ public sealed class WorkerHeartbeat(TimeProvider time)
 
     public void Failed() => Interlocked.Exchange(ref _lastFailure, time.GetUtcNow().UtcTicks);
 
-    public DateTimeOffset? LastPassAt => At(ref _lastPass);
-    public DateTimeOffset? LastWorkAt => At(ref _lastWork);
-    public DateTimeOffset? LastFailureAt => At(ref _lastFailure);
-    public long ItemsHandled => Interlocked.Read(ref _items);
+    public HeartbeatReading Read() => new(At(ref _lastPass), At(ref _lastWork), At(ref _lastFailure), Interlocked.Read(ref _items));
 
     private static DateTimeOffset? At(ref long ticks)
     {
@@ -31,3 +28,5 @@ public sealed class WorkerHeartbeat(TimeProvider time)
         return value == 0 ? null : new DateTimeOffset(value, TimeSpan.Zero);
     }
 }
+
+public readonly record struct HeartbeatReading(DateTimeOffset? LastPassAt, DateTimeOffset? LastWorkAt, DateTimeOffset? LastFailureAt, long ItemsHandled);
