@@ -42,7 +42,7 @@ internal static class StatusHtml
             html.Append("<h3 id=\"backlog\">Backlog (all nodes)</h3>\n<table>\n");
             Row(html, "Events waiting to be dispatched", Count(b.UndispatchedEvents) + Age(b.OldestUndispatchedSeconds, "oldest"));
             Row(html, "Deliveries due now", Count(b.DueDeliveries) + Age(b.OldestDueSeconds, "longest due"));
-            Row(html, "Deliveries scheduled for a later retry", Count(b.ScheduledDeliveries));
+            Row(html, "Deliveries waiting for a later attempt", Count(b.ScheduledDeliveries));
             html.Append("</table>\n");
         }
         else html.Append("<p class=\"hint\">The backlog is unknown while the database does not answer.</p>\n");
