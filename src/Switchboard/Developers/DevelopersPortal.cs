@@ -49,9 +49,21 @@ public static class DevelopersPortal
         portal.MapGet("/status", StatusPage);
         portal.MapGet("/status.json", StatusJson);
         // One catch-all for the pages: a slug is a single segment, anything deeper is a portal 404 (not the API's JSON one).
-        portal.MapGet("/{**path}", (string? path, PortalLibrary library, HttpContext http) =>
-            path is { Length: > 0 } slug && !slug.Contains('/', StringComparison.Ordinal) ? Page(library, slug, http) : NotFoundPage(library, http));
+        portal.MapGet("/{**path}", (string? path, PortalLibrary library, HttpContext http) => PageOrNotFound(library, path ?? "", http));
         return app;
+    }
+
+    private static IResult PageOrNotFound(PortalLibrary library, string path, HttpContext http)
+    {
+        if (path.Contains('/', StringComparison.Ordinal))
+        {
+            // "/developers/webhooks/" is a common way to type a page's address: send the reader to the one address it has.
+            var slug = path.TrimEnd('/');
+            return !slug.Contains('/', StringComparison.Ordinal) && library.Find(slug) is { } page && slug != PortalLibrary.HomeSlug
+                ? Results.Redirect(page.Path, permanent: true)
+                : NotFoundPage(library, http);
+        }
+        return Page(library, path, http);
     }
 
     private static IResult Page(PortalLibrary library, string slug, HttpContext http)

@@ -8,16 +8,17 @@ using Switchboard.Webhooks;
 
 namespace Switchboard.Developers;
 
-public sealed record StatusReport(string Status, DateTimeOffset CheckedAt, NodeStatus Node, DatabaseStatus Database, WebhookStatus Webhooks);
+/// <summary>Times are UTC (serialized with "Z", like every timestamp of the API).</summary>
+public sealed record StatusReport(string Status, DateTime CheckedAt, NodeStatus Node, DatabaseStatus Database, WebhookStatus Webhooks);
 
-public sealed record NodeStatus(string Status, string Version, DateTimeOffset StartedAt, long UptimeSeconds);
+public sealed record NodeStatus(string Status, string Version, DateTime StartedAt, long UptimeSeconds);
 
 public sealed record DatabaseStatus(string Status, string Provider, double? LatencyMs);
 
 public sealed record WebhookStatus(string Status, WorkerStatus Dispatcher, WorkerStatus Delivery, WebhookBacklog? Backlog);
 
 /// <param name="ItemsHandled">Events dispatched or deliveries attempted by this node since it started.</param>
-public sealed record WorkerStatus(string Status, DateTimeOffset? LastPassAt, DateTimeOffset? LastWorkAt, DateTimeOffset? LastFailureAt, long ItemsHandled);
+public sealed record WorkerStatus(string Status, DateTime? LastPassAt, DateTime? LastWorkAt, DateTime? LastFailureAt, long ItemsHandled);
 
 /// <summary>Installation-wide counts (every tenant together, nothing that names one).</summary>
 /// <param name="UndispatchedEvents">Events committed but not yet turned into deliveries.</param>
@@ -73,9 +74,9 @@ public sealed class PortalStatus(IServiceScopeFactory scopes, OutboxDispatcher d
         var deliveryStatus = Worker(deliveryBeat, now, TimeSpan.FromSeconds(Math.Max(30, 2 * (settings.TimeoutSeconds + 15))));
         var webhooks = dispatcherStatus.Status == "up" && deliveryStatus.Status == "up" ? "up"
             : dispatcherStatus.Status == "starting" && deliveryStatus.Status is "starting" or "up" ? "starting" : "degraded";
-        var node = new NodeStatus("up", Version, _startedAt, (long)(now - _startedAt).TotalSeconds);
+        var node = new NodeStatus("up", Version, _startedAt.UtcDateTime, (long)(now - _startedAt).TotalSeconds);
         var overall = databaseStatus.Status != "up" ? "down" : webhooks is "up" or "starting" ? "operational" : "degraded";
-        return new StatusReport(overall, now, node, databaseStatus, new WebhookStatus(webhooks, dispatcherStatus, deliveryStatus, backlog));
+        return new StatusReport(overall, now.UtcDateTime, node, databaseStatus, new WebhookStatus(webhooks, dispatcherStatus, deliveryStatus, backlog));
     }
 
     private static WorkerStatus Worker(HeartbeatReading heartbeat, DateTimeOffset now, TimeSpan stalledAfter)
@@ -86,7 +87,7 @@ public sealed class PortalStatus(IServiceScopeFactory scopes, OutboxDispatcher d
             : lastPass is null ? "starting"
             : now - lastPass > stalledAfter ? "stalled"
             : "up";
-        return new WorkerStatus(status, lastPass, heartbeat.LastWorkAt, lastFailure, heartbeat.ItemsHandled);
+        return new WorkerStatus(status, lastPass?.UtcDateTime, heartbeat.LastWorkAt?.UtcDateTime, lastFailure?.UtcDateTime, heartbeat.ItemsHandled);
     }
 
     private async Task<(DatabaseStatus, WebhookBacklog?)> ProbeDatabaseAsync(DateTimeOffset now)

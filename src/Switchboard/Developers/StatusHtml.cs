@@ -65,8 +65,8 @@ internal static class StatusHtml
 
     private static string State(string status) => $"<span class=\"state {Encode(status)}\">{Encode(status)}</span>";
 
-    private static string Time(DateTimeOffset? at) =>
-        at is { } t ? $"<time datetime=\"{t.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}\">{t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time>" : "never";
+    private static string Time(DateTime? at) =>
+        at is { } t ? $"<time datetime=\"{t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}\">{t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time>" : "never";
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -48,6 +48,10 @@ public sealed class PortalTests(SqliteSwitchboard node) : IClassFixture<SqliteSw
         authentication.ShouldContain("href=\"/developers/errors#error-code-catalog\"");
         authentication.ShouldNotContain(".md\"");
         (await client.Http.GetStringAsync("/developers/errors")).ShouldContain("<h2 id=\"error-code-catalog\">");
+        // A trailing slash leads to the page's one address.
+        var slashed = await client.GetAsync("/developers/webhooks/");
+        slashed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        slashed.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe("/developers/webhooks");
         // The reference pages the navigation promises are there.
         (await client.GetAsync("/api/docs")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await client.GetAsync("/api/redoc")).StatusCode.ShouldBe(HttpStatusCode.OK);

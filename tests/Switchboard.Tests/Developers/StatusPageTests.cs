@@ -27,6 +27,7 @@ public abstract class StatusPageTests<TFactory>(TFactory node) : IClassFixture<T
         using var client = node.Client();
         var status = await StatusAsync(client, s => s["status"]!.GetValue<string>() == "operational");
         status["status"]!.GetValue<string>().ShouldBe("operational", status.ToJsonString());
+        status["checkedAt"]!.GetValue<string>().ShouldEndWith("Z", Case.Sensitive, "timestamps are UTC, as everywhere in the API");
         var checkedAt = status["checkedAt"]!.GetValue<DateTimeOffset>();
         checkedAt.ShouldBeInRange(node.Clock.GetUtcNow().AddMinutes(-1), node.Clock.GetUtcNow().AddSeconds(1));
 
