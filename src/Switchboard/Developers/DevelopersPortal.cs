@@ -42,7 +42,7 @@ public static class DevelopersPortal
             headers["Referrer-Policy"] = "no-referrer";
             return await next(context);
         });
-        portal.MapGet("/", (PortalLibrary library, HttpContext http) => Page(library, PortalLibrary.HomeSlug, http));
+        portal.MapGet("/", (PortalLibrary library, HttpContext http) => Page(library, library.Find(PortalLibrary.HomeSlug), http));
         portal.MapGet("/portal.css", Stylesheet);
         portal.MapGet("/search", SearchPage);
         portal.MapGet("/search.json", SearchJson);
@@ -55,24 +55,16 @@ public static class DevelopersPortal
 
     private static IResult PageOrNotFound(PortalLibrary library, string path, HttpContext http)
     {
-        if (path.Contains('/', StringComparison.Ordinal))
-        {
-            // "/developers/webhooks/" is a common way to type a page's address: send the reader to the one address it has.
-            var slug = path.TrimEnd('/');
-            return !slug.Contains('/', StringComparison.Ordinal) && library.Find(slug) is { } page && slug != PortalLibrary.HomeSlug
-                ? Results.Redirect(page.Path, permanent: true)
-                : NotFoundPage(library, http);
-        }
-        return Page(library, path, http);
+        var slug = path.TrimEnd('/');
+        // "index" names the home page's file, not an address: the home page has one, /developers.
+        var page = slug.Contains('/', StringComparison.Ordinal) || slug == PortalLibrary.HomeSlug ? null : library.Find(slug);
+        if (page is null) return NotFoundPage(library, http);
+        // "/developers/webhooks/" is a common way to type a page's address: send the reader to the one address it has.
+        return slug.Length == path.Length ? Page(library, page, http) : Results.Redirect(page.Path, permanent: true);
     }
 
-    private static IResult Page(PortalLibrary library, string slug, HttpContext http)
-    {
-        // "/developers/index" would be a second address of the home page; it has one, /developers.
-        var page = slug == PortalLibrary.HomeSlug && http.Request.Path.Value?.TrimEnd('/') != "/developers" ? null : library.Find(slug);
-        if (page is null) return NotFoundPage(library, http);
-        return Static(http, page.Body, page.ETag, HtmlType, PageCaching);
-    }
+    private static IResult Page(PortalLibrary library, PortalPage? page, HttpContext http) =>
+        page is null ? NotFoundPage(library, http) : Static(http, page.Body, page.ETag, HtmlType, PageCaching);
 
     private static IResult Stylesheet(HttpContext http) =>
         // The address carries the stylesheet's hash (PortalLayout.StylesheetPath), so it may be kept for good.
