@@ -4,6 +4,7 @@ using FluentValidation;
 using Switchboard.ApiKeys;
 using Switchboard.Audit;
 using Switchboard.Crm;
+using Switchboard.Developers;
 using Switchboard.Platform.Idempotency;
 using Switchboard.RateLimiting;
 using Switchboard.Usage;
@@ -56,6 +57,7 @@ public static class SwitchboardSetup
 
         services.AddCrm();
         services.AddApiDocs();
+        services.AddDevelopersPortal();
         services.AddHostedService<IdempotencyPruner>();
         services.AddResponseCompression(o =>
         {
@@ -147,6 +149,7 @@ public static class SwitchboardSetup
         app.MapPlansApi();
         app.MapWebhooksApi();
         app.MapApiDocs();
+        app.MapDevelopersPortal();
         return app;
     }
 

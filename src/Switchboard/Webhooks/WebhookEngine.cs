@@ -23,13 +23,24 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals
 {
     private const int Batch = 500;
 
+    /// <summary>This node's dispatch loop: last pass, last events taken, last failure (for the status page).</summary>
+    public WorkerHeartbeat Heartbeat { get; } = new(time);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             var dispatched = 0;
-            try { dispatched = await DispatchAsync(stoppingToken); }
-            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "Dispatching outbox events failed; will retry"); }
+            try
+            {
+                dispatched = await DispatchAsync(stoppingToken);
+                Heartbeat.Passed(dispatched);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Heartbeat.Failed();
+                logger.LogError(ex, "Dispatching outbox events failed; will retry");
+            }
             if (dispatched > 0) signals.DeliveriesCreated();
             if (dispatched < Batch)
             {
@@ -111,13 +122,24 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     /// </summary>
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.Webhooks.TimeoutSeconds + 15);
 
+    /// <summary>This node's delivery loop: last pass, last deliveries leased, last failure (for the status page).</summary>
+    public WorkerHeartbeat Heartbeat { get; } = new(time);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             var worked = 0;
-            try { worked = await RunOnceAsync(stoppingToken); }
-            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "Delivering webhooks failed; will retry"); }
+            try
+            {
+                worked = await RunOnceAsync(stoppingToken);
+                Heartbeat.Passed(worked);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Heartbeat.Failed();
+                logger.LogError(ex, "Delivering webhooks failed; will retry");
+            }
             if (worked == 0)
             {
                 try { await signals.WaitForDeliveriesAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), stoppingToken); }
