@@ -50,6 +50,7 @@ public static class DocsSetup
                     if (property.GetValue(inner) is { } value) property.SetValue(schema, value); // unset stays unset ("const": null would constrain)
             });
         });
+        services.AddVersionDocuments();
         return services;
     }
 
@@ -60,6 +61,7 @@ public static class DocsSetup
         {
             o.RoutePrefix = "api/docs";
             o.SwaggerEndpoint("/api/openapi/v1.json", "Switchboard API v1");
+            o.SwaggerEndpoint("/api/openapi/v2.json", "Switchboard API v2");
             o.DocumentTitle = "Switchboard API reference";
             o.EnablePersistAuthorization();
             o.EnableTryItOutByDefault();

@@ -55,6 +55,7 @@ public static class SwitchboardSetup
         services.AddValidatorsOf(typeof(SwitchboardSetup).Assembly);
 
         services.AddCrm();
+        services.AddSingleton(Versioning.ApiVersions.Declared);
         services.AddApiDocs();
         services.AddHostedService<IdempotencyPruner>();
         services.AddResponseCompression(o =>
@@ -127,6 +128,7 @@ public static class SwitchboardSetup
     public static WebApplication UseSwitchboard(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<Versioning.DeprecationMiddleware>();
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
