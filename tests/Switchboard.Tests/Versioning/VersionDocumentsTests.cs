@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.Versioning;
@@ -69,6 +71,21 @@ public sealed class VersionDocumentsTests(SqliteSwitchboard node) : IClassFixtur
             }
         }
         operations.Keys.ShouldAllBe(k => !k.Contains("/api/v2/", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("v2")]
+    public async Task EachVersionsDocumentDescribesEveryOperationMappedUnderItAndNoOther(string version)
+    {
+        var operations = Operations(await DocumentAsync(version));
+        var mapped = node.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith($"/api/{version}/", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))
+            .ToHashSet(StringComparer.Ordinal);
+        mapped.ShouldNotBeEmpty();
+        operations.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(mapped).ShouldBeTrue(
+            $"documented but not mapped: {string.Join(", ", operations.Keys.Except(mapped))}; mapped but not documented: {string.Join(", ", mapped.Except(operations.Keys))}");
     }
 
     [Fact]

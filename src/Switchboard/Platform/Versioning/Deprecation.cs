@@ -62,7 +62,7 @@ public static class DeprecationExtensions
         return builder;
     }
 
-    /// <summary>The deprecation that applies to an endpoint: its own, else its API version's, else none.</summary>
-    public static Deprecation? DeprecationOf(this ApiVersions versions, IEnumerable<object> endpointMetadata, string? route) =>
-        endpointMetadata.OfType<Deprecation>().LastOrDefault() ?? versions.Of(route)?.Deprecation;
+    /// <summary>The deprecation that applies to an endpoint: its own (<paramref name="own"/>), else its API version's, else none.</summary>
+    public static Deprecation? DeprecationOf(this ApiVersions versions, Deprecation? own, string? route) =>
+        own ?? versions.Of(route)?.Deprecation;
 }

@@ -12,7 +12,8 @@ public sealed class DeprecationDocumentation : IOpenApiOperationTransformer
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var versions = context.ApplicationServices.GetRequiredService<ApiVersions>();
-        var deprecation = versions.DeprecationOf(context.Description.ActionDescriptor.EndpointMetadata, context.Description.RelativePath);
+        var deprecation = versions.DeprecationOf(
+            context.Description.ActionDescriptor.EndpointMetadata.OfType<Deprecation>().LastOrDefault(), context.Description.RelativePath);
         if (deprecation is null) return Task.CompletedTask;
 
         operation.Deprecated = true;

@@ -9,7 +9,8 @@ public sealed class DeprecationMiddleware(RequestDelegate next, ApiVersions vers
     public Task InvokeAsync(HttpContext context)
     {
         if (context.GetEndpoint() is { } endpoint &&
-            versions.DeprecationOf(endpoint.Metadata, (endpoint as RouteEndpoint)?.RoutePattern.RawText) is { } deprecation)
+            // GetMetadata is cached per endpoint: this runs on every request.
+            versions.DeprecationOf(endpoint.Metadata.GetMetadata<Deprecation>(), (endpoint as RouteEndpoint)?.RoutePattern.RawText) is { } deprecation)
         {
             // Set as the response starts: after the handler's own Link (rel="next"), and after the exception handler
             // clears a failed response, so both keep the headers.
