@@ -7,6 +7,8 @@ namespace Switchboard.Tests.Docs;
 /// The changes from one OpenAPI 3.x document to the next that break a client written against the first, in the spirit
 /// of oasdiff's error-level checks. References (<c>$ref</c>) are followed wherever they appear, so renaming or moving
 /// a schema changes nothing; path parameters are matched by position, so renaming <c>{id}</c> changes nothing either.
+/// Unions (<c>oneOf</c>/<c>anyOf</c>) are compared alternative by alternative: each old alternative must still be
+/// there and compatible, and new alternatives are additions (a response that may now also be a partial record).
 /// <para>Breaking, for a client that keeps sending what it sent and reading what it read:</para>
 /// <list type="bullet">
 /// <item>an operation (path + method) or a security scheme removed;</item>
@@ -36,8 +38,6 @@ public static class OpenApiCompatibility
     private sealed class Comparison(JsonObject before, JsonObject after)
     {
         private readonly List<string> _problems = [];
-        // Pairs of (resolved) schemas already compared in the current walk: recursive schemas end here.
-        private readonly HashSet<(JsonNode, JsonNode, Direction)> _seen = [];
 
         public List<string> Run()
         {
@@ -160,40 +160,75 @@ public static class OpenApiCompatibility
             return result;
         }
 
+        /// <summary>Compares one body or parameter schema, reporting its problems.</summary>
         private void CompareSchema(string where, string field, JsonNode? oldNode, JsonNode? newNode, Direction direction)
         {
-            if (field.Length == 0) _seen.Clear(); // each body is walked whole, so every operation names its own problems
+            var problems = new List<string>();
+            CompareSchema(where, field, oldNode, newNode, direction, problems, [], nullHandled: false);
+            problems.ForEach(Report);
+        }
+
+        private void CompareSchema(string where, string field, JsonNode? oldNode, JsonNode? newNode, Direction direction,
+            List<string> problems, HashSet<(JsonNode, JsonNode, Direction)> seen, bool nullHandled)
+        {
             oldNode = Resolve(before, oldNode);
             newNode = Resolve(after, newNode);
             if (oldNode is null || newNode is null) return;
-            if (!_seen.Add((oldNode, newNode, direction))) return;
-            var old = Shape.Of(before, oldNode);
-            var now = Shape.Of(after, newNode);
+            // Pairs already being compared: recursive schemas end here.
+            if (!seen.Add((oldNode, newNode, direction))) return;
             var label = field.Length == 0 ? where : $"{where}: field '{field}'";
             var request = direction == Direction.Request;
 
+            if (IsUnion(oldNode) || IsUnion(newNode))
+            {
+                // oneOf/anyOf: each alternative the old schema had must still be there, compatible; new alternatives are
+                // additions (oasdiff: "…-any-of-added" is informational). Null is an alternative of its own.
+                var (oldVariants, oldNull) = Variants(before, oldNode);
+                var (newVariants, newNull) = Variants(after, newNode);
+                if (request && oldNull && !newNull) problems.Add($"{label} no longer accepts null");
+                if (!request && newNull && !oldNull) problems.Add($"{label} may now be null");
+                foreach (var oldVariant in oldVariants)
+                {
+                    List<string>? best = null;
+                    foreach (var newVariant in newVariants)
+                    {
+                        var trial = new List<string>();
+                        CompareSchema(where, field, oldVariant, newVariant, direction, trial, [.. seen], nullHandled: true);
+                        if (best is null || trial.Count < best.Count) best = trial;
+                        if (best.Count == 0) break;
+                    }
+                    problems.AddRange(best ?? [$"{label} no longer has the alternative {Shape.Describe(Shape.Of(before, oldVariant).Types)}"]);
+                }
+                return;
+            }
+
+            var old = Shape.Of(before, oldNode);
+            var now = Shape.Of(after, newNode);
+            var oldTypes = nullHandled ? Shape.WithoutNull(old.Types) : old.Types;
+            var newTypes = nullHandled ? Shape.WithoutNull(now.Types) : now.Types;
+
             // A request must still accept every type it accepted; a response must not send a type clients never saw.
-            var typeBroken = request ? !Shape.Covers(now.Types, old.Types) : !Shape.Covers(old.Types, now.Types);
-            if (typeBroken) Report($"{label} changed type from {Shape.Describe(old.Types)} to {Shape.Describe(now.Types)}");
+            var typeBroken = request ? !Shape.Covers(newTypes, oldTypes) : !Shape.Covers(oldTypes, newTypes);
+            if (typeBroken) problems.Add($"{label} changed type from {Shape.Describe(oldTypes)} to {Shape.Describe(newTypes)}");
             else if (old.Format is not null && now.Format is not null && old.Format != now.Format)
-                Report($"{label} changed format from {old.Format} to {now.Format}");
+                problems.Add($"{label} changed format from {old.Format} to {now.Format}");
             else if (!request && old.Format is not null && now.Format is null)
-                Report($"{label} no longer has the format {old.Format}");
+                problems.Add($"{label} no longer has the format {old.Format}");
 
             if (old.Enum is not null && now.Enum is not null)
                 foreach (var value in old.Enum.Except(now.Enum))
-                    Report(request ? $"{label} no longer accepts the value {value}" : $"{label} no longer has the value {value}");
+                    problems.Add(request ? $"{label} no longer accepts the value {value}" : $"{label} no longer has the value {value}");
 
             if (request)
             {
                 foreach (var bound in UpperBounds)
-                    if (Number(old.Raw[bound]) is { } was && Number(now.Raw[bound]) is { } @is && @is < was) Report($"{label} has a lower {bound} ({was} → {@is})");
+                    if (Number(old.Raw[bound]) is { } was && Number(now.Raw[bound]) is { } @is && @is < was) problems.Add($"{label} has a lower {bound} ({was} → {@is})");
                 foreach (var bound in LowerBounds)
-                    if (Number(old.Raw[bound]) is { } was && Number(now.Raw[bound]) is { } @is && @is > was) Report($"{label} has a higher {bound} ({was} → {@is})");
+                    if (Number(old.Raw[bound]) is { } was && Number(now.Raw[bound]) is { } @is && @is > was) problems.Add($"{label} has a higher {bound} ({was} → {@is})");
                 if (old.Raw["pattern"] is { } oldPattern && now.Raw["pattern"] is { } newPattern && oldPattern.ToJsonString() != newPattern.ToJsonString())
-                    Report($"{label} changed pattern from {oldPattern.ToJsonString()} to {newPattern.ToJsonString()}");
+                    problems.Add($"{label} changed pattern from {oldPattern.ToJsonString()} to {newPattern.ToJsonString()}");
                 if (old.AdditionalProperties is not JsonValue && now.AdditionalProperties is JsonValue v && v.TryGetValue<bool>(out var allowed) && !allowed && old.Properties.Count + now.Properties.Count > 0)
-                    Report($"{label} no longer accepts fields it does not list");
+                    problems.Add($"{label} no longer accepts fields it does not list");
             }
 
             foreach (var (name, oldProperty) in old.Properties)
@@ -201,21 +236,48 @@ public static class OpenApiCompatibility
                 var path = field.Length == 0 ? name : $"{field}.{name}";
                 if (!now.Properties.TryGetValue(name, out var newProperty))
                 {
-                    Report($"{where}: field '{path}' was removed");
+                    problems.Add($"{where}: field '{path}' was removed");
                     continue;
                 }
-                if (!request && old.Required.Contains(name) && !now.Required.Contains(name)) Report($"{where}: field '{path}' is no longer always present");
-                if (request && !old.Required.Contains(name) && now.Required.Contains(name)) Report($"{where}: field '{path}' became required");
-                CompareSchema(where, path, oldProperty, newProperty, direction);
+                if (!request && old.Required.Contains(name) && !now.Required.Contains(name)) problems.Add($"{where}: field '{path}' is no longer always present");
+                if (request && !old.Required.Contains(name) && now.Required.Contains(name)) problems.Add($"{where}: field '{path}' became required");
+                CompareSchema(where, path, oldProperty, newProperty, direction, problems, seen, nullHandled: false);
             }
             if (request)
                 foreach (var (name, _) in now.Properties)
                     if (!old.Properties.ContainsKey(name) && now.Required.Contains(name))
-                        Report($"{where}: new required field '{(field.Length == 0 ? name : $"{field}.{name}")}'");
+                        problems.Add($"{where}: new required field '{(field.Length == 0 ? name : $"{field}.{name}")}'");
 
-            CompareSchema(where, field + "[]", old.Items, now.Items, direction);
+            CompareSchema(where, field + "[]", old.Items, now.Items, direction, problems, seen, nullHandled: false);
             if (old.AdditionalProperties is JsonObject oldValues && now.AdditionalProperties is JsonObject newValues)
-                CompareSchema(where, field + "{}", oldValues, newValues, direction);
+                CompareSchema(where, field + "{}", oldValues, newValues, direction, problems, seen, nullHandled: false);
+        }
+
+        private static bool IsUnion(JsonNode schema) => schema is JsonObject o && (o["oneOf"] is JsonArray || o["anyOf"] is JsonArray);
+
+        /// <summary>
+        /// The alternatives of a schema other than null, and whether null is one: a union's branches (nested unions
+        /// flattened), or the schema itself, nullable when its <c>type</c> lists "null".
+        /// </summary>
+        private static (List<JsonNode> Variants, bool Nullable) Variants(JsonObject document, JsonNode schema)
+        {
+            var variants = new List<JsonNode>();
+            var nullable = false;
+            void Add(JsonNode? node, int depth)
+            {
+                if (Resolve(document, node) is not { } resolved) return;
+                if (depth < 8 && IsUnion(resolved))
+                {
+                    foreach (var branch in (resolved["oneOf"] as JsonArray ?? []).Concat(resolved["anyOf"] as JsonArray ?? [])) Add(branch, depth + 1);
+                    return;
+                }
+                var types = Shape.Of(document, resolved).Types;
+                if (types is { Count: 1 } && types.Contains("null")) { nullable = true; return; }
+                if (types?.Contains("null") == true || IsTrue(resolved["nullable"])) nullable = true;
+                variants.Add(resolved);
+            }
+            Add(schema, 0);
+            return (variants, nullable);
         }
 
         // Parsed documents hold JsonElements, built ones CLR values: reading the JSON text serves both.
@@ -324,6 +386,9 @@ public static class OpenApiCompatibility
             if (inner is null) return false;
             return inner.All(t => outer.Contains(t) || (t == "integer" && outer.Contains("number")));
         }
+
+        public static HashSet<string>? WithoutNull(HashSet<string>? types) =>
+            types is null ? null : types.Where(t => t != "null").ToHashSet(StringComparer.Ordinal);
 
         public static string Describe(HashSet<string>? types) => types is null ? "any" : string.Join("|", types.Order(StringComparer.Ordinal));
     }

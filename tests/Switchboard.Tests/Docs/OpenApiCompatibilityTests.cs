@@ -186,6 +186,39 @@ public sealed class OpenApiCompatibilityTests
     }
 
     [Fact]
+    public void AResponseThatBecomesAUnionKeepingItsShapeIsNotABreakingChange()
+    {
+        // As when `fields=` selection is documented: the full record or a partial one (oasdiff: an added alternative is informational).
+        BreakingChangesAfter(d => Operation(d, "/api/v1/contacts/{id}", "get")["responses"]!["200"]!["content"]!["application/json"]!["schema"] = new JsonObject
+        {
+            ["anyOf"] = new JsonArray(
+                new JsonObject { ["$ref"] = "#/components/schemas/ContactResponse" },
+                new JsonObject { ["type"] = "object", ["required"] = new JsonArray("id"), ["properties"] = new JsonObject { ["id"] = new JsonObject { ["type"] = "string" } } }),
+        }).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void UnionsAreComparedAlternativeByAlternative()
+    {
+        static void Amount(JsonObject d, JsonNode schema) => Schema(d, "DealInput")["properties"]!["amount"] = schema;
+        // A request that no longer accepts one of its alternatives breaks the clients that send it.
+        BreakingChangesAfter(d => Amount(d, new JsonObject { ["type"] = "number" }),
+                before: d => Amount(d, new JsonObject { ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "number" }, new JsonObject { ["type"] = "string" }) }))
+            .ShouldContain("POST /api/v1/deals: request body (application/json): field 'amount' changed type from string to number");
+        // A response that may now be null, written as a union with null.
+        var nullable = BreakingChangesAfter(d => Schema(d, "DealResponse")["properties"]!["name"] = new JsonObject
+        {
+            ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "null" }, new JsonObject { ["type"] = "string" }),
+        });
+        ShouldReport(nullable, "GET /api/v1/deals/{id}: response 200 (application/json): field 'name' may now be null");
+        // The same nullability written either way is no change.
+        BreakingChangesAfter(d => Schema(d, "DealResponse")["properties"]!["contactId"] = new JsonObject
+        {
+            ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "null" }, new JsonObject { ["type"] = "string" }),
+        }).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void ARemovedSecuritySchemeIsReported() =>
         BreakingChangesAfter(d => d["components"]!["securitySchemes"]!.AsObject().Remove("apiKey"))
             .ShouldBe(["security scheme 'apiKey' was removed"]);
