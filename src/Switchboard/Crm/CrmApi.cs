@@ -9,17 +9,25 @@ using Switchboard.Crm.Payments;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Crm.Tasks;
 using Switchboard.Crm.Tickets;
+using Switchboard.Platform.Versioning;
 
 namespace Switchboard.Crm;
 
 public static class CrmApi
 {
+    /// <summary>
+    /// /api/v1/contacts gives way to /api/v2/contacts: deprecated on 2026-11-22, gone a year later. The anchor is the
+    /// changelog's section of that day (docs/changelog.md).
+    /// </summary>
+    public static readonly Deprecation ContactsV1 = new(new DateOnly(2026, 11, 22), new DateOnly(2027, 11, 22), "2026-11-22");
+
     public static IServiceCollection AddCrm(this IServiceCollection services) => services.AddScoped<CrmWriter>();
 
     /// <summary>Every CRM resource: one declaration each, plus the actions some of them have.</summary>
     public static IEndpointRouteBuilder MapCrmApi(this IEndpointRouteBuilder app)
     {
-        app.MapCrmResource(ContactResource.Definition);
+        app.MapCrmResource(ContactResource.Definition).Deprecated(ContactsV1);
+        app.MapCrmResource(ContactV2Resource.Definition);
         app.MapCrmResource(LeadResource.Definition).MapLeadConversion();
         app.MapCrmResource(DealResource.Definition);
         app.MapCrmResource(ActivityResource.Definition);

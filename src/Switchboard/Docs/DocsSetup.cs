@@ -39,6 +39,7 @@ public static class DocsSetup
             });
             ApplyConventions(o);
         });
+        services.AddVersionDocuments();
         return services;
     }
 
@@ -46,12 +47,15 @@ public static class DocsSetup
     /// What every version's document shares: security schemes, the problem schema, the response headers, per-operation
     /// parameters, errors and headers (<see cref="OperationConventions"/>), examples and code samples.
     /// </summary>
-    public static void ApplyConventions(OpenApiOptions o)
+    /// <param name="typeSuffix">Dropped from schema names: a later version's C# types (ContactV2Response) are that version's ContactResponse.</param>
+    public static void ApplyConventions(OpenApiOptions o, string? typeSuffix = null)
     {
         // Optional<T> (absent / null / value) is a T on the wire: inline it rather than naming a component after it.
         o.CreateSchemaReferenceId = type => type.Type.IsGenericType && type.Type.GetGenericTypeDefinition() == typeof(Platform.Http.Optional<>)
             ? null
-            : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            : typeSuffix is null
+                ? OpenApiOptions.CreateDefaultSchemaReferenceId(type)
+                : OpenApiOptions.CreateDefaultSchemaReferenceId(type)?.Replace(typeSuffix, "", StringComparison.Ordinal);
         o.AddDocumentTransformer((document, _, _) =>
         {
             // The generator names the server the request came to, with a trailing slash that paths would double.
@@ -193,6 +197,7 @@ public static class DocsSetup
         {
             o.RoutePrefix = "api/docs";
             o.SwaggerEndpoint("/api/openapi/v1.json", "Switchboard API v1");
+            o.SwaggerEndpoint("/api/openapi/v2.json", "Switchboard API v2");
             o.DocumentTitle = "Switchboard API reference";
             o.EnablePersistAuthorization();
             o.EnableTryItOutByDefault();

@@ -56,6 +56,7 @@ public static class SwitchboardSetup
         services.AddValidatorsOf(typeof(SwitchboardSetup).Assembly);
 
         services.AddCrm();
+        services.AddSingleton(Versioning.ApiVersions.Declared);
         services.AddApiDocs();
         services.AddDevelopersPortal();
         services.AddHostedService<IdempotencyPruner>();
@@ -129,6 +130,7 @@ public static class SwitchboardSetup
     public static WebApplication UseSwitchboard(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<Versioning.DeprecationMiddleware>();
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -7,6 +7,7 @@ using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
 using Switchboard.Platform.Pagination;
+using Switchboard.Platform.Versioning;
 
 namespace Switchboard.Crm.Pipeline;
 
@@ -18,7 +19,9 @@ public static class CrmEndpoints
     public static RouteGroupBuilder MapCrmResource<TEntity, TInput, TResponse>(this IEndpointRouteBuilder app, ResourceDefinition<TEntity, TInput, TResponse> def)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
-        var group = app.MapGroup($"/api/v1/{def.Path}").WithTags(def.Tag);
+        if (def.Canonical is not null && (def.OnChange, def.StateEvents, def.Invariants) is not (null, null, null))
+            throw new InvalidOperationException($"{def.Version.Name} {def.Path}: rules and events belong to the canonical definition, not to a version's shape.");
+        var group = app.MapGroup($"{def.Version.PathPrefix}{def.Path}").WithTags(def.Tag);
         var title = char.ToUpperInvariant(def.Singular[0]) + def.Singular[1..].Replace("_", " ", StringComparison.Ordinal);
         var plural = def.Plural.Replace("_", " ", StringComparison.Ordinal);
         var pascal = Pascal(def.Singular);
@@ -33,17 +36,17 @@ public static class CrmEndpoints
             UpdateAsync(def, id, input, http, writer, validator, ct);
         Delegate delete = (string id, HttpContext http, CrmWriter writer, CancellationToken ct) => DeleteAsync(def, id, http, writer, ct);
 
-        group.MapGet("/", list).RequireScope(def.ReadScope).WithName($"list{pascalPlural}").WithSummary($"List {plural}")
+        group.MapGet("/", list).RequireScope(def.ReadScope).Named(def, $"list{pascalPlural}").WithSummary($"List {plural}")
             .WithQueryParameters(ListParameters(def));
-        group.MapGet("/{id}", get).RequireScope(def.ReadScope).WithName($"get{pascal}").WithSummary($"Get a {title.ToLowerInvariant()}")
+        group.MapGet("/{id}", get).RequireScope(def.ReadScope).Named(def, $"get{pascal}").WithSummary($"Get a {title.ToLowerInvariant()}")
             .WithQueryParameters(FieldsParameter).WithConditionalRequests(ifMatch: false, ifNoneMatch: true);
-        group.MapPost("/", create).RequireScope(def.WriteScope).WithName($"create{pascal}").WithSummary($"Create a {title.ToLowerInvariant()}")
+        group.MapPost("/", create).RequireScope(def.WriteScope).Named(def, $"create{pascal}").WithSummary($"Create a {title.ToLowerInvariant()}")
             .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
         if (def.AllowUpdate)
-            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).WithName($"update{pascal}").WithSummary($"Update a {title.ToLowerInvariant()} (only the fields sent)")
+            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).Named(def, $"update{pascal}").WithSummary($"Update a {title.ToLowerInvariant()} (only the fields sent)")
                 .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         if (def.AllowDelete)
-            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).WithName($"delete{pascal}").WithSummary($"Delete a {title.ToLowerInvariant()}")
+            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).Named(def, $"delete{pascal}").WithSummary($"Delete a {title.ToLowerInvariant()}")
                 .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         return group;
     }
@@ -65,6 +68,22 @@ public static class CrmEndpoints
         if (def.SearchFields.Count > 0) parameters.Add(new("q", "Text search (case-insensitive, at most 200 characters) in the main text fields."));
         parameters.AddRange(AllFilters(def).SelectMany(f => f.Documentation));
         return [.. parameters];
+    }
+
+    /// <summary>
+    /// Endpoint names are unique across the app, so a later version's are suffixed (<c>listContactsV2</c>); its own
+    /// OpenAPI document still calls the operation <c>listContacts</c>, as SDK generators expect.
+    /// </summary>
+    private static RouteHandlerBuilder Named<TEntity, TInput, TResponse>(this RouteHandlerBuilder builder, ResourceDefinition<TEntity, TInput, TResponse> def, string operationId)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        if (def.Version == ApiVersions.V1) return builder.WithName(operationId);
+        return builder.WithName(operationId + Pascal(def.Version.Name))
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.OperationId = operationId;
+                return Task.CompletedTask;
+            });
     }
 
     private static string Pascal(string snake) => string.Concat(snake.Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));

@@ -42,19 +42,20 @@ public static class CrmOperations
         ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity, Caller caller, CancellationToken cancellationToken)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
+        var life = def.Lifecycle;
         if (string.IsNullOrEmpty(entity.Id)) entity.Id = writer.NewId(def.IdPrefix);
         entity.OrganizationId = caller.OrganizationId;
         entity.CreatedAt = entity.UpdatedAt = writer.Now;
         entity.Version = 1;
-        def.OnChange?.Invoke(entity, null, writer.Now);
-        if (def.Invariants?.Invoke(null, entity) is { Count: > 0 } invalid) return ApiProblem.Validation(invalid);
-        if (await writer.CheckReferencesAsync(def.References, entity, _ => true, cancellationToken) is { } badRefs) return ApiProblem.Validation(badRefs);
+        life.OnChange(entity, null, writer.Now);
+        if (life.CheckInvariants(null, entity) is { Count: > 0 } invalid) return ApiProblem.Validation(def.WireNames(invalid));
+        if (await writer.CheckReferencesAsync(def.References, entity, _ => true, cancellationToken) is { } badRefs) return ApiProblem.Validation(def.WireNames(badRefs));
 
         writer.Db.Add(entity);
-        var response = def.Map(entity);
-        var data = writer.ToJson(response);
-        if (def.RecordChangeEvents) writer.Record(caller.OrganizationId, $"{def.Singular}.created", def.Singular, entity.Id, data);
-        foreach (var type in def.StateEvents?.Invoke(null, response) ?? []) writer.Record(caller.OrganizationId, type, def.Singular, entity.Id, data.DeepClone().AsObject());
+        var snapshot = life.Snapshot(entity);
+        var data = writer.ToJson(snapshot);
+        if (life.RecordChangeEvents) writer.Record(caller.OrganizationId, $"{life.Singular}.created", life.Singular, entity.Id, data);
+        foreach (var type in life.StateEvents(null, snapshot)) writer.Record(caller.OrganizationId, type, life.Singular, entity.Id, data.DeepClone().AsObject());
         return null;
     }
 
@@ -66,27 +67,30 @@ public static class CrmOperations
         ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity, Action<TEntity> mutate, CancellationToken cancellationToken)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
-        var before = def.Map(entity);
+        // Whichever version's endpoint changes the record, the canonical representation decides what changed and what the
+        // events say (see IRecordLifecycle).
+        var life = def.Lifecycle;
+        var before = life.Snapshot(entity);
         var beforeJson = writer.ToJson(before);
         var referencesBefore = def.References.Select(r => r.Read(entity)).ToArray();
         mutate(entity);
-        def.OnChange?.Invoke(entity, before, writer.Now);
-        if (def.Invariants?.Invoke(before, entity) is { Count: > 0 } invalid) return (false, ApiProblem.Validation(invalid));
+        life.OnChange(entity, before, writer.Now);
+        if (life.CheckInvariants(before, entity) is { Count: > 0 } invalid) return (false, ApiProblem.Validation(def.WireNames(invalid)));
         var index = 0;
         var changedRefs = def.References.ToDictionary(r => r, r => !string.Equals(referencesBefore[index++], r.Read(entity), StringComparison.Ordinal));
         if (await writer.CheckReferencesAsync(def.References, entity, r => changedRefs[r], cancellationToken) is { } badRefs)
-            return (false, ApiProblem.Validation(badRefs));
+            return (false, ApiProblem.Validation(def.WireNames(badRefs)));
 
-        var previous = CrmWriter.Changes(beforeJson, writer.ToJson(def.Map(entity)));
+        var previous = CrmWriter.Changes(beforeJson, writer.ToJson(life.Snapshot(entity)));
         if (previous is null) return (false, null);
         entity.UpdatedAt = writer.Now;
         entity.Version++;
-        var after = def.Map(entity);
+        var after = life.Snapshot(entity);
         var data = writer.ToJson(after);
-        if (def.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{def.Singular}.updated", def.Singular, entity.Id, data, previous);
+        if (life.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{life.Singular}.updated", life.Singular, entity.Id, data, previous);
         // CONTRACT.md: previousAttributes travels on *.updated only; the state event that accompanies it carries the record.
-        foreach (var type in def.StateEvents?.Invoke(before, after) ?? [])
-            writer.Record(entity.OrganizationId, type, def.Singular, entity.Id, data.DeepClone().AsObject());
+        foreach (var type in life.StateEvents(before, after))
+            writer.Record(entity.OrganizationId, type, life.Singular, entity.Id, data.DeepClone().AsObject());
         return (true, null);
     }
 
@@ -115,8 +119,9 @@ public static class CrmOperations
     public static void Remove<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, TEntity entity)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
+        var life = def.Lifecycle;
         writer.Db.Remove(entity);
-        if (def.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{def.Singular}.deleted", def.Singular, entity.Id, writer.ToJson(def.Map(entity)));
+        if (life.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{life.Singular}.deleted", life.Singular, entity.Id, writer.ToJson(life.Snapshot(entity)));
     }
 
     /// <summary>Commits, turning a lost optimistic-concurrency race into 412.</summary>

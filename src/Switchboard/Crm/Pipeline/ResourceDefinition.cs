@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Platform.Storage;
+using Switchboard.Platform.Versioning;
 
 namespace Switchboard.Crm.Pipeline;
 
@@ -9,10 +10,12 @@ namespace Switchboard.Crm.Pipeline;
 /// does the rest the same way for all: tenancy, scopes, paging, sorting, filtering, field selection, ETags,
 /// idempotency and change events.
 /// </summary>
-public sealed class ResourceDefinition<TEntity, TInput, TResponse>
+public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>
     where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
 {
-    /// <summary>Path under /api/v1, e.g. <c>contacts</c> or <c>chat/sessions</c>.</summary>
+    /// <summary>The API version whose routes serve this definition (<c>/api/{version}/{path}</c>).</summary>
+    public ApiVersion Version { get; init; } = ApiVersions.V1;
+    /// <summary>Path under /api/{version}, e.g. <c>contacts</c> or <c>chat/sessions</c>.</summary>
     public required string Path { get; init; }
     /// <summary>Id prefix, e.g. <c>con</c>.</summary>
     public required string IdPrefix { get; init; }
@@ -49,9 +52,48 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse>
     public bool AllowUpdate { get; init; } = true;
     public bool AllowDelete { get; init; } = true;
 
+    /// <summary>
+    /// Set when this definition is another API version's shape of the same records (see <see cref="ResourceVersioning"/>):
+    /// the definition whose representation events carry and whose rules (invariants, derived fields, state events) apply.
+    /// </summary>
+    public IRecordLifecycle<TEntity>? Canonical { get; init; }
+    /// <summary>This version's name for a field of the canonical representation, where it differs (<c>firstName</c> → <c>name.first</c>).</summary>
+    public IReadOnlyDictionary<string, string> FieldNames { get; init; } = new Dictionary<string, string>();
+
     public string ReadScope => ScopeResource + ":read";
     public string WriteScope => ScopeResource + ":write";
-    public string Location(string id) => $"/api/v1/{Path}/{id}";
+    public string Location(string id) => $"{Version.PathPrefix}{Path}/{id}";
+
+    /// <summary>What a change means, whichever version's endpoint made it.</summary>
+    internal IRecordLifecycle<TEntity> Lifecycle => Canonical ?? this;
+
+    /// <summary>Field errors of the canonical rules, named as this version names the fields.</summary>
+    internal IDictionary<string, string[]> WireNames(IDictionary<string, string[]> errors) =>
+        FieldNames.Count == 0 ? errors : errors.ToDictionary(e => ResourceVersioning.Rename(e.Key, FieldNames), e => e.Value);
+
+    string IRecordLifecycle<TEntity>.Singular => Singular;
+    bool IRecordLifecycle<TEntity>.RecordChangeEvents => RecordChangeEvents;
+    object IRecordLifecycle<TEntity>.Snapshot(TEntity entity) => Map(entity);
+    void IRecordLifecycle<TEntity>.OnChange(TEntity entity, object? before, DateTime now) => OnChange?.Invoke(entity, (TResponse?)before, now);
+    IDictionary<string, string[]>? IRecordLifecycle<TEntity>.CheckInvariants(object? before, TEntity entity) => Invariants?.Invoke((TResponse?)before, entity);
+    IEnumerable<string> IRecordLifecycle<TEntity>.StateEvents(object? before, object after) => StateEvents?.Invoke((TResponse?)before, (TResponse)after) ?? [];
+}
+
+/// <summary>
+/// What a change to a record means, whichever API version's endpoint made it: the representation change events carry,
+/// the rules about the whole record, the derived fields and the state events. Change events are versionless
+/// (docs/versioning.md): a webhook receiver gets the same payload for a change made through /api/v1 or /api/v2.
+/// </summary>
+public interface IRecordLifecycle<in TEntity>
+{
+    string Singular { get; }
+    bool RecordChangeEvents { get; }
+    /// <summary>The record as events carry it (and as <c>previousAttributes</c> compares it).</summary>
+    object Snapshot(TEntity entity);
+    void OnChange(TEntity entity, object? before, DateTime now);
+    /// <summary>Field errors keyed by the canonical field names.</summary>
+    IDictionary<string, string[]>? CheckInvariants(object? before, TEntity entity);
+    IEnumerable<string> StateEvents(object? before, object after);
 }
 
 /// <summary>A field holding the id of another record, which must exist in the same organization.</summary>

@@ -103,12 +103,25 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     private static (int, string, string, IDictionary<string, string[]>?) JsonProblem(JsonException json)
     {
         // JsonException.Path is "$.rateLimit.requests"; report it as a field name, not as .NET type names.
-        var path = json.Path;
+        var path = json.Path + (json.Data[Http.OptionalConverterFactory.NestedPath] as string ?? "");
         if (string.IsNullOrEmpty(path) || path == "$")
             return (400, ErrorCodes.MalformedJson, "The request body is not valid JSON.", null);
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        // Bodies that refuse unknown members ([JsonUnmappedMemberHandling(Disallow)], e.g. v2 contacts) say which one.
+        if (IsUnknownMember(json))
+            return (400, ErrorCodes.MalformedJson, $"'{field}' is not a field of this request body.",
+                new Dictionary<string, string[]> { [field] = ["Is not a field of this request body."] });
         return (400, ErrorCodes.MalformedJson, $"The value of '{field}' is not valid JSON or has the wrong type.",
             new Dictionary<string, string[]> { [field] = ["Has the wrong type or is not valid JSON."] });
+    }
+
+    // System.Text.Json has no error code for it; its message ("The JSON property 'x' could not be mapped to any .NET
+    // member…") is the only sign, and the worst a change of wording does is fall back to the generic message.
+    private static bool IsUnknownMember(JsonException json)
+    {
+        for (Exception? e = json; e is not null; e = e.InnerException)
+            if (e.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)) return true;
+        return false;
     }
 
     private static string SafeBindingMessage(BadHttpRequestException bad) =>

@@ -15,6 +15,9 @@ public readonly record struct Optional<T>(T? Value, bool IsSet)
 
 internal sealed class OptionalConverterFactory : JsonConverterFactory
 {
+    /// <summary>Key of <see cref="Exception.Data"/>: the part of a JSON error's path below an Optional member.</summary>
+    public const string NestedPath = "Switchboard.NestedJsonPath";
+
     public override bool CanConvert(Type typeToConvert) =>
         typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(Optional<>);
 
@@ -25,8 +28,23 @@ internal sealed class OptionalConverterFactory : JsonConverterFactory
     {
         public override bool HandleNull => true;
 
-        public override Optional<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType == JsonTokenType.Null ? new Optional<T>(default, true) : new Optional<T>(JsonSerializer.Deserialize<T>(ref reader, options), true);
+        public override Optional<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Null) return new Optional<T>(default, true);
+            try
+            {
+                return new Optional<T>(JsonSerializer.Deserialize<T>(ref reader, options), true);
+            }
+            catch (JsonException e) when (e.Path is { } inner && inner.StartsWith('$'))
+            {
+                // The nested Deserialize reports the path from its own root ("$", or "$.first" inside an object). Thrown
+                // again without a path, the outer serializer fills in where this member sits ("$.name"); the rest of the
+                // path rides along, so an error names "name.first" rather than the whole body.
+                var wrapped = new JsonException(e.Message, e);
+                wrapped.Data[NestedPath] = inner[1..] + (e.Data[NestedPath] as string ?? "");
+                throw wrapped;
+            }
+        }
 
         public override void Write(Utf8JsonWriter writer, Optional<T> value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value.Value, options);
