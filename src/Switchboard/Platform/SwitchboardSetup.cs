@@ -56,6 +56,7 @@ public static class SwitchboardSetup
 
         services.AddCrm();
         services.AddApiDocs();
+        services.AddApiDocsConformance();
         services.AddHostedService<IdempotencyPruner>();
         services.AddResponseCompression(o =>
         {
