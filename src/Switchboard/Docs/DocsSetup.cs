@@ -56,6 +56,7 @@ public static class DocsSetup
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous();
+        app.MapPostmanCollections();
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "api/docs";

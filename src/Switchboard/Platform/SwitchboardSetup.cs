@@ -57,6 +57,7 @@ public static class SwitchboardSetup
         services.AddCrm();
         services.AddApiDocs();
         services.AddApiDocsConformance();
+        services.AddPostmanCollections();
         services.AddHostedService<IdempotencyPruner>();
         services.AddResponseCompression(o =>
         {
