@@ -70,6 +70,7 @@ public static class DocsSetup
             o.RoutePrefix = "api/redoc";
             o.SpecUrl = "/api/openapi/v1.json";
             o.DocumentTitle = "Switchboard API";
+            o.IndexStream = ReDocPage.Index;
         });
         return app;
     }
