@@ -168,10 +168,11 @@ internal static class PostmanCollection
         if (samples.Resolve(operation["requestBody"])?["content"] is not JsonObject content) return null;
         var media = content.FirstOrDefault(c => c.Key == "application/json" || c.Key.EndsWith("+json", StringComparison.Ordinal)).Value as JsonObject;
         if (media is null) return null;
-        if (media.TryGetPropertyValue("example", out var example) && example is not null) return example.DeepClone();
-        if ((media["examples"] as JsonObject)?.Select(e => samples.Resolve(e.Value)?["value"]).FirstOrDefault(v => v is not null) is { } value)
-            return value.DeepClone();
-        return samples.Sample(media["schema"]) ?? new JsonObject();
+        var body = media.TryGetPropertyValue("example", out var example) && example is not null ? example.DeepClone()
+            : (media["examples"] as JsonObject)?.Select(e => samples.Resolve(e.Value)?["value"]).FirstOrDefault(v => v is not null)?.DeepClone()
+              ?? samples.Sample(media["schema"]) ?? new JsonObject();
+        samples.ReplaceReferences(body, media["schema"]);
+        return body;
     }
 
     /// <summary>

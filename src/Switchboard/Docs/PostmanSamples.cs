@@ -83,13 +83,9 @@ internal sealed class PostmanSamples(JsonObject document)
         foreach (var (property, propertySchema) in schema["properties"] as JsonObject ?? [])
         {
             if (Resolve(propertySchema)?["readOnly"]?.GetValue<bool>() == true) continue;
-            var isReference = property.Length > 2 && property.EndsWith("Id", StringComparison.Ordinal) && TypeOf(Resolve(propertySchema)) == "string"
-                              && Declared(Resolve(propertySchema)!) is null;
-            if (isReference)
+            if (IsReference(property, propertySchema))
             {
-                // The id of another record: only a real one is accepted, so an optional one is left out and a required
-                // one is a Postman variable to fill in.
-                if (required.Contains(property)) result[property] = $"{{{{{property}}}}}";
+                if (required.Contains(property)) result[property] = Variable(property);
                 continue;
             }
             if (Sample(propertySchema, property, depth + 1, expanding) is { } value) result[property] = value;
@@ -98,6 +94,28 @@ internal sealed class PostmanSamples(JsonObject document)
             result["key"] = sample;
         return result;
     }
+
+    /// <summary>
+    /// The id of another record (<c>contactId</c>, …) is accepted only if that record exists in the caller's
+    /// organization, which no example id does: in an example body an optional one is left out and a required one
+    /// becomes a Postman variable to fill in (<c>{{contactId}}</c>), whatever example the document gives.
+    /// </summary>
+    public void ReplaceReferences(JsonNode? body, JsonNode? schema)
+    {
+        if (body is not JsonObject values || Resolve(schema) is not { } resolved || resolved["properties"] is not JsonObject properties) return;
+        var required = (resolved["required"] as JsonArray)?.Select(r => r?.GetValue<string>()).ToHashSet() ?? [];
+        foreach (var (property, propertySchema) in properties)
+        {
+            if (!values.ContainsKey(property) || !IsReference(property, propertySchema)) continue;
+            if (required.Contains(property)) values[property] = Variable(property);
+            else values.Remove(property);
+        }
+    }
+
+    private bool IsReference(string property, JsonNode? schema) =>
+        property.Length > 2 && property.EndsWith("Id", StringComparison.Ordinal) && TypeOf(Resolve(schema)) == "string";
+
+    private static string Variable(string name) => "{{" + name + "}}";
 
     private static JsonValue Integer(JsonObject schema, string? name)
     {

@@ -85,7 +85,7 @@ public sealed class PostmanCollectionTests(SqliteSwitchboard node) : IClassFixtu
                       "currency": { "type": "string" },
                       "closesOn": { "type": "string", "format": "date" },
                       "title": { "type": "string", "example": "Renewal" },
-                      "dealId": { "type": "string" },
+                      "dealId": { "type": "string", "example": "deal_01JD4V2Q8M3ZC5X7T9W1E6R0YB" },
                       "contactId": { "type": "string" },
                       "nextStage": { "oneOf": [ { "type": "null" }, { "$ref": "#/components/schemas/Stage" } ] },
                       "parent": { "$ref": "#/components/schemas/Deal" }
@@ -120,7 +120,7 @@ public sealed class PostmanCollectionTests(SqliteSwitchboard node) : IClassFixtu
         body["currency"]!.GetValue<string>().ShouldBe("USD");
         body["closesOn"]!.GetValue<string>().ShouldBe("2030-01-15");
         body["title"]!.GetValue<string>().ShouldBe("Renewal");
-        body.ContainsKey("dealId").ShouldBeFalse("an optional reference needs a real id");
+        body.ContainsKey("dealId").ShouldBeFalse("an optional reference needs a real id, which no example is");
         body["contactId"]!.GetValue<string>().ShouldBe("{{contactId}}");
         body["nextStage"]!.GetValue<string>().ShouldBe("proposal", "oneOf takes the non-null branch");
         body.ContainsKey("parent").ShouldBeFalse("a recursive schema stops where it comes round again");
