@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, against SQLite and PostgreSQL.
 # PostgreSQL: installed from Debian's packages if absent, then a private throwaway cluster is started on
-# 127.0.0.1 (a free port from 55432 up) for the run and removed afterwards. Extra arguments go to `dotnet test`.
+# 127.0.0.1 (a free port from 55432 up) for the run and removed afterwards. Chromium and ChromeDriver (the docs
+# page tests) come from Debian's packages too, installed in the same apt-get run; the npm tools the suite runs
+# (redocly, newman) are installed from tests/node/package-lock.json. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,12 +11,32 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 PGBIN="$(pg_bin)"
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
-  echo "Installing PostgreSQL from Debian packages..."
+missing=()
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then missing+=(postgresql); fi
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v curl >/dev/null || missing+=(curl) # the code-sample test runs the generated curl sample
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing from Debian packages: ${missing[*]}..."
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   PGBIN="$(pg_bin)"
 fi
+export SWITCHBOARD_TEST_CHROMIUM=/usr/bin/chromium SWITCHBOARD_TEST_CHROMEDRIVER=/usr/bin/chromedriver
+
+# npm ci only when node_modules is missing or was installed from another lock file (its hash is kept beside it).
+command -v npm >/dev/null || { echo "npm is required (Node.js 20.19+ with npm): the suite runs redocly and newman." >&2; exit 1; }
+lock_hash="$(sha256sum tests/node/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat tests/node/node_modules/.lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
+  echo "Installing the npm test tools (npm ci in tests/node)..."
+  npm_log="$(mktemp /tmp/switchboard-npm.XXXXXX.log)"
+  if ! (cd tests/node && npm ci --no-audit --no-fund --loglevel=error) >"$npm_log" 2>&1; then
+    cat "$npm_log" >&2; rm -f "$npm_log"; exit 1
+  fi
+  rm -f "$npm_log"
+  echo "$lock_hash" > tests/node/node_modules/.lock-sha256
+fi
+export SWITCHBOARD_TEST_NODE_BIN="$PWD/tests/node/node_modules/.bin"
 
 port=55432
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done

@@ -193,6 +193,7 @@ public static class DocsSetup
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous();
+        app.MapPostmanCollections();
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "api/docs";
@@ -207,6 +208,7 @@ public static class DocsSetup
             o.RoutePrefix = "api/redoc";
             o.SpecUrl = "/api/openapi/v1.json";
             o.DocumentTitle = "Switchboard API";
+            o.IndexStream = ReDocPage.Index;
         });
         return app;
     }

@@ -59,6 +59,7 @@ public static class SwitchboardSetup
         services.AddSingleton(Versioning.ApiVersions.Declared);
         services.AddApiDocs();
         services.AddDevelopersPortal();
+        services.AddPostmanCollections();
         services.AddHostedService<IdempotencyPruner>();
         services.AddResponseCompression(o =>
         {
