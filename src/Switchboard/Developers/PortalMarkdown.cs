@@ -26,7 +26,9 @@ public sealed record RenderedMarkdown(string Title, string Html, IReadOnlyList<P
 public static partial class PortalMarkdown
 {
     // Raw HTML is off: the pages need none, and "<token>" in prose then shows as text instead of vanishing as a tag.
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().DisableHtml().Build();
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub) // ids as GitHub makes them: "2026-11-22" keeps its digits (links point at dated entries)
+        .UseAdvancedExtensions().DisableHtml().Build();
 
     public static RenderedMarkdown Render(string slug, string markdown, IReadOnlyDictionary<string, Func<string>> generators)
     {

@@ -110,6 +110,11 @@ public static class DocsSetup
         {
             ResponseShapes.Apply(document);
             CodeSamples.Apply(document);
+            // A version without operator endpoints (v2) does not list the admin token: a scheme nothing uses is noise.
+            var used = document.Paths.Values.SelectMany(p => (p.Operations ?? []).Values).SelectMany(op => op.Security ?? [])
+                .SelectMany(r => r.Keys).Select(k => (k as OpenApiSecuritySchemeReference)?.Reference.Id).ToHashSet();
+            foreach (var name in document.Components?.SecuritySchemes?.Keys.Where(k => !used.Contains(k)).ToList() ?? [])
+                document.Components!.SecuritySchemes!.Remove(name);
             return Task.CompletedTask;
         });
     }

@@ -23,6 +23,7 @@ public static class CrmEndpoints
             throw new InvalidOperationException($"{def.Version.Name} {def.Path}: rules and events belong to the canonical definition, not to a version's shape.");
         var group = app.MapGroup($"{def.Version.PathPrefix}{def.Path}").WithTags(def.Tag);
         var title = char.ToUpperInvariant(def.Singular[0]) + def.Singular[1..].Replace("_", " ", StringComparison.Ordinal);
+        var one = ("aeiou".Contains(def.Singular[0], StringComparison.Ordinal) ? "an " : "a ") + title.ToLowerInvariant(); // "an activity", "a deal"
         var plural = def.Plural.Replace("_", " ", StringComparison.Ordinal);
         var pascal = Pascal(def.Singular);
         var pascalPlural = Pascal(def.Plural);
@@ -38,15 +39,15 @@ public static class CrmEndpoints
 
         group.MapGet("/", list).RequireScope(def.ReadScope).Named(def, $"list{pascalPlural}").WithSummary($"List {plural}")
             .WithQueryParameters(ListParameters(def));
-        group.MapGet("/{id}", get).RequireScope(def.ReadScope).Named(def, $"get{pascal}").WithSummary($"Get a {title.ToLowerInvariant()}")
+        group.MapGet("/{id}", get).RequireScope(def.ReadScope).Named(def, $"get{pascal}").WithSummary($"Get {one}")
             .WithQueryParameters(FieldsParameter).WithConditionalRequests(ifMatch: false, ifNoneMatch: true);
-        group.MapPost("/", create).RequireScope(def.WriteScope).Named(def, $"create{pascal}").WithSummary($"Create a {title.ToLowerInvariant()}")
+        group.MapPost("/", create).RequireScope(def.WriteScope).Named(def, $"create{pascal}").WithSummary($"Create {one}")
             .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
         if (def.AllowUpdate)
-            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).Named(def, $"update{pascal}").WithSummary($"Update a {title.ToLowerInvariant()} (only the fields sent)")
+            group.MapPatch("/{id}", update).RequireScope(def.WriteScope).Named(def, $"update{pascal}").WithSummary($"Update {one} (only the fields sent)")
                 .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         if (def.AllowDelete)
-            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).Named(def, $"delete{pascal}").WithSummary($"Delete a {title.ToLowerInvariant()}")
+            group.MapDelete("/{id}", delete).RequireScope(def.WriteScope).Named(def, $"delete{pascal}").WithSummary($"Delete {one}")
                 .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         return group;
     }
