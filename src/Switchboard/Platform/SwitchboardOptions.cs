@@ -145,6 +145,11 @@ public sealed class WebhookOptions
     public IReadOnlyList<double> Schedule => RetryScheduleSeconds.Count > 0 ? RetryScheduleSeconds : DefaultSchedule;
     [Range(10, 60_000)] public int PollMilliseconds { get; set; } = 200;
     [Range(1, 64)] public int Concurrency { get; set; } = 16;
+    /// <summary>
+    /// Delivery loops per node, each with its own leased batch: while one records its batch's outcomes or leases the
+    /// next, another is sending.
+    /// </summary>
+    [Range(1, 16)] public int Loops { get; set; } = 2;
     /// <summary>An endpoint failing without a single success this long is disabled.</summary>
     [Range(0.0001, 365)] public double DisableAfterFailingDays { get; set; } = 5;
     /// <summary>Finished deliveries, their attempts and dispatched outbox events are kept this long.</summary>

@@ -125,7 +125,10 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     /// <summary>This node's delivery loop: last pass, last deliveries leased, last failure (for the status page).</summary>
     public WorkerHeartbeat Heartbeat { get; } = new(time);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Value.Webhooks.Loops).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -155,8 +158,11 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Webhooks;
-        var leased = await LeaseAsync(settings.Concurrency * 4, cancellationToken);
+        var batch = settings.Concurrency * 4;
+        var leased = await LeaseAsync(batch, cancellationToken);
         if (leased.Count == 0) return 0;
+        // A full batch suggests more is due: wake a sibling loop that may be waiting, rather than leave it to its poll.
+        if (leased.Count == batch) signals.DeliveriesCreated();
         Dictionary<string, WebhookEndpoint> endpoints;
         await using (var scope = scopes.CreateAsyncScope())
         {
