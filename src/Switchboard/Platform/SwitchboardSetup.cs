@@ -64,7 +64,7 @@ public static class SwitchboardSetup
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
-            o.MimeTypes = ["application/json", "application/problem+json"];
+            o.MimeTypes = ["application/json", "application/problem+json", "text/html", "text/css", "text/javascript"]; // API, portal, docs assets
         });
         services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);

@@ -56,8 +56,15 @@ public static class EventTypes
 
     public static IReadOnlyCollection<string> All => Types.Select(t => t.Type).ToArray();
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, IReadOnlyList<EventTypeInfo>> Catalogs = new();
+
+    /// <summary>
+    /// Every type with the JSON Schema of its data, as the given serializer options write it. Built once per options
+    /// instance (the schemas are fixed for the life of the process); callers get copies, so nothing shared is mutated.
+    /// </summary>
     public static IReadOnlyList<EventTypeInfo> Catalog(JsonSerializerOptions json) =>
-        Types.Select(t => new EventTypeInfo(t.Type, t.Description, json.GetJsonSchemaAsNode(t.Data))).ToList();
+        Catalogs.GetValue(json, o => Types.Select(t => new EventTypeInfo(t.Type, t.Description, o.GetJsonSchemaAsNode(t.Data))).ToList())
+            .Select(e => e with { Schema = e.Schema.DeepClone() }).ToList();
 
     /// <summary>A subscription pattern: a known type, <c>prefix.*</c> of a known prefix, or <c>*</c>.</summary>
     public static bool IsValidPattern(string pattern) =>
