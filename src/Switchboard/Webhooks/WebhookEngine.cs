@@ -173,7 +173,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         var outcomes = new ConcurrentBag<Outcome>();
         await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
             async (delivery, ct) => outcomes.Add(await AttemptAsync(delivery, endpoints.GetValueOrDefault(delivery.EndpointId), ct)));
-        await RecordAsync(outcomes.ToList(), CancellationToken.None);
+        await RecordWithRetryAsync(outcomes.ToList());
         return leased.Count;
     }
 
@@ -215,6 +215,27 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         return new Outcome(delivery, endpoint, OutcomeKind.Sent, time.UtcNow(), null, status, body, error, retryAfter, latency);
     }
 
+    /// <summary>
+    /// Records the outcomes, again from a fresh read if a delivery vanished between the read and the write (its endpoint
+    /// was deleted meanwhile, taking its deliveries along): one such delivery must not cost the rest of the batch its
+    /// outcomes, which would leave them leased and sent a second time when the lease ran out.
+    /// </summary>
+    private async Task RecordWithRetryAsync(List<Outcome> outcomes)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RecordAsync(outcomes, CancellationToken.None);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                logger.LogInformation("A delivery changed while its batch was being recorded; recording the batch again");
+            }
+        }
+    }
+
     /// <summary>Records the batch's outcomes in one transaction.</summary>
     private async Task RecordAsync(List<Outcome> outcomes, CancellationToken cancellationToken)
     {
@@ -229,14 +250,17 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         var schedule = options.Value.Webhooks.Schedule;
         foreach (var o in outcomes.OrderBy(o => o.At))
         {
-            var tracked = deliveries[o.Delivery.Id];
+            // Gone: deleted with its endpoint while it was in flight. There is nothing left to record it on.
+            if (!deliveries.TryGetValue(o.Delivery.Id, out var tracked)) continue;
             tracked.LockedUntil = null;
             if (o.Kind == OutcomeKind.Deferred)
             {
                 tracked.NextAttemptAt = o.DeferUntil!.Value;
                 continue;
             }
-            var endpoint = endpoints[o.Delivery.EndpointId];
+            // Deliveries go with their endpoint, so a delivery read above has one; should that ever not hold, the delivery
+            // is only released (pending, unleased) and tried again, rather than failing the batch.
+            if (!endpoints.TryGetValue(o.Delivery.EndpointId, out var endpoint)) continue;
             var now = o.At;
             var attempt = tracked.Attempts + 1;
             db.Add(new WebhookAttempt

@@ -32,6 +32,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             receiver!.Requests.Enqueue(new Received(http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body, DateTimeOffset.UtcNow));
+            await receiver._gate.Task; // held (see Hold) until released
             if (receiver._script.TryDequeue(out var answer))
             {
                 if (answer.RetryAfter is not null) http.Response.Headers.RetryAfter = answer.RetryAfter;
@@ -43,6 +44,20 @@ public sealed class WebhookReceiver : IAsyncDisposable
         receiver = new WebhookReceiver(app, app.Urls.Single() + "/hook");
         return receiver;
     }
+
+    private volatile TaskCompletionSource _gate = Open();
+
+    private static TaskCompletionSource Open()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
+
+    /// <summary>From now on requests are received but not answered until <see cref="Release"/>.</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _gate.TrySetResult();
 
     /// <summary>The next requests get these statuses (then 200 again).</summary>
     public void Answer(int status, int times = 1, string? retryAfter = null)
