@@ -50,6 +50,10 @@ public static class DocsSetup
     /// <param name="typeSuffix">Dropped from schema names: a later version's C# types (ContactV2Response) are that version's ContactResponse.</param>
     public static void ApplyConventions(OpenApiOptions o, string? typeSuffix = null)
     {
+        // HEAD is answered wherever GET is (RFC 9110 §9.3.2: the same response without its content); it is not an
+        // operation of its own.
+        var include = o.ShouldInclude;
+        o.ShouldInclude = d => !string.Equals(d.HttpMethod, HttpMethods.Head, StringComparison.OrdinalIgnoreCase) && include(d);
         // Optional<T> (absent / null / value) is a T on the wire: inline it rather than naming a component after it.
         o.CreateSchemaReferenceId = type => type.Type.IsGenericType && type.Type.GetGenericTypeDefinition() == typeof(Platform.Http.Optional<>)
             ? null

@@ -142,17 +142,26 @@ public static class SwitchboardSetup
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
 
-        app.MapHealthApi();
-        app.MapAuthApi();
-        app.MapMembersApi();
-        app.MapApiKeysApi();
-        app.MapAuditApi();
-        app.MapCrmApi();
-        app.MapUsageApi();
-        app.MapPlansApi();
-        app.MapWebhooksApi();
-        app.MapApiDocs();
-        app.MapDevelopersPortal();
+        // Every endpoint sits in one root group, whose last convention lets HEAD reach whatever answers GET
+        // (RFC 9110 §9.1: general-purpose servers MUST support GET and HEAD). Kestrel sends no body for HEAD.
+        var routes = app.MapGroup("");
+        ((IEndpointConventionBuilder)routes).Finally(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods
+                && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Head))
+                endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
+        });
+        routes.MapHealthApi();
+        routes.MapAuthApi();
+        routes.MapMembersApi();
+        routes.MapApiKeysApi();
+        routes.MapAuditApi();
+        routes.MapCrmApi();
+        routes.MapUsageApi();
+        routes.MapPlansApi();
+        routes.MapWebhooksApi();
+        routes.MapDevelopersPortal();
+        app.MapApiDocs(); // the OpenAPI documents, the Postman collections and the reference pages' static files
         return app;
     }
 
