@@ -5,7 +5,7 @@ namespace Switchboard.Docs;
 /// <summary>
 /// The /api/redoc page: Swashbuckle's own template without its Google Fonts stylesheet, so the reading view loads
 /// nothing from outside the node (ReDoc's bundle is already served locally) and works offline; ReDoc falls back to the
-/// system's sans-serif fonts. The %(…) placeholders are filled by Swashbuckle as in its template.
+/// system's sans-serif fonts. Swashbuckle fills in the %(…) tokens, as in its own template.
 /// </summary>
 public static class ReDocPage
 {

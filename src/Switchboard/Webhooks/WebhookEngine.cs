@@ -26,29 +26,12 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals
     /// <summary>This node's dispatch loop: last pass, last events taken, last failure (for the status page).</summary>
     public WorkerHeartbeat Heartbeat { get; } = new(time);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var dispatched = 0;
-            try
-            {
-                dispatched = await DispatchAsync(stoppingToken);
-                Heartbeat.Passed(dispatched);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Heartbeat.Failed();
-                logger.LogError(ex, "Dispatching outbox events failed; will retry");
-            }
-            if (dispatched > 0) signals.DeliveriesCreated();
-            if (dispatched < Batch)
-            {
-                try { await signals.WaitForEventsAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), stoppingToken); }
-                catch (OperationCanceledException) { break; }
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Heartbeat.RunAsync("Dispatching outbox events", DispatchAsync,
+            rest: dispatched => dispatched < Batch,
+            waitAsync: ct => signals.WaitForEventsAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), ct),
+            logger, stoppingToken,
+            afterPass: dispatched => { if (dispatched > 0) signals.DeliveriesCreated(); });
 
     /// <summary>Dispatches one batch; answers how many events it took.</summary>
     public async Task<int> DispatchAsync(CancellationToken cancellationToken)
@@ -128,28 +111,11 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, options.Value.Webhooks.Loops).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
 
-    private async Task LoopAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var worked = 0;
-            try
-            {
-                worked = await RunOnceAsync(stoppingToken);
-                Heartbeat.Passed(worked);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Heartbeat.Failed();
-                logger.LogError(ex, "Delivering webhooks failed; will retry");
-            }
-            if (worked == 0)
-            {
-                try { await signals.WaitForDeliveriesAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), stoppingToken); }
-                catch (OperationCanceledException) { break; }
-            }
-        }
-    }
+    private Task LoopAsync(CancellationToken stoppingToken) =>
+        Heartbeat.RunAsync("Delivering webhooks", RunOnceAsync,
+            rest: worked => worked == 0,
+            waitAsync: ct => signals.WaitForDeliveriesAsync(TimeSpan.FromMilliseconds(options.Value.Webhooks.PollMilliseconds), ct),
+            logger, stoppingToken);
 
     /// <summary>
     /// Leases a batch of due deliveries, sends them in parallel, and records every outcome of the batch in one

@@ -20,6 +20,34 @@ public sealed class WorkerHeartbeat(TimeProvider time)
 
     public void Failed() => Interlocked.Exchange(ref _lastFailure, time.GetUtcNow().UtcTicks);
 
+    /// <summary>
+    /// Runs a background loop until stopped: a pass (answering how many items it handled), noted here; a failed pass is
+    /// logged and the loop goes on; after a pass that says the work is done for now (<paramref name="rest"/>), the loop
+    /// waits for <paramref name="waitAsync"/> (a wake-up signal or the poll interval).
+    /// </summary>
+    public async Task RunAsync(string name, Func<CancellationToken, Task<int>> pass, Func<int, bool> rest, Func<CancellationToken, Task> waitAsync,
+        ILogger logger, CancellationToken stoppingToken, Action<int>? afterPass = null)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var handled = 0;
+            try
+            {
+                handled = await pass(stoppingToken);
+                Passed(handled);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Failed();
+                logger.LogError(ex, "{Loop} failed; will retry", name);
+            }
+            afterPass?.Invoke(handled);
+            if (!rest(handled)) continue;
+            try { await waitAsync(stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
     public HeartbeatReading Read() => new(At(ref _lastPass), At(ref _lastWork), At(ref _lastFailure), Interlocked.Read(ref _items));
 
     private static DateTimeOffset? At(ref long ticks)

@@ -3,8 +3,9 @@ namespace Switchboard.Platform.Versioning;
 /// <summary>One version of the API: its path segment (<c>/api/v2/…</c>) and, once it is on its way out, its deprecation.</summary>
 public sealed record ApiVersion(string Name, string Title, Deprecation? Deprecation = null)
 {
-    public string PathPrefix => $"/api/{Name}/";
-    public string OpenApiDocument => $"/api/openapi/{Name}.json";
+    // Built once: the deprecation middleware consults the prefix on every request.
+    public string PathPrefix { get; } = $"/api/{Name}/";
+    public string OpenApiDocument { get; } = $"/api/openapi/{Name}.json";
 }
 
 /// <summary>
@@ -28,6 +29,11 @@ public sealed class ApiVersions(IReadOnlyList<ApiVersion> versions)
     {
         if (string.IsNullOrEmpty(route)) return null;
         var path = route.StartsWith('/') ? route : "/" + route;
-        return versions.FirstOrDefault(v => path.StartsWith(v.PathPrefix, StringComparison.Ordinal) || path == v.PathPrefix.TrimEnd('/'));
+        foreach (var version in versions)
+        {
+            var prefix = version.PathPrefix;
+            if (path.StartsWith(prefix, StringComparison.Ordinal) || path.AsSpan().SequenceEqual(prefix.AsSpan(0, prefix.Length - 1))) return version;
+        }
+        return null;
     }
 }
