@@ -21,7 +21,7 @@ public static class CrmApi
     /// </summary>
     public static readonly Deprecation ContactsV1 = new(new DateOnly(2026, 11, 22), new DateOnly(2027, 11, 22), "2026-11-22");
 
-    public static IServiceCollection AddCrm(this IServiceCollection services) => services.AddScoped<CrmWriter>();
+    public static IServiceCollection AddCrm(this IServiceCollection services) => services.AddScoped<CrmWriter>().AddSingleton<RecordReader>();
 
     /// <summary>Every CRM resource: one declaration each, plus the actions some of them have.</summary>
     public static IEndpointRouteBuilder MapCrmApi(this IEndpointRouteBuilder app)
