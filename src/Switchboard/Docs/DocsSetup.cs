@@ -203,7 +203,9 @@ public static class DocsSetup
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous();
         app.MapPostmanCollections();
-        app.UseSwaggerUI(o =>
+        // Swashbuckle's middlewares match every request's path with a regular expression; branching on the prefix
+        // first keeps that cost off the rest of the API.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/docs", StringComparison.OrdinalIgnoreCase), docs => docs.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "api/docs";
             o.SwaggerEndpoint("/api/openapi/v1.json", "Switchboard API v1");
@@ -211,14 +213,14 @@ public static class DocsSetup
             o.DocumentTitle = "Switchboard API reference";
             o.EnablePersistAuthorization();
             o.EnableTryItOutByDefault();
-        });
-        app.UseReDoc(o =>
+        }));
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/redoc", StringComparison.OrdinalIgnoreCase), redoc => redoc.UseReDoc(o =>
         {
             o.RoutePrefix = "api/redoc";
             o.SpecUrl = "/api/openapi/v1.json";
             o.DocumentTitle = "Switchboard API";
             o.IndexStream = ReDocPage.Index;
-        });
+        }));
         return app;
     }
 }

@@ -70,7 +70,7 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<Switchbo
     }
 
     /// <summary>
-    /// PostgreSQL: one binary COPY. SQLite: one prepared INSERT re-bound per row (SQLite prepares once and steps many).
+    /// PostgreSQL: one binary COPY. SQLite: one statement prepared once and stepped per row.
     /// Both inside the flush's transaction, and neither through change tracking, which cost more than the requests did.
     /// </summary>
     private static async Task InsertRawAsync(SwitchboardDbContext db, List<UsageRecord> batch, CancellationToken cancellationToken)
@@ -99,33 +99,41 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<Switchbo
             return;
         }
 
-        await using var command = connection.CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = $"INSERT INTO api_requests ({RawRows.Columns}) VALUES ($id, $org, $key, $user, $method, $route, $status, $latency, $in, $out, $rid, $at)";
-        var p = new System.Data.Common.DbParameter[12];
-        string[] names = ["$id", "$org", "$key", "$user", "$method", "$route", "$status", "$latency", "$in", "$out", "$rid", "$at"];
-        for (var i = 0; i < names.Length; i++)
+        // SQLite: the statement is prepared once and stepped per row on the connection's own handle (inside the flush's
+        // transaction). SqliteCommand opens a data reader per execution and binds parameters by name; stepping directly
+        // took a flush of ~25,000 rows from ~14 to ~11 µs a row under full load.
+        var handle = ((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle!;
+        Check(handle, SQLitePCL.raw.sqlite3_prepare_v2(handle,
+            $"INSERT INTO api_requests ({RawRows.Columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", out var statement));
+        using (statement)
         {
-            p[i] = command.CreateParameter();
-            p[i].ParameterName = names[i];
-            command.Parameters.Add(p[i]);
+            foreach (var r in batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                SQLitePCL.raw.sqlite3_bind_text(statement, 1, Ids.New("ar"));
+                SQLitePCL.raw.sqlite3_bind_text(statement, 2, r.OrganizationId);
+                SQLitePCL.raw.sqlite3_bind_text(statement, 3, r.ApiKeyId);
+                SQLitePCL.raw.sqlite3_bind_text(statement, 4, r.UserId);
+                SQLitePCL.raw.sqlite3_bind_text(statement, 5, r.Method);
+                SQLitePCL.raw.sqlite3_bind_text(statement, 6, r.Route);
+                SQLitePCL.raw.sqlite3_bind_int(statement, 7, r.Status);
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 8, r.LatencyMicros);
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 9, r.RequestBytes);
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 10, r.ResponseBytes);
+                SQLitePCL.raw.sqlite3_bind_text(statement, 11, Truncate(r.RequestId));
+                // The text form Microsoft.Data.Sqlite (and so EF Core) writes and compares DateTime values in.
+                SQLitePCL.raw.sqlite3_bind_text(statement, 12, r.At.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture));
+                var step = SQLitePCL.raw.sqlite3_step(statement);
+                SQLitePCL.raw.sqlite3_reset(statement);
+                if (step != SQLitePCL.raw.SQLITE_DONE) Check(handle, step);
+            }
         }
-        foreach (var r in batch)
-        {
-            p[0].Value = Ids.New("ar");
-            p[1].Value = r.OrganizationId;
-            p[2].Value = r.ApiKeyId;
-            p[3].Value = r.UserId;
-            p[4].Value = r.Method;
-            p[5].Value = r.Route;
-            p[6].Value = r.Status;
-            p[7].Value = r.LatencyMicros;
-            p[8].Value = r.RequestBytes;
-            p[9].Value = r.ResponseBytes;
-            p[10].Value = Truncate(r.RequestId);
-            p[11].Value = r.At;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+    }
+
+    private static void Check(SQLitePCL.sqlite3 handle, int result)
+    {
+        if (result is not (SQLitePCL.raw.SQLITE_OK or SQLitePCL.raw.SQLITE_DONE))
+            throw new Microsoft.Data.Sqlite.SqliteException(SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string(), result);
     }
 
     private static string Truncate(string requestId) => requestId.Length <= 128 ? requestId : requestId[..128];
