@@ -27,14 +27,20 @@ public static class Ids
     public static string New(string prefix, TimeProvider? time = null)
     {
         var ms = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
-        Span<byte> random = stackalloc byte[16];
-        RandomNumberGenerator.Fill(random);
-        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(random) & RandomMask;
+        UInt128 bits;
         lock (Gate)
         {
             // Only within one millisecond: after a clock step back the time part stays true (access-token ids carry
-            // their issue instant, which revocation compares), at the cost of order across the step.
+            // their issue instant, which revocation compares), at the cost of order across the step. Fresh random bits
+            // are drawn only when the millisecond changes: the ids after the first in a millisecond are its successors
+            // anyway, and the system RNG (a syscall through OpenSSL) was a measurable share of a cheap request.
             if (ms == _lastMs && _lastRandom < RandomMask) bits = _lastRandom + 1;
+            else
+            {
+                Span<byte> random = stackalloc byte[16];
+                RandomNumberGenerator.Fill(random);
+                bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(random) & RandomMask;
+            }
             _lastMs = ms;
             _lastRandom = bits;
         }

@@ -19,6 +19,10 @@ public sealed record Deprecation
         DeprecatedAt = deprecatedAt.ToUniversalTime();
         SunsetAt = sunsetAt.ToUniversalTime();
         ChangelogAnchor = changelogAnchor;
+        // Formatted once: they go out on every response of a deprecated operation.
+        DeprecationHeader = "@" + DeprecatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        SunsetHeader = SunsetAt.ToString("r", CultureInfo.InvariantCulture);
+        LinkValue = $"<{ChangelogPath}#{ChangelogAnchor}>; rel=\"deprecation\"; type=\"text/html\"";
     }
 
     /// <summary>Deprecation and sunset at midnight UTC of the given days.</summary>
@@ -36,16 +40,16 @@ public sealed record Deprecation
     /// RFC 9745 §2.1: the Deprecation field is a Structured Field Item whose value is a Date (RFC 9651 §3.3.7): "@" and
     /// the integer seconds since the Unix epoch, e.g. <c>@1795305600</c>.
     /// </summary>
-    public string DeprecationHeader => "@" + DeprecatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+    public string DeprecationHeader { get; }
 
     /// <summary>RFC 8594 §3: Sunset is an HTTP-date, sent as IMF-fixdate (RFC 9110 §5.6.7), e.g. <c>Mon, 22 Nov 2027 00:00:00 GMT</c>.</summary>
-    public string SunsetHeader => SunsetAt.ToString("r", CultureInfo.InvariantCulture);
+    public string SunsetHeader { get; }
 
     /// <summary>
     /// RFC 9745 §3: a link with relation type "deprecation" to human-readable documentation of the deprecation. The target
     /// is a relative reference (RFC 8288 §3), like this API's rel="next" links, so it is right behind any proxy or host name.
     /// </summary>
-    public string LinkValue => $"<{ChangelogPath}#{ChangelogAnchor}>; rel=\"deprecation\"; type=\"text/html\"";
+    public string LinkValue { get; }
 
     /// <summary>What the reference documentation says about it.</summary>
     public string Notice =>

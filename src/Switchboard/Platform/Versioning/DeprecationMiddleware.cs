@@ -33,6 +33,7 @@ public sealed class DeprecationMiddleware(RequestDelegate next, ApiVersions vers
     /// </summary>
     internal static string AddLink(Microsoft.Extensions.Primitives.StringValues existing, string link)
     {
+        if (existing.Count == 0) return link;
         var present = existing.Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
         return present.Count == 0 ? link : string.Join(", ", present.Append(link));
     }
