@@ -1,7 +1,9 @@
 using Switchboard.Platform;
 using Switchboard.Platform.Cli;
 
-var builder = WebApplication.CreateBuilder(args);
+// Configuration is read at start-up; not watching it for changes keeps a file watcher off the content root, where the
+// SQLite data directory usually is (every database write woke the watcher's thread). A later argument can turn it back on.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 if (AdminCli.IsAdminCommand(args))
     return await AdminCli.RunAsync(builder, args[1..]);
 

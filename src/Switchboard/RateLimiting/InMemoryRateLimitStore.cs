@@ -30,8 +30,10 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore
             buckets[i] = _buckets.GetOrAdd(policies[i].Key, static _ => new Bucket());
             order[i] = i;
         }
-        // Lock in key order so requests sharing buckets never deadlock.
-        Array.Sort(order, (a, b) => string.CompareOrdinal(policies[a].Key, policies[b].Key));
+        // Lock in key order so requests sharing buckets never deadlock (insertion sort: 1–4 policies, no delegate).
+        for (var i = 1; i < count; i++)
+            for (var j = i; j > 0 && string.CompareOrdinal(policies[order[j - 1]].Key, policies[order[j]].Key) > 0; j--)
+                (order[j - 1], order[j]) = (order[j], order[j - 1]);
         var decisions = new RateLimitDecision[count];
         var micros = LimitMath.UnixMicros(now);
         var today = LimitMath.DayOf(now);

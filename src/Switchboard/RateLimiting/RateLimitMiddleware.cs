@@ -24,8 +24,8 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
             await next(context);
             return;
         }
-        var policies = await PoliciesAsync(context, settings);
-        if (policies.Count == 0)
+        var set = await PoliciesAsync(context, settings);
+        if (set is null)
         {
             await next(context);
             return;
@@ -35,7 +35,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
         IReadOnlyList<RateLimitDecision> decisions;
         try
         {
-            decisions = await store.AcquireAsync(policies, now, context.RequestAborted);
+            decisions = await store.AcquireAsync(set.Policies, now, context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -54,7 +54,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
             if (d.Policy.Kind == LimitKind.DailyQuota) quota = d;
         }
         if (denied.Policy is not null) shown = denied;
-        WriteHeaders(context.Response, decisions, shown, now);
+        WriteHeaders(context.Response, set.PolicyField, shown, now);
 
         if (quota.Policy is not null && context.FindCaller() is { } caller)
             await alerts.CheckAsync(caller.OrganizationId, quota, now, context.RequestAborted);
@@ -75,55 +75,82 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
         await next(context);
     }
 
-    private async ValueTask<List<RateLimitPolicy>> PoliciesAsync(HttpContext context, RateLimitOptions settings)
+    /// <summary>A caller's policies on one endpoint and their <c>RateLimit-Policy</c> field, the same request after request.</summary>
+    private sealed record PolicySet(RateLimitPolicy[] Policies, string PolicyField);
+
+    private readonly record struct PolicySetKey(CallerKind Kind, string OrganizationId, string? UserId, string? ClientId, string? ApiKeyId,
+        int Requests, int WindowSeconds, long? Quota, EndpointRateLimit? Endpoint, int Cost);
+
+    // Built once per caller, limit, quota and endpoint limit; a changed limit or plan makes a new key, so an entry is never
+    // stale, only unused. Cleared when it grows past any plausible working set.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PolicySetKey, PolicySet> _sets = new();
+    private const int MaxPolicySets = 100_000;
+
+    private async ValueTask<PolicySet?> PoliciesAsync(HttpContext context, RateLimitOptions settings)
     {
         var endpoint = context.GetEndpoint();
         var cost = endpoint?.Metadata.GetMetadata<RateLimitCost>()?.Tokens ?? 1;
-        var policies = new List<RateLimitPolicy>(4);
         var caller = context.FindCaller();
         if (caller is null)
         {
             if (endpoint?.Metadata.GetMetadata<PerIpRateLimit>() is not null && context.ClientIp() is { } ip)
-                policies.Add(Bucket("ip", "ip:" + ip, settings.Anonymous.Requests, settings.Anonymous.WindowSeconds, cost));
-            return policies;
+            {
+                RateLimitPolicy[] perIp = [Bucket("ip", "ip:" + ip, settings.Anonymous.Requests, settings.Anonymous.WindowSeconds, cost)];
+                return new PolicySet(perIp, PolicyField(perIp));
+            }
+            return null;
         }
 
-        switch (caller.Kind)
-        {
-            case CallerKind.ApiKey:
-                var (requests, window) = caller.RateLimit ?? (settings.ApiKeyDefault.Requests, settings.ApiKeyDefault.WindowSeconds);
-                policies.Add(Bucket("api_key", "key:" + caller.ApiKeyId, requests, window, cost));
-                break;
-            default:
-                policies.Add(Bucket("user", $"user:{caller.OrganizationId}:{caller.UserId}:{caller.ClientId}", settings.User.Requests, settings.User.WindowSeconds, cost));
-                break;
-        }
+        var (requests, window) = caller.Kind == CallerKind.ApiKey
+            ? caller.RateLimit ?? (settings.ApiKeyDefault.Requests, settings.ApiKeyDefault.WindowSeconds)
+            : (settings.User.Requests, settings.User.WindowSeconds);
         var (_, quota) = await plans.GetAsync(caller.OrganizationId, context.RequestAborted);
-        if (quota is { } daily)
-            policies.Add(new RateLimitPolicy("plan_daily", "quota:" + caller.OrganizationId, LimitKind.DailyQuota, daily, TimeSpan.FromDays(1), cost));
-        if (endpoint?.Metadata.GetMetadata<EndpointRateLimit>() is { } limit)
-            policies.Add(Bucket(limit.Name, $"endpoint:{limit.Name}:{caller.OrganizationId}", limit.Requests, limit.WindowSeconds, cost));
-        return policies;
+        var key = new PolicySetKey(caller.Kind, caller.OrganizationId, caller.UserId, caller.ClientId, caller.ApiKeyId, requests, window, quota,
+            endpoint?.Metadata.GetMetadata<EndpointRateLimit>(), cost);
+        if (_sets.TryGetValue(key, out var set)) return set;
+        if (_sets.Count >= MaxPolicySets) _sets.Clear();
+        return _sets.GetOrAdd(key, static k => Build(k));
+    }
+
+    private static PolicySet Build(PolicySetKey k)
+    {
+        var policies = new List<RateLimitPolicy>(3)
+        {
+            k.Kind == CallerKind.ApiKey
+                ? Bucket("api_key", "key:" + k.ApiKeyId, k.Requests, k.WindowSeconds, k.Cost)
+                : Bucket("user", $"user:{k.OrganizationId}:{k.UserId}:{k.ClientId}", k.Requests, k.WindowSeconds, k.Cost),
+        };
+        if (k.Quota is { } daily)
+            policies.Add(new RateLimitPolicy("plan_daily", "quota:" + k.OrganizationId, LimitKind.DailyQuota, daily, TimeSpan.FromDays(1), k.Cost));
+        if (k.Endpoint is { } limit)
+            policies.Add(Bucket(limit.Name, $"endpoint:{limit.Name}:{k.OrganizationId}", limit.Requests, limit.WindowSeconds, k.Cost));
+        return new PolicySet([.. policies], PolicyField(policies));
+    }
+
+    /// <summary>draft-ietf-httpapi-ratelimit-headers-10 §3: a Structured Field list of <c>"name";q=quota;w=window</c>.</summary>
+    private static string PolicyField(IReadOnlyList<RateLimitPolicy> policies)
+    {
+        var field = new StringBuilder();
+        foreach (var p in policies)
+        {
+            if (field.Length > 0) field.Append(", ");
+            field.Append(CultureInfo.InvariantCulture, $"\"{p.Name}\";q={p.Limit};w={(long)p.Window.TotalSeconds}");
+        }
+        return field.ToString();
     }
 
     private static RateLimitPolicy Bucket(string name, string key, int requests, int windowSeconds, int cost) =>
         new(name, key, LimitKind.TokenBucket, requests, TimeSpan.FromSeconds(windowSeconds), Math.Min(cost, requests));
 
-    private static void WriteHeaders(HttpResponse response, IReadOnlyList<RateLimitDecision> decisions, RateLimitDecision shown, DateTime now)
+    private static void WriteHeaders(HttpResponse response, string policyField, RateLimitDecision shown, DateTime now)
     {
         var resetSeconds = Math.Max(0, (long)Math.Ceiling(shown.ResetAfter.TotalSeconds));
         var headers = response.Headers;
         headers["X-RateLimit-Limit"] = shown.Policy.Limit.ToString(CultureInfo.InvariantCulture);
         headers["X-RateLimit-Remaining"] = shown.Remaining.ToString(CultureInfo.InvariantCulture);
         headers["X-RateLimit-Reset"] = (now.ToUnixSeconds() + resetSeconds).ToString(CultureInfo.InvariantCulture);
-        // draft-ietf-httpapi-ratelimit-headers-10 §3 and §4: Structured Field lists of "name";q=quota;w=window and "name";r=remaining;t=reset.
-        var policy = new StringBuilder();
-        foreach (var d in decisions)
-        {
-            if (policy.Length > 0) policy.Append(", ");
-            policy.Append(CultureInfo.InvariantCulture, $"\"{d.Policy.Name}\";q={d.Policy.Limit};w={(long)d.Policy.Window.TotalSeconds}");
-        }
-        headers["RateLimit-Policy"] = policy.ToString();
+        // draft-ietf-httpapi-ratelimit-headers-10 §3 and §4: "name";q=quota;w=window for every policy, "name";r=remaining;t=reset for one.
+        headers["RateLimit-Policy"] = policyField;
         headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{shown.Policy.Name}\";r={shown.Remaining};t={resetSeconds}");
     }
 
