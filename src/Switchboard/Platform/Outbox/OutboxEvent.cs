@@ -36,7 +36,8 @@ internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<Outbox
         b.Property(x => x.ResourceType).HasMaxLength(40);
         b.Property(x => x.ResourceId).HasMaxLength(40);
         b.HasIndex(x => new { x.OrganizationId, x.Id });
-        b.HasIndex(x => new { x.DispatchedAt, x.Id });
+        // The dispatcher's queue: only events not yet dispatched, in id (creation) order.
+        b.HasIndex(x => x.Id).HasFilter("dispatched_at IS NULL");
         b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }
