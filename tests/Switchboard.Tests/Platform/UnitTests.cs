@@ -234,3 +234,23 @@ public sealed class DatabaseUnavailableClassificationTests
         Switchboard.Platform.Errors.ApiExceptionHandler.Classify(new InvalidOperationException("boom")).Status.ShouldBe(500);
     }
 }
+
+public sealed class PostgresConnectionDefaultsTests
+{
+    [Fact]
+    public void StatementsArePreparedAndKeptUnlessTheConnectionStringSaysOtherwise()
+    {
+        var plain = new Npgsql.NpgsqlConnectionStringBuilder(
+            Switchboard.Platform.Storage.DatabaseSettings.WithPostgresDefaults("Host=127.0.0.1;Username=switchboard;Database=crm"));
+        plain.MaxAutoPrepare.ShouldBe(64);
+        plain.AutoPrepareMinUsages.ShouldBe(2);
+        plain.NoResetOnClose.ShouldBeTrue();
+        plain.Database.ShouldBe("crm");
+
+        var chosen = new Npgsql.NpgsqlConnectionStringBuilder(
+            Switchboard.Platform.Storage.DatabaseSettings.WithPostgresDefaults("Host=127.0.0.1;Max Auto Prepare=0;NoResetOnClose=false;Auto Prepare Min Usages=5"));
+        chosen.MaxAutoPrepare.ShouldBe(0);
+        chosen.NoResetOnClose.ShouldBeFalse();
+        chosen.AutoPrepareMinUsages.ShouldBe(5);
+    }
+}

@@ -36,9 +36,9 @@ public sealed class RecordReader : IAsyncDisposable
         using (var db = contexts.CreateDbContext()) _model = db.Model;
         if (settings.Provider == Platform.DatabaseProvider.Postgres)
         {
-            // Npgsql prepares a statement on a physical connection once it has run twice and keeps it for that connection.
-            var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 };
-            _postgres = NpgsqlDataSource.Create(builder.ConnectionString);
+            // With the service's defaults (DatabaseSettings.WithPostgresDefaults) Npgsql prepares the statement on each
+            // physical connection once it has run twice, and keeps it.
+            _postgres = NpgsqlDataSource.Create(settings.ConnectionString);
         }
     }
 
