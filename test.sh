@@ -55,10 +55,16 @@ cleanup() {
 trap cleanup EXIT
 
 "${RUNAS[@]}" "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-sync >/dev/null
-# fsync off: a test cluster that is thrown away needs no durability, and the suite runs faster.
-"${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o \
-  "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null
+# fsync off: a test cluster that is thrown away needs no durability, and the suite runs faster. A port nobody answers on
+# can still be taken (an outgoing connection's local port), so a failed start moves on to the next port.
+for attempt in 1 2 3 4 5 6 7 8; do
+  if "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o \
+    "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null; then break; fi
+  [ "$attempt" -eq 8 ] && { tail -n 5 "$PGDATA/server.log"; exit 1; }
+  port=$((port + 1))
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+done
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 
 export SWITCHBOARD_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Maximum Pool Size=30"

@@ -38,7 +38,9 @@ public static class ScopeAuthorizationExtensions
 {
     /// <summary>Requires an authenticated caller holding <paramref name="scope"/>.</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(new AuthorizationPolicyBuilder(SwitchboardAuthenticationHandler.SchemeName)
+        // No scheme named on the policy: UseAuthentication has already run the only (default) scheme, and a policy that
+        // names one makes the authorization middleware authenticate again and merge the principals on every request.
+        builder.RequireAuthorization(new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
             .AddRequirements(new ScopeRequirement(scope))
             .Build());
@@ -49,7 +51,7 @@ public static class ScopeAuthorizationExtensions
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SwitchboardAuthenticationHandler>(
                 SwitchboardAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder(SwitchboardAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;
