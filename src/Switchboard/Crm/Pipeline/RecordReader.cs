@@ -28,18 +28,15 @@ public sealed class RecordReader : IAsyncDisposable
     private const int MaxIdleSqliteConnections = 32;
     private bool _disposed;
 
-    public RecordReader(DatabaseSettings settings, IDbContextFactory<SwitchboardDbContext> contexts,
+    public RecordReader(DatabaseSettings settings, IDbContextFactory<SwitchboardDbContext> contexts, PostgresDataSource postgres,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         _settings = settings;
         Json = json.Value.SerializerOptions;
         using (var db = contexts.CreateDbContext()) _model = db.Model;
-        if (settings.Provider == Platform.DatabaseProvider.Postgres)
-        {
-            // With the service's defaults (DatabaseSettings.WithPostgresDefaults) Npgsql prepares the statement on each
-            // physical connection once it has run twice, and keeps it.
-            _postgres = NpgsqlDataSource.Create(settings.ConnectionString);
-        }
+        // EF Core's own data source: with the service's defaults (DatabaseSettings.WithPostgresDefaults) Npgsql prepares
+        // the statement on each physical connection once it has run twice, and keeps it.
+        _postgres = postgres.DataSource;
     }
 
     /// <summary>The API's JSON settings, for the responses built from what was read.</summary>
@@ -98,11 +95,12 @@ public sealed class RecordReader : IAsyncDisposable
         else _idle.Add(lease);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the kept SQLite connections. The PostgreSQL data source is the container's (<see cref="PostgresDataSource"/>).</summary>
+    public ValueTask DisposeAsync()
     {
         _disposed = true;
         while (_idle.TryTake(out var lease)) lease.Dispose();
-        if (_postgres is not null) await _postgres.DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>An open SQLite connection and the statements prepared on it, one per record type.</summary>

@@ -65,7 +65,13 @@ public static class DatabaseSetup
             sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value, sp.GetRequiredService<DatabaseSettings>().SqliteDirectory));
         services.AddScoped<TenantScope>();
         // Pooled: a request leases a ready context instead of building one (the dominant cost of a small query).
-        services.AddPooledDbContextFactory<SwitchboardDbContext>((sp, o) => Configure(o, sp.GetRequiredService<DatabaseSettings>()), poolSize: 256);
+        // PostgreSQL: one data source (one connection pool) for EF Core and for the service's own ADO.NET reads
+        // (RecordReader), instead of a pool each.
+        services.AddSingleton(sp => sp.GetRequiredService<DatabaseSettings>() is { Provider: DatabaseProvider.Postgres } settings
+            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(settings.ConnectionString))
+            : new PostgresDataSource(null));
+        services.AddPooledDbContextFactory<SwitchboardDbContext>((sp, o) =>
+            Configure(o, sp.GetRequiredService<DatabaseSettings>(), sp.GetRequiredService<PostgresDataSource>().DataSource), poolSize: 256);
         services.AddScoped(sp =>
         {
             var db = sp.GetRequiredService<IDbContextFactory<SwitchboardDbContext>>().CreateDbContext();
@@ -76,10 +82,12 @@ public static class DatabaseSetup
     }
 
     /// <summary>How every SwitchboardDbContext is configured, in the service and in tools and tests alike.</summary>
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, DatabaseSettings settings)
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, DatabaseSettings settings, Npgsql.NpgsqlDataSource? postgres = null)
     {
         if (settings.Provider == DatabaseProvider.Sqlite)
             options.UseSqlite(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
+        else if (postgres is not null)
+            options.UseNpgsql(postgres, s => s.MigrationsHistoryTable("schema_migrations"));
         else
             options.UseNpgsql(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
         // The migrations are written by hand (see Migrations/); MigrationsMatchModelTests proves they produce the
@@ -102,4 +110,12 @@ public static class DatabaseSetup
         }
         await db.Database.MigrateAsync(cancellationToken);
     }
+}
+
+/// <summary>The node's PostgreSQL data source, shared by EF Core and direct ADO.NET reads; none on SQLite.</summary>
+public sealed class PostgresDataSource(Npgsql.NpgsqlDataSource? dataSource) : IAsyncDisposable
+{
+    public Npgsql.NpgsqlDataSource? DataSource { get; } = dataSource;
+
+    public ValueTask DisposeAsync() => DataSource?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
