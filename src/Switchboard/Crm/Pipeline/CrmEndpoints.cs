@@ -2,9 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Docs;
-using Switchboard.Platform;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
@@ -32,7 +33,8 @@ public static class CrmEndpoints
 
         // Handlers are built as delegates first: the route-handler analyzer cannot follow generic lambdas inline.
         Delegate list = (HttpContext http, CrmWriter writer, CancellationToken ct) => ListAsync(def, http, writer, ct);
-        Delegate get = (string id, HttpContext http, RecordReader records, CancellationToken ct) => GetAsync(def, id, http, records, ct);
+        Delegate get = (string id, HttpContext http, RecordReader records, IOptions<JsonOptions> json, CancellationToken ct) =>
+            GetAsync(def, id, http, records, json.Value.SerializerOptions, ct);
         Delegate create = (TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken ct) =>
             CreateAsync(def, input, http, writer, validator, ct);
         Delegate update = (string id, TInput input, HttpContext http, CrmWriter writer, IValidator<TInput> validator, CancellationToken ct) =>
@@ -152,21 +154,20 @@ public static class CrmEndpoints
     }
 
     internal static async Task<Results<Ok<TResponse>, JsonHttpResult<JsonObject>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync<TEntity, TInput, TResponse>(
-        ResourceDefinition<TEntity, TInput, TResponse> def, string id, HttpContext http, RecordReader records, CancellationToken cancellationToken)
+        ResourceDefinition<TEntity, TInput, TResponse> def, string id, HttpContext http, RecordReader records, JsonSerializerOptions json,
+        CancellationToken cancellationToken)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
         if (!FieldSelection.TryParse(http.Request.Query["fields"], typeof(TResponse), out var selection, out var fieldsError))
             return ApiProblem.Validation("fields", fieldsError!);
-        var entity = Ids.LooksValid(id, def.IdPrefix) ? await records.FindAsync<TEntity>(http.GetCaller().OrganizationId, id, cancellationToken) : null;
-        if (entity is null) return ApiProblem.NotFound(def.Singular.Replace('_', ' '));
-        var etag = CrmWriter.ETagOf(entity);
+        var (entity, problem) = await CrmOperations.ReadAsync(def, records, id, http, cancellationToken);
+        if (problem is not null) return problem;
+        var etag = CrmWriter.ETagOf(entity!);
         ETags.Set(http.Response, etag);
         // RFC 9110 §13.1.2: a client holding the current representation gets 304 and no body.
         if (http.Request.Headers.IfNoneMatch.Any(v => v == etag || v == "*")) return TypedResults.StatusCode(304);
-        var response = def.Map(entity);
-        if (selection is null) return TypedResults.Ok(response);
-        var json = records.Json;
-        return TypedResults.Json(selection.Apply(JsonSerializer.SerializeToNode(response, json)!.AsObject()), json);
+        var response = def.Map(entity!);
+        return selection is null ? TypedResults.Ok(response) : TypedResults.Json(selection.Apply(JsonSerializer.SerializeToNode(response, json)!.AsObject()), json);
     }
 
     internal static async Task<Results<Created<TResponse>, ProblemHttpResult>> CreateAsync<TEntity, TInput, TResponse>(

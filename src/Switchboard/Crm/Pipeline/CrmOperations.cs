@@ -25,17 +25,30 @@ public static class CrmOperations
 
     /// <summary>A record of the caller's organization, or the 404 to answer; with If-Match, the 412 when it changed.</summary>
     public static async Task<(TEntity? Entity, ProblemHttpResult? Problem)> FindAsync<TEntity, TInput, TResponse>(
-        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, string id, HttpContext http, bool checkIfMatch, CancellationToken cancellationToken,
-        bool forUpdate = true)
+        ResourceDefinition<TEntity, TInput, TResponse> def, CrmWriter writer, string id, HttpContext http, bool checkIfMatch, CancellationToken cancellationToken)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
     {
-        if (!Ids.LooksValid(id, def.IdPrefix)) return (null, ApiProblem.NotFound(def.Singular.Replace('_', ' ')));
-        var entity = forUpdate ? await ById<TEntity>.Tracked(writer.Db, id, cancellationToken) : await ById<TEntity>.Untracked(writer.Db, id, cancellationToken);
-        if (entity is null) return (null, ApiProblem.NotFound(def.Singular.Replace('_', ' ')));
+        var entity = Ids.LooksValid(id, def.IdPrefix) ? await ById<TEntity>.Tracked(writer.Db, id, cancellationToken) : null;
+        if (entity is null) return (null, NotFound(def));
         if (checkIfMatch && !ETags.IfMatchSatisfied(http.Request, CrmWriter.ETagOf(entity)))
             return (null, PreconditionFailed(def.Singular));
         return (entity, null);
     }
+
+    /// <summary>
+    /// A record of the caller's organization read without tracking, for answering (<see cref="RecordReader"/>), or the 404.
+    /// </summary>
+    public static async Task<(TEntity? Entity, ProblemHttpResult? Problem)> ReadAsync<TEntity, TInput, TResponse>(
+        ResourceDefinition<TEntity, TInput, TResponse> def, RecordReader records, string id, HttpContext http, CancellationToken cancellationToken)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
+    {
+        var entity = Ids.LooksValid(id, def.IdPrefix) ? await records.FindAsync<TEntity>(http.GetCaller().OrganizationId, id, cancellationToken) : null;
+        return entity is null ? (null, NotFound(def)) : (entity, null);
+    }
+
+    private static ProblemHttpResult NotFound<TEntity, TInput, TResponse>(ResourceDefinition<TEntity, TInput, TResponse> def)
+        where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class =>
+        ApiProblem.NotFound(def.Singular.Replace('_', ' '));
 
     /// <summary>Adds a new record with its <c>.created</c> event (and any state events) to the unit of work.</summary>
     public static async Task<ProblemHttpResult?> InsertAsync<TEntity, TInput, TResponse>(
@@ -140,22 +153,18 @@ public static class CrmOperations
     }
 
     /// <summary>
-    /// Reads by id, compiled once per record type and model: the hottest query of the API skips expression-tree work on
-    /// every call. A process normally has one model; test hosts on SQLite and PostgreSQL side by side each get their own.
+    /// Tracked reads by id for the writes (GETs go through <see cref="RecordReader"/>), compiled once per record type and
+    /// model. A process normally has one model; test hosts on SQLite and PostgreSQL side by side each get their own.
     /// The tenant filter still applies (it reads the leased context's tenant as a parameter).
     /// </summary>
     private static class ById<TEntity> where TEntity : CrmRecord
     {
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Microsoft.EntityFrameworkCore.Metadata.IModel, bool),
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Microsoft.EntityFrameworkCore.Metadata.IModel,
             Func<Platform.Storage.SwitchboardDbContext, string, CancellationToken, Task<TEntity?>>> Compiled = new();
 
         public static Task<TEntity?> Tracked(Platform.Storage.SwitchboardDbContext db, string id, CancellationToken cancellationToken) =>
-            Compiled.GetOrAdd((db.Model, true), _ => EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext c, string key, CancellationToken _) =>
+            Compiled.GetOrAdd(db.Model, _ => EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext c, string key, CancellationToken _) =>
                 c.Set<TEntity>().FirstOrDefault(e => e.Id == key)))(db, id, cancellationToken);
-
-        public static Task<TEntity?> Untracked(Platform.Storage.SwitchboardDbContext db, string id, CancellationToken cancellationToken) =>
-            Compiled.GetOrAdd((db.Model, false), _ => EF.CompileAsyncQuery((Platform.Storage.SwitchboardDbContext c, string key, CancellationToken _) =>
-                c.Set<TEntity>().AsNoTracking().FirstOrDefault(e => e.Id == key)))(db, id, cancellationToken);
     }
 
     public static ProblemHttpResult PreconditionFailed(string singular) =>

@@ -28,19 +28,14 @@ public sealed class RecordReader : IAsyncDisposable
     private const int MaxIdleSqliteConnections = 32;
     private bool _disposed;
 
-    public RecordReader(DatabaseSettings settings, IDbContextFactory<SwitchboardDbContext> contexts, PostgresDataSource postgres,
-        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    public RecordReader(DatabaseSettings settings, IDbContextFactory<SwitchboardDbContext> contexts, PostgresDataSource postgres)
     {
         _settings = settings;
-        Json = json.Value.SerializerOptions;
         using (var db = contexts.CreateDbContext()) _model = db.Model;
         // EF Core's own data source: with the service's defaults (DatabaseSettings.WithPostgresDefaults) Npgsql prepares
         // the statement on each physical connection once it has run twice, and keeps it.
         _postgres = postgres.DataSource;
     }
-
-    /// <summary>The API's JSON settings, for the responses built from what was read.</summary>
-    public System.Text.Json.JsonSerializerOptions Json { get; }
 
     /// <summary>The record <paramref name="id"/> of <paramref name="organizationId"/>, or null.</summary>
     public async ValueTask<TEntity?> FindAsync<TEntity>(string organizationId, string id, CancellationToken cancellationToken) where TEntity : CrmRecord
