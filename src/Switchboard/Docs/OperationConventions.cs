@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
+using Switchboard.Platform.Versioning;
 using Switchboard.RateLimiting;
 
 namespace Switchboard.Docs;
@@ -12,7 +13,7 @@ namespace Switchboard.Docs;
 /// Makes each operation say what the running endpoint does, from the endpoint's own metadata rather than from
 /// hand-written per-operation docs: who may call it (security, scope), the query and header parameters it reads,
 /// every problem+json response it can answer (grouped by status, with the exact <c>code</c>s), and the headers that
-/// come with its responses (request id, rate limits, ETag, Location, Link).
+/// come with its responses (request id, rate limits, ETag, Location, Link, and Deprecation/Sunset on deprecated operations).
 /// </summary>
 internal sealed class OperationConventions : IOpenApiOperationTransformer
 {
@@ -24,7 +25,8 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         var method = context.Description.HttpMethod?.ToUpperInvariant() ?? "GET";
         var path = context.Description.RelativePath ?? "";
         var document = context.Document;
-        var shape = Shape.Of(metadata, method, path, context.Description.ParameterDescriptions.Any(p => p.Source.Id == "Body"));
+        var deprecation = context.ApplicationServices.GetRequiredService<ApiVersions>().DeprecationOf(metadata.OfType<Deprecation>().LastOrDefault(), path);
+        var shape = Shape.Of(metadata, method, path, context.Description.ParameterDescriptions.Any(p => p.Source.Id == "Body"), deprecation);
 
         Describe(operation, shape, document);
         AddParameters(operation, shape);
@@ -35,9 +37,10 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
     /// <summary>What an endpoint is, as far as the conventions of the API go.</summary>
     internal sealed record Shape(
         string Method, bool Authenticated, bool AdminToken, IReadOnlyList<string> Scopes, bool PerIpLimited, bool HasBody, bool HasPathId,
-        bool Paged, ConditionalRequestDoc? Conditional, IReadOnlyList<string> DeclaredErrors, IReadOnlyList<QueryParameterDoc> Query)
+        bool Paged, ConditionalRequestDoc? Conditional, IReadOnlyList<string> DeclaredErrors, IReadOnlyList<QueryParameterDoc> Query,
+        Deprecation? Deprecation)
     {
-        public static Shape Of(IList<object> metadata, string method, string path, bool hasBody)
+        public static Shape Of(IList<object> metadata, string method, string path, bool hasBody, Deprecation? deprecation = null)
         {
             var anonymous = metadata.OfType<IAllowAnonymous>().Any();
             var scopes = metadata.OfType<AuthorizationPolicy>().SelectMany(p => p.Requirements.OfType<ScopeRequirement>())
@@ -46,7 +49,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
             var query = metadata.OfType<QueryParameterDoc>().ToList();
             return new Shape(method, authenticated, metadata.OfType<AdminTokenDoc>().Any(), scopes, metadata.OfType<PerIpRateLimit>().Any(), hasBody,
                 path.Contains('{', StringComparison.Ordinal), query.Any(q => q.Name == "cursor"), metadata.OfType<ConditionalRequestDoc>().LastOrDefault(),
-                metadata.OfType<DocumentedErrors>().SelectMany(e => e.Codes).ToList(), query);
+                metadata.OfType<DocumentedErrors>().SelectMany(e => e.Codes).ToList(), query, deprecation);
         }
 
         public bool RateLimited => Authenticated || PerIpLimited;
@@ -175,20 +178,22 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
             var codes = group.ToList();
             // 401 is decided before any limit is counted (no caller, no bucket), so it carries no rate-limit headers.
             var limited = shape.RateLimited && group.Key != 401;
-            var name = $"{group.Key}-{string.Join('-', codes)}{(limited ? "-limited" : "")}";
+            // A deprecated operation's errors carry its Deprecation and Sunset headers too, so they are components of their own.
+            var name = $"{group.Key}-{string.Join('-', codes)}{(limited ? "-limited" : "")}" +
+                (shape.Deprecation is { } deprecated ? "-deprecated-" + deprecated.ChangelogAnchor : "");
             if (document is not null)
             {
                 document.Components ??= new OpenApiComponents();
                 document.Components.Responses ??= new Dictionary<string, IOpenApiResponse>();
                 if (!document.Components.Responses.ContainsKey(name))
-                    document.Components.Responses[name] = ProblemResponse(group.Key, codes, limited, document);
+                    document.Components.Responses[name] = ProblemResponse(group.Key, codes, limited, shape.Deprecation, document);
                 operation.Responses[group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new OpenApiResponseReference(name, document);
             }
-            else operation.Responses[group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ProblemResponse(group.Key, codes, limited, null);
+            else operation.Responses[group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ProblemResponse(group.Key, codes, limited, shape.Deprecation, null);
         }
     }
 
-    private static OpenApiResponse ProblemResponse(int status, List<string> codes, bool limited, OpenApiDocument? document)
+    private static OpenApiResponse ProblemResponse(int status, List<string> codes, bool limited, Deprecation? deprecation, OpenApiDocument? document)
     {
         var schema = new OpenApiSchema
         {
@@ -216,6 +221,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         if (limited)
             foreach (var header in DocsSetup.RateLimitHeaders) response.Headers[header] = new OpenApiHeaderReference(header, document);
         if (status is 429 or 503) response.Headers["Retry-After"] = new OpenApiHeaderReference("Retry-After", document);
+        if (deprecation is not null) DeprecationDocumentation.AddHeaders(response, deprecation);
         return response;
     }
 
@@ -223,6 +229,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
     {
         response.Headers ??= new Dictionary<string, IOpenApiHeader>();
         response.Headers["X-Request-Id"] = new OpenApiHeaderReference("X-Request-Id", document);
+        if (shape.Deprecation is not null) DeprecationDocumentation.AddHeaders(response, shape.Deprecation);
         if (!shape.RateLimited) return;
         foreach (var name in DocsSetup.RateLimitHeaders) response.Headers[name] = new OpenApiHeaderReference(name, document);
     }

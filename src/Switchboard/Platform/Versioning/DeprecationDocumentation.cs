@@ -5,7 +5,8 @@ namespace Switchboard.Platform.Versioning;
 
 /// <summary>
 /// In every OpenAPI document: a deprecated operation (its own <see cref="Deprecation"/> or its version's) is
-/// <c>deprecated: true</c>, its description says since when and until when, and its responses list the headers it sends.
+/// <c>deprecated: true</c> and its description says since when and until when. The headers its responses carry are added
+/// with the rest of the operation's headers (<see cref="AddHeaders"/>).
 /// </summary>
 public sealed class DeprecationDocumentation : IOpenApiOperationTransformer
 {
@@ -18,24 +19,18 @@ public sealed class DeprecationDocumentation : IOpenApiOperationTransformer
 
         operation.Deprecated = true;
         operation.Description = string.IsNullOrEmpty(operation.Description) ? deprecation.Notice : operation.Description + "\n\n" + deprecation.Notice;
-        // Shared problem responses are components other operations use too: a deprecated operation gets its own copy,
-        // since the headers below come with its error answers as well.
-        foreach (var (status, shared) in (operation.Responses ?? []).Where(r => r.Value is OpenApiResponseReference).ToList())
-            if (((OpenApiResponseReference)shared).Reference.Id is { } id && context.Document?.Components?.Responses?.TryGetValue(id, out var found) == true
-                && found is OpenApiResponse target)
-                operation.Responses![status] = new OpenApiResponse
-                {
-                    Description = target.Description,
-                    Content = target.Content is null ? null : new Dictionary<string, OpenApiMediaType>(target.Content),
-                    Headers = target.Headers is null ? null : new Dictionary<string, IOpenApiHeader>(target.Headers),
-                };
-        foreach (var response in (operation.Responses ?? []).Values.OfType<OpenApiResponse>())
-        {
-            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-            response.Headers["Deprecation"] = Header("When the operation was deprecated (RFC 9745): '@' and unix seconds.", deprecation.DeprecationHeader);
-            response.Headers["Sunset"] = Header("When the operation stops working (RFC 8594), as an HTTP-date.", deprecation.SunsetHeader);
-        }
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The headers every response of a deprecated operation carries, errors included; <c>OperationConventions</c> adds them
+    /// where it builds the operation's responses (and gives its problem responses components of their own).
+    /// </summary>
+    public static void AddHeaders(OpenApiResponse response, Deprecation deprecation)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers["Deprecation"] = Header("When the operation was deprecated (RFC 9745): '@' and unix seconds.", deprecation.DeprecationHeader);
+        response.Headers["Sunset"] = Header("When the operation stops working (RFC 8594), as an HTTP-date.", deprecation.SunsetHeader);
     }
 
     private static OpenApiHeader Header(string description, string example) => new()
