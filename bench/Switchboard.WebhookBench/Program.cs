@@ -66,7 +66,7 @@ await receiver.StartAsync();
 
     // 0) Warm-up, not timed: the same writes and deliveries, so that the JIT has compiled and tiered up the whole path
     // (API, outbox, delivery, receiver) before the measurement; without it a 10,000-event run measured mostly the JIT.
-    var warmup = Math.Min(5_000, events);
+    var warmup = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_WARMUP") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : Math.Min(5_000, events);
     var warming = Stopwatch.GetTimestamp();
     await WriteContactsAsync(warmup);
     while (received.Count < warmup && Stopwatch.GetElapsedTime(warming) < TimeSpan.FromMinutes(5)) await Task.Delay(20);

@@ -87,9 +87,11 @@ public static class DatabaseSetup
         if (settings.Provider == DatabaseProvider.Sqlite)
             options.UseSqlite(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
         else if (postgres is not null)
-            options.UseNpgsql(postgres, s => s.MigrationsHistoryTable("schema_migrations"));
+            options.UseNpgsql(postgres, s => s.MigrationsHistoryTable("schema_migrations").MinBatchSize(1));
         else
-            options.UseNpgsql(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
+            options.UseNpgsql(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations").MinBatchSize(1));
+        // MinBatchSize(1): every SaveChanges sends its commands as one batch (one round trip), which
+        // CrmWriter.SaveInsertsAsync relies on for atomicity without an explicit transaction.
         // The migrations are written by hand (see Migrations/); MigrationsMatchModelTests proves they produce the
         // model's schema, which replaces EF's snapshot comparison.
         return options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
