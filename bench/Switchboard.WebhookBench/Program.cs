@@ -75,13 +75,17 @@ await receiver.StartAsync();
     var measuredSince = DateTime.UtcNow;
 
     // 1) Throughput.
+    var cpuBefore = MachineCpu.Read();
     var started = Stopwatch.GetTimestamp();
     await WriteContactsAsync(events);
     var written = Stopwatch.GetElapsedTime(started);
     while (received.Count < events && Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(5)) await Task.Delay(20);
     var delivered = Stopwatch.GetElapsedTime(started);
+    var cpu = MachineCpu.Read() - cpuBefore;
     Console.WriteLine($"throughput: {events:N0} events; writes took {written.TotalSeconds:F1} s ({events / written.TotalSeconds:F0} writes/s); " +
-                      $"all delivered after {delivered.TotalSeconds:F1} s: {received.Count / delivered.TotalSeconds:F0} deliveries/s end to end");
+                      $"all delivered after {delivered.TotalSeconds:F1} s: {received.Count / delivered.TotalSeconds:F0} deliveries/s end to end; " +
+                      $"CPU per event {cpu.Node.TotalMilliseconds * 1000 / events:F0} µs in this process (API, workers, receiver, load) + " +
+                      $"{cpu.Postgres.TotalMilliseconds * 1000 / events:F0} µs in PostgreSQL");
 
     // 1b) Delivery alone: 10,000 events already in the outbox for a second endpoint, handed over at once by a replay.
     var replaySince = measuredSince; // the measured events only, not the warm-up's
@@ -123,4 +127,32 @@ await receiver.StartAsync();
     double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
     Console.WriteLine($"latency at {rate} events/s for {seconds} s: {latencies.Length} delivered; p50 {P(0.5):F1} ms, p99 {P(0.99):F1} ms, max {latencies[^1]:F1} ms");
     await app.StopAsync();
+}
+
+/// <summary>CPU time (user + system) used so far by this process and by every PostgreSQL process, from /proc.</summary>
+internal readonly record struct MachineCpu(TimeSpan Node, TimeSpan Postgres)
+{
+    public static MachineCpu operator -(MachineCpu a, MachineCpu b) => new(a.Node - b.Node, a.Postgres - b.Postgres);
+
+    public static MachineCpu Read()
+    {
+        var node = TimeSpan.Zero;
+        var postgres = TimeSpan.Zero;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (IOException) { continue; } // the process ended meanwhile
+            var close = stat.LastIndexOf(')');
+            var name = stat[(stat.IndexOf('(') + 1)..close];
+            if (pid != Environment.ProcessId && name != "postgres") continue;
+            var fields = stat[(close + 2)..].Split(' ');
+            // Fields 14 and 15 of stat (utime, stime) in clock ticks; fields[0] here is field 3.
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var time = TimeSpan.FromSeconds(ticks / 100.0);
+            if (pid == Environment.ProcessId) node += time; else postgres += time;
+        }
+        return new MachineCpu(node, postgres);
+    }
 }

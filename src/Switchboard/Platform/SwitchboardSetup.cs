@@ -69,14 +69,10 @@ public static class SwitchboardSetup
         services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 
-        services.AddSingleton<IRateLimitStore>(sp =>
-        {
-            var database = sp.GetRequiredService<DatabaseSettings>();
-            if (database.Provider != DatabaseProvider.Postgres) return new InMemoryRateLimitStore();
-            // Counters are not worth a durable commit per request (their table is UNLOGGED too).
-            var connection = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Options = "-c synchronous_commit=off" };
-            return new PostgresRateLimitStore(Npgsql.NpgsqlDataSource.Create(connection.ConnectionString));
-        });
+        // Counters are not worth a durable commit per request (their table is UNLOGGED too): the relaxed data source.
+        services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<PostgresDataSource>().Relaxed is { } relaxed
+            ? new PostgresRateLimitStore(relaxed)
+            : new InMemoryRateLimitStore());
         services.AddSingleton<PlanCache>();
         services.AddSingleton<QuotaAlerts>();
         services.AddSingleton<UsageRecorder>();

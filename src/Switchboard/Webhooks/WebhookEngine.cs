@@ -19,7 +19,7 @@ namespace Switchboard.Webhooks;
 /// claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the work and no event is fanned out twice.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals signals, IOptions<SwitchboardOptions> options, TimeProvider time,
-    ILogger<OutboxDispatcher> logger) : BackgroundService
+    PostgresDataSource postgres, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private const int Batch = 500;
 
@@ -36,6 +36,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals
     /// <summary>Dispatches one batch; answers how many events it took.</summary>
     public async Task<int> DispatchAsync(CancellationToken cancellationToken)
     {
+        if (postgres.Relaxed is { } relaxed) return await PostgresWebhookQueue.DispatchAsync(relaxed, Batch, time.UtcNow(), cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -95,7 +96,8 @@ public static class WebhookDeliveries
 /// runs out the delivery is dead (a dead letter, retryable by hand). Every attempt is logged.
 /// </summary>
 public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFactory clients, SecretProtector protector, WebhookSignals signals,
-    RateLimiting.IRateLimitStore limits, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+    RateLimiting.IRateLimitStore limits, IOptions<SwitchboardOptions> options, TimeProvider time, PostgresDataSource postgres,
+    ILogger<DeliveryWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
 
@@ -139,7 +141,15 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         var outcomes = new ConcurrentBag<Outcome>();
         await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
             async (delivery, ct) => outcomes.Add(await AttemptAsync(delivery, endpoints.GetValueOrDefault(delivery.EndpointId), ct)));
-        await RecordWithRetryAsync(outcomes.ToList());
+        var results = outcomes.ToList();
+        // The usual batch, every delivery accepted, is recorded on PostgreSQL in one round trip; anything else (a failure,
+        // a deferral, SQLite) goes through the full bookkeeping below.
+        if (postgres.Relaxed is { } relaxed && results.All(o => o is { Kind: OutcomeKind.Sent, Status: >= 200 and < 300, Endpoint: not null }))
+            await PostgresWebhookQueue.RecordSuccessesAsync(relaxed,
+                results.Select(o => new PostgresWebhookQueue.Success(o.Delivery.Id, o.Delivery.EndpointId, o.At, o.Status!.Value, o.LatencyMs, o.Body)).ToList(),
+                () => Ids.New("att", time), CancellationToken.None);
+        else
+            await RecordWithRetryAsync(results);
         return leased.Count;
     }
 

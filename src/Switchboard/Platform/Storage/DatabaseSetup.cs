@@ -68,8 +68,9 @@ public static class DatabaseSetup
         // PostgreSQL: one data source (one connection pool) for EF Core and for the service's own ADO.NET reads
         // (RecordReader), instead of a pool each.
         services.AddSingleton(sp => sp.GetRequiredService<DatabaseSettings>() is { Provider: DatabaseProvider.Postgres } settings
-            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(settings.ConnectionString))
-            : new PostgresDataSource(null));
+            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(settings.ConnectionString),
+                Npgsql.NpgsqlDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(settings.ConnectionString) { Options = "-c synchronous_commit=off" }.ConnectionString))
+            : new PostgresDataSource(null, null));
         services.AddPooledDbContextFactory<SwitchboardDbContext>((sp, o) =>
             Configure(o, sp.GetRequiredService<DatabaseSettings>(), sp.GetRequiredService<PostgresDataSource>().DataSource), poolSize: 256);
         services.AddScoped(sp =>
@@ -114,10 +115,20 @@ public static class DatabaseSetup
     }
 }
 
-/// <summary>The node's PostgreSQL data source, shared by EF Core and direct ADO.NET reads; none on SQLite.</summary>
-public sealed class PostgresDataSource(Npgsql.NpgsqlDataSource? dataSource) : IAsyncDisposable
+/// <summary>
+/// The node's PostgreSQL data sources; none on SQLite. <see cref="DataSource"/> is shared by EF Core and direct ADO.NET
+/// work. <see cref="Relaxed"/> commits with <c>synchronous_commit = off</c> (no wait for the WAL flush): for state
+/// that may be lost in a database crash without harm, which is rate-limit counters and the webhook engine's
+/// bookkeeping (a lost commit there means a delivery is sent again, never that one is lost).
+/// </summary>
+public sealed class PostgresDataSource(Npgsql.NpgsqlDataSource? dataSource, Npgsql.NpgsqlDataSource? relaxed) : IAsyncDisposable
 {
     public Npgsql.NpgsqlDataSource? DataSource { get; } = dataSource;
+    public Npgsql.NpgsqlDataSource? Relaxed { get; } = relaxed;
 
-    public ValueTask DisposeAsync() => DataSource?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (DataSource is not null) await DataSource.DisposeAsync();
+        if (Relaxed is not null) await Relaxed.DisposeAsync();
+    }
 }

@@ -101,8 +101,10 @@ public sealed class SwitchboardDbContext : DbContext
 /// <summary>Stores a string list as one space-separated column, the same on every provider.</summary>
 public static class StringListColumn
 {
-    public static readonly ValueConverter<string[], string> Converter =
-        new(v => string.Join(' ', v), v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    public static readonly ValueConverter<string[], string> Converter = new(v => string.Join(' ', v), v => Split(v));
+
+    /// <summary>The column's value as its list (space-separated items).</summary>
+    public static string[] Split(string value) => value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     public static readonly ValueComparer<string[]> Comparer =
         new((a, b) => (a ?? Array.Empty<string>()).SequenceEqual(b ?? Array.Empty<string>()),

@@ -1,0 +1,194 @@
+using Npgsql;
+using NpgsqlTypes;
+using Switchboard.Platform;
+using Switchboard.Platform.Outbox;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Webhooks;
+
+/// <summary>
+/// The webhook engine's hot queue work on PostgreSQL, in as few round trips as the work allows, on the relaxed data
+/// source (<c>synchronous_commit = off</c>: a commit lost in a database crash means an event dispatched again or a
+/// delivery sent again, never one lost). SQLite (a single node) keeps the EF Core paths in <see cref="OutboxDispatcher"/>
+/// and <see cref="DeliveryWorker"/>, which do the same work with more statements; the webhook tests run on both.
+/// </summary>
+public static class PostgresWebhookQueue
+{
+    // One statement claims the batch and reads its organizations' active endpoints. The CTE is evaluated once, so the
+    // endpoints read are exactly those of the claimed events' organizations; SKIP LOCKED lets several nodes claim side
+    // by side. Endpoint rows carry only what fan-out needs.
+    private const string Claim =
+        "WITH ev AS (SELECT id, organization_id, type, data, previous_attributes, created_at FROM outbox_events " +
+        "WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) " +
+        "SELECT TRUE, id, organization_id, type, data, previous_attributes, created_at FROM ev " +
+        "UNION ALL SELECT FALSE, w.id, w.organization_id, w.events, NULL, NULL, NULL FROM webhook_endpoints w " +
+        "WHERE w.is_active AND w.organization_id IN (SELECT organization_id FROM ev)";
+
+    /// <summary>
+    /// The queue statements take arrays of ids. Npgsql keeps them prepared, and after five executions PostgreSQL may
+    /// switch a prepared statement to a generic plan costed once, without the array: planned while a table was small,
+    /// that plan is a sequential scan, and it stays one as the table grows (measured: <c>UPDATE outbox_events ... WHERE
+    /// id = ANY($1)</c> scanning every event ever written, on each dispatch). Custom plans are made for each execution
+    /// with the actual arrays and the table's current size, so they stay index lookups.
+    /// </summary>
+    private const string CustomPlans = "SET LOCAL plan_cache_mode = force_custom_plan";
+
+    private const string InsertDeliveries =
+        "INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, event_id, event_type, payload, status, attempts, " +
+        "next_attempt_at, created_at, updated_at) " +
+        "SELECT d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.payload, 'pending', 0, $7, $7, $7 " +
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) " +
+        "AS d(id, organization_id, endpoint_id, event_id, event_type, payload)";
+
+    private const string MarkDispatched = "UPDATE outbox_events SET dispatched_at = $2 WHERE id = ANY($1)";
+
+    /// <summary>
+    /// Fans out one batch of undispatched events to deliveries, one per active endpoint of the event's organization
+    /// subscribed to its type, and marks the events dispatched, in one transaction of two round trips. Answers how many
+    /// events it took.
+    /// </summary>
+    public static async Task<int> DispatchAsync(NpgsqlDataSource dataSource, int batch, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var (events, endpoints) = await ClaimAsync(connection, batch, cancellationToken);
+            await using var write = new NpgsqlBatch(connection);
+            if (events.Count > 0)
+            {
+                var fanOut = FanOut(events, endpoints);
+                if (fanOut.Ids.Count > 0)
+                    write.BatchCommands.Add(Command(InsertDeliveries, fanOut.Ids.ToArray(), fanOut.Organizations.ToArray(), fanOut.Endpoints.ToArray(),
+                        fanOut.Events.ToArray(), fanOut.Types.ToArray(), fanOut.Payloads.ToArray(), now));
+                write.BatchCommands.Add(Command(MarkDispatched, events.Select(e => e.Id).ToArray(), now));
+            }
+            write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+            return events.Count;
+        }
+        catch when (connection.State == System.Data.ConnectionState.Open)
+        {
+            await RollBackAsync(connection);
+            throw;
+        }
+    }
+
+    private static async Task<(List<OutboxEvent> Events, List<(string Id, string OrganizationId, string[] Events)> Endpoints)> ClaimAsync(
+        NpgsqlConnection connection, int batch, CancellationToken cancellationToken)
+    {
+        var events = new List<OutboxEvent>();
+        var endpoints = new List<(string Id, string OrganizationId, string[] Events)>();
+        await using var claim = new NpgsqlBatch(connection);
+        claim.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        claim.BatchCommands.Add(new NpgsqlBatchCommand(CustomPlans));
+        claim.BatchCommands.Add(Command(Claim, batch));
+        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.GetBoolean(0))
+                events.Add(new OutboxEvent
+                {
+                    Id = reader.GetString(1), OrganizationId = reader.GetString(2), Type = reader.GetString(3), Data = reader.GetString(4),
+                    PreviousAttributes = reader.IsDBNull(5) ? null : reader.GetString(5), CreatedAt = reader.GetDateTime(6),
+                });
+            else
+                endpoints.Add((reader.GetString(1), reader.GetString(2), StringListColumn.Split(reader.GetString(3))));
+        }
+        return (events, endpoints);
+    }
+
+    private sealed record FanOutRows(List<string> Ids, List<string> Organizations, List<string> Endpoints, List<string> Events, List<string> Types,
+        List<string> Payloads);
+
+    private static FanOutRows FanOut(List<OutboxEvent> events, List<(string Id, string OrganizationId, string[] Events)> endpoints)
+    {
+        var rows = new FanOutRows([], [], [], [], [], []);
+        foreach (var evt in events)
+        {
+            string? payload = null;
+            foreach (var endpoint in endpoints)
+            {
+                if (endpoint.OrganizationId != evt.OrganizationId || !EventTypes.Matches(endpoint.Events, evt.Type)) continue;
+                rows.Ids.Add(Ids.New("dlv"));
+                rows.Organizations.Add(evt.OrganizationId);
+                rows.Endpoints.Add(endpoint.Id);
+                rows.Events.Add(evt.Id);
+                rows.Types.Add(evt.Type);
+                rows.Payloads.Add(payload ??= WebhookDeliveries.Payload(evt));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>A delivery the receiver accepted (2xx), to be recorded.</summary>
+    public readonly record struct Success(string DeliveryId, string EndpointId, DateTime At, int Status, long LatencyMs, string? Body);
+
+    // Statements see the earlier statements' changes in the same transaction, so the attempt row takes the attempt
+    // number the first statement just counted. Deliveries deleted meanwhile (with their endpoint) match no row and
+    // get no attempt row. The endpoint's last success only moves forward (another node may have recorded a later one).
+    private const string MarkSucceeded =
+        "UPDATE webhook_deliveries d SET status = 'succeeded', attempts = d.attempts + 1, completed_at = u.at, updated_at = u.at, " +
+        "last_status_code = u.code, last_error = NULL, locked_until = NULL " +
+        "FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS u(id, at, code) WHERE d.id = u.id";
+
+    private const string InsertAttempts =
+        "INSERT INTO webhook_attempts (id, organization_id, delivery_id, endpoint_id, attempt, attempted_at, status_code, latency_ms, response_body) " +
+        "SELECT u.attempt_id, d.organization_id, d.id, d.endpoint_id, d.attempts, u.at, u.code, u.latency, u.body " +
+        "FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[], $6::text[]) AS u(id, attempt_id, at, code, latency, body) " +
+        "JOIN webhook_deliveries d ON d.id = u.id";
+
+    private const string EndpointsSucceeded =
+        "UPDATE webhook_endpoints e SET last_success_at = GREATEST(e.last_success_at, u.at), failing_since = NULL " +
+        "FROM (SELECT id, max(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at) GROUP BY id) u WHERE e.id = u.id";
+
+    /// <summary>
+    /// Records a batch of successful deliveries (done, attempt logged, endpoint healthy) in one transaction sent as one
+    /// batch: one round trip.
+    /// </summary>
+    public static async Task RecordSuccessesAsync(NpgsqlDataSource dataSource, IReadOnlyList<Success> successes, Func<string> attemptId,
+        CancellationToken cancellationToken)
+    {
+        var ids = successes.Select(s => s.DeliveryId).ToArray();
+        var at = successes.Select(s => s.At).ToArray();
+        var codes = successes.Select(s => s.Status).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(CustomPlans));
+        batch.BatchCommands.Add(Command(MarkSucceeded, ids, at, codes));
+        batch.BatchCommands.Add(Command(InsertAttempts, ids, successes.Select(_ => attemptId()).ToArray(), at, codes,
+            successes.Select(s => s.LatencyMs).ToArray(), successes.Select(s => s.Body).ToArray()));
+        batch.BatchCommands.Add(Command(EndpointsSucceeded, successes.Select(s => s.EndpointId).ToArray(), at));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch when (connection.State == System.Data.ConnectionState.Open)
+        {
+            await RollBackAsync(connection);
+            throw;
+        }
+    }
+
+    /// <summary>A failed statement leaves the transaction aborted: it is ended before the connection goes back to the pool.</summary>
+    private static async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException) { /* the connection is broken; the pool discards it */ }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+            command.Parameters.Add(value is string?[] texts
+                ? new NpgsqlParameter { Value = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }
+                : new NpgsqlParameter { Value = value });
+        return command;
+    }
+}
