@@ -36,7 +36,14 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals
     /// <summary>Dispatches one batch; answers how many events it took.</summary>
     public async Task<int> DispatchAsync(CancellationToken cancellationToken)
     {
-        if (postgres.Relaxed is { } relaxed) return await PostgresWebhookQueue.DispatchAsync(relaxed, Batch, time.UtcNow(), cancellationToken);
+        if (postgres.Relaxed is { } relaxed)
+        {
+            var at = time.UtcNow();
+            DateTime? leasedUntil = signals.HandOverHasRoom ? at + DeliveryWorker.LeaseFor(options.Value) : null;
+            var (dispatched, deliveries) = await PostgresWebhookQueue.DispatchAsync(relaxed, Batch, at, leasedUntil, cancellationToken);
+            if (deliveries.Count > 0) signals.HandOver(deliveries);
+            return dispatched;
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -105,7 +112,9 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     /// How long a lease lasts: longer than any attempt can take (the timeout) plus a margin, and no longer, because it
     /// is also how late the deliveries of a node that died mid-attempt are picked up by the others.
     /// </summary>
-    private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.Webhooks.TimeoutSeconds + 15);
+    private TimeSpan Lease => LeaseFor(options.Value);
+
+    public static TimeSpan LeaseFor(SwitchboardOptions options) => TimeSpan.FromSeconds(options.Webhooks.TimeoutSeconds + 15);
 
     /// <summary>This node's delivery loop: last pass, last deliveries leased, last failure (for the status page).</summary>
     public WorkerHeartbeat Heartbeat { get; } = new(time);
@@ -127,7 +136,10 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     {
         var settings = options.Value.Webhooks;
         var batch = settings.Concurrency * 4;
-        var leased = await LeaseAsync(batch, cancellationToken);
+        // Deliveries this node's dispatcher just created come leased to it already; the database is asked only when there
+        // are none (retries, other nodes' work, leases that ran out).
+        var leased = signals.TakeHandedOver(batch, time.UtcNow() + TimeSpan.FromSeconds(settings.TimeoutSeconds + 1));
+        if (leased.Count == 0) leased = await LeaseAsync(batch, cancellationToken);
         if (leased.Count == 0) return 0;
         // A full batch suggests more is due: wake a sibling loop that may be waiting, rather than leave it to its poll.
         if (leased.Count == batch) signals.DeliveriesCreated();
