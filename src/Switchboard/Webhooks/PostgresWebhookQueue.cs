@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Switchboard.Platform;
 using Switchboard.Platform.Outbox;
 using Switchboard.Platform.Storage;
 
@@ -61,24 +60,15 @@ public static class PostgresWebhookQueue
         {
             var (events, endpoints) = await ClaimAsync(connection, batch, cancellationToken);
             await using var write = new NpgsqlBatch(connection);
-            var deliveries = new List<WebhookDelivery>();
-            if (events.Count > 0)
-            {
-                var fanOut = FanOut(events, endpoints);
-                if (fanOut.Ids.Count > 0)
-                    write.BatchCommands.Add(Command(InsertDeliveries, fanOut.Ids.ToArray(), fanOut.Organizations.ToArray(), fanOut.Endpoints.ToArray(),
-                        fanOut.Events.ToArray(), fanOut.Types.ToArray(), fanOut.Payloads.ToArray(), now, (object?)leasedUntil ?? DBNull.Value));
-                write.BatchCommands.Add(Command(MarkDispatched, events.Select(e => e.Id).ToArray(), now));
-                for (var i = 0; leasedUntil is not null && i < fanOut.Ids.Count; i++)
-                    deliveries.Add(new WebhookDelivery
-                    {
-                        Id = fanOut.Ids[i], OrganizationId = fanOut.Organizations[i], EndpointId = fanOut.Endpoints[i], EventId = fanOut.Events[i],
-                        EventType = fanOut.Types[i], Payload = fanOut.Payloads[i], NextAttemptAt = now, LockedUntil = leasedUntil, CreatedAt = now, UpdatedAt = now,
-                    });
-            }
+            var deliveries = WebhookDeliveries.FanOut(events, endpoints, now, leasedUntil);
+            if (deliveries.Count > 0)
+                write.BatchCommands.Add(Command(InsertDeliveries, Column(deliveries, d => d.Id), Column(deliveries, d => d.OrganizationId),
+                    Column(deliveries, d => d.EndpointId), Column(deliveries, d => d.EventId), Column(deliveries, d => d.EventType),
+                    Column(deliveries, d => d.Payload), now, (object?)leasedUntil ?? DBNull.Value));
+            if (events.Count > 0) write.BatchCommands.Add(Command(MarkDispatched, events.Select(e => e.Id).ToArray(), now));
             write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             await write.ExecuteNonQueryAsync(cancellationToken);
-            return (events.Count, deliveries);
+            return (events.Count, leasedUntil is null ? [] : deliveries);
         }
         catch when (connection.State == System.Data.ConnectionState.Open)
         {
@@ -87,11 +77,11 @@ public static class PostgresWebhookQueue
         }
     }
 
-    private static async Task<(List<OutboxEvent> Events, List<(string Id, string OrganizationId, string[] Events)> Endpoints)> ClaimAsync(
+    private static async Task<(List<OutboxEvent> Events, List<WebhookDeliveries.Subscription> Endpoints)> ClaimAsync(
         NpgsqlConnection connection, int batch, CancellationToken cancellationToken)
     {
         var events = new List<OutboxEvent>();
-        var endpoints = new List<(string Id, string OrganizationId, string[] Events)>();
+        var endpoints = new List<WebhookDeliveries.Subscription>();
         await using var claim = new NpgsqlBatch(connection);
         claim.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         claim.BatchCommands.Add(new NpgsqlBatchCommand(IndexPlans));
@@ -107,33 +97,12 @@ public static class PostgresWebhookQueue
                     PreviousAttributes = reader.IsDBNull(5) ? null : reader.GetString(5), CreatedAt = reader.GetDateTime(6),
                 });
             else
-                endpoints.Add((reader.GetString(1), reader.GetString(2), StringListColumn.Split(reader.GetString(3))));
+                endpoints.Add(new(reader.GetString(1), reader.GetString(2), StringListColumn.Split(reader.GetString(3))));
         }
         return (events, endpoints);
     }
 
-    private sealed record FanOutRows(List<string> Ids, List<string> Organizations, List<string> Endpoints, List<string> Events, List<string> Types,
-        List<string> Payloads);
-
-    private static FanOutRows FanOut(List<OutboxEvent> events, List<(string Id, string OrganizationId, string[] Events)> endpoints)
-    {
-        var rows = new FanOutRows([], [], [], [], [], []);
-        foreach (var evt in events)
-        {
-            string? payload = null;
-            foreach (var endpoint in endpoints)
-            {
-                if (endpoint.OrganizationId != evt.OrganizationId || !EventTypes.Matches(endpoint.Events, evt.Type)) continue;
-                rows.Ids.Add(Ids.New("dlv"));
-                rows.Organizations.Add(evt.OrganizationId);
-                rows.Endpoints.Add(endpoint.Id);
-                rows.Events.Add(evt.Id);
-                rows.Types.Add(evt.Type);
-                rows.Payloads.Add(payload ??= WebhookDeliveries.Payload(evt));
-            }
-        }
-        return rows;
-    }
+    private static string[] Column(List<WebhookDelivery> deliveries, Func<WebhookDelivery, string> value) => deliveries.Select(value).ToArray();
 
     /// <summary>A delivery the receiver accepted (2xx), to be recorded.</summary>
     public readonly record struct Success(string DeliveryId, string EndpointId, DateTime At, int Status, long LatencyMs, string? Body);

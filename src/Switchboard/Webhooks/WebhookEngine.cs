@@ -15,8 +15,10 @@ namespace Switchboard.Webhooks;
 
 /// <summary>
 /// Turns outbox events into deliveries: each undispatched event becomes one delivery per active endpoint of its
-/// organization subscribed to its type, and is marked dispatched in the same transaction. On PostgreSQL the batch is
-/// claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the work and no event is fanned out twice.
+/// organization subscribed to its type, and is marked dispatched in the same transaction. On PostgreSQL
+/// (<see cref="PostgresWebhookQueue.DispatchAsync"/>) the batch is claimed with <c>FOR UPDATE SKIP LOCKED</c>, so
+/// several nodes share the work and no event is fanned out twice, and the deliveries are handed to this node's delivery
+/// loops; on SQLite (one node) it goes through EF Core below.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals signals, IOptions<SwitchboardOptions> options, TimeProvider time,
     PostgresDataSource postgres, ILogger<OutboxDispatcher> logger) : BackgroundService
@@ -44,29 +46,21 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, WebhookSignals
             if (deliveries.Count > 0) signals.HandOver(deliveries);
             return dispatched;
         }
+        // SQLite: a single node, whose writers the transaction serializes.
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await RelaxedCommit.ApplyAsync(db, cancellationToken);
-        var claim = db.Database.IsNpgsql()
-            ? $"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch} FOR UPDATE SKIP LOCKED"
-            : $"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch}";
-        var events = await db.OutboxEvents.FromSqlRaw(claim).IgnoreQueryFilters().ToListAsync(cancellationToken);
+        var events = await db.OutboxEvents.FromSqlRaw($"SELECT * FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT {Batch}")
+            .IgnoreQueryFilters().ToListAsync(cancellationToken);
         if (events.Count == 0) return 0;
 
         var organizations = events.Select(e => e.OrganizationId).Distinct().ToList();
-        var endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().AsNoTracking()
-            .Where(w => organizations.Contains(w.OrganizationId) && w.IsActive).ToListAsync(cancellationToken);
+        var endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters()
+            .Where(w => organizations.Contains(w.OrganizationId) && w.IsActive)
+            .Select(w => new WebhookDeliveries.Subscription(w.Id, w.OrganizationId, w.Events)).ToListAsync(cancellationToken);
         var now = time.UtcNow();
-        foreach (var evt in events)
-        {
-            foreach (var endpoint in endpoints)
-            {
-                if (endpoint.OrganizationId != evt.OrganizationId || !EventTypes.Matches(endpoint.Events, evt.Type)) continue;
-                db.Add(WebhookDeliveries.For(evt, endpoint.Id, now));
-            }
-            evt.DispatchedAt = now;
-        }
+        db.AddRange(WebhookDeliveries.FanOut(events, endpoints, now));
+        foreach (var evt in events) evt.DispatchedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return events.Count;
@@ -89,11 +83,32 @@ public static class WebhookDeliveries
         return body.ToJsonString();
     }
 
-    public static WebhookDelivery For(OutboxEvent evt, string endpointId, DateTime now) => new()
+    public static WebhookDelivery For(OutboxEvent evt, string endpointId, DateTime now, string? payload = null, DateTime? leasedUntil = null) => new()
     {
         Id = Ids.New("dlv"), OrganizationId = evt.OrganizationId, EndpointId = endpointId, EventId = evt.Id, EventType = evt.Type,
-        Payload = Payload(evt), NextAttemptAt = now, CreatedAt = now, UpdatedAt = now,
+        Payload = payload ?? Payload(evt), NextAttemptAt = now, LockedUntil = leasedUntil, CreatedAt = now, UpdatedAt = now,
     };
+
+    /// <summary>What fan-out needs of an active endpoint: whose it is and the event types it subscribes to.</summary>
+    public readonly record struct Subscription(string EndpointId, string OrganizationId, string[] Events);
+
+    /// <summary>
+    /// One delivery per endpoint of the event's organization subscribed to its type, for each event (the payload built
+    /// once per event); leased until <paramref name="leasedUntil"/> when given.
+    /// </summary>
+    public static List<WebhookDelivery> FanOut(IEnumerable<OutboxEvent> events, IReadOnlyList<Subscription> endpoints, DateTime now,
+        DateTime? leasedUntil = null)
+    {
+        var deliveries = new List<WebhookDelivery>();
+        foreach (var evt in events)
+        {
+            string? payload = null;
+            foreach (var endpoint in endpoints)
+                if (endpoint.OrganizationId == evt.OrganizationId && EventTypes.Matches(endpoint.Events, evt.Type))
+                    deliveries.Add(For(evt, endpoint.EndpointId, now, payload ??= Payload(evt), leasedUntil));
+        }
+        return deliveries;
+    }
 }
 
 /// <summary>
@@ -112,8 +127,6 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     /// How long a lease lasts: longer than any attempt can take (the timeout) plus a margin, and no longer, because it
     /// is also how late the deliveries of a node that died mid-attempt are picked up by the others.
     /// </summary>
-    private TimeSpan Lease => LeaseFor(options.Value);
-
     public static TimeSpan LeaseFor(SwitchboardOptions options) => TimeSpan.FromSeconds(options.Webhooks.TimeoutSeconds + 15);
 
     /// <summary>This node's delivery loop: last pass, last deliveries leased, last failure (for the status page).</summary>
@@ -170,7 +183,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var now = time.UtcNow();
-        var until = now + Lease;
+        var until = now + LeaseFor(options.Value);
         // One statement takes the batch: due, pending, not leased (or a lapsed lease of a node that died). On PostgreSQL,
         // SKIP LOCKED lets several nodes lease side by side without waiting on or taking each other's rows.
         var sql = System.Runtime.CompilerServices.FormattableStringFactory.Create(

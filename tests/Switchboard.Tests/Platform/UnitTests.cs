@@ -253,4 +253,15 @@ public sealed class PostgresConnectionDefaultsTests
         chosen.NoResetOnClose.ShouldBeFalse();
         chosen.AutoPrepareMinUsages.ShouldBe(5);
     }
+
+    [Fact]
+    public void TheRelaxedDataSourceAddsSynchronousCommitOffToTheGivenOptions()
+    {
+        new Npgsql.NpgsqlConnectionStringBuilder(Switchboard.Platform.Storage.DatabaseSetup.Relaxed("Host=127.0.0.1;Database=crm"))
+            .Options.ShouldBe("-c synchronous_commit=off");
+        var kept = new Npgsql.NpgsqlConnectionStringBuilder(
+            Switchboard.Platform.Storage.DatabaseSetup.Relaxed("Host=127.0.0.1;Database=crm;Options=-c search_path=crm"));
+        kept.Options.ShouldBe("-c search_path=crm -c synchronous_commit=off");
+        kept.Database.ShouldBe("crm");
+    }
 }

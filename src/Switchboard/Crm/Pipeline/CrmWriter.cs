@@ -102,18 +102,22 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
     /// </summary>
     private async Task SaveChangesAsync(CancellationToken cancellationToken)
     {
-        if (!db.Database.IsNpgsql() || db.Database.CurrentTransaction is not null || !OnlyInserts(db.ChangeTracker))
+        if (!db.Database.IsNpgsql() || db.Database.CurrentTransaction is not null)
         {
             await db.SaveChangesAsync(cancellationToken);
             return;
         }
-        var before = db.Database.AutoTransactionBehavior;
-        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        // Changes are detected once, for both the check below and SaveChanges (each would detect them again).
+        var tracker = db.ChangeTracker;
+        tracker.DetectChanges();
+        var (autoDetect, autoTransaction) = (tracker.AutoDetectChangesEnabled, db.Database.AutoTransactionBehavior);
+        tracker.AutoDetectChangesEnabled = false;
+        if (OnlyInserts(tracker)) db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
         try { await db.SaveChangesAsync(cancellationToken); }
-        finally { db.Database.AutoTransactionBehavior = before; }
+        finally { (tracker.AutoDetectChangesEnabled, db.Database.AutoTransactionBehavior) = (autoDetect, autoTransaction); }
     }
 
-    /// <summary>True when every pending change is an insert, and few enough to fit one batch.</summary>
+    /// <summary>True when every pending change is an insert, and few enough to fit one batch (changes already detected).</summary>
     private static bool OnlyInserts(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker tracker)
     {
         var count = 0;

@@ -68,8 +68,7 @@ public static class DatabaseSetup
         // PostgreSQL: one data source (one connection pool) for EF Core and for the service's own ADO.NET reads
         // (RecordReader), instead of a pool each.
         services.AddSingleton(sp => sp.GetRequiredService<DatabaseSettings>() is { Provider: DatabaseProvider.Postgres } settings
-            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(settings.ConnectionString),
-                Npgsql.NpgsqlDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(settings.ConnectionString) { Options = "-c synchronous_commit=off" }.ConnectionString))
+            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(settings.ConnectionString), Npgsql.NpgsqlDataSource.Create(Relaxed(settings.ConnectionString)))
             : new PostgresDataSource(null, null));
         services.AddPooledDbContextFactory<SwitchboardDbContext>((sp, o) =>
             Configure(o, sp.GetRequiredService<DatabaseSettings>(), sp.GetRequiredService<PostgresDataSource>().DataSource), poolSize: 256);
@@ -82,6 +81,17 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>
+    /// The relaxed data source's connection string: the service's, with <c>synchronous_commit=off</c> added to whatever
+    /// server options it already passes (a <c>search_path</c>, say), not in their place.
+    /// </summary>
+    public static string Relaxed(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? "-c synchronous_commit=off" : builder.Options + " -c synchronous_commit=off";
+        return builder.ConnectionString;
+    }
+
     /// <summary>How every SwitchboardDbContext is configured, in the service and in tools and tests alike.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, DatabaseSettings settings, Npgsql.NpgsqlDataSource? postgres = null)
     {
@@ -92,7 +102,7 @@ public static class DatabaseSetup
         else
             options.UseNpgsql(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations").MinBatchSize(1));
         // MinBatchSize(1): every SaveChanges sends its commands as one batch (one round trip), which
-        // CrmWriter.SaveInsertsAsync relies on for atomicity without an explicit transaction.
+        // CrmWriter.SaveChangesAsync relies on for atomicity without an explicit transaction.
         // The migrations are written by hand (see Migrations/); MigrationsMatchModelTests proves they produce the
         // model's schema, which replaces EF's snapshot comparison.
         return options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
