@@ -131,11 +131,11 @@ public static class SwitchboardSetup
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthentication();
+        app.UseSwitchboardAuthentication();
         app.UseMiddleware<UsageMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseMiddleware<Http.NoStoreMiddleware>();
-        app.UseAuthorization();
+        app.UseSwitchboardAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         // Every endpoint sits in one root group, whose last convention lets HEAD reach whatever answers GET

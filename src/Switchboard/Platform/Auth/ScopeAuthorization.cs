@@ -38,7 +38,7 @@ public static class ScopeAuthorizationExtensions
 {
     /// <summary>Requires an authenticated caller holding <paramref name="scope"/>.</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
-        // No scheme named on the policy: UseAuthentication has already run the only (default) scheme, and a policy that
+        // No scheme named on the policy: the authentication step has already run the only (default) scheme, and a policy that
         // names one makes the authorization middleware authenticate again and merge the principals on every request.
         builder.RequireAuthorization(new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
@@ -47,6 +47,7 @@ public static class ScopeAuthorizationExtensions
 
     public static IServiceCollection AddSwitchboardAuth(this IServiceCollection services)
     {
+        services.AddSingleton<SwitchboardAuthentication>();
         services.AddAuthentication(SwitchboardAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SwitchboardAuthenticationHandler>(
                 SwitchboardAuthenticationHandler.SchemeName, null);

@@ -1,51 +1,26 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Switchboard.ApiKeys;
-using Switchboard.Identity;
 using Switchboard.Platform.Errors;
-using Switchboard.Platform.Storage;
 
 namespace Switchboard.Platform.Auth;
 
 /// <summary>
 /// The one authentication scheme of the API. It reads a credential from <c>Authorization: Bearer …</c>
 /// (RFC 6750 §2.1) or <c>X-API-Key</c>, tells an API key (<c>sbk_</c>) from a JWT access token, and turns
-/// either into a <see cref="Caller"/> and a tenant for the request's DbContext.
+/// either into a <see cref="Caller"/> and a tenant for the request's DbContext (<see cref="SwitchboardAuthentication"/>,
+/// which the pipeline's authentication step calls directly); it answers challenges (401) and forbids (403).
 /// </summary>
 public sealed class SwitchboardAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyAuthenticator apiKeys,
-    AccessTokenValidator accessTokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    SwitchboardAuthentication authentication) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Switchboard";
-    private const string FailureItem = "switchboard.auth.failure";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var credential = ReadCredential(Request);
-        if (credential is null) return AuthenticateResult.NoResult();
-
-        var outcome = credential.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal)
-            ? await apiKeys.AuthenticateAsync(credential, Context.ClientIp(), Context.RequestAborted)
-            : await accessTokens.ValidateAsync(credential, Context.RequestAborted);
-
-        if (!outcome.Succeeded)
-        {
-            Context.Items[FailureItem] = outcome;
-            return AuthenticateResult.Fail(outcome.Code!);
-        }
-
-        var caller = outcome.Caller!;
-        Context.Features.Set(caller);
-        Context.RequestServices.GetRequiredService<TenantScope>().OrganizationId = caller.OrganizationId;
-        var identity = new ClaimsIdentity(
-            [new Claim("sub", caller.ActorId ?? ""), new Claim("org", caller.OrganizationId)], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync() =>
+        await authentication.AuthenticateAsync(Context) ?? AuthenticateResult.NoResult();
 
     internal static string? ReadCredential(HttpRequest request)
     {
@@ -62,7 +37,7 @@ public sealed class SwitchboardAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var failure = Context.Items.TryGetValue(FailureItem, out var f) && f is AuthOutcome o ? o : (AuthOutcome?)null;
+        var failure = Context.Items.TryGetValue(SwitchboardAuthentication.FailureItem, out var f) && f is AuthOutcome o ? o : (AuthOutcome?)null;
         if (failure is { Status: not 401 } refused)
         {
             if (refused.Status == 429) Response.Headers.RetryAfter = "60";
