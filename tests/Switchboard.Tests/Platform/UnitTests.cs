@@ -265,3 +265,35 @@ public sealed class PostgresConnectionDefaultsTests
         kept.Database.ShouldBe("crm");
     }
 }
+
+/// <summary>The raw SQLite row reads EF Core's timestamp text exactly as DateTime.Parse reads it, and leaves other forms to it.</summary>
+public sealed class SqliteTimestampTests
+{
+    [Theory]
+    [InlineData("2026-11-22 20:32:49")]
+    [InlineData("2026-11-22 20:32:49.6")]
+    [InlineData("2026-11-22 20:32:49.672748")]
+    [InlineData("2026-11-22 20:32:49.6727481")]
+    [InlineData("0001-01-01 00:00:00")]
+    [InlineData("9999-12-31 23:59:59.9999999")]
+    [InlineData("2024-02-29 12:00:00.05")]
+    public void CanonicalTimestampsParseAsDateTimeParseDoes(string text)
+    {
+        Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(System.Text.Encoding.UTF8.GetBytes(text), out var value).ShouldBeTrue();
+        var expected = DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        value.ShouldBe(expected);
+        value.Kind.ShouldBe(expected.Kind);
+    }
+
+    [Theory]
+    [InlineData("2026-11-22T20:32:49")]
+    [InlineData("2026-11-22 20:32:49.")]
+    [InlineData("2026-11-22 20:32:49.12345678")]
+    [InlineData("2026-11-22 20:32:49+02:00")]
+    [InlineData("2026-02-30 00:00:00")]
+    [InlineData("2026-11-22 24:00:00")]
+    [InlineData("2026-1x-22 20:32:49")]
+    [InlineData("")]
+    public void AnythingElseIsLeftToTheFullParser(string text) =>
+        Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(System.Text.Encoding.UTF8.GetBytes(text), out _).ShouldBeFalse();
+}

@@ -57,6 +57,20 @@ public sealed class RecordReader : IAsyncDisposable
         var lease = Rent();
         try
         {
+            if (shape.RawReadable)
+            {
+                var statement = lease.Statement(shape);
+                statement.BindText(1, organizationId);
+                statement.BindText(2, id);
+                try
+                {
+                    return statement.Step() ? materialize(statement.Row) : null;
+                }
+                finally
+                {
+                    statement.Reset(); // ends the read transaction
+                }
+            }
             var command = lease.Command(shape);
             command.Parameters[0].Value = organizationId;
             command.Parameters[1].Value = id;
@@ -74,6 +88,10 @@ public sealed class RecordReader : IAsyncDisposable
             if (lease is not null) Return(lease);
         }
     }
+
+    /// <summary>Whether records of <paramref name="type"/> are read through <see cref="SqliteRawRow"/> (SQLite only).</summary>
+    internal bool ReadsRaw(Type type) =>
+        _shapes.GetOrAdd(type, static (t, self) => Shape.For(self._model, t, self._postgres is not null), this).RawReadable;
 
     private SqliteLease Rent()
     {
@@ -102,6 +120,15 @@ public sealed class RecordReader : IAsyncDisposable
     private sealed class SqliteLease(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<Type, SqliteCommand> _commands = [];
+        private readonly Dictionary<Type, SqliteRawStatement> _statements = [];
+
+        public SqliteRawStatement Statement(Shape shape)
+        {
+            if (_statements.TryGetValue(shape.Type, out var statement)) return statement;
+            statement = new SqliteRawStatement(connection, shape.Sql);
+            _statements[shape.Type] = statement;
+            return statement;
+        }
 
         public SqliteCommand Command(Shape shape)
         {
@@ -118,12 +145,17 @@ public sealed class RecordReader : IAsyncDisposable
         public void Dispose()
         {
             foreach (var command in _commands.Values) command.Dispose();
+            foreach (var statement in _statements.Values) statement.Dispose(); // finalized before the connection closes
             connection.Dispose();
         }
     }
 
-    /// <summary>A record type's SELECT and the compiled code that builds the entity from a row.</summary>
-    private sealed record Shape(Type Type, string Sql, Delegate Materializer)
+    /// <summary>
+    /// A record type's SELECT and the compiled code that builds the entity from a row. On SQLite, a shape whose
+    /// materializer calls only the accessors <see cref="SqliteRawRow"/> answers is read through it (a statement stepped
+    /// through SQLite's C API); any other goes through Microsoft.Data.Sqlite's reader.
+    /// </summary>
+    private sealed record Shape(Type Type, string Sql, Delegate Materializer, bool RawReadable)
     {
         public static Shape For(IModel model, Type type, bool postgres)
         {
@@ -141,8 +173,12 @@ public sealed class RecordReader : IAsyncDisposable
                 body.Add(Expression.Assign(target, ReadColumn(reader, ordinal, property, target.Type)));
             }
             body.Add(entity);
-            var materializer = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(DbDataReader), type),
-                Expression.Block(type, [entity], body), reader).Compile();
+            var lambda = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(DbDataReader), type),
+                Expression.Block(type, [entity], body), reader);
+            var calls = new ReaderCalls(reader);
+            calls.Visit(lambda);
+            var rawReadable = !postgres && calls.Methods.All(SqliteRawRow.Supports);
+            var materializer = lambda.Compile();
 
             string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
             var columns = string.Join(", ", properties.Select(p => Quote(p.GetColumnName(table)!)));
@@ -151,7 +187,19 @@ public sealed class RecordReader : IAsyncDisposable
             var key = Quote(entityType.FindProperty(nameof(CrmRecord.Id))!.GetColumnName(table)!);
             var (p1, p2) = postgres ? ("$1", "$2") : ("$organization", "$id");
             var sql = $"SELECT {columns} FROM {from} WHERE {organization} = {p1} AND {key} = {p2}";
-            return new Shape(type, sql, materializer);
+            return new Shape(type, sql, materializer, rawReadable);
+        }
+
+        /// <summary>The reader methods a materializer calls.</summary>
+        private sealed class ReaderCalls(ParameterExpression reader) : ExpressionVisitor
+        {
+            public List<System.Reflection.MethodInfo> Methods { get; } = [];
+
+            protected override Expression VisitMethodCall(MethodCallExpression node)
+            {
+                if (node.Object == reader) Methods.Add(node.Method.GetBaseDefinition());
+                return base.VisitMethodCall(node);
+            }
         }
 
         /// <summary>What EF's own shaper does for one column: the provider's reader method, then the value converter.</summary>
