@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.Features;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
@@ -198,16 +200,16 @@ public sealed class UsageMiddleware(RequestDelegate next, UsageRecorder recorder
             return;
         }
         var started = Stopwatch.GetTimestamp();
-        var body = context.Response.Body;
-        var counting = new CountingStream(body);
-        context.Response.Body = counting;
+        var body = context.Features.Get<IHttpResponseBodyFeature>()!;
+        var counting = new CountingBody(body);
+        context.Features.Set<IHttpResponseBodyFeature>(counting);
         try
         {
             await next(context);
         }
         finally
         {
-            context.Response.Body = body;
+            context.Features.Set(body);
             if (context.FindCaller() is { } caller)
             {
                 var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
@@ -218,9 +220,53 @@ public sealed class UsageMiddleware(RequestDelegate next, UsageRecorder recorder
         }
     }
 
-    private sealed class CountingStream(Stream inner) : Stream
+    /// <summary>
+    /// The response body, counting the bytes written through it. It wraps the body feature rather than replacing
+    /// <c>Response.Body</c>: a replaced stream turns <c>Response.BodyWriter</c> (what the JSON results write to) into a pipe
+    /// over that stream, with its own buffers, a copy and an async flush per response. Here the writer counts and hands
+    /// each call to the server's own writer; the stream, for code that writes through it, counts on top of the server's.
+    /// </summary>
+    private sealed class CountingBody(IHttpResponseBodyFeature inner) : PipeWriter, IHttpResponseBodyFeature
     {
+        private CountingStream? _stream;
         public long Written;
+
+        public Stream Stream => _stream ??= new CountingStream(inner.Stream, this);
+        public PipeWriter Writer => this;
+        public void DisableBuffering() => inner.DisableBuffering();
+        public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
+        public Task CompleteAsync() => inner.CompleteAsync();
+
+        public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
+        {
+            Written += count ?? Math.Max(0, new FileInfo(path).Length - offset);
+            return inner.SendFileAsync(path, offset, count, cancellationToken);
+        }
+
+        public override void Advance(int bytes)
+        {
+            Written += bytes;
+            inner.Writer.Advance(bytes);
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.Writer.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.Writer.GetSpan(sizeHint);
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.Writer.FlushAsync(cancellationToken);
+        public override void CancelPendingFlush() => inner.Writer.CancelPendingFlush();
+        public override void Complete(Exception? exception = null) => inner.Writer.Complete(exception);
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.Writer.CompleteAsync(exception);
+        public override bool CanGetUnflushedBytes => inner.Writer.CanGetUnflushedBytes;
+        public override long UnflushedBytes => inner.Writer.UnflushedBytes;
+
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            Written += source.Length;
+            return inner.Writer.WriteAsync(source, cancellationToken);
+        }
+    }
+
+    private sealed class CountingStream(Stream inner, CountingBody counter) : Stream
+    {
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
@@ -231,16 +277,16 @@ public sealed class UsageMiddleware(RequestDelegate next, UsageRecorder recorder
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) { Written += count; inner.Write(buffer, offset, count); }
-        public override void Write(ReadOnlySpan<byte> buffer) { Written += buffer.Length; inner.Write(buffer); }
+        public override void Write(byte[] buffer, int offset, int count) { counter.Written += count; inner.Write(buffer, offset, count); }
+        public override void Write(ReadOnlySpan<byte> buffer) { counter.Written += buffer.Length; inner.Write(buffer); }
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            Written += count;
+            counter.Written += count;
             return inner.WriteAsync(buffer, offset, count, cancellationToken);
         }
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            Written += buffer.Length;
+            counter.Written += buffer.Length;
             return inner.WriteAsync(buffer, cancellationToken);
         }
     }

@@ -64,6 +64,32 @@ public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFacto
     }
 
     [Fact]
+    public async Task EachRequestsResponseBytesAreTheBytesSent()
+    {
+        using var owner = await SignedUpAsync();
+        using var client = node.Client().WithApiKey((await owner.CreateKeyAsync("contacts:read", "contacts:write"))["key"]!.GetValue<string>());
+        var created = await client.SendRawAsync(HttpMethod.Post, "/api/v1/contacts", """{"firstName":"Bytes","metadata":{"k":"v"}}""");
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var id = (await ApiClient.ReadAsync(created))["id"]!.GetValue<string>();
+        var sent = new Dictionary<string, long>();
+        foreach (var path in new[] { $"/api/v1/contacts/{id}", "/api/v1/contacts?limit=5", "/api/v1/contacts/con_01JAAAAAAAAAAAAAAAAAAAAAAA", $"/api/v1/contacts/{id}?fields=firstName" })
+        {
+            using var response = await client.GetAsync(path);
+            sent[response.Headers.GetValues("X-Request-Id").Single()] = (await response.Content.ReadAsByteArrayAsync()).LongLength;
+        }
+        sent.Values.ShouldAllBe(n => n > 0);
+        await FlushAsync();
+
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Switchboard.Platform.Storage.SwitchboardDbContext>();
+        var ids = sent.Keys.ToList();
+        var rows = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Set<ApiRequestRecord>()).Where(r => r.RequestId != null && ids.Contains(r.RequestId)));
+        rows.Count.ShouldBe(sent.Count);
+        foreach (var row in rows) row.ResponseBytes.ShouldBe(sent[row.RequestId!], row.Route);
+    }
+
+    [Fact]
     public async Task UsageIsPerOrganization()
     {
         using var alice = await SignedUpAsync();
