@@ -96,7 +96,9 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
     /// PostgreSQL runs the statements before a batch's single Sync message as one implicit transaction, committed
     /// at the Sync, or rolled back as a whole if any statement fails (PostgreSQL protocol, "Extended Query":
     /// "...the Sync message causes the backend to close the current transaction if it's not inside a BEGIN/COMMIT
-    /// transaction block"). One round trip and one commit instead of three round trips. Updates and deletes keep
+    /// transaction block"). One round trip and one commit instead of three round trips. The batch is built by
+    /// <see cref="PostgresInserts"/> (SQL made once per entity type) when it can store every entity as EF would, else
+    /// by EF Core. Updates and deletes keep
     /// the explicit transaction: their optimistic-concurrency check happens after the batch ran, too late to undo
     /// an implicit transaction's events.
     /// </summary>
@@ -112,21 +114,32 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
         tracker.DetectChanges();
         var (autoDetect, autoTransaction) = (tracker.AutoDetectChangesEnabled, db.Database.AutoTransactionBehavior);
         tracker.AutoDetectChangesEnabled = false;
-        if (OnlyInserts(tracker)) db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
-        try { await db.SaveChangesAsync(cancellationToken); }
+        try
+        {
+            if (OnlyInserts(tracker) is { } added)
+            {
+                if (await PostgresInserts.TryInsertAsync(db, added, cancellationToken)) return;
+                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+            }
+            await db.SaveChangesAsync(cancellationToken);
+        }
         finally { (tracker.AutoDetectChangesEnabled, db.Database.AutoTransactionBehavior) = (autoDetect, autoTransaction); }
     }
 
-    /// <summary>True when every pending change is an insert, and few enough to fit one batch (changes already detected).</summary>
-    private static bool OnlyInserts(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker tracker)
+    /// <summary>
+    /// The pending entries when every pending change is an insert and there are few enough to fit one batch (changes
+    /// already detected); otherwise null.
+    /// </summary>
+    private static List<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry>? OnlyInserts(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker tracker)
     {
-        var count = 0;
+        List<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry>? added = null;
         foreach (var entry in tracker.Entries())
         {
             if (entry.State == EntityState.Unchanged) continue;
-            if (entry.State != EntityState.Added || ++count > MaxImplicitBatch) return false;
+            if (entry.State != EntityState.Added || (added ??= []).Count >= MaxImplicitBatch) return null;
+            added.Add(entry);
         }
-        return count > 0;
+        return added;
     }
 
     /// <summary>Far below EF Core's batch size limit for PostgreSQL (1,000 commands), so the inserts are one batch.</summary>
