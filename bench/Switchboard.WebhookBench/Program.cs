@@ -68,7 +68,8 @@ await receiver.StartAsync();
     // outbox, delivery, receiver). With tiered PGO the runtime first runs instrumented code, and on this load it goes on
     // compiling for 40 s or more: after 15,000 events (20 s) the process still spent ~400 µs per event more than in steady
     // state, with the JIT's thread busy. So the warm-up runs in rounds of 5,000 events until the node's CPU per event
-    // settles (a round within 5% of the one before, at least 4 rounds, at most 20). SWITCHBOARD_BENCH_WARMUP sets a
+    // settles (a round within 5% of the one before, after at least 8 rounds: the descent has steps where two rounds
+    // agree, e.g. 890 then 752 µs; at most 20 rounds). SWITCHBOARD_BENCH_WARMUP sets a
     // fixed count instead (0: a cold start).
     var warming = Stopwatch.GetTimestamp();
     var fixedWarmup = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_WARMUP") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : (int?)null;
@@ -84,7 +85,7 @@ await receiver.StartAsync();
         while (received.Count < warmup && Stopwatch.GetElapsedTime(warming) < TimeSpan.FromMinutes(10)) await Task.Delay(20);
         if (received.Count < warmup) throw new InvalidOperationException($"warm-up: only {received.Count} of {warmup} events delivered within 10 minutes");
         rounds.Add((MachineCpu.Read() - before).Node.TotalMilliseconds * 1000 / size);
-        if (fixedWarmup is null && rounds.Count >= 4 && Math.Abs(rounds[^1] - rounds[^2]) <= 0.05 * rounds[^2]) break;
+        if (fixedWarmup is null && rounds.Count >= 8 && Math.Abs(rounds[^1] - rounds[^2]) <= 0.05 * rounds[^2]) break;
     }
     Console.WriteLine($"warm-up: {warmup:N0} events written and delivered in {Stopwatch.GetElapsedTime(warming).TotalSeconds:F1} s (not counted); " +
                       $"µs of this process per event, by round of {round:N0}: {string.Join(", ", rounds.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
