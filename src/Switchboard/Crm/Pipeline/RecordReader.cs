@@ -40,7 +40,7 @@ public sealed class RecordReader : IAsyncDisposable
     /// <summary>The record <paramref name="id"/> of <paramref name="organizationId"/>, or null.</summary>
     public async ValueTask<TEntity?> FindAsync<TEntity>(string organizationId, string id, CancellationToken cancellationToken) where TEntity : CrmRecord
     {
-        var shape = _shapes.GetOrAdd(typeof(TEntity), static (type, self) => Shape.For(self._model, type, self._postgres is not null), this);
+        var shape = ShapeOf(typeof(TEntity));
         var materialize = (Func<DbDataReader, TEntity>)shape.Materializer;
         if (_postgres is not null)
         {
@@ -90,8 +90,9 @@ public sealed class RecordReader : IAsyncDisposable
     }
 
     /// <summary>Whether records of <paramref name="type"/> are read through <see cref="SqliteRawRow"/> (SQLite only).</summary>
-    internal bool ReadsRaw(Type type) =>
-        _shapes.GetOrAdd(type, static (t, self) => Shape.For(self._model, t, self._postgres is not null), this).RawReadable;
+    internal bool ReadsRaw(Type type) => ShapeOf(type).RawReadable;
+
+    private Shape ShapeOf(Type type) => _shapes.GetOrAdd(type, static (t, self) => Shape.For(self._model, t, self._postgres is not null), this);
 
     private SqliteLease Rent()
     {
