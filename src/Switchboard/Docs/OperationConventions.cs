@@ -13,7 +13,8 @@ namespace Switchboard.Docs;
 /// Makes each operation say what the running endpoint does, from the endpoint's own metadata rather than from
 /// hand-written per-operation docs: who may call it (security, scope), the query and header parameters it reads,
 /// every problem+json response it can answer (grouped by status, with the exact <c>code</c>s), and the headers that
-/// come with its responses (request id, rate limits, ETag, Location, Link, and Deprecation/Sunset on deprecated operations).
+/// come with its responses (request id, rate limits, ETag, Location, Link, and Deprecation/Sunset on deprecated operations,
+/// which are also marked <c>deprecated: true</c>).
 /// </summary>
 internal sealed class OperationConventions : IOpenApiOperationTransformer
 {
@@ -92,7 +93,10 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         else if (shape.AdminToken) lines.Add($"Operator endpoint: requires the `{PlansApi.AdminTokenHeader}` header with the installation's admin token.");
         else lines.Add("Needs no credentials." + (shape.PerIpLimited ? " Limited per client IP address." : ""));
         if (shape.Paged) lines.Add("Paginated: follow `nextCursor` (or the `Link: rel=\"next\"` header) while `hasMore` is true.");
+        // A deprecated operation (its own Deprecation or its version's) says since when and until when.
+        if (shape.Deprecation is { } deprecation) lines.Add(deprecation.Notice);
         operation.Description = string.Join("\n\n", lines);
+        if (shape.Deprecation is not null) operation.Deprecated = true;
 
         if (shape.AdminToken)
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocsSetup.AdminTokenScheme, document)] = [] }];

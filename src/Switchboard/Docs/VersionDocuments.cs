@@ -5,14 +5,13 @@ using Switchboard.Platform.Versioning;
 namespace Switchboard.Docs;
 
 /// <summary>
-/// The OpenAPI documents of the versions after v1 (<c>/api/openapi/v2.json</c>: the /api/v2 operations only), and what
-/// every document shares: deprecated operations marked as such (<see cref="DeprecationDocumentation"/>).
+/// The OpenAPI documents of the versions after v1 (<c>/api/openapi/v2.json</c>: the /api/v2 operations only), with the
+/// same conventions as v1 (<see cref="DocsSetup.ApplyConventions"/>, which also marks deprecated operations).
 /// </summary>
 public static class VersionDocuments
 {
     public static IServiceCollection AddVersionDocuments(this IServiceCollection services)
     {
-        services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer<DeprecationDocumentation>());
         foreach (var version in ApiVersions.Declared.All.Where(v => v != ApiVersions.V1))
             services.AddOpenApi(version.Name, o => Configure(o, version));
         return services;

@@ -6,7 +6,8 @@ namespace Switchboard.Platform.Versioning;
 /// That an operation (or a whole API version) is deprecated: since when, when it goes away, and the changelog entry that
 /// explains what to use instead. Attached to endpoints as metadata with <see cref="DeprecationExtensions.Deprecated"/>, or
 /// declared for a whole version in <see cref="ApiVersions"/>; <see cref="DeprecationMiddleware"/> turns it into headers
-/// and <see cref="DeprecationDocumentation"/> into <c>deprecated: true</c> in the OpenAPI documents.
+/// and the OpenAPI conventions (<see cref="DeprecationDocumentation"/>) into <c>deprecated: true</c> and the headers in
+/// the documents.
 /// </summary>
 public sealed record Deprecation
 {
