@@ -25,7 +25,7 @@ public sealed class SwitchboardAuthentication(ApiKeyAuthenticator apiKeys, Acces
     /// </summary>
     public async ValueTask<AuthenticateResult?> AuthenticateAsync(HttpContext context)
     {
-        var credential = SwitchboardAuthenticationHandler.ReadCredential(context.Request);
+        var credential = ReadCredential(context.Request);
         if (credential is null) return null;
 
         var outcome = credential.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal)
@@ -45,6 +45,20 @@ public sealed class SwitchboardAuthentication(ApiKeyAuthenticator apiKeys, Acces
             [new Claim("sub", caller.ActorId ?? ""), new Claim("org", caller.OrganizationId)], SwitchboardAuthenticationHandler.SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SwitchboardAuthenticationHandler.SchemeName));
     }
+
+    /// <summary>The credential sent: <c>Authorization: Bearer …</c> (RFC 6750 §2.1), else <c>X-API-Key</c>.</summary>
+    private static string? ReadCredential(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count == 1 && authorization[0] is { } value &&
+            value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = value[7..].Trim();
+            return token.Length > 0 ? token : null;
+        }
+        var apiKey = request.Headers["X-API-Key"];
+        return apiKey.Count == 1 && !string.IsNullOrWhiteSpace(apiKey[0]) ? apiKey[0]!.Trim() : null;
+    }
 }
 
 /// <summary>
@@ -58,15 +72,13 @@ internal sealed class AuthenticationStep(RequestDelegate next, SwitchboardAuthen
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (await authentication.AuthenticateAsync(context) is { } result)
+        // A failed credential leaves the anonymous user (and, for the challenge, the failure in Items); a valid one the
+        // feature that HttpContext.User reads from.
+        if (await authentication.AuthenticateAsync(context) is { Succeeded: true } result)
         {
-            if (result.Principal is { } principal) context.User = principal;
-            if (result.Succeeded)
-            {
-                var feature = new AuthenticatedFeature(result);
-                context.Features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>(feature);
-                context.Features.Set<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>(feature);
-            }
+            var feature = new AuthenticatedFeature(result);
+            context.Features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>(feature);
+            context.Features.Set<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>(feature);
         }
         await next(context);
     }

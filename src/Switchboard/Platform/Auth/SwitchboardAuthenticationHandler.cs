@@ -6,10 +6,9 @@ using Switchboard.Platform.Errors;
 namespace Switchboard.Platform.Auth;
 
 /// <summary>
-/// The one authentication scheme of the API. It reads a credential from <c>Authorization: Bearer …</c>
-/// (RFC 6750 §2.1) or <c>X-API-Key</c>, tells an API key (<c>sbk_</c>) from a JWT access token, and turns
-/// either into a <see cref="Caller"/> and a tenant for the request's DbContext (<see cref="SwitchboardAuthentication"/>,
-/// which the pipeline's authentication step calls directly); it answers challenges (401) and forbids (403).
+/// The one authentication scheme of the API, as ASP.NET Core's authentication service knows it. Authenticating is
+/// <see cref="SwitchboardAuthentication"/>'s (the pipeline's authentication step calls it directly); this handler answers
+/// the challenges (401, with RFC 6750 §3's <c>WWW-Authenticate</c>) and forbids (403) the authorization middleware asks for.
 /// </summary>
 public sealed class SwitchboardAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -21,19 +20,6 @@ public sealed class SwitchboardAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync() =>
         await authentication.AuthenticateAsync(Context) ?? AuthenticateResult.NoResult();
-
-    internal static string? ReadCredential(HttpRequest request)
-    {
-        var authorization = request.Headers.Authorization;
-        if (authorization.Count == 1 && authorization[0] is { } value &&
-            value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            var token = value[7..].Trim();
-            return token.Length > 0 ? token : null;
-        }
-        var apiKey = request.Headers["X-API-Key"];
-        return apiKey.Count == 1 && !string.IsNullOrWhiteSpace(apiKey[0]) ? apiKey[0]!.Trim() : null;
-    }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
