@@ -98,9 +98,8 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
     /// "...the Sync message causes the backend to close the current transaction if it's not inside a BEGIN/COMMIT
     /// transaction block"). One round trip and one commit instead of three round trips. The batch is built by
     /// <see cref="PostgresInserts"/> (SQL made once per entity type) when it can store every entity as EF would, else
-    /// by EF Core. Updates and deletes keep
-    /// the explicit transaction: their optimistic-concurrency check happens after the batch ran, too late to undo
-    /// an implicit transaction's events.
+    /// by EF Core. Updates and deletes keep the explicit transaction: their optimistic-concurrency check happens after
+    /// the batch ran, too late to undo an implicit transaction's events.
     /// </summary>
     private async Task SaveChangesAsync(CancellationToken cancellationToken)
     {

@@ -95,14 +95,16 @@ public static class DatabaseSetup
     /// <summary>How every SwitchboardDbContext is configured, in the service and in tools and tests alike.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, DatabaseSettings settings, Npgsql.NpgsqlDataSource? postgres = null)
     {
+        // MinBatchSize(1): every SaveChanges sends its commands as one batch (one round trip), which
+        // CrmWriter.SaveChangesAsync relies on for atomicity without an explicit transaction.
+        static void Npgsql(Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder s) =>
+            s.MigrationsHistoryTable("schema_migrations").MinBatchSize(1);
         if (settings.Provider == DatabaseProvider.Sqlite)
             options.UseSqlite(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations"));
         else if (postgres is not null)
-            options.UseNpgsql(postgres, s => s.MigrationsHistoryTable("schema_migrations").MinBatchSize(1));
+            options.UseNpgsql(postgres, Npgsql);
         else
-            options.UseNpgsql(settings.ConnectionString, s => s.MigrationsHistoryTable("schema_migrations").MinBatchSize(1));
-        // MinBatchSize(1): every SaveChanges sends its commands as one batch (one round trip), which
-        // CrmWriter.SaveChangesAsync relies on for atomicity without an explicit transaction.
+            options.UseNpgsql(settings.ConnectionString, Npgsql);
         // The migrations are written by hand (see Migrations/); MigrationsMatchModelTests proves they produce the
         // model's schema, which replaces EF's snapshot comparison.
         return options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));

@@ -27,11 +27,10 @@ internal static class PostgresInserts
     /// </summary>
     public static async Task<bool> TryInsertAsync(DbContext db, IReadOnlyList<EntityEntry> entries, CancellationToken cancellationToken)
     {
-        var shapes = Shapes.GetValue(db.Model, static _ => new ConcurrentDictionary<IEntityType, Shape?>());
         var batchShapes = new Shape[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
-            if (shapes.GetOrAdd(entries[i].Metadata, Shape.For) is not { } shape) return false;
+            if (ShapeOf(entries[i].Metadata) is not { } shape) return false;
             batchShapes[i] = shape;
         }
 
@@ -59,8 +58,10 @@ internal static class PostgresInserts
     }
 
     /// <summary>Whether rows of <paramref name="type"/> are inserted here rather than by EF Core.</summary>
-    internal static bool Handles(IEntityType type) =>
-        Shapes.GetValue(type.Model, static _ => new ConcurrentDictionary<IEntityType, Shape?>()).GetOrAdd(type, Shape.For) is not null;
+    internal static bool Handles(IEntityType type) => ShapeOf(type) is not null;
+
+    private static Shape? ShapeOf(IEntityType type) =>
+        Shapes.GetValue(type.Model, static _ => new ConcurrentDictionary<IEntityType, Shape?>()).GetOrAdd(type, Shape.For);
 
     private sealed class Shape(string sql, Column[] columns)
     {
