@@ -101,6 +101,66 @@ public abstract class CrmWriterTests<TFactory>(TFactory node) : IClassFixture<TF
             (storedEvent.Type, storedEvent.ResourceId, storedEvent.PreviousAttributes, storedEvent.OrganizationId).ShouldBe((evt.Type, id, (string?)null, organization));
         }
     }
+
+    [Fact]
+    public async Task ConcurrentCreatesOfTwoOrganizationsEachCommitWithTheirOwnEvent()
+    {
+        using var first = node.Client();
+        using var second = node.Client();
+        await first.SignupAsync();
+        await second.SignupAsync();
+        var created = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+        {
+            var client = i % 2 == 0 ? first : second;
+            var response = await client.PostAsync("/api/v1/contacts", new { firstName = $"Concurrent {i}" });
+            return (Client: client, Id: (await ApiClient.ReadAsync(response))["id"]!.GetValue<string>());
+        }));
+        foreach (var (client, id) in created)
+        {
+            (await node.EventsForAsync(id)).Select(e => e.Type).ShouldBe(["contact.created"]);
+            (await client.GetAsync($"/api/v1/contacts/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            (await (client == first ? second : first).GetAsync($"/api/v1/contacts/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        }
+    }
+}
+
+/// <summary>
+/// On PostgreSQL the node commits insert-only units of work through one group commit, several requests' rows in one
+/// transaction under load. A unit at fault must fail alone, with its own error, and take nothing of the others with it.
+/// </summary>
+public sealed class PostgresGroupCommitTests(PostgresSwitchboard node) : IClassFixture<PostgresSwitchboard>
+{
+    [Fact]
+    public async Task AUnitThatFailsInASharedBatchFailsAloneAndTheOthersCommit()
+    {
+        using var client = node.Client();
+        var organization = (await client.SignupAsync())["organization"]!["id"]!.GetValue<string>();
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var now = DateTime.UtcNow;
+        var contacts = Enumerable.Range(0, 5).Select(i => new Contact
+        {
+            Id = "con_" + Guid.NewGuid().ToString("N")[..26], OrganizationId = organization, FirstName = $"Unit {i}", CreatedAt = now, UpdatedAt = now, Version = 1,
+        }).ToList();
+        var eventIds = contacts.Select(_ => "evt_" + Guid.NewGuid().ToString("N")[..26]).ToList();
+        eventIds[3] = eventIds[1]; // unit 3's event collides with unit 1's, in the same batch
+        var events = contacts.Select((c, i) => new Switchboard.Platform.Outbox.OutboxEvent
+        {
+            Id = eventIds[i], OrganizationId = organization, Type = "contact.created", ResourceType = "contact",
+            ResourceId = c.Id, Data = new JsonObject { ["id"] = c.Id }.ToJsonString(), CreatedAt = now,
+        }).ToList();
+
+        // Its own group commit with nothing running: the five units are taken together as one batch.
+        var group = new PostgresGroupCommit(scope.ServiceProvider.GetRequiredService<PostgresDataSource>().DataSource!, maxConcurrentCommits: 1);
+        var outcomes = group.CommitTogetherAsync(contacts.Select((c, i) => new[] { PostgresInserts.RowOf(db.Model, c), PostgresInserts.RowOf(db.Model, events[i]) }).ToList());
+        (await Should.ThrowAsync<Npgsql.PostgresException>(() => outcomes[3])).SqlState.ShouldBe("23505");
+        foreach (var i in new[] { 0, 1, 2, 4 }) await outcomes[i];
+
+        var stored = await db.Set<Contact>().IgnoreQueryFilters().Where(c => c.OrganizationId == organization).Select(c => c.Id).ToListAsync();
+        stored.OrderBy(x => x).ShouldBe(contacts.Where((_, i) => i != 3).Select(c => c.Id).OrderBy(x => x));
+        var storedEvents = await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.OrganizationId == organization).Select(e => e.ResourceId).ToListAsync();
+        storedEvents.OrderBy(x => x).ShouldBe(stored.OrderBy(x => x)); // each committed contact has its event; unit 3 has neither
+    }
 }
 
 public sealed class CrmWriterTestsOnSqlite(SqliteSwitchboard node) : CrmWriterTests<SqliteSwitchboard>(node);

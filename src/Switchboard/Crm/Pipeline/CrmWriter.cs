@@ -17,7 +17,7 @@ namespace Switchboard.Crm.Pipeline;
 /// when the request holds an Idempotency-Key its response is recorded in that transaction too: a change, its events
 /// and its replay commit together or not at all.
 /// </summary>
-public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptions<JsonOptions> json, Webhooks.WebhookSignals signals)
+public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptions<JsonOptions> json, Webhooks.WebhookSignals signals, PostgresDataSource postgres)
 {
     private bool _recorded;
     private static readonly HashSet<string> Volatile = ["updatedAt"];
@@ -92,18 +92,16 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
 
     /// <summary>
     /// Saves the unit of work. On PostgreSQL, a unit of work that only inserts a few rows (a created record and its
-    /// events) is sent without BEGIN and COMMIT: EF Core sends its commands as one batch (MinBatchSize 1), and
-    /// PostgreSQL runs the statements before a batch's single Sync message as one implicit transaction, committed
-    /// at the Sync, or rolled back as a whole if any statement fails (PostgreSQL protocol, "Extended Query":
-    /// "...the Sync message causes the backend to close the current transaction if it's not inside a BEGIN/COMMIT
-    /// transaction block"). One round trip and one commit instead of three round trips. The batch is built by
-    /// <see cref="PostgresInserts"/> (SQL made once per entity type) when it can store every entity as EF would, else
-    /// by EF Core. Updates and deletes keep the explicit transaction: their optimistic-concurrency check happens after
-    /// the batch ran, too late to undo an implicit transaction's events.
+    /// events) is sent without BEGIN and COMMIT, as one batch that PostgreSQL runs as one implicit transaction (see
+    /// <see cref="PostgresGroupCommit"/>): one round trip and one commit instead of three round trips, and under load
+    /// one commit for several requests' rows. The INSERTs are built by <see cref="PostgresInserts"/> (SQL made once per
+    /// entity type) when it can store every entity as EF would; otherwise EF Core sends its commands as one batch
+    /// (MinBatchSize 1) without a transaction of its own. Updates and deletes keep the explicit transaction: their
+    /// optimistic-concurrency check happens after the batch ran, too late to undo an implicit transaction's events.
     /// </summary>
     private async Task SaveChangesAsync(CancellationToken cancellationToken)
     {
-        if (!db.Database.IsNpgsql() || db.Database.CurrentTransaction is not null)
+        if (postgres.GroupCommit is not { } group || db.Database.CurrentTransaction is not null)
         {
             await db.SaveChangesAsync(cancellationToken);
             return;
@@ -117,7 +115,7 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
         {
             if (OnlyInserts(tracker) is { } added)
             {
-                if (await PostgresInserts.TryInsertAsync(db, added, cancellationToken)) return;
+                if (await PostgresInserts.TryInsertAsync(db, group, added)) return;
                 db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             }
             await db.SaveChangesAsync(cancellationToken);

@@ -138,6 +138,10 @@ public sealed class PostgresDataSource(Npgsql.NpgsqlDataSource? dataSource, Npgs
     public Npgsql.NpgsqlDataSource? DataSource { get; } = dataSource;
     public Npgsql.NpgsqlDataSource? Relaxed { get; } = relaxed;
 
+    /// <summary>Commits insert-only units of work, several requests' together under load; durable, on <see cref="DataSource"/>.</summary>
+    public PostgresGroupCommit? GroupCommit { get; } = dataSource is null ? null
+        : new PostgresGroupCommit(dataSource);
+
     public async ValueTask DisposeAsync()
     {
         if (DataSource is not null) await DataSource.DisposeAsync();

@@ -10,48 +10,38 @@ using Npgsql;
 namespace Switchboard.Platform.Storage;
 
 /// <summary>
-/// Saves a unit of work that only adds rows (a created record and its outbox events) on PostgreSQL as one batch of
-/// INSERTs whose SQL is built once per entity type, instead of through EF Core's update pipeline, which builds
-/// modification commands, generates their SQL and creates their parameters anew on every save. The columns, type
-/// mappings and value converters are EF's own, so a row is stored as EF would store it. Entity types this cannot
-/// store as EF would (generated values, shadow or complex properties, owned types, inheritance) are left to EF Core.
+/// Saves a unit of work that only adds rows (a created record and its outbox events) on PostgreSQL as INSERTs whose SQL
+/// is built once per entity type, instead of through EF Core's update pipeline, which builds modification commands,
+/// generates their SQL and creates their parameters anew on every save; <see cref="PostgresGroupCommit"/> sends them.
+/// The columns, type mappings and value converters are EF's own, so a row is stored as EF would store it. Entity types
+/// this cannot store as EF would (generated values, shadow or complex properties, owned types, inheritance) are left
+/// to EF Core.
 /// </summary>
 internal static class PostgresInserts
 {
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<IEntityType, Shape?>> Shapes = new();
 
     /// <summary>
-    /// Inserts the added <paramref name="entries"/> as one batch, without BEGIN/COMMIT: PostgreSQL runs a batch's
-    /// statements as one implicit transaction, committed at its Sync or rolled back whole. Answers false, having done
-    /// nothing, when an entity type is not one this can store.
+    /// Inserts the added <paramref name="entries"/> in one transaction, through the node's <see cref="PostgresGroupCommit"/>
+    /// (which may commit them together with other requests' rows). Answers false, having done nothing, when an entity type
+    /// is not one this can store.
     /// </summary>
-    public static async Task<bool> TryInsertAsync(DbContext db, IReadOnlyList<EntityEntry> entries, CancellationToken cancellationToken)
+    public static async Task<bool> TryInsertAsync(DbContext db, PostgresGroupCommit group, IReadOnlyList<EntityEntry> entries)
     {
-        var batchShapes = new Shape[entries.Count];
+        var rows = new Row[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
             if (ShapeOf(entries[i].Metadata) is not { } shape) return false;
-            batchShapes[i] = shape;
+            rows[i] = new Row(shape, entries[i].Entity);
         }
-
-        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-            if (db.Database.GetCommandTimeout() is { } timeout) batch.Timeout = timeout;
-            using var factory = new NpgsqlCommand(); // creates the parameters EF's type mappings configure
-            for (var i = 0; i < entries.Count; i++)
-                batch.BatchCommands.Add(batchShapes[i].Command(entries[i].Entity, factory));
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await group.CommitAsync(rows);
         }
         catch (DbException ex)
         {
             // As EF Core reports a failed save: the store's error inside a DbUpdateException naming the entries.
             throw new DbUpdateException("An error occurred while saving the entity changes. See the inner exception for details.", ex, entries);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
         }
         db.ChangeTracker.AcceptAllChanges();
         return true;
@@ -60,10 +50,20 @@ internal static class PostgresInserts
     /// <summary>Whether rows of <paramref name="type"/> are inserted here rather than by EF Core.</summary>
     internal static bool Handles(IEntityType type) => ShapeOf(type) is not null;
 
+    /// <summary>The row that inserts <paramref name="entity"/>, of a type this handles.</summary>
+    internal static Row RowOf(IModel model, object entity) =>
+        new(ShapeOf(model.FindEntityType(entity.GetType())!) ?? throw new ArgumentException($"{entity.GetType().Name} is not inserted here."), entity);
+
     private static Shape? ShapeOf(IEntityType type) =>
         Shapes.GetValue(type.Model, static _ => new ConcurrentDictionary<IEntityType, Shape?>()).GetOrAdd(type, Shape.For);
 
-    private sealed class Shape(string sql, Column[] columns)
+    /// <summary>One row to insert: the entity and how its type is inserted.</summary>
+    internal readonly record struct Row(Shape Shape, object Entity)
+    {
+        public NpgsqlBatchCommand Command(NpgsqlCommand factory) => Shape.Command(Entity, factory);
+    }
+
+    internal sealed class Shape(string sql, Column[] columns)
     {
         public NpgsqlBatchCommand Command(object entity, NpgsqlCommand factory)
         {
@@ -96,5 +96,5 @@ internal static class PostgresInserts
         }
     }
 
-    private sealed record Column(IClrPropertyGetter Getter, RelationalTypeMapping Mapping, bool Nullable);
+    internal sealed record Column(IClrPropertyGetter Getter, RelationalTypeMapping Mapping, bool Nullable);
 }
