@@ -104,6 +104,48 @@ public static class PostgresWebhookQueue
 
     private static string[] Column(List<WebhookDelivery> deliveries, Func<WebhookDelivery, string> value) => deliveries.Select(value).ToArray();
 
+    /// <summary>
+    /// Leases up to <paramref name="count"/> due deliveries until <paramref name="until"/>: pending, due, and not leased
+    /// (or leased by a node whose lease ran out). One statement; SKIP LOCKED lets several nodes lease side by side
+    /// without waiting on or taking each other's rows. Read without EF Core's query pipeline (<see cref="EntityRows"/>).
+    /// </summary>
+    public static async Task<List<WebhookDelivery>> LeaseAsync(NpgsqlDataSource dataSource, Microsoft.EntityFrameworkCore.Metadata.IModel model,
+        int count, DateTime now, DateTime until, CancellationToken cancellationToken)
+    {
+        var rows = EntityRows.For(model, typeof(WebhookDelivery));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN (SELECT id FROM webhook_deliveries " +
+            "WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2) " +
+            "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING " + rows.Columns, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = until });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        return await ReadAllAsync(command.ExecuteReaderAsync(cancellationToken), rows.Materialize<WebhookDelivery>(), cancellationToken);
+    }
+
+    /// <summary>The endpoints of <paramref name="ids"/> (any organization's: the deliveries leased name them).</summary>
+    public static async Task<List<WebhookEndpoint>> EndpointsAsync(NpgsqlDataSource dataSource, Microsoft.EntityFrameworkCore.Metadata.IModel model,
+        string[] ids, CancellationToken cancellationToken)
+    {
+        var rows = EntityRows.For(model, typeof(WebhookEndpoint));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(IndexPlans)); // one implicit transaction with the read below
+        batch.BatchCommands.Add(Command($"SELECT {rows.Columns} FROM {rows.Table} WHERE id = ANY($1)", (object)ids));
+        return await ReadAllAsync(batch.ExecuteReaderAsync(cancellationToken), rows.Materialize<WebhookEndpoint>(), cancellationToken, skipResults: 1);
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(Task<NpgsqlDataReader> reading, Func<System.Data.Common.DbDataReader, T> materialize,
+        CancellationToken cancellationToken, int skipResults = 0)
+    {
+        await using var reader = await reading;
+        for (var i = 0; i < skipResults; i++) await reader.NextResultAsync(cancellationToken);
+        var list = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) list.Add(materialize(reader));
+        return list;
+    }
+
     /// <summary>A delivery the receiver accepted (2xx), to be recorded.</summary>
     public readonly record struct Success(string DeliveryId, string EndpointId, DateTime At, int Status, long LatencyMs, string? Body);
 

@@ -156,13 +156,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         if (leased.Count == 0) return 0;
         // A full batch suggests more is due: wake a sibling loop that may be waiting, rather than leave it to its poll.
         if (leased.Count == batch) signals.DeliveriesCreated();
-        Dictionary<string, WebhookEndpoint> endpoints;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
-            var ids = leased.Select(d => d.EndpointId).Distinct().ToList();
-            endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
-        }
+        var endpoints = (await EndpointsAsync(leased.Select(d => d.EndpointId).Distinct().ToArray(), cancellationToken)).ToDictionary(e => e.Id);
         var outcomes = new ConcurrentBag<Outcome>();
         await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
             async (delivery, ct) => outcomes.Add(await AttemptAsync(delivery, endpoints.GetValueOrDefault(delivery.EndpointId), ct)));
@@ -180,18 +174,37 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
 
     private async Task<List<WebhookDelivery>> LeaseAsync(int count, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var now = time.UtcNow();
         var until = now + LeaseFor(options.Value);
-        // One statement takes the batch: due, pending, not leased (or a lapsed lease of a node that died). On PostgreSQL,
-        // SKIP LOCKED lets several nodes lease side by side without waiting on or taking each other's rows.
+        if (postgres.Relaxed is { } relaxed)
+            return await PostgresWebhookQueue.LeaseAsync(relaxed, Model, count, now, until, cancellationToken);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        // One statement takes the batch: due, pending, not leased (or a lapsed lease of a node that died).
         var sql = System.Runtime.CompilerServices.FormattableStringFactory.Create(
             "UPDATE webhook_deliveries SET locked_until = {0} WHERE id IN (SELECT id FROM webhook_deliveries " +
             "WHERE status = 'pending' AND next_attempt_at <= {1} AND (locked_until IS NULL OR locked_until < {1}) " +
-            "ORDER BY next_attempt_at LIMIT {2}" + (db.Database.IsNpgsql() ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING *",
+            "ORDER BY next_attempt_at LIMIT {2}) RETURNING *",
             until, now, count);
         return await db.Set<WebhookDelivery>().FromSql(sql).IgnoreQueryFilters().AsNoTracking().ToListAsync(cancellationToken);
+    }
+
+    private async Task<List<WebhookEndpoint>> EndpointsAsync(string[] ids, CancellationToken cancellationToken)
+    {
+        if (postgres.Relaxed is { } relaxed) return await PostgresWebhookQueue.EndpointsAsync(relaxed, Model, ids, cancellationToken);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        return await db.Set<WebhookEndpoint>().IgnoreQueryFilters().AsNoTracking().Where(e => ids.Contains(e.Id)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The EF model, for the PostgreSQL reads that materialize entities without EF Core's query pipeline.</summary>
+    private Microsoft.EntityFrameworkCore.Metadata.IModel Model => _model ??= ReadModel();
+    private Microsoft.EntityFrameworkCore.Metadata.IModel? _model;
+
+    private Microsoft.EntityFrameworkCore.Metadata.IModel ReadModel()
+    {
+        using var scope = scopes.CreateScope();
+        return scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Model;
     }
 
     private enum OutcomeKind { Sent, Deferred }

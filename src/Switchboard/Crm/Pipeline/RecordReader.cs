@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Linq.Expressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Switchboard.Platform.Storage;
 
@@ -152,75 +150,18 @@ public sealed class RecordReader : IAsyncDisposable
     }
 
     /// <summary>
-    /// A record type's SELECT and the compiled code that builds the entity from a row. On SQLite, a shape whose
-    /// materializer calls only the accessors <see cref="SqliteRawRow"/> answers is read through it (a statement stepped
-    /// through SQLite's C API); any other goes through Microsoft.Data.Sqlite's reader.
+    /// A record type's SELECT and the compiled code that builds the entity from a row (<see cref="EntityRows"/>). On
+    /// SQLite, a shape whose materializer calls only the accessors <see cref="SqliteRawRow"/> answers is read through it
+    /// (a statement stepped through SQLite's C API); any other goes through Microsoft.Data.Sqlite's reader.
     /// </summary>
     private sealed record Shape(Type Type, string Sql, Delegate Materializer, bool RawReadable)
     {
         public static Shape For(IModel model, Type type, bool postgres)
         {
-            var entityType = model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not part of the model.");
-            var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
-            var properties = entityType.GetProperties().Where(p => !p.IsShadowProperty()).ToList();
-            var reader = Expression.Parameter(typeof(DbDataReader), "reader");
-            var entity = Expression.Variable(type, "entity");
-            var body = new List<Expression> { Expression.Assign(entity, Expression.New(type)) };
-            for (var ordinal = 0; ordinal < properties.Count; ordinal++)
-            {
-                var property = properties[ordinal];
-                var member = property.GetMemberInfo(forMaterialization: true, forSet: true);
-                var target = Expression.MakeMemberAccess(entity, member);
-                body.Add(Expression.Assign(target, ReadColumn(reader, ordinal, property, target.Type)));
-            }
-            body.Add(entity);
-            var lambda = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(DbDataReader), type),
-                Expression.Block(type, [entity], body), reader);
-            var calls = new ReaderCalls(reader);
-            calls.Visit(lambda);
-            var rawReadable = !postgres && calls.Methods.All(SqliteRawRow.Supports);
-            var materializer = lambda.Compile();
-
-            string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            var columns = string.Join(", ", properties.Select(p => Quote(p.GetColumnName(table)!)));
-            var from = (entityType.GetSchema() is { } schema ? Quote(schema) + "." : "") + Quote(entityType.GetTableName()!);
-            var organization = Quote(entityType.FindProperty(nameof(CrmRecord.OrganizationId))!.GetColumnName(table)!);
-            var key = Quote(entityType.FindProperty(nameof(CrmRecord.Id))!.GetColumnName(table)!);
+            var rows = EntityRows.For(model, type);
             var (p1, p2) = postgres ? ("$1", "$2") : ("$organization", "$id");
-            var sql = $"SELECT {columns} FROM {from} WHERE {organization} = {p1} AND {key} = {p2}";
-            return new Shape(type, sql, materializer, rawReadable);
-        }
-
-        /// <summary>The reader methods a materializer calls.</summary>
-        private sealed class ReaderCalls(ParameterExpression reader) : ExpressionVisitor
-        {
-            public List<System.Reflection.MethodInfo> Methods { get; } = [];
-
-            protected override Expression VisitMethodCall(MethodCallExpression node)
-            {
-                if (node.Object == reader) Methods.Add(node.Method.GetBaseDefinition());
-                return base.VisitMethodCall(node);
-            }
-        }
-
-        /// <summary>What EF's own shaper does for one column: the provider's reader method, then the value converter.</summary>
-        private static Expression ReadColumn(ParameterExpression reader, int ordinal, IProperty property, Type targetType)
-        {
-            var mapping = property.GetRelationalTypeMapping();
-            var index = Expression.Constant(ordinal);
-            Expression value = Expression.Call(reader, mapping.GetDataReaderMethod(), index);
-            value = mapping.CustomizeDataReaderExpression(value);
-            if (mapping.Converter is { } converter)
-            {
-                var fromProvider = converter.ConvertFromProviderExpression;
-                var input = fromProvider.Parameters[0].Type;
-                if (value.Type != input) value = Expression.Convert(value, input);
-                value = Expression.Invoke(fromProvider, value); // compiled inline
-            }
-            if (value.Type != targetType) value = Expression.Convert(value, targetType);
-            if (!property.IsNullable) return value;
-            var isNull = Expression.Call(reader, typeof(DbDataReader).GetMethod(nameof(DbDataReader.IsDBNull), [typeof(int)])!, index);
-            return Expression.Condition(isNull, Expression.Default(targetType), value);
+            var sql = $"SELECT {rows.Columns} FROM {rows.Table} WHERE {rows.Column(nameof(CrmRecord.OrganizationId))} = {p1} AND {rows.Column(nameof(CrmRecord.Id))} = {p2}";
+            return new Shape(type, sql, rows.Materializer, !postgres && rows.ReaderMethods.All(SqliteRawRow.Supports));
         }
     }
 }
