@@ -146,10 +146,12 @@ public sealed class WebhookOptions
     [Range(10, 60_000)] public int PollMilliseconds { get; set; } = 200;
     [Range(1, 64)] public int Concurrency { get; set; } = 16;
     /// <summary>
-    /// Delivery loops per node, each with its own leased batch: while one records its batch's outcomes or leases the
-    /// next, another is sending.
+    /// Delivery loops per node, each with its own leased batch. One is the default: a batch never waits on a slow
+    /// receiver for long (its stragglers finish on their own), and one loop gathers the node's deliveries into bigger
+    /// batches, which cost less each to lease and record than two loops' smaller ones (bench/README.md). More loops
+    /// overlap one batch's recording with another's sending.
     /// </summary>
-    [Range(1, 16)] public int Loops { get; set; } = 2;
+    [Range(1, 16)] public int Loops { get; set; } = 1;
     /// <summary>An endpoint failing without a single success this long is disabled.</summary>
     [Range(0.0001, 365)] public double DisableAfterFailingDays { get; set; } = 5;
     /// <summary>Finished deliveries, their attempts and dispatched outbox events are kept this long.</summary>

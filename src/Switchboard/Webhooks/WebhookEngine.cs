@@ -142,34 +142,88 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
             logger, stoppingToken);
 
     /// <summary>
-    /// Leases a batch of due deliveries, sends them in parallel, and records every outcome of the batch in one
-    /// transaction (endpoints read once per batch): the bookkeeping per delivery is a few rows, not a round of queries.
+    /// Leases a batch of due deliveries, sends them in parallel, and records the batch's outcomes in one transaction
+    /// (endpoints read once per batch): the bookkeeping per delivery is a few rows, not a round of queries. A batch does
+    /// not wait on a slow receiver: once <see cref="StragglersAfter"/> has passed, the outcomes in hand are recorded and
+    /// the loop goes on, and the deliveries still in flight record their own outcomes when they end. They still count
+    /// against the loop's batch size, so a loop never holds more than one batch's worth of deliveries.
     /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Webhooks;
-        var batch = settings.Concurrency * 4;
+        var room = settings.Concurrency * 4 - Volatile.Read(ref _straggling) / settings.Loops;
+        if (room <= 0) return 0; // woken again as stragglers end
         // Deliveries this node's dispatcher just created come leased to it already; the database is asked only when there
         // are none (retries, other nodes' work, leases that ran out).
-        var leased = signals.TakeHandedOver(batch, time.UtcNow() + TimeSpan.FromSeconds(settings.TimeoutSeconds + 1));
-        if (leased.Count == 0) leased = await LeaseAsync(batch, cancellationToken);
+        var leased = signals.TakeHandedOver(room, time.UtcNow() + TimeSpan.FromSeconds(settings.TimeoutSeconds + 1));
+        if (leased.Count == 0) leased = await LeaseAsync(room, cancellationToken);
         if (leased.Count == 0) return 0;
         // A full batch suggests more is due: wake a sibling loop that may be waiting, rather than leave it to its poll.
-        if (leased.Count == batch) signals.DeliveriesCreated();
+        if (leased.Count == room) signals.DeliveriesCreated();
         var endpoints = (await EndpointsAsync(leased.Select(d => d.EndpointId).Distinct().ToArray(), cancellationToken)).ToDictionary(e => e.Id);
-        var outcomes = new ConcurrentBag<Outcome>();
-        await Parallel.ForEachAsync(leased, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
-            async (delivery, ct) => outcomes.Add(await AttemptAsync(delivery, endpoints.GetValueOrDefault(delivery.EndpointId), ct)));
-        var results = outcomes.ToList();
-        // The usual batch, every delivery accepted, is recorded on PostgreSQL in one round trip; anything else (a failure,
-        // a deferral, SQLite) goes through the full bookkeeping below.
+        var gate = new SemaphoreSlim(settings.Concurrency); // not disposed: stragglers may outlive this pass (it holds no wait handle)
+        var attempts = leased.Select(d => AttemptGatedAsync(d, endpoints.GetValueOrDefault(d.EndpointId), gate, cancellationToken)).ToList();
+        var all = Task.WhenAll(attempts);
+        if (await Task.WhenAny(all, Task.Delay(StragglersAfter, cancellationToken)) != all && attempts.Any(a => !a.IsCompleted))
+        {
+            var done = attempts.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+            var inFlight = attempts.Where(a => !a.IsCompletedSuccessfully).ToList();
+            Interlocked.Add(ref _straggling, inFlight.Count);
+            _ = FinishStragglersAsync(inFlight);
+            if (done.Count > 0) await RecordOutcomesAsync(done);
+            return leased.Count;
+        }
+        await RecordOutcomesAsync((await all).ToList());
+        return leased.Count;
+    }
+
+    /// <summary>How long a batch waits for its slowest deliveries before it records the rest and the loop goes on.</summary>
+    public static readonly TimeSpan StragglersAfter = TimeSpan.FromSeconds(1);
+
+    private int _straggling;
+
+    private async Task<Outcome> AttemptGatedAsync(WebhookDelivery delivery, WebhookEndpoint? endpoint, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try { return await AttemptAsync(delivery, endpoint, cancellationToken); }
+        finally { gate.Release(); }
+    }
+
+    /// <summary>The deliveries a batch left in flight: recorded when they end (those that failed to run stay leased, as in a batch).</summary>
+    private async Task FinishStragglersAsync(List<Task<Outcome>> inFlight)
+    {
+        try
+        {
+            try { await Task.WhenAll(inFlight); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "A webhook delivery failed to run; its lease will run out and it will be retried"); }
+            catch (OperationCanceledException) { return; }
+            var outcomes = inFlight.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+            if (outcomes.Count > 0) await RecordOutcomesAsync(outcomes);
+        }
+        catch (Exception ex)
+        {
+            Heartbeat.Failed();
+            logger.LogError(ex, "Recording webhook deliveries that outlasted their batch failed; their leases will run out and they will be sent again");
+        }
+        finally
+        {
+            Interlocked.Add(ref _straggling, -inFlight.Count);
+            signals.DeliveriesCreated(); // room again: wake a loop that stopped for want of it
+        }
+    }
+
+    /// <summary>
+    /// The usual batch, every delivery accepted, is recorded on PostgreSQL in one round trip; anything else (a failure,
+    /// a deferral, SQLite) goes through the full bookkeeping.
+    /// </summary>
+    private async Task RecordOutcomesAsync(List<Outcome> results)
+    {
         if (postgres.Relaxed is { } relaxed && results.All(o => o is { Kind: OutcomeKind.Sent, Status: >= 200 and < 300, Endpoint: not null }))
             await PostgresWebhookQueue.RecordSuccessesAsync(relaxed,
                 results.Select(o => new PostgresWebhookQueue.Success(o.Delivery.Id, o.Delivery.EndpointId, o.At, o.Status!.Value, o.LatencyMs, o.Body)).ToList(),
                 () => Ids.New("att", time), CancellationToken.None);
         else
             await RecordWithRetryAsync(results);
-        return leased.Count;
     }
 
     private async Task<List<WebhookDelivery>> LeaseAsync(int count, CancellationToken cancellationToken)

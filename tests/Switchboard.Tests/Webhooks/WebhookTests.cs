@@ -27,6 +27,41 @@ public abstract class WebhookTests<TFactory>(TFactory node) : IClassFixture<TFac
     }
 
     [Fact]
+    public async Task AReceiverThatDoesNotAnswerDoesNotHoldUpOtherEndpoints()
+    {
+        // Another organization's receiver takes its time (held unanswered); the node's delivery loop must not wait on it.
+        using var stalled = node.Client();
+        await stalled.SignupAsync();
+        await using var slow = await WebhookReceiver.StartAsync();
+        var slowEndpoint = await ApiClient.ReadAsync(await stalled.PostAsync("/api/v1/webhooks", new { url = slow.Url, events = new[] { "contact.created" } }));
+        var (owner, receiver, _) = await SetupAsync(node);
+        await using var __ = receiver;
+        slow.Hold();
+        try
+        {
+            await CreateContactAsync(stalled, "Stalled");
+            await slow.WaitForAsync(_ => true); // in flight, unanswered
+            var ids = new List<string>();
+            for (var i = 0; i < 5; i++) ids.Add(await CreateContactAsync(owner, $"Flowing{i}"));
+            // Within a few seconds, while the held delivery is still in flight (attempts time out after 15 s).
+            await receiver.WaitForAsync(r => ids.Any(id => r.Body.Contains(id, StringComparison.Ordinal)), count: 5, timeoutMs: 6_000);
+            slow.Requests.Count.ShouldBe(1);
+        }
+        finally { slow.Release(); }
+
+        // Answered at last, the held delivery is recorded as any other: succeeded, one attempt.
+        JsonNode? delivery = null;
+        for (var i = 0; i < 100 && delivery?["status"]?.GetValue<string>() != "succeeded"; i++)
+        {
+            await Task.Delay(50);
+            delivery = (await stalled.GetJsonAsync($"/api/v1/webhooks/{slowEndpoint["id"]}/deliveries"))["data"]!.AsArray().Single();
+        }
+        delivery!["status"]!.GetValue<string>().ShouldBe("succeeded");
+        delivery["attempts"]!.GetValue<int>().ShouldBe(1);
+        slow.Requests.Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task AChangeIsDeliveredWithStandardWebhooksSignatures()
     {
         var (owner, receiver, endpoint) = await SetupAsync(node);
