@@ -105,9 +105,8 @@ public static class PostgresWebhookQueue
     private static string[] Column(List<WebhookDelivery> deliveries, Func<WebhookDelivery, string> value) => deliveries.Select(value).ToArray();
 
     /// <summary>
-    /// Leases up to <paramref name="count"/> due deliveries until <paramref name="until"/>: pending, due, and not leased
-    /// (or leased by a node whose lease ran out). One statement; SKIP LOCKED lets several nodes lease side by side
-    /// without waiting on or taking each other's rows. Read without EF Core's query pipeline (<see cref="EntityRows"/>).
+    /// Leases up to <paramref name="count"/> due deliveries until <paramref name="until"/> (<see cref="WebhookDeliveries.LeaseSql"/>),
+    /// read without EF Core's query pipeline (<see cref="EntityRows"/>).
     /// </summary>
     public static async Task<List<WebhookDelivery>> LeaseAsync(NpgsqlDataSource dataSource, Microsoft.EntityFrameworkCore.Metadata.IModel model,
         int count, DateTime now, DateTime until, CancellationToken cancellationToken)
@@ -115,9 +114,7 @@ public static class PostgresWebhookQueue
         var rows = EntityRows.For(model, typeof(WebhookDelivery));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN (SELECT id FROM webhook_deliveries " +
-            "WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2) " +
-            "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING " + rows.Columns, connection);
+            WebhookDeliveries.LeaseSql(until: "$1", now: "$2", count: "$3", skipLocked: true, returning: rows.Columns), connection);
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = until });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });

@@ -89,6 +89,17 @@ public static class WebhookDeliveries
         Payload = payload ?? Payload(evt), NextAttemptAt = now, LockedUntil = leasedUntil, CreatedAt = now, UpdatedAt = now,
     };
 
+    /// <summary>
+    /// The lease, one statement on either database: up to <paramref name="count"/> deliveries that are pending, due, and
+    /// not leased (or whose lease, a node's that died, ran out), leased until <paramref name="until"/>. The arguments are
+    /// the placeholders of the caller's parameters; on PostgreSQL, SKIP LOCKED lets several nodes lease side by side
+    /// without waiting on or taking each other's rows.
+    /// </summary>
+    public static string LeaseSql(string until, string now, string count, bool skipLocked, string returning) =>
+        $"UPDATE webhook_deliveries SET locked_until = {until} WHERE id IN (SELECT id FROM webhook_deliveries " +
+        $"WHERE status = 'pending' AND next_attempt_at <= {now} AND (locked_until IS NULL OR locked_until < {now}) " +
+        $"ORDER BY next_attempt_at LIMIT {count}{(skipLocked ? " FOR UPDATE SKIP LOCKED" : "")}) RETURNING {returning}";
+
     /// <summary>What fan-out needs of an active endpoint: whose it is and the event types it subscribes to.</summary>
     public readonly record struct Subscription(string EndpointId, string OrganizationId, string[] Events);
 
@@ -163,17 +174,20 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         var endpoints = (await EndpointsAsync(leased.Select(d => d.EndpointId).Distinct().ToArray(), cancellationToken)).ToDictionary(e => e.Id);
         var gate = new SemaphoreSlim(settings.Concurrency); // not disposed: stragglers may outlive this pass (it holds no wait handle)
         var attempts = leased.Select(d => AttemptGatedAsync(d, endpoints.GetValueOrDefault(d.EndpointId), gate, cancellationToken)).ToList();
-        var all = Task.WhenAll(attempts);
-        if (await Task.WhenAny(all, Task.Delay(StragglersAfter, cancellationToken)) != all && attempts.Any(a => !a.IsCompleted))
+        Outcome[] outcomes;
+        try
         {
-            var done = attempts.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+            // Not the stopping token: on shutdown the attempts themselves are cancelled, and the batch ends with them.
+            outcomes = await Task.WhenAll(attempts).WaitAsync(StragglersAfter, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
             var inFlight = attempts.Where(a => !a.IsCompletedSuccessfully).ToList();
             Interlocked.Add(ref _straggling, inFlight.Count);
             _ = FinishStragglersAsync(inFlight);
-            if (done.Count > 0) await RecordOutcomesAsync(done);
-            return leased.Count;
+            outcomes = attempts.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToArray();
         }
-        await RecordOutcomesAsync((await all).ToList());
+        if (outcomes.Length > 0) await RecordOutcomesAsync(outcomes);
         return leased.Count;
     }
 
@@ -189,16 +203,19 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
         finally { gate.Release(); }
     }
 
-    /// <summary>The deliveries a batch left in flight: recorded when they end (those that failed to run stay leased, as in a batch).</summary>
+    /// <summary>
+    /// The deliveries a batch left in flight: recorded when they end. One that failed to run stays leased, as it would
+    /// in a batch, and is sent again when its lease runs out.
+    /// </summary>
     private async Task FinishStragglersAsync(List<Task<Outcome>> inFlight)
     {
         try
         {
             try { await Task.WhenAll(inFlight); }
             catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogError(ex, "A webhook delivery failed to run; its lease will run out and it will be retried"); }
-            catch (OperationCanceledException) { return; }
-            var outcomes = inFlight.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
-            if (outcomes.Count > 0) await RecordOutcomesAsync(outcomes);
+            catch (OperationCanceledException) { /* stopping: record what ended */ }
+            var outcomes = inFlight.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToArray();
+            if (outcomes.Length > 0) await RecordOutcomesAsync(outcomes);
         }
         catch (Exception ex)
         {
@@ -216,7 +233,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     /// The usual batch, every delivery accepted, is recorded on PostgreSQL in one round trip; anything else (a failure,
     /// a deferral, SQLite) goes through the full bookkeeping.
     /// </summary>
-    private async Task RecordOutcomesAsync(List<Outcome> results)
+    private async Task RecordOutcomesAsync(IReadOnlyList<Outcome> results)
     {
         if (postgres.Relaxed is { } relaxed && results.All(o => o is { Kind: OutcomeKind.Sent, Status: >= 200 and < 300, Endpoint: not null }))
             await PostgresWebhookQueue.RecordSuccessesAsync(relaxed,
@@ -234,12 +251,8 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
             return await PostgresWebhookQueue.LeaseAsync(relaxed, Model, count, now, until, cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
-        // One statement takes the batch: due, pending, not leased (or a lapsed lease of a node that died).
         var sql = System.Runtime.CompilerServices.FormattableStringFactory.Create(
-            "UPDATE webhook_deliveries SET locked_until = {0} WHERE id IN (SELECT id FROM webhook_deliveries " +
-            "WHERE status = 'pending' AND next_attempt_at <= {1} AND (locked_until IS NULL OR locked_until < {1}) " +
-            "ORDER BY next_attempt_at LIMIT {2}) RETURNING *",
-            until, now, count);
+            WebhookDeliveries.LeaseSql(until: "{0}", now: "{1}", count: "{2}", skipLocked: false, returning: "*"), until, now, count);
         return await db.Set<WebhookDelivery>().FromSql(sql).IgnoreQueryFilters().AsNoTracking().ToListAsync(cancellationToken);
     }
 
@@ -288,7 +301,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     /// was deleted meanwhile, taking its deliveries along): one such delivery must not cost the rest of the batch its
     /// outcomes, which would leave them leased and sent a second time when the lease ran out.
     /// </summary>
-    private async Task RecordWithRetryAsync(List<Outcome> outcomes)
+    private async Task RecordWithRetryAsync(IReadOnlyList<Outcome> outcomes)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -305,7 +318,7 @@ public sealed class DeliveryWorker(IServiceScopeFactory scopes, IHttpClientFacto
     }
 
     /// <summary>Records the batch's outcomes in one transaction.</summary>
-    private async Task RecordAsync(List<Outcome> outcomes, CancellationToken cancellationToken)
+    private async Task RecordAsync(IReadOnlyList<Outcome> outcomes, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();

@@ -97,6 +97,21 @@ public sealed class ApiClient(HttpClient http, SwitchboardFactory node) : IDispo
         return await ReadAsync(response);
     }
 
+    /// <summary>
+    /// The endpoint's single delivery, once its status is <paramref name="status"/> (polled for up to 5 s; the last read
+    /// otherwise, for the caller's assertion to report).
+    /// </summary>
+    public async Task<JsonNode> SingleDeliveryOnceAsync(string endpointId, string status)
+    {
+        JsonNode? delivery = null;
+        for (var i = 0; i < 100 && delivery?["status"]?.GetValue<string>() != status; i++)
+        {
+            await Task.Delay(50);
+            delivery = (await GetJsonAsync($"/api/v1/webhooks/{endpointId}/deliveries"))["data"]!.AsArray().Single();
+        }
+        return delivery!;
+    }
+
     public void Dispose() => Http.Dispose();
 }
 

@@ -39,13 +39,8 @@ public abstract class EndpointDeletedInFlightTests<TFactory>(TFactory node) : IC
         (await owner.DeleteAsync($"/api/v1/webhooks/{doomed["id"]}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         slow.Release();
 
-        JsonNode? delivery = null;
-        for (var i = 0; i < 100 && delivery?["status"]?.GetValue<string>() != "succeeded"; i++)
-        {
-            await Task.Delay(50);
-            delivery = (await owner.GetJsonAsync($"/api/v1/webhooks/{kept["id"]}/deliveries"))["data"]!.AsArray().Single();
-        }
-        delivery!["status"]!.GetValue<string>().ShouldBe("succeeded", "the kept endpoint's delivery is recorded with its batch");
+        var delivery = await owner.SingleDeliveryOnceAsync(kept["id"]!.GetValue<string>(), "succeeded");
+        delivery["status"]!.GetValue<string>().ShouldBe("succeeded", "the kept endpoint's delivery is recorded with its batch");
         delivery["attempts"]!.GetValue<int>().ShouldBe(1);
         (await owner.GetAsync($"/api/v1/webhooks/{doomed["id"]}/deliveries")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         fast.Requests.Count.ShouldBe(1);

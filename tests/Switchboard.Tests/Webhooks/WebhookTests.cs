@@ -50,13 +50,8 @@ public abstract class WebhookTests<TFactory>(TFactory node) : IClassFixture<TFac
         finally { slow.Release(); }
 
         // Answered at last, the held delivery is recorded as any other: succeeded, one attempt.
-        JsonNode? delivery = null;
-        for (var i = 0; i < 100 && delivery?["status"]?.GetValue<string>() != "succeeded"; i++)
-        {
-            await Task.Delay(50);
-            delivery = (await stalled.GetJsonAsync($"/api/v1/webhooks/{slowEndpoint["id"]}/deliveries"))["data"]!.AsArray().Single();
-        }
-        delivery!["status"]!.GetValue<string>().ShouldBe("succeeded");
+        var delivery = await stalled.SingleDeliveryOnceAsync(slowEndpoint["id"]!.GetValue<string>(), "succeeded");
+        delivery["status"]!.GetValue<string>().ShouldBe("succeeded");
         delivery["attempts"]!.GetValue<int>().ShouldBe(1);
         slow.Requests.Count.ShouldBe(1);
     }

@@ -72,7 +72,7 @@ public sealed class PostgresGroupCommit(NpgsqlDataSource dataSource, int maxConc
     {
         try
         {
-            while (Take() is { Count: > 0 } units) await CommitAsync(units);
+            while (Take() is { Count: > 0 } units) await CommitBatchAsync(units);
         }
         finally
         {
@@ -94,7 +94,7 @@ public sealed class PostgresGroupCommit(NpgsqlDataSource dataSource, int maxConc
         return units;
     }
 
-    private async Task CommitAsync(List<Unit> units)
+    private async Task CommitBatchAsync(List<Unit> units)
     {
         try
         {
