@@ -59,6 +59,16 @@ public sealed class DatabaseOptions
 {
     /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>
+    /// SQLite only: the node holds its database file exclusively while it runs (SQLite's <c>unix-excl</c> VFS). Locks are
+    /// then taken once per process instead of with an <c>fcntl</c> call per transaction, and the WAL index lives in
+    /// the process's memory instead of a shared <c>-shm</c> file. Another process (a second node, the admin command
+    /// line, the sqlite3 shell) cannot open the file meanwhile; it is refused at start-up with a clear error. That
+    /// is also what the node's guarantees assume: on SQLite, rate-limit counters are exact within one process. Set it
+    /// to false to let other processes open the file while the node runs. Ignored on Windows, which has no such VFS.
+    /// </summary>
+    public bool SqliteExclusive { get; set; } = true;
 }
 
 public sealed class AuthOptions

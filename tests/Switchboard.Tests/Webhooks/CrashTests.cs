@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Switchboard.Tests.Infrastructure;
@@ -36,7 +34,7 @@ public abstract class CrashTests
     private static async Task RunAsync(string provider, string connectionString)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         var env = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
@@ -52,11 +50,11 @@ public abstract class CrashTests
         };
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
 
-        var first = Start(env);
+        using var first = ServiceProcess.Start(env);
         string key;
         try
         {
-            await WaitAliveAsync(http);
+            await ServiceProcess.WaitHealthyAsync(http);
             var signup = await (await http.PostAsJsonAsync("/api/v1/auth/signup",
                 new { email = "crash@example.com", password = "crash test password", name = "Crash", organizationName = "Crash" })).Content.ReadFromJsonAsync<JsonObject>();
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", signup!["accessToken"]!.GetValue<string>());
@@ -82,15 +80,14 @@ public abstract class CrashTests
                 }
             })).ToArray();
             while (acknowledged.Count < 150) await Task.Delay(5);
-            first.Kill(); // SIGKILL: no shutdown, no flush
-            await first.WaitForExitAsync();
+            await first.KillAsync(); // SIGKILL: no shutdown, no flush
             await stop.CancelAsync();
             await Task.WhenAll(writers);
 
-            var second = Start(env);
+            using var second = ServiceProcess.Start(env);
             try
             {
-                await WaitAliveAsync(http);
+                await ServiceProcess.WaitHealthyAsync(http);
                 var expected = acknowledged.ToHashSet();
                 var deadline = DateTime.UtcNow.AddSeconds(60);
                 HashSet<string> delivered;
@@ -104,54 +101,13 @@ public abstract class CrashTests
             }
             finally
             {
-                if (!second.HasExited) second.Kill();
+                await second.KillAsync();
             }
         }
         finally
         {
-            if (!first.HasExited) first.Kill();
+            await first.KillAsync();
         }
-    }
-
-    private static Process Start(Dictionary<string, string> env)
-    {
-        var info = new ProcessStartInfo("dotnet", ServiceDll()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var (k, v) in env) info.Environment[k] = v;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    /// <summary>The service as built for this test run (src/Switchboard/bin/&lt;configuration&gt;/net10.0).</summary>
-    private static string ServiceDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Switchboard.slnx"))) dir = dir.Parent;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<configuration>/net10.0/
-        var dll = Path.Combine(dir!.FullName, "src", "Switchboard", "bin", configuration, "net10.0", "Switchboard.dll");
-        File.Exists(dll).ShouldBeTrue($"the service must be built at {dll}");
-        return dll;
-    }
-
-    private static async Task WaitAliveAsync(HttpClient http)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            try { if ((await http.GetAsync("/health")).IsSuccessStatusCode) return; }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The service did not become healthy.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

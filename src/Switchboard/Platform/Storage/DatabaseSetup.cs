@@ -26,14 +26,45 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
         string? directory = null;
         if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
         {
-            var full = Path.GetFullPath(file);
-            directory = Path.GetDirectoryName(full)!;
-            Directory.CreateDirectory(directory);
-            builder.DataSource = full;
+            // A URI filename (file:…) is the operator's to shape, VFS included; a path is made absolute.
+            var uri = file.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+            var full = uri ? UriPath(file) : Path.GetFullPath(file);
+            if (full is not null)
+            {
+                directory = Path.GetDirectoryName(full)!;
+                Directory.CreateDirectory(directory);
+            }
+            if (!uri)
+                builder.DataSource = options.Database.SqliteExclusive && !OperatingSystem.IsWindows() ? ExclusiveUri(full!) : full;
         }
         // Writers queue behind each other (busy timeout) instead of failing with SQLITE_BUSY.
         builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
         return new DatabaseSettings(DatabaseProvider.Sqlite, builder.ToString(), directory);
+    }
+
+    /// <summary>
+    /// The SQLite URI filename (https://sqlite.org/uri.html) of <paramref name="path"/> opened through the <c>unix-excl</c>
+    /// VFS (https://sqlite.org/vfs.html): the first connection takes an exclusive lock on the file for the process, and
+    /// every transaction after that locks in memory only. Of the path, <c>%</c>, <c>?</c> and <c>#</c> are escaped
+    /// (§3.1: the path ends at the first <c>?</c> or <c>#</c>, and <c>%HH</c> is decoded).
+    /// </summary>
+    internal static string ExclusiveUri(string path) =>
+        "file:" + path.Replace("%", "%25", StringComparison.Ordinal).Replace("?", "%3f", StringComparison.Ordinal)
+            .Replace("#", "%23", StringComparison.Ordinal) + "?vfs=unix-excl";
+
+    /// <summary>The file path of a SQLite URI filename, or null when it names no file (an in-memory database).</summary>
+    internal static string? UriPath(string uri)
+    {
+        var path = uri["file:".Length..];
+        var end = path.IndexOfAny(['?', '#']);
+        if (end >= 0) path = path[..end];
+        if (path.StartsWith("//", StringComparison.Ordinal)) // file://authority/path: the authority is empty or localhost
+        {
+            var slash = path.IndexOf('/', 2);
+            path = slash < 0 ? "" : path[slash..];
+        }
+        path = Uri.UnescapeDataString(path);
+        return path.Length == 0 || path == ":memory:" || uri.Contains("mode=memory", StringComparison.OrdinalIgnoreCase) ? null : Path.GetFullPath(path);
     }
 
     /// <summary>
@@ -120,8 +151,25 @@ public static class DatabaseSetup
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         if (db.Database.IsSqlite())
         {
-            // WAL lets readers proceed while one writer commits; it is a property of the file, set once.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            // WAL lets readers proceed while one writer commits; it is a property of the file, set once. It is set through
+            // a connection that waits at most a second for a lock: the lock another process holds on a file it opened
+            // exclusively (DatabaseOptions.SqliteExclusive) is held for that process's life, and waiting longer is no use.
+            var settings = services.GetRequiredService<DatabaseSettings>();
+            var probe = new SqliteConnectionStringBuilder(settings.ConnectionString) { DefaultTimeout = 1, Pooling = false };
+            await using var connection = new SqliteConnection(probe.ToString());
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA journal_mode=WAL;";
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
+            {
+                throw new InvalidOperationException(
+                    $"The SQLite database {probe.DataSource} is in use by another process (a running Switchboard node holds its " +
+                    "database exclusively: Switchboard:Database:SqliteExclusive). Stop that process first; several nodes need PostgreSQL.", ex);
+            }
         }
         await db.Database.MigrateAsync(cancellationToken);
     }

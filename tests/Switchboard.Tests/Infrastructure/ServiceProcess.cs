@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Switchboard.Tests.Infrastructure;
+
+/// <summary>The service run as a separate process (src/Switchboard/bin/&lt;configuration&gt;/net10.0), as an operator runs it.</summary>
+public sealed class ServiceProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServiceProcess(Process process) => _process = process;
+
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>What the process wrote to stdout and stderr so far.</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string> env, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add(ServiceDll());
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        var service = new ServiceProcess(Process.Start(info)!);
+        void Append(object _, DataReceivedEventArgs e) { if (e.Data is not null) lock (service._output) service._output.AppendLine(e.Data); }
+        service._process.OutputDataReceived += Append;
+        service._process.ErrorDataReceived += Append;
+        service._process.BeginOutputReadLine();
+        service._process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(cancel.Token); }
+        catch (OperationCanceledException) { throw new TimeoutException($"The process did not exit within {timeout}. It wrote:\n{Output}"); }
+        _process.WaitForExit(); // the redirected streams are read to their end
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until <c>GET /health</c> answers 200, for at most 30 s.</summary>
+    public static async Task WaitHealthyAsync(HttpClient http)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            try { if ((await http.GetAsync("/health")).IsSuccessStatusCode) return; }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The service did not become healthy.");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The service as built for this test run (src/Switchboard/bin/&lt;configuration&gt;/net10.0).</summary>
+    private static string ServiceDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Switchboard.slnx"))) dir = dir.Parent;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<configuration>/net10.0/
+        var dll = Path.Combine(dir!.FullName, "src", "Switchboard", "bin", configuration, "net10.0", "Switchboard.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"The service must be built at {dll}.");
+        return dll;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill();
+        _process.Dispose();
+    }
+}
