@@ -95,6 +95,7 @@ public static class DatabaseSetup
         services.AddSingleton(sp => SecretProtector.FromOptions(
             sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value, sp.GetRequiredService<DatabaseSettings>().SqliteDirectory));
         services.AddScoped<TenantScope>();
+        services.AddSingleton<SqliteFileHold>();
         // Pooled: a request leases a ready context instead of building one (the dominant cost of a small query).
         // PostgreSQL: one data source (one connection pool) for EF Core and for the service's own ADO.NET reads
         // (RecordReader), instead of a pool each.
@@ -156,7 +157,7 @@ public static class DatabaseSetup
             // exclusively (DatabaseOptions.SqliteExclusive) is held for that process's life, and waiting longer is no use.
             var settings = services.GetRequiredService<DatabaseSettings>();
             var probe = new SqliteConnectionStringBuilder(settings.ConnectionString) { DefaultTimeout = 1, Pooling = false };
-            await using var connection = new SqliteConnection(probe.ToString());
+            var connection = new SqliteConnection(probe.ToString());
             try
             {
                 await connection.OpenAsync(cancellationToken);
@@ -166,10 +167,19 @@ public static class DatabaseSetup
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
             {
+                await connection.DisposeAsync();
                 throw new InvalidOperationException(
                     $"The SQLite database {probe.DataSource} is in use by another process (a running Switchboard node holds its " +
                     "database exclusively: Switchboard:Database:SqliteExclusive). Stop that process first; several nodes need PostgreSQL.", ex);
             }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+            // The exclusive lock lasts while the process has a connection to the file open; pools and the record reader
+            // may close all of theirs when idle, so this one stays open for the node's life.
+            services.GetRequiredService<SqliteFileHold>().Keep(connection);
         }
         await db.Database.MigrateAsync(cancellationToken);
     }
@@ -194,5 +204,26 @@ public sealed class PostgresDataSource(Npgsql.NpgsqlDataSource? dataSource, Npgs
     {
         if (DataSource is not null) await DataSource.DisposeAsync();
         if (Relaxed is not null) await Relaxed.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A connection to the node's SQLite file kept open from start-up to shutdown. With the exclusive VFS
+/// (<see cref="DatabaseOptions.SqliteExclusive"/>) the process's lock on the file lasts as long as one of its connections
+/// to it is open; this one makes that the node's whole life, however idle it is.
+/// </summary>
+public sealed class SqliteFileHold : IAsyncDisposable
+{
+    private SqliteConnection? _connection;
+
+    internal void Keep(SqliteConnection connection)
+    {
+        var previous = Interlocked.Exchange(ref _connection, connection);
+        previous?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _connection, null) is { } connection) await connection.DisposeAsync();
     }
 }
