@@ -92,7 +92,7 @@ public static class WebhookDeliveries
     /// <summary>
     /// The lease, one statement on either database: up to <paramref name="count"/> deliveries that are pending, due, and
     /// not leased (or whose lease, a node's that died, ran out), leased until <paramref name="until"/>. The arguments are
-    /// the placeholders of the caller's parameters; on PostgreSQL, SKIP LOCKED lets several nodes lease side by side
+    /// the caller's parameter names as written in its SQL (<c>$1</c>, <c>@now</c>); on PostgreSQL, SKIP LOCKED lets several nodes lease side by side
     /// without waiting on or taking each other's rows.
     /// </summary>
     public static string LeaseSql(string until, string now, string count, bool skipLocked, string returning) =>
