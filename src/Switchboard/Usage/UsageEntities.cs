@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Switchboard.Identity;
 using Switchboard.Platform.Storage;
@@ -8,7 +9,8 @@ namespace Switchboard.Usage;
 /// <summary>One API request as it was answered; kept for <see cref="Platform.UsageOptions.RawRetentionDays"/>.</summary>
 public sealed class ApiRequestRecord : ITenantOwned
 {
-    public required string Id { get; init; }
+    /// <summary>Assigned by the database: the SQLite rowid, a PostgreSQL identity. Never shown to clients.</summary>
+    public long Id { get; init; }
     public required string OrganizationId { get; init; }
     public string ApiKeyId { get; init; } = "";
     public string UserId { get; init; } = "";
@@ -61,6 +63,9 @@ public static class LatencyHistogram
     /// <summary>Upper bounds (ms) of buckets L0..L12; L13 is everything slower.</summary>
     public static readonly double[] UpperBoundsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
+    /// <summary>How many buckets a histogram has: L0..L13.</summary>
+    public const int Buckets = 14;
+
     public static int BucketOf(long micros)
     {
         var ms = micros / 1000.0;
@@ -98,7 +103,9 @@ internal sealed class ApiRequestRecordConfiguration : IEntityTypeConfiguration<A
     public void Configure(EntityTypeBuilder<ApiRequestRecord> b)
     {
         b.ToTable("api_requests");
-        b.Property(x => x.Id).HasMaxLength(40);
+        // An integer key, so that a row is one B-tree append: on SQLite the rowid itself, without AUTOINCREMENT (which
+        // would update sqlite_sequence once per statement, here once per row); on PostgreSQL an identity column.
+        b.Property(x => x.Id).ValueGeneratedOnAdd().HasAnnotation("Sqlite:ValueGenerationStrategy", SqliteValueGenerationStrategy.None);
         b.Property(x => x.OrganizationId).HasMaxLength(40);
         b.Property(x => x.ApiKeyId).HasMaxLength(40);
         b.Property(x => x.UserId).HasMaxLength(40);

@@ -59,6 +59,38 @@ public abstract class MigrationsMatchModelTests
     }
 
     [Fact]
+    public async Task RawUsageRowsKeepTheirDataWhenTheirKeyBecomesAnInteger()
+    {
+        var settings = NewDatabase();
+        await using (var db = Context(settings))
+        {
+            var migrator = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(db);
+            await migrator.MigrateAsync("20261122174500_PartialQueueIndexes");
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO api_requests (id, organization_id, api_key_id, user_id, method, route, status, latency_micros, request_bytes, response_bytes, request_id, created_at)
+                VALUES ('ar_B', 'org_1', 'key_1', '', 'GET', '/api/v1/contacts', 200, 1500, 0, 99, 'req_2', '2026-11-22 10:00:02'),
+                       ('ar_A', 'org_1', '', 'usr_1', 'POST', '/api/v1/contacts', 201, 2500, 40, 120, 'req_1', '2026-11-22 10:00:01');
+                """);
+            await migrator.MigrateAsync();
+        }
+        await using (var db = Context(settings))
+        {
+            var rows = await db.Set<Switchboard.Usage.ApiRequestRecord>().IgnoreQueryFilters().OrderBy(r => r.Id).ToListAsync();
+            rows.Select(r => r.RequestId).ShouldBe(["req_1", "req_2"]); // numbered in the order they were made
+            rows.ShouldAllBe(r => r.Id > 0);
+            rows[0].ShouldSatisfyAllConditions(
+                r => r.OrganizationId.ShouldBe("org_1"), r => r.UserId.ShouldBe("usr_1"), r => r.Method.ShouldBe("POST"), r => r.Status.ShouldBe(201),
+                r => r.LatencyMicros.ShouldBe(2500), r => r.RequestBytes.ShouldBe(40), r => r.ResponseBytes.ShouldBe(120));
+            // New rows get the next keys from the database.
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO api_requests (organization_id, api_key_id, user_id, method, route, status, latency_micros, request_bytes, response_bytes, request_id, created_at)
+                VALUES ('org_1', 'key_1', '', 'GET', '/api/v1/me', 200, 10, 0, 5, 'req_3', '2026-11-22 10:00:03')
+                """);
+            (await db.Set<Switchboard.Usage.ApiRequestRecord>().IgnoreQueryFilters().MaxAsync(r => r.Id)).ShouldBeGreaterThan(rows[1].Id);
+        }
+    }
+
+    [Fact]
     public async Task TheComparisonNoticesADifference()
     {
         var migrated = NewDatabase();

@@ -286,6 +286,42 @@ public sealed class SqliteTimestampTests
     }
 
     [Theory]
+    [InlineData("2026-11-22 20:32:49")]
+    [InlineData("2026-11-22 20:32:49.6")]
+    [InlineData("2026-11-22 20:32:49.672748")]
+    [InlineData("2026-11-22 20:32:49.6727481")]
+    [InlineData("2026-11-22 20:32:49.0000001")]
+    [InlineData("0001-01-01 00:00:00")]
+    [InlineData("9999-12-31 23:59:59.9999999")]
+    [InlineData("2024-02-29 12:00:00.05")]
+    public void TimestampsAreWrittenAsMicrosoftDataSqliteWritesThem(string text)
+    {
+        var value = DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        Span<byte> buffer = stackalloc byte[27];
+        var written = Switchboard.Platform.Storage.SqliteRawRow.WriteCanonical(value, buffer);
+        System.Text.Encoding.UTF8.GetString(buffer[..written]).ShouldBe(text);
+        // The form the provider itself writes a DateTime parameter in.
+        System.Text.Encoding.UTF8.GetString(buffer[..written]).ShouldBe(
+            value.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void WrittenTimestampsReadBackExactly()
+    {
+        var random = new Random(20261123);
+        Span<byte> buffer = stackalloc byte[27];
+        for (var i = 0; i < 10_000; i++)
+        {
+            var value = new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+            if (i % 3 == 0) value = new DateTime(value.Ticks - value.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+            if (i % 3 == 1) value = new DateTime(value.Ticks - value.Ticks % 10, DateTimeKind.Utc);
+            var written = Switchboard.Platform.Storage.SqliteRawRow.WriteCanonical(value, buffer);
+            Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(buffer[..written], out var back).ShouldBeTrue();
+            back.Ticks.ShouldBe(value.Ticks);
+        }
+    }
+
+    [Theory]
     [InlineData("2026-11-22T20:32:49")]
     [InlineData("2026-11-22 20:32:49.")]
     [InlineData("2026-11-22 20:32:49.12345678")]

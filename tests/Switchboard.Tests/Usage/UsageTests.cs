@@ -59,7 +59,8 @@ public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFacto
             Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Set<ApiRequestRecord>()).Where(r => r.OrganizationId == owner.OrganizationId));
         raw.Count.ShouldBeGreaterThanOrEqualTo(15);
         raw.Count(r => r.Route == "/api/v1/contacts/{id}" && r.Status == 404 && r.ApiKeyId == keyA["id"]!.GetValue<string>()).ShouldBe(3);
-        raw.ShouldAllBe(r => r.Id.StartsWith("ar_") && r.RequestId != null && r.LatencyMicros > 0);
+        raw.ShouldAllBe(r => r.Id > 0 && r.RequestId != null && r.LatencyMicros > 0);
+        raw.Select(r => r.Id).Distinct().Count().ShouldBe(raw.Count);
         usage["quota"]!["usedToday"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(15);
     }
 

@@ -166,6 +166,39 @@ internal sealed unsafe class SqliteRawRow(SqliteRawStatement statement) : DbData
         return parsed.Kind == DateTimeKind.Local ? parsed.ToUniversalTime() : parsed;
     }
 
+    /// <summary>
+    /// Writes <paramref name="value"/> as UTF-8 in the form EF Core and Microsoft.Data.Sqlite write SQLite timestamps in,
+    /// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c> (no trailing zeros in the fraction, no '.' without one), so that it compares with
+    /// theirs as text; returns the bytes written (at most 27). For code that binds timestamps itself, without formatting a string.
+    /// </summary>
+    internal static int WriteCanonical(DateTime value, Span<byte> destination)
+    {
+        if (destination.Length < 27) throw new ArgumentException("A timestamp needs 27 bytes.", nameof(destination));
+        Put(destination, 0, 4, value.Year);
+        destination[4] = (byte)'-';
+        Put(destination, 5, 2, value.Month);
+        destination[7] = (byte)'-';
+        Put(destination, 8, 2, value.Day);
+        destination[10] = (byte)' ';
+        Put(destination, 11, 2, value.Hour);
+        destination[13] = (byte)':';
+        Put(destination, 14, 2, value.Minute);
+        destination[16] = (byte)':';
+        Put(destination, 17, 2, value.Second);
+        var fraction = (int)(value.Ticks % TimeSpan.TicksPerSecond);
+        if (fraction == 0) return 19;
+        var digits = 7;
+        while (fraction % 10 == 0) { fraction /= 10; digits--; }
+        destination[19] = (byte)'.';
+        Put(destination, 20, digits, fraction);
+        return 20 + digits;
+
+        static void Put(Span<byte> s, int start, int count, int number)
+        {
+            for (var i = start + count - 1; i >= start; i--) { s[i] = (byte)('0' + number % 10); number /= 10; }
+        }
+    }
+
     internal static bool TryParseCanonical(ReadOnlySpan<byte> s, out DateTime value)
     {
         value = default;
