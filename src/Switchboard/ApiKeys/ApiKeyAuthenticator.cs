@@ -24,8 +24,8 @@ public sealed class ApiKeyAuthenticator(
     ApiKeyUsageTracker usage)
 {
     private const int MaxNegativeEntries = 100_000;
-    private readonly ConcurrentDictionary<string, CachedKey> _byHash = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Sha256Digest, CachedKey> _byHash = new();
+    private readonly ConcurrentDictionary<Sha256Digest, DateTimeOffset> _unknown = new();
     private readonly ConcurrentDictionary<IPAddress, MissWindow> _missesByIp = new();
 
     private sealed class MissWindow
@@ -39,7 +39,7 @@ public sealed class ApiKeyAuthenticator(
         if (!ApiKeyFormat.IsWellFormed(presented))
             return AuthOutcome.Fail(ErrorCodes.InvalidApiKey, "The API key is malformed or its checksum does not match.");
 
-        var hash = SecretHash.Sha256Hex(presented);
+        var hash = SecretHash.Sha256(presented);
         var now = time.GetUtcNow();
         var key = await FindAsync(hash, now, clientIp, cancellationToken);
         if (key == LookupRefused)
@@ -57,7 +57,7 @@ public sealed class ApiKeyAuthenticator(
 
     private static readonly CachedKey LookupRefused = new(new Caller(CallerKind.ApiKey, "", []), null, null, [], DateTimeOffset.MinValue);
 
-    private async ValueTask<CachedKey?> FindAsync(string hash, DateTimeOffset now, IPAddress? clientIp, CancellationToken cancellationToken)
+    private async ValueTask<CachedKey?> FindAsync(Sha256Digest hash, DateTimeOffset now, IPAddress? clientIp, CancellationToken cancellationToken)
     {
         var settings = options.Value.ApiKeys;
         var ttl = TimeSpan.FromSeconds(settings.CacheSeconds);
@@ -78,8 +78,9 @@ public sealed class ApiKeyAuthenticator(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var hex = hash.ToHex();
         // Authentication runs before a tenant is known, hence IgnoreQueryFilters; the hash is unique installation-wide.
-        var row = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellationToken);
+        var row = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hex, cancellationToken);
         if (row is null)
         {
             if (settings.NegativeCacheSeconds > 0)
@@ -126,19 +127,20 @@ public sealed class ApiKeyAuthenticator(
 public sealed class ApiKeyUsageTracker(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<ApiKeyUsageTracker> logger)
     : BackgroundService
 {
-    private ConcurrentDictionary<string, DateTime> _pending = new(StringComparer.Ordinal);
+    // Ticks rather than DateTime: the dictionary updates a long in place, where a DateTime value took a new node per request.
+    private ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
 
-    public void Touch(string apiKeyId, DateTime at) => _pending[apiKeyId] = at;
+    public void Touch(string apiKeyId, DateTime at) => _pending[apiKeyId] = at.Ticks;
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTime>(StringComparer.Ordinal));
+        var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, long>(StringComparer.Ordinal));
         if (batch.IsEmpty) return;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
-        foreach (var (id, at) in batch)
+        foreach (var (id, ticks) in batch)
         {
-            var stamp = new DateTime(at.Ticks - at.Ticks % 10, DateTimeKind.Utc);
+            var stamp = new DateTime(ticks - ticks % 10, DateTimeKind.Utc);
             await db.ApiKeys.IgnoreQueryFilters()
                 .Where(k => k.Id == id && (k.LastUsedAt == null || k.LastUsedAt < stamp))
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, stamp), cancellationToken);

@@ -24,7 +24,7 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore
         // Allocation-light on purpose: this runs on every request. A request has 1–4 policies.
         var count = policies.Count;
         var buckets = new Bucket[count];
-        var order = new int[count];
+        Span<int> order = count <= 8 ? stackalloc int[count] : new int[count];
         for (var i = 0; i < count; i++)
         {
             buckets[i] = _buckets.GetOrAdd(policies[i].Key, static _ => new Bucket());

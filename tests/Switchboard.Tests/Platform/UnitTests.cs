@@ -333,3 +333,72 @@ public sealed class SqliteTimestampTests
     public void AnythingElseIsLeftToTheFullParser(string text) =>
         Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(System.Text.Encoding.UTF8.GetBytes(text), out _).ShouldBeFalse();
 }
+
+/// <summary>Entity tags keep their form, and If-None-Match is read as RFC 9110 §13.1.2 has it: a list, compared weakly.</summary>
+public sealed class ETagTests
+{
+    [Fact]
+    public void ATagIsTheFirstTwelveBytesOfTheSha256OfIdVersionAndTicks()
+    {
+        var at = new DateTime(2026, 11, 23, 1, 2, 3, DateTimeKind.Utc).AddTicks(4567);
+        var expected = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"con_01ABC:7:{at.Ticks}")).AsSpan(0, 12)) + "\"";
+        Switchboard.Platform.Http.ETags.For("con_01ABC", 7, at).ShouldBe(expected);
+        var longId = new string('é', 300);
+        Switchboard.Platform.Http.ETags.For(longId, 1, at).ShouldBe("\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{longId}:1:{at.Ticks}")).AsSpan(0, 12)) + "\"");
+    }
+
+    [Theory]
+    [InlineData("\"abc\"", true)]
+    [InlineData("W/\"abc\"", true)]
+    [InlineData("\"x\", \"abc\"", true)]
+    [InlineData("\"x\",W/\"abc\" ", true)]
+    [InlineData("*", true)]
+    [InlineData("\"x\", *", true)]
+    [InlineData("\"abcd\"", false)]
+    [InlineData("\"ab\"", false)]
+    [InlineData("abc", false)]
+    [InlineData("", false)]
+    [InlineData("\"x\", \"y\"", false)]
+    public void IfNoneMatchIsAListComparedWeakly(string header, bool hits)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Headers.IfNoneMatch = header;
+        Switchboard.Platform.Http.ETags.IfNoneMatchHits(context.Request, "\"abc\"").ShouldBe(hits);
+    }
+
+    [Fact]
+    public void IfNoneMatchReadsEveryFieldLine()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Headers.IfNoneMatch = new Microsoft.Extensions.Primitives.StringValues(["\"x\"", "\"abc\""]);
+        Switchboard.Platform.Http.ETags.IfNoneMatchHits(context.Request, "\"abc\"").ShouldBeTrue();
+        Switchboard.Platform.Http.ETags.IfNoneMatchHits(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, "\"abc\"").ShouldBeFalse();
+    }
+}
+
+/// <summary>The digest value the API-key cache is keyed by is the stored hex digest, by value.</summary>
+public sealed class SecretHashTests
+{
+    [Theory]
+    [InlineData("sbk_live_abc")]
+    [InlineData("")]
+    [InlineData("ключ-é-🔑")]
+    public void TheDigestIsSha256OfTheUtf8(string secret)
+    {
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
+        Switchboard.Platform.Security.SecretHash.Sha256(secret).ToHex().ShouldBe(expected);
+        Switchboard.Platform.Security.SecretHash.Sha256Hex(secret).ShouldBe(expected);
+        Switchboard.Platform.Security.SecretHash.Sha256(secret).ShouldBe(Switchboard.Platform.Security.SecretHash.Sha256(secret));
+        Switchboard.Platform.Security.SecretHash.Sha256(secret).ShouldNotBe(Switchboard.Platform.Security.SecretHash.Sha256(secret + "x"));
+    }
+
+    [Fact]
+    public void LongSecretsHashToo()
+    {
+        var secret = new string('k', 5_000);
+        Switchboard.Platform.Security.SecretHash.Sha256(secret).ToHex().ShouldBe(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret))));
+    }
+}

@@ -165,7 +165,7 @@ public static class CrmEndpoints
         var etag = CrmWriter.ETagOf(entity!);
         ETags.Set(http.Response, etag);
         // RFC 9110 §13.1.2: a client holding the current representation gets 304 and no body.
-        if (http.Request.Headers.IfNoneMatch.Any(v => v == etag || v == "*")) return TypedResults.StatusCode(304);
+        if (ETags.IfNoneMatchHits(http.Request, etag)) return TypedResults.StatusCode(304);
         var response = def.Map(entity!);
         return selection is null ? TypedResults.Ok(response) : TypedResults.Json(selection.Apply(JsonSerializer.SerializeToNode(response, json)!.AsObject()), json);
     }

@@ -23,7 +23,19 @@ public sealed class SwitchboardAuthentication(ApiKeyAuthenticator apiKeys, Acces
     /// Authenticates the request: null when it carries no credential; otherwise success (the caller is set on the
     /// context and the request's tenant is fixed) or failure (kept on the context for the challenge to explain).
     /// </summary>
-    public async ValueTask<AuthenticateResult?> AuthenticateAsync(HttpContext context)
+    public async ValueTask<AuthenticateResult?> AuthenticateAsync(HttpContext context) =>
+        await AuthenticateCallerAsync(context) switch
+        {
+            null => null,
+            { Caller: { } caller } => Result(caller),
+            { Code: var code } => AuthenticateResult.Fail(code!),
+        };
+
+    /// <summary>
+    /// What <see cref="AuthenticateAsync"/> does, without the ASP.NET Core result: null without a credential, else the
+    /// outcome (a success sets the caller on the context and fixes the request's tenant; a failure is kept for the challenge).
+    /// </summary>
+    internal async ValueTask<AuthOutcome?> AuthenticateCallerAsync(HttpContext context)
     {
         var credential = ReadCredential(context.Request);
         if (credential is null) return null;
@@ -35,12 +47,16 @@ public sealed class SwitchboardAuthentication(ApiKeyAuthenticator apiKeys, Acces
         if (!outcome.Succeeded)
         {
             context.Items[FailureItem] = outcome;
-            return AuthenticateResult.Fail(outcome.Code!);
+            return outcome;
         }
+        context.Features.Set(outcome.Caller!);
+        context.RequestServices.GetRequiredService<TenantScope>().OrganizationId = outcome.Caller!.OrganizationId;
+        return outcome;
+    }
 
-        var caller = outcome.Caller!;
-        context.Features.Set(caller);
-        context.RequestServices.GetRequiredService<TenantScope>().OrganizationId = caller.OrganizationId;
+    /// <summary>The caller as ASP.NET Core's authentication sees it: a principal with its actor and organization.</summary>
+    internal static AuthenticateResult Result(Caller caller)
+    {
         var identity = new ClaimsIdentity(
             [new Claim("sub", caller.ActorId ?? ""), new Claim("org", caller.OrganizationId)], SwitchboardAuthenticationHandler.SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SwitchboardAuthenticationHandler.SchemeName));
@@ -74,20 +90,42 @@ internal sealed class AuthenticationStep(RequestDelegate next, SwitchboardAuthen
     {
         // A failed credential leaves the anonymous user (and, for the challenge, the failure in Items); a valid one the
         // feature that HttpContext.User reads from.
-        if (await authentication.AuthenticateAsync(context) is { Succeeded: true } result)
+        if (await authentication.AuthenticateCallerAsync(context) is { Caller: { } caller })
         {
-            var feature = new AuthenticatedFeature(result);
+            var feature = new AuthenticatedFeature(caller);
             context.Features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>(feature);
             context.Features.Set<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>(feature);
         }
         await next(context);
     }
 
-    private sealed class AuthenticatedFeature(AuthenticateResult result)
+    /// <summary>
+    /// The authenticate result and user of an authenticated request, made when first read: the API's own steps read the
+    /// <see cref="Caller"/>, so most requests never need the principal, its identity and claims, or the ticket.
+    /// </summary>
+    private sealed class AuthenticatedFeature(Caller caller)
         : Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature, Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature
     {
-        public AuthenticateResult? AuthenticateResult { get; set; } = result;
-        public ClaimsPrincipal? User { get; set; } = result.Principal;
+        // As ASP.NET Core's own feature behaves: setting the result sets the user to its principal; setting the user drops the result.
+        private AuthenticateResult? _result;
+        private ClaimsPrincipal? _user;
+        private bool _resultSet, _userSet;
+
+        public AuthenticateResult? AuthenticateResult
+        {
+            get
+            {
+                if (!_resultSet) (_result, _resultSet) = (SwitchboardAuthentication.Result(caller), true);
+                return _result;
+            }
+            set => (_result, _resultSet, _user, _userSet) = (value, true, value?.Principal, true);
+        }
+
+        public ClaimsPrincipal? User
+        {
+            get => _userSet ? _user : AuthenticateResult?.Principal;
+            set => (_user, _userSet, _result, _resultSet) = (value, true, null, true);
+        }
     }
 }
 
