@@ -87,6 +87,17 @@ public abstract class MigrationsMatchModelTests
                 VALUES ('org_1', 'key_1', '', 'GET', '/api/v1/me', 200, 10, 0, 5, 'req_3', '2026-11-22 10:00:03')
                 """);
             (await db.Set<Switchboard.Usage.ApiRequestRecord>().IgnoreQueryFilters().MaxAsync(r => r.Id)).ShouldBeGreaterThan(rows[1].Id);
+
+            // And back: the rows keep their data under text ids again, and the way up still works.
+            var migrator = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(db);
+            await migrator.MigrateAsync("20261122174500_PartialQueueIndexes");
+            using (var connection = Open(settings))
+                Query(connection, "SELECT id, request_id FROM api_requests ORDER BY request_id", r => $"{r.GetString(0)} {r.GetString(1)}").Select(x => x.Split(' ')[1])
+                    .ShouldBe(["req_1", "req_2", "req_3"]);
+            using (var connection = Open(settings))
+                Query(connection, "SELECT id FROM api_requests", r => r.GetString(0)).ShouldAllBe(id => id.StartsWith("ar_") && id.Length == 29);
+            await migrator.MigrateAsync();
+            (await db.Set<Switchboard.Usage.ApiRequestRecord>().IgnoreQueryFilters().CountAsync()).ShouldBe(3);
         }
     }
 

@@ -114,6 +114,32 @@ public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFacto
         after["totals"]!["requests"]!.GetValue<long>().ShouldBeGreaterThan(before["totals"]!["requests"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task AFlushThatReturnsHasWrittenEverythingRecordedBeforeIt()
+    {
+        using var owner = await SignedUpAsync();
+        var recorder = node.Services.GetRequiredService<UsageRecorder>();
+        var tag = Guid.NewGuid().ToString("N");
+        var flushes = new List<Task>();
+        for (var round = 1; round <= 4; round++)
+        {
+            for (var i = 0; i < 1_500; i++)
+                recorder.Record(new UsageRecord(owner.OrganizationId!, "key_flush", "", "GET", "/api/v1/flush", 200, 10 + i, 0, 5, $"{tag}-{round}-{i}", DateTime.UtcNow));
+            // Another flush may be running (this one's or the background loop's): the one awaited still covers every record above.
+            flushes.Add(recorder.FlushAsync(CancellationToken.None));
+            await recorder.FlushAsync(CancellationToken.None);
+            await using var scope = node.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<Switchboard.Platform.Storage.SwitchboardDbContext>();
+            var prefix = tag + "-";
+            (await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Set<ApiRequestRecord>())
+                    .Where(r => r.RequestId!.StartsWith(prefix)))).ShouldBe(round * 1_500);
+        }
+        await Task.WhenAll(flushes);
+        var usage = await owner.GetJsonAsync("/api/v1/usage");
+        usage["byEndpoint"]!.AsArray().Single(e => e!["route"]!.GetValue<string>() == "/api/v1/flush")!["requests"]!.GetValue<long>().ShouldBe(6_000);
+    }
+
     private async Task<ApiClient> SignedUpAsync()
     {
         var client = node.Client();
@@ -124,3 +150,18 @@ public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFacto
 
 public sealed class UsageTestsOnSqlite(SqliteSwitchboard node) : UsageTests<SqliteSwitchboard>(node);
 public sealed class UsageTestsOnPostgres(PostgresSwitchboard node) : UsageTests<PostgresSwitchboard>(node);
+
+public sealed class UsageRecorderBoundTests
+{
+    [Fact]
+    public void PastItsBoundTheRecorderDropsAndCountsInsteadOfGrowing()
+    {
+        var recorder = new UsageRecorder(null!, Microsoft.Extensions.Options.Options.Create(new Switchboard.Platform.SwitchboardOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<UsageRecorder>.Instance);
+        var record = new UsageRecord("org_1", "key_1", "", "GET", "/api/v1/contacts", 200, 10, 0, 5, "req_1", DateTime.UtcNow);
+        for (var i = 0; i < 200_000; i++) recorder.Record(record);
+        recorder.Dropped.ShouldBe(0);
+        for (var i = 0; i < 3; i++) recorder.Record(record);
+        recorder.Dropped.ShouldBe(3);
+    }
+}

@@ -34,17 +34,7 @@ public sealed class ApiRequestsIntegerKey : Migration
             return;
         }
         // SQLite cannot change a primary key in place: the table is rebuilt, as EF Core's own SQLite migrations rebuild one.
-        migrationBuilder.Sql($"""
-            CREATE TABLE ef_temp_api_requests (
-                id INTEGER NOT NULL CONSTRAINT "PK_api_requests" PRIMARY KEY,
-                organization_id TEXT NOT NULL, api_key_id TEXT NOT NULL, user_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL,
-                status INTEGER NOT NULL, latency_micros INTEGER NOT NULL, request_bytes INTEGER NOT NULL, response_bytes INTEGER NOT NULL,
-                request_id TEXT NULL, created_at TEXT NOT NULL);
-            INSERT INTO ef_temp_api_requests ({Columns}) SELECT {Columns} FROM api_requests ORDER BY created_at, id;
-            DROP TABLE api_requests;
-            ALTER TABLE ef_temp_api_requests RENAME TO api_requests;
-            CREATE INDEX "IX_api_requests_created_at" ON api_requests (created_at);
-            """);
+        migrationBuilder.Sql(RebuildOnSqlite("INTEGER", "", "", "ORDER BY created_at, id"));
     }
 
     protected override void Down(MigrationBuilder migrationBuilder)
@@ -63,16 +53,19 @@ public sealed class ApiRequestsIntegerKey : Migration
                 """);
             return;
         }
-        migrationBuilder.Sql($"""
-            CREATE TABLE ef_temp_api_requests (
-                id TEXT NOT NULL CONSTRAINT "PK_api_requests" PRIMARY KEY,
-                organization_id TEXT NOT NULL, api_key_id TEXT NOT NULL, user_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL,
-                status INTEGER NOT NULL, latency_micros INTEGER NOT NULL, request_bytes INTEGER NOT NULL, response_bytes INTEGER NOT NULL,
-                request_id TEXT NULL, created_at TEXT NOT NULL);
-            INSERT INTO ef_temp_api_requests (id, {Columns}) SELECT 'ar_' || printf('%026d', id), {Columns} FROM api_requests;
-            DROP TABLE api_requests;
-            ALTER TABLE ef_temp_api_requests RENAME TO api_requests;
-            CREATE INDEX "IX_api_requests_created_at" ON api_requests (created_at);
-            """);
+        migrationBuilder.Sql(RebuildOnSqlite("TEXT", "id, ", "'ar_' || printf('%026d', id), ", ""));
     }
+
+    /// <summary>The api_requests table again with an <paramref name="idType"/> key, its rows copied (<paramref name="idValue"/> gives their ids, if any).</summary>
+    private static string RebuildOnSqlite(string idType, string idColumn, string idValue, string order) => $"""
+        CREATE TABLE ef_temp_api_requests (
+            id {idType} NOT NULL CONSTRAINT "PK_api_requests" PRIMARY KEY,
+            organization_id TEXT NOT NULL, api_key_id TEXT NOT NULL, user_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL,
+            status INTEGER NOT NULL, latency_micros INTEGER NOT NULL, request_bytes INTEGER NOT NULL, response_bytes INTEGER NOT NULL,
+            request_id TEXT NULL, created_at TEXT NOT NULL);
+        INSERT INTO ef_temp_api_requests ({idColumn}{Columns}) SELECT {idValue}{Columns} FROM api_requests {order};
+        DROP TABLE api_requests;
+        ALTER TABLE ef_temp_api_requests RENAME TO api_requests;
+        CREATE INDEX "IX_api_requests_created_at" ON api_requests (created_at);
+        """;
 }
