@@ -63,8 +63,8 @@ public static class LatencyHistogram
     /// <summary>Upper bounds (ms) of buckets L0..L12; L13 is everything slower.</summary>
     public static readonly double[] UpperBoundsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
-    /// <summary>How many buckets a histogram has: L0..L13.</summary>
-    public const int Buckets = 14;
+    /// <summary>How many buckets a histogram has: one per upper bound, and one for everything slower (L0..L13).</summary>
+    public static int Buckets => UpperBoundsMs.Length + 1;
 
     public static int BucketOf(long micros)
     {
