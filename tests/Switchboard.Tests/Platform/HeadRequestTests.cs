@@ -22,6 +22,11 @@ public sealed class HeadRequestTests(SqliteSwitchboard node) : IClassFixture<Sql
         head.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
         head.Headers.Contains("X-Request-Id").ShouldBeTrue();
         head.Headers.Contains("X-RateLimit-Remaining").ShouldBeTrue();
+        // A record is sent in one piece with its length (RFC 9110 §8.6), which HEAD reports too.
+        var body = await get.Content.ReadAsByteArrayAsync();
+        get.Content.Headers.ContentLength.ShouldBe(body.Length);
+        get.Headers.TransferEncodingChunked.ShouldNotBe(true);
+        head.Content.Headers.ContentLength.ShouldBe(body.Length);
 
         // A missing record: the same 404 status as GET, still without content.
         using var missing = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/v1/contacts/con_01JD4V2Q8M3ZC5X7T9W1E6R0YB"));

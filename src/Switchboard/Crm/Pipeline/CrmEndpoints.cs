@@ -153,7 +153,7 @@ public static class CrmEndpoints
         return TypedResults.Json(new ListResponse<JsonObject>(data.Select(d => selection.Apply(writer.ToJson(d))).ToList(), hasMore, next), writer.Json);
     }
 
-    internal static async Task<Results<Ok<TResponse>, JsonHttpResult<JsonObject>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync<TEntity, TInput, TResponse>(
+    internal static async Task<Results<OkJson<TResponse>, JsonHttpResult<JsonObject>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync<TEntity, TInput, TResponse>(
         ResourceDefinition<TEntity, TInput, TResponse> def, string id, HttpContext http, RecordReader records, JsonSerializerOptions json,
         CancellationToken cancellationToken)
         where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
@@ -167,7 +167,7 @@ public static class CrmEndpoints
         // RFC 9110 §13.1.2: a client holding the current representation gets 304 and no body.
         if (ETags.IfNoneMatchHits(http.Request, etag)) return TypedResults.StatusCode(304);
         var response = def.Map(entity!);
-        return selection is null ? TypedResults.Ok(response) : TypedResults.Json(selection.Apply(JsonSerializer.SerializeToNode(response, json)!.AsObject()), json);
+        return selection is null ? new OkJson<TResponse>(response, json) : TypedResults.Json(selection.Apply(JsonSerializer.SerializeToNode(response, json)!.AsObject()), json);
     }
 
     internal static async Task<Results<Created<TResponse>, ProblemHttpResult>> CreateAsync<TEntity, TInput, TResponse>(
