@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Net.Http.Headers;
+using Switchboard.Platform.Http;
 
 namespace Switchboard.Developers;
 
@@ -75,12 +75,7 @@ public static class DevelopersPortal
         var headers = http.Response.Headers;
         headers.ETag = etag;
         headers.CacheControl = caching;
-        // RFC 9110 §13.1.2: If-None-Match is a list of tags (weak ones compare equal for GET), or "*".
-        // A malformed header is ignored (the full page is sent), never an error.
-        if (EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch.OfType<string>().ToList(), out var candidates))
-            foreach (var candidate in candidates)
-                if (candidate.Equals(EntityTagHeaderValue.Any) || candidate.Tag.AsSpan().SequenceEqual(etag))
-                    return Results.StatusCode(StatusCodes.Status304NotModified);
+        if (ETags.IfNoneMatchHits(http.Request, etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
         return Results.Bytes(body, contentType);
     }
 

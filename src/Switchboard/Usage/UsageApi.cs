@@ -47,7 +47,7 @@ public static class UsageApi
         HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store, string? apiKeyId, CancellationToken ct)
     {
         if (!AnalyticsApi.TryPeriod(http.Request, time, out var period, out var problem)) return problem!;
-        var from = Floor(period.From);
+        var from = UsageHour.HourOf(period.From);
         var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To);
         if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
 
@@ -99,7 +99,6 @@ public static class UsageApi
             alerts.Select(a => new QuotaAlertView(a.Level, DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(a.Day)), a.Limit, a.CreatedAt)).ToList());
     }
 
-    private static DateTime Floor(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
     private static double? Average(long micros, long count) => count == 0 ? null : Math.Round(micros / 1000.0 / count, 2);
 
     private sealed record Sums(long Requests, long Failed, long Latency, long RequestBytes, long ResponseBytes,

@@ -20,8 +20,11 @@ public sealed class ApiRequestRecord : ITenantOwned
     public long LatencyMicros { get; init; }
     public long RequestBytes { get; init; }
     public long ResponseBytes { get; init; }
+    /// <summary>The stored request id; a longer one is cut to <see cref="RequestIdMaxLength"/> characters.</summary>
     public string? RequestId { get; init; }
     public DateTime CreatedAt { get; init; }
+
+    public const int RequestIdMaxLength = 128;
 }
 
 /// <summary>
@@ -30,6 +33,9 @@ public sealed class ApiRequestRecord : ITenantOwned
 /// </summary>
 public sealed class UsageHour : ITenantOwned
 {
+    /// <summary>The hour a moment falls in (UTC): the roll-ups' key and the API's period bounds.</summary>
+    public static DateTime HourOf(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
+
     public required string OrganizationId { get; init; }
     public DateTime Hour { get; init; }
     public string ApiKeyId { get; init; } = "";
@@ -111,7 +117,7 @@ internal sealed class ApiRequestRecordConfiguration : IEntityTypeConfiguration<A
         b.Property(x => x.UserId).HasMaxLength(40);
         b.Property(x => x.Method).HasMaxLength(10);
         b.Property(x => x.Route).HasMaxLength(200);
-        b.Property(x => x.RequestId).HasMaxLength(128);
+        b.Property(x => x.RequestId).HasMaxLength(ApiRequestRecord.RequestIdMaxLength);
         b.HasIndex(x => x.CreatedAt); // the pruner's; nothing else reads raw rows (the usage API reads api_usage_hourly)
     }
 }

@@ -93,7 +93,7 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<Switchbo
         {
             _batch.Add(record);
             // The hourly roll-up, summed as the batch is taken: one row per organization, hour, credential, route and status.
-            var key = new HourKey(record.OrganizationId, new DateTime(record.At.Ticks - record.At.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc),
+            var key = new HourKey(record.OrganizationId, UsageHour.HourOf(record.At),
                 record.ApiKeyId, record.UserId, record.Method, record.Route, record.Status);
             ref var sums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, key, out _);
             (sums ??= new HourSums()).Add(record);
@@ -186,7 +186,7 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<Switchbo
                 SQLitePCL.raw.sqlite3_bind_int64(statement, 7, r.LatencyMicros);
                 SQLitePCL.raw.sqlite3_bind_int64(statement, 8, r.RequestBytes);
                 SQLitePCL.raw.sqlite3_bind_int64(statement, 9, r.ResponseBytes);
-                BindText(statement, 10, r.RequestId.AsSpan(0, Math.Min(r.RequestId.Length, 128)), utf8);
+                BindText(statement, 10, r.RequestId.AsSpan(0, Math.Min(r.RequestId.Length, ApiRequestRecord.RequestIdMaxLength)), utf8);
                 // The text form Microsoft.Data.Sqlite (and so EF Core) writes and compares DateTime values in.
                 var at = SqliteRawRow.WriteCanonical(r.At, utf8);
                 SQLitePCL.raw.sqlite3_bind_text(statement, 11, utf8[..at]);
@@ -210,7 +210,7 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<Switchbo
             throw new Microsoft.Data.Sqlite.SqliteException(SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string(), result);
     }
 
-    private static string Truncate(string requestId) => requestId.Length <= 128 ? requestId : requestId[..128];
+    private static string Truncate(string requestId) => requestId.Length <= ApiRequestRecord.RequestIdMaxLength ? requestId : requestId[..ApiRequestRecord.RequestIdMaxLength];
 
     private async Task WriteAsync(List<UsageRecord> batch, Dictionary<HourKey, HourSums> hours, CancellationToken cancellationToken)
     {
@@ -247,8 +247,8 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<Switchbo
 /// <summary>Raw-row insertion, the bulk of the recorder's work at high request rates.</summary>
 file static class RawRows
 {
-    /// <summary>The longest UTF-8 text bound per row: a request id of 128 characters, 3 bytes each at most.</summary>
-    public const int MaxUtf8 = 128 * 3;
+    /// <summary>The longest UTF-8 text bound per row: a request id of its column's length, 3 bytes a character at most.</summary>
+    public const int MaxUtf8 = ApiRequestRecord.RequestIdMaxLength * 3;
 
     public const string Columns = "organization_id, api_key_id, user_id, method, route, status, latency_micros, request_bytes, response_bytes, request_id, created_at";
 }

@@ -80,9 +80,14 @@ public sealed class ServiceProcess : IDisposable
         return dll;
     }
 
+    /// <summary>Kills the process (SIGKILL) if it still runs, and waits for it to be gone.</summary>
     public void Dispose()
     {
-        if (!_process.HasExited) _process.Kill();
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(10_000);
+        }
         _process.Dispose();
     }
 }

@@ -50,64 +50,50 @@ public abstract class CrashTests
         };
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
 
+        // Disposing a ServiceProcess kills it: neither process outlives the test, however it ends.
         using var first = ServiceProcess.Start(env);
-        string key;
-        try
-        {
-            await ServiceProcess.WaitHealthyAsync(http);
-            var signup = await (await http.PostAsJsonAsync("/api/v1/auth/signup",
-                new { email = "crash@example.com", password = "crash test password", name = "Crash", organizationName = "Crash" })).Content.ReadFromJsonAsync<JsonObject>();
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", signup!["accessToken"]!.GetValue<string>());
-            key = (await (await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "storm", scopes = new[] { "contacts:write", "webhooks:write" } }))
-                .Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
-            http.DefaultRequestHeaders.Authorization = null;
-            http.DefaultRequestHeaders.Add("X-API-Key", key);
-            (await http.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "contact.created" } })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        await ServiceProcess.WaitHealthyAsync(http);
+        var signup = await (await http.PostAsJsonAsync("/api/v1/auth/signup",
+            new { email = "crash@example.com", password = "crash test password", name = "Crash", organizationName = "Crash" })).Content.ReadFromJsonAsync<JsonObject>();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", signup!["accessToken"]!.GetValue<string>());
+        var key = (await (await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "storm", scopes = new[] { "contacts:write", "webhooks:write" } }))
+            .Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+        http.DefaultRequestHeaders.Authorization = null;
+        http.DefaultRequestHeaders.Add("X-API-Key", key);
+        (await http.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "contact.created" } })).StatusCode.ShouldBe(HttpStatusCode.Created);
 
-            // The storm: 4 writers; the process is killed once 150 writes were acknowledged, with writes still in flight.
-            var acknowledged = new ConcurrentBag<string>();
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        // The storm: 4 writers; the process is killed once 150 writes were acknowledged, with writes still in flight.
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested && i < 1_000; i++)
             {
-                for (var i = 0; !stop.IsCancellationRequested && i < 1_000; i++)
+                try
                 {
-                    try
-                    {
-                        using var response = await http.PostAsJsonAsync("/api/v1/contacts", new { firstName = $"Storm {w}-{i}" }, stop.Token);
-                        if (response.IsSuccessStatusCode) acknowledged.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
-                    }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException) { break; }
+                    using var response = await http.PostAsJsonAsync("/api/v1/contacts", new { firstName = $"Storm {w}-{i}" }, stop.Token);
+                    if (response.IsSuccessStatusCode) acknowledged.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
                 }
-            })).ToArray();
-            while (acknowledged.Count < 150) await Task.Delay(5);
-            await first.KillAsync(); // SIGKILL: no shutdown, no flush
-            await stop.CancelAsync();
-            await Task.WhenAll(writers);
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException) { break; }
+            }
+        })).ToArray();
+        while (acknowledged.Count < 150) await Task.Delay(5);
+        await first.KillAsync(); // SIGKILL: no shutdown, no flush
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
 
-            using var second = ServiceProcess.Start(env);
-            try
-            {
-                await ServiceProcess.WaitHealthyAsync(http);
-                var expected = acknowledged.ToHashSet();
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                HashSet<string> delivered;
-                do
-                {
-                    await Task.Delay(200);
-                    delivered = receiver.Requests.Select(r => JsonNode.Parse(r.Body)!["data"]!["id"]!.GetValue<string>()).ToHashSet();
-                } while (!expected.IsSubsetOf(delivered) && DateTime.UtcNow < deadline);
-                expected.Count.ShouldBeGreaterThanOrEqualTo(150);
-                expected.Except(delivered).ShouldBeEmpty($"{expected.Count} writes were acknowledged; these were never delivered");
-            }
-            finally
-            {
-                await second.KillAsync();
-            }
-        }
-        finally
+        using var second = ServiceProcess.Start(env);
+        await ServiceProcess.WaitHealthyAsync(http);
+        var expected = acknowledged.ToHashSet();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        HashSet<string> delivered;
+        do
         {
-            await first.KillAsync();
-        }
+            await Task.Delay(200);
+            delivered = receiver.Requests.Select(r => JsonNode.Parse(r.Body)!["data"]!["id"]!.GetValue<string>()).ToHashSet();
+        } while (!expected.IsSubsetOf(delivered) && DateTime.UtcNow < deadline);
+        expected.Count.ShouldBeGreaterThanOrEqualTo(150);
+        expected.Except(delivered).ShouldBeEmpty($"{expected.Count} writes were acknowledged; these were never delivered");
     }
 }
 

@@ -165,16 +165,13 @@ public static class DatabaseSetup
                 command.CommandText = "PRAGMA journal_mode=WAL;";
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
+            catch (Exception ex)
             {
                 await connection.DisposeAsync();
-                throw new InvalidOperationException(
-                    $"The SQLite database {probe.DataSource} is in use by another process (a running Switchboard node holds its " +
-                    "database exclusively: Switchboard:Database:SqliteExclusive). Stop that process first; several nodes need PostgreSQL.", ex);
-            }
-            catch
-            {
-                await connection.DisposeAsync();
+                if (ex is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED })
+                    throw new InvalidOperationException(
+                        $"The SQLite database {probe.DataSource} is in use by another process (a running Switchboard node holds its " +
+                        "database exclusively: Switchboard:Database:SqliteExclusive). Stop that process first; several nodes need PostgreSQL.", ex);
                 throw;
             }
             // The exclusive lock lasts while the process has a connection to the file open; pools and the record reader
