@@ -166,4 +166,9 @@ public sealed class WebhookOptions
     [Range(0.0001, 365)] public double DisableAfterFailingDays { get; set; } = 5;
     /// <summary>Finished deliveries, their attempts and dispatched outbox events are kept this long.</summary>
     [Range(1, 3_650)] public int RetentionDays { get; set; } = 30;
+    /// <summary>
+    /// On a graceful stop, how long deliveries in flight may go on (and be recorded) after leasing stops; those still
+    /// in flight then are aborted, stay leased, and are sent again when their lease runs out.
+    /// </summary>
+    [Range(0, 600)] public double DrainSeconds { get; set; } = 10;
 }

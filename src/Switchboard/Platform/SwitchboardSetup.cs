@@ -79,26 +79,7 @@ public static class SwitchboardSetup
         services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
         services.AddHostedService<UsagePruner>();
 
-        services.AddHttpClient(DeliveryWorker.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var allowPrivate = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value.Webhooks.AllowPrivateNetworks;
-                return new SocketsHttpHandler
-                {
-                    AllowAutoRedirect = false,
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                    ConnectTimeout = TimeSpan.FromSeconds(10),
-                    ConnectCallback = (context, ct) => OutboundGuard.ConnectAsync(context, allowPrivate, ct),
-                };
-            })
-            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddSingleton<WebhookSignals>();
-        services.AddSingleton<OutboxDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
-        services.AddSingleton<DeliveryWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
-        services.AddSingleton<WebhookPruner>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookPruner>());
+        services.AddWebhooks();
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SigningKeyRing>();

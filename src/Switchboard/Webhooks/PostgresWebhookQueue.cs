@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Switchboard.Platform;
 using Switchboard.Platform.Outbox;
 using Switchboard.Platform.Storage;
 
@@ -8,10 +9,11 @@ namespace Switchboard.Webhooks;
 /// <summary>
 /// The webhook engine's hot queue work on PostgreSQL, in as few round trips as the work allows, on the relaxed data
 /// source (<c>synchronous_commit = off</c>: a commit lost in a database crash means an event dispatched again or a
-/// delivery sent again, never one lost). SQLite (a single node) keeps the EF Core paths in <see cref="OutboxDispatcher"/>
-/// and <see cref="DeliveryWorker"/>, which do the same work with more statements; the webhook tests run on both.
+/// delivery sent again, never one lost). <see cref="SqliteWebhookQueue"/> does the same work with more statements; the
+/// webhook tests run on both. Several nodes share one queue: claims and leases skip the rows another node holds.
 /// </summary>
-public static class PostgresWebhookQueue
+public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceScopeFactory scopes, DeliveryBookkeeping bookkeeping, TimeProvider time)
+    : IWebhookQueue
 {
     // One statement claims the batch and reads its organizations' active endpoints. The CTE is evaluated once, so the
     // endpoints read are exactly those of the claimed events' organizations; SKIP LOCKED lets several nodes claim side
@@ -52,8 +54,8 @@ public static class PostgresWebhookQueue
     /// <paramref name="leasedUntil"/>, the deliveries are created leased until then and answered, for this node to send
     /// them at once; without, they are created unleased and none are answered.
     /// </summary>
-    public static async Task<(int Events, List<WebhookDelivery> Deliveries)> DispatchAsync(NpgsqlDataSource dataSource, int batch, DateTime now,
-        DateTime? leasedUntil, CancellationToken cancellationToken)
+    public async Task<(int Events, List<WebhookDelivery> Deliveries)> DispatchAsync(int batch, DateTime now, DateTime? leasedUntil,
+        CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
@@ -108,10 +110,9 @@ public static class PostgresWebhookQueue
     /// Leases up to <paramref name="count"/> due deliveries until <paramref name="until"/> (<see cref="WebhookDeliveries.LeaseSql"/>),
     /// read without EF Core's query pipeline (<see cref="EntityRows"/>).
     /// </summary>
-    public static async Task<List<WebhookDelivery>> LeaseAsync(NpgsqlDataSource dataSource, Microsoft.EntityFrameworkCore.Metadata.IModel model,
-        int count, DateTime now, DateTime until, CancellationToken cancellationToken)
+    public async Task<List<WebhookDelivery>> LeaseAsync(int count, DateTime now, DateTime until, CancellationToken cancellationToken)
     {
-        var rows = EntityRows.For(model, typeof(WebhookDelivery));
+        var rows = EntityRows.For(Model, typeof(WebhookDelivery));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             WebhookDeliveries.LeaseSql(until: "$1", now: "$2", count: "$3", skipLocked: true, returning: rows.Columns), connection);
@@ -122,10 +123,9 @@ public static class PostgresWebhookQueue
     }
 
     /// <summary>The endpoints of <paramref name="ids"/> (any organization's: the deliveries leased name them).</summary>
-    public static async Task<List<WebhookEndpoint>> EndpointsAsync(NpgsqlDataSource dataSource, Microsoft.EntityFrameworkCore.Metadata.IModel model,
-        string[] ids, CancellationToken cancellationToken)
+    public async Task<List<WebhookEndpoint>> EndpointsAsync(string[] ids, CancellationToken cancellationToken)
     {
-        var rows = EntityRows.For(model, typeof(WebhookEndpoint));
+        var rows = EntityRows.For(Model, typeof(WebhookEndpoint));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(IndexPlans)); // one implicit transaction with the read below
@@ -142,9 +142,6 @@ public static class PostgresWebhookQueue
         while (await reader.ReadAsync(cancellationToken)) list.Add(materialize(reader));
         return list;
     }
-
-    /// <summary>A delivery the receiver accepted (2xx), to be recorded.</summary>
-    public readonly record struct Success(string DeliveryId, string EndpointId, DateTime At, int Status, long LatencyMs, string? Body);
 
     // Statements see the earlier statements' changes in the same transaction, so the attempt row takes the attempt
     // number the first statement just counted. Deliveries deleted meanwhile (with their endpoint) match no row and
@@ -165,23 +162,48 @@ public static class PostgresWebhookQueue
         "FROM (SELECT id, max(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at) GROUP BY id) u WHERE e.id = u.id";
 
     /// <summary>
-    /// Records a batch of successful deliveries (done, attempt logged, endpoint healthy) in one transaction sent as one
+    /// Records a batch. The usual one, every delivery accepted, in one round trip (<see cref="RecordSuccessesAsync"/>);
+    /// any other (a failure, a deferral) through the full bookkeeping, committed relaxed like the rest of the queue's work.
+    /// </summary>
+    public Task RecordAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken) =>
+        outcomes.All(o => o.Accepted) ? RecordSuccessesAsync(outcomes, cancellationToken)
+            : bookkeeping.RecordAsync(outcomes, RelaxedCommit, cancellationToken);
+
+    /// <summary>
+    /// The bookkeeping's transactions go through EF Core's (durable) connections: this makes them commit without waiting
+    /// for the WAL flush, as the relaxed data source's do. Safe for at-least-once: a commit lost in a database crash
+    /// leaves the delivery pending, so it is sent again, never lost.
+    /// </summary>
+    private const string RelaxedCommit = "SET LOCAL synchronous_commit = off";
+
+    public Task PruneAsync(DateTime cutoff, CancellationToken cancellationToken) => bookkeeping.PruneAsync(cutoff, cancellationToken);
+
+    /// <summary>
+    /// Records a batch of accepted deliveries (done, attempt logged, endpoint healthy) in one transaction sent as one
     /// batch: one round trip.
     /// </summary>
-    public static async Task RecordSuccessesAsync(NpgsqlDataSource dataSource, IReadOnlyList<Success> successes, Func<string> attemptId,
-        CancellationToken cancellationToken)
+    private async Task RecordSuccessesAsync(IReadOnlyList<DeliveryOutcome> successes, CancellationToken cancellationToken)
     {
-        var ids = successes.Select(s => s.DeliveryId).ToArray();
-        var at = successes.Select(s => s.At).ToArray();
-        var codes = successes.Select(s => s.Status).ToArray();
+        var ids = new string[successes.Count];
+        var attemptIds = new string[successes.Count];
+        var endpointIds = new string[successes.Count];
+        var at = new DateTime[successes.Count];
+        var codes = new int[successes.Count];
+        var latencies = new long[successes.Count];
+        var bodies = new string?[successes.Count];
+        for (var i = 0; i < successes.Count; i++)
+        {
+            var s = successes[i];
+            (ids[i], attemptIds[i], endpointIds[i], at[i], codes[i], latencies[i], bodies[i]) =
+                (s.Delivery.Id, Ids.New("att", time), s.Delivery.EndpointId, s.At, s.Status!.Value, s.LatencyMs, s.Body);
+        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(IndexPlans));
         batch.BatchCommands.Add(Command(MarkSucceeded, ids, at, codes));
-        batch.BatchCommands.Add(Command(InsertAttempts, ids, successes.Select(_ => attemptId()).ToArray(), at, codes,
-            successes.Select(s => s.LatencyMs).ToArray(), successes.Select(s => s.Body).ToArray()));
-        batch.BatchCommands.Add(Command(EndpointsSucceeded, successes.Select(s => s.EndpointId).ToArray(), at));
+        batch.BatchCommands.Add(Command(InsertAttempts, ids, attemptIds, at, codes, latencies, bodies));
+        batch.BatchCommands.Add(Command(EndpointsSucceeded, endpointIds, at));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         try
         {
@@ -192,6 +214,16 @@ public static class PostgresWebhookQueue
             await RollBackAsync(connection);
             throw;
         }
+    }
+
+    /// <summary>The EF model, for the reads that materialize entities without EF Core's query pipeline (<see cref="EntityRows"/>).</summary>
+    private Microsoft.EntityFrameworkCore.Metadata.IModel Model => _model ??= ReadModel();
+    private Microsoft.EntityFrameworkCore.Metadata.IModel? _model;
+
+    private Microsoft.EntityFrameworkCore.Metadata.IModel ReadModel()
+    {
+        using var scope = scopes.CreateScope();
+        return scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Model;
     }
 
     /// <summary>A failed statement leaves the transaction aborted: it is ended before the connection goes back to the pool.</summary>

@@ -35,7 +35,8 @@ public sealed class QueueReadsTests(PostgresSwitchboard node) : IClassFixture<Po
         var source = scope.ServiceProvider.GetRequiredService<PostgresDataSource>().Relaxed!;
 
         var expectedEndpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().AsNoTracking().Where(e => e.Id == fullId || e.Id == bareId).ToListAsync();
-        var endpoints = await PostgresWebhookQueue.EndpointsAsync(source, db.Model, [fullId, bareId, "we_doesnotexist"], CancellationToken.None);
+        var queue = node.Services.GetRequiredService<IWebhookQueue>().ShouldBeOfType<PostgresWebhookQueue>();
+        var endpoints = await queue.EndpointsAsync([fullId, bareId, "we_doesnotexist"], CancellationToken.None);
         endpoints.Count.ShouldBe(2);
         expectedEndpoints.Single(e => e.Id == fullId).PreviousSecretEncrypted.ShouldNotBeNull();
         foreach (var expected in expectedEndpoints) SameProperties(db, expected, endpoints.Single(e => e.Id == expected.Id));
