@@ -1,6 +1,9 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Switchboard.Platform.Security;
 
@@ -97,6 +100,11 @@ public static class DatabaseSetup
             // may close all of theirs when idle, so this one stays open for the node's life.
             services.GetRequiredService<SqliteFileHold>().Keep(connection);
         }
+        // Npgsql's migrator reads the history table without looking for it first and takes a missing table for "nothing
+        // applied", but EF Core has already logged the failed SELECT as an error: the first line a new installation would
+        // show. The table is created first (if the database exists; the migrator creates a missing database itself).
+        if (await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
     }
 }
