@@ -75,8 +75,8 @@ public abstract class CrmWriterTests<TFactory>(TFactory node) : IClassFixture<TF
             if (writer.Db.Database.IsNpgsql())
             {
                 // The batch of inserts is built here, not by EF Core, for both types.
-                PostgresInserts.Handles(writer.Db.Model.FindEntityType(typeof(Contact))!).ShouldBeTrue();
-                PostgresInserts.Handles(writer.Db.Model.FindEntityType(typeof(Switchboard.Platform.Outbox.OutboxEvent))!).ShouldBeTrue();
+                PostgresInserts.Row.Of(writer.Db.Model.FindEntityType(typeof(Contact))!, contact).ShouldNotBeNull();
+                PostgresInserts.Row.Of(writer.Db.Model.FindEntityType(typeof(Switchboard.Platform.Outbox.OutboxEvent))!, evt).ShouldNotBeNull();
             }
             writer.Db.Add(contact);
             writer.Db.Add(evt);
@@ -152,7 +152,7 @@ public sealed class PostgresGroupCommitTests(PostgresSwitchboard node) : IClassF
 
         // Its own group commit with nothing running: the five units are taken together as one batch.
         var group = new PostgresGroupCommit(scope.ServiceProvider.GetRequiredService<PostgresDataSource>().DataSource!, maxConcurrentCommits: 1);
-        var outcomes = group.CommitTogetherAsync(contacts.Select((c, i) => new[] { PostgresInserts.RowOf(db.Model, c), PostgresInserts.RowOf(db.Model, events[i]) }).ToList());
+        var outcomes = group.CommitTogetherAsync(contacts.Select((c, i) => new[] { RowOf(db, c), RowOf(db, events[i]) }).ToList());
         (await Should.ThrowAsync<Npgsql.PostgresException>(() => outcomes[3])).SqlState.ShouldBe("23505");
         foreach (var i in new[] { 0, 1, 2, 4 }) await outcomes[i];
 
@@ -161,6 +161,9 @@ public sealed class PostgresGroupCommitTests(PostgresSwitchboard node) : IClassF
         var storedEvents = await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.OrganizationId == organization).Select(e => e.ResourceId).ToListAsync();
         storedEvents.OrderBy(x => x).ShouldBe(stored.OrderBy(x => x)); // each committed contact has its event; unit 3 has neither
     }
+
+    private static PostgresInserts.Row RowOf(SwitchboardDbContext db, object entity) =>
+        PostgresInserts.Row.Of(db.Model.FindEntityType(entity.GetType())!, entity) ?? throw new InvalidOperationException($"{entity.GetType().Name} is not inserted by PostgresInserts.");
 }
 
 public sealed class CrmWriterTestsOnSqlite(SqliteSwitchboard node) : CrmWriterTests<SqliteSwitchboard>(node);

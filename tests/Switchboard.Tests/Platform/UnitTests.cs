@@ -279,7 +279,7 @@ public sealed class SqliteTimestampTests
     [InlineData("2024-02-29 12:00:00.05")]
     public void CanonicalTimestampsParseAsDateTimeParseDoes(string text)
     {
-        Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(System.Text.Encoding.UTF8.GetBytes(text), out var value).ShouldBeTrue();
+        Switchboard.Platform.Storage.SqliteTimestamp.TryParse(System.Text.Encoding.UTF8.GetBytes(text), out var value).ShouldBeTrue();
         var expected = DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
         value.ShouldBe(expected);
         value.Kind.ShouldBe(expected.Kind);
@@ -298,7 +298,7 @@ public sealed class SqliteTimestampTests
     {
         var value = DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
         Span<byte> buffer = stackalloc byte[27];
-        var written = Switchboard.Platform.Storage.SqliteRawRow.WriteCanonical(value, buffer);
+        var written = Switchboard.Platform.Storage.SqliteTimestamp.Write(value, buffer);
         System.Text.Encoding.UTF8.GetString(buffer[..written]).ShouldBe(text);
         // The form the provider itself writes a DateTime parameter in.
         System.Text.Encoding.UTF8.GetString(buffer[..written]).ShouldBe(
@@ -315,8 +315,8 @@ public sealed class SqliteTimestampTests
             var value = new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
             if (i % 3 == 0) value = new DateTime(value.Ticks - value.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
             if (i % 3 == 1) value = new DateTime(value.Ticks - value.Ticks % 10, DateTimeKind.Utc);
-            var written = Switchboard.Platform.Storage.SqliteRawRow.WriteCanonical(value, buffer);
-            Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(buffer[..written], out var back).ShouldBeTrue();
+            var written = Switchboard.Platform.Storage.SqliteTimestamp.Write(value, buffer);
+            Switchboard.Platform.Storage.SqliteTimestamp.TryParse(buffer[..written], out var back).ShouldBeTrue();
             back.Ticks.ShouldBe(value.Ticks);
         }
     }
@@ -331,7 +331,7 @@ public sealed class SqliteTimestampTests
     [InlineData("2026-1x-22 20:32:49")]
     [InlineData("")]
     public void AnythingElseIsLeftToTheFullParser(string text) =>
-        Switchboard.Platform.Storage.SqliteRawRow.TryParseCanonical(System.Text.Encoding.UTF8.GetBytes(text), out _).ShouldBeFalse();
+        Switchboard.Platform.Storage.SqliteTimestamp.TryParse(System.Text.Encoding.UTF8.GetBytes(text), out _).ShouldBeFalse();
 }
 
 /// <summary>Entity tags keep their form, and If-None-Match is read as RFC 9110 §13.1.2 has it: a list, compared weakly.</summary>

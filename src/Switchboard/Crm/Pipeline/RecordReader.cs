@@ -22,7 +22,7 @@ public sealed class RecordReader : IAsyncDisposable
     private readonly IModel _model;
     private readonly ConcurrentDictionary<Type, Shape> _shapes = new();
     private readonly ConcurrentBag<SqliteLease> _idle = [];
-    private readonly NpgsqlDataSource? _postgres;
+    private readonly NpgsqlDataSource? _postgres; // set on PostgreSQL only
     private const int MaxIdleSqliteConnections = 32;
     private bool _disposed;
 
@@ -32,7 +32,7 @@ public sealed class RecordReader : IAsyncDisposable
         using (var db = contexts.CreateDbContext()) _model = db.Model;
         // EF Core's own data source: with the service's defaults (DatabaseSettings.WithPostgresDefaults) Npgsql prepares
         // the statement on each physical connection once it has run twice, and keeps it.
-        _postgres = postgres.DataSource;
+        if (settings.IsPostgres) _postgres = postgres.DataSource ?? throw new InvalidOperationException("PostgreSQL has no data source.");
     }
 
     /// <summary>The record <paramref name="id"/> of <paramref name="organizationId"/>, or null.</summary>
@@ -55,7 +55,7 @@ public sealed class RecordReader : IAsyncDisposable
         var lease = Rent();
         try
         {
-            if (shape.RawReadable)
+            if (shape.ReadsRaw)
             {
                 var statement = lease.Statement(shape);
                 statement.BindText(1, organizationId);
@@ -87,10 +87,7 @@ public sealed class RecordReader : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether records of <paramref name="type"/> are read through <see cref="SqliteRawRow"/> (SQLite only).</summary>
-    internal bool ReadsRaw(Type type) => ShapeOf(type).RawReadable;
-
-    private Shape ShapeOf(Type type) => _shapes.GetOrAdd(type, static (t, self) => Shape.For(self._model, t, self._postgres is not null), this);
+    private Shape ShapeOf(Type type) => _shapes.GetOrAdd(type, static (t, self) => Shape.For(self._model, t, self._settings.IsPostgres), this);
 
     private SqliteLease Rent()
     {
@@ -151,17 +148,18 @@ public sealed class RecordReader : IAsyncDisposable
 
     /// <summary>
     /// A record type's SELECT and the compiled code that builds the entity from a row (<see cref="EntityRows"/>). On
-    /// SQLite, a shape whose materializer calls only the accessors <see cref="SqliteRawRow"/> answers is read through it
-    /// (a statement stepped through SQLite's C API); any other goes through Microsoft.Data.Sqlite's reader.
+    /// SQLite, a shape whose materializer calls only the accessors <see cref="SqliteRawRow"/> answers
+    /// (<see cref="EntityRows.ReadsRaw"/>) is read through it (a statement stepped through SQLite's C API); any other
+    /// goes through Microsoft.Data.Sqlite's reader.
     /// </summary>
-    private sealed record Shape(Type Type, string Sql, Delegate Materializer, bool RawReadable)
+    private sealed record Shape(Type Type, string Sql, Delegate Materializer, bool ReadsRaw)
     {
         public static Shape For(IModel model, Type type, bool postgres)
         {
             var rows = EntityRows.For(model, type);
             var (p1, p2) = postgres ? ("$1", "$2") : ("$organization", "$id");
-            var sql = $"SELECT {rows.Columns} FROM {rows.Table} WHERE {rows.Column(nameof(CrmRecord.OrganizationId))} = {p1} AND {rows.Column(nameof(CrmRecord.Id))} = {p2}";
-            return new Shape(type, sql, rows.Materializer, !postgres && rows.ReaderMethods.All(SqliteRawRow.Supports));
+            var sql = rows.Select($"{rows.Column(nameof(CrmRecord.OrganizationId))} = {p1} AND {rows.Column(nameof(CrmRecord.Id))} = {p2}");
+            return new Shape(type, sql, rows.Materializer, !postgres && rows.ReadsRaw);
         }
     }
 }

@@ -31,8 +31,8 @@ internal static class PostgresInserts
         var rows = new Row[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
-            if (ShapeOf(entries[i].Metadata) is not { } shape) return false;
-            rows[i] = new Row(shape, entries[i].Entity);
+            if (Row.Of(entries[i].Metadata, entries[i].Entity) is not { } row) return false;
+            rows[i] = row;
         }
         try
         {
@@ -47,22 +47,19 @@ internal static class PostgresInserts
         return true;
     }
 
-    /// <summary>Whether rows of <paramref name="type"/> are inserted here rather than by EF Core.</summary>
-    internal static bool Handles(IEntityType type) => ShapeOf(type) is not null;
+    /// <summary>One row to insert: the entity and how its type is inserted.</summary>
+    internal readonly record struct Row(Shape Shape, object Entity)
+    {
+        /// <summary>The row that inserts <paramref name="entity"/>, or null when its type is not one this can store.</summary>
+        public static Row? Of(IEntityType type, object entity) => ShapeOf(type) is { } shape ? new Row(shape, entity) : null;
 
-    /// <summary>The row that inserts <paramref name="entity"/>, of a type this handles.</summary>
-    internal static Row RowOf(IModel model, object entity) =>
-        new(ShapeOf(model.FindEntityType(entity.GetType())!) ?? throw new ArgumentException($"{entity.GetType().Name} is not inserted here."), entity);
+        public NpgsqlBatchCommand Command(NpgsqlCommand factory) => Shape.Command(Entity, factory);
+    }
 
     private static Shape? ShapeOf(IEntityType type) =>
         Shapes.GetValue(type.Model, static _ => new ConcurrentDictionary<IEntityType, Shape?>()).GetOrAdd(type, Shape.For);
 
-    /// <summary>One row to insert: the entity and how its type is inserted.</summary>
-    internal readonly record struct Row(Shape Shape, object Entity)
-    {
-        public NpgsqlBatchCommand Command(NpgsqlCommand factory) => Shape.Command(Entity, factory);
-    }
-
+    /// <summary>An entity type's INSERT (from <see cref="EntityRows"/>) and, per column, what makes its parameter.</summary>
     internal sealed class Shape(string sql, Column[] columns)
     {
         public NpgsqlBatchCommand Command(object entity, NpgsqlCommand factory)
@@ -79,20 +76,11 @@ internal static class PostgresInserts
 
         public static Shape? For(IEntityType type)
         {
-            if (type.BaseType is not null || type.GetDerivedTypes().Any() || type.IsOwned() || type.GetNavigations().Any(n => n.TargetEntityType.IsOwned())
-                || type.GetComplexProperties().Any() || type.GetTableName() is not { } table)
-                return null;
-            var store = StoreObjectIdentifier.Table(table, type.GetSchema());
-            var properties = type.GetProperties().ToList();
-            if (properties.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never || p.GetComputedColumnSql(store) is not null
-                || p.GetColumnName(store) is null))
-                return null;
-            static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            var target = (type.GetSchema() is { } schema ? Quote(schema) + "." : "") + Quote(table);
-            var names = string.Join(", ", properties.Select(p => Quote(p.GetColumnName(store)!)));
-            var values = string.Join(", ", properties.Select((_, i) => "$" + (i + 1)));
-            var columns = properties.Select(p => new Column(p.GetGetter(), p.GetRelationalTypeMapping(), p.IsNullable)).ToArray();
-            return new Shape($"INSERT INTO {target} ({names}) VALUES ({values})", columns);
+            if (type.GetTableName() is null) return null;
+            var rows = EntityRows.For(type.Model, type.ClrType);
+            if (!rows.Insertable) return null;
+            var columns = rows.Properties.Select(p => new Column(p.GetGetter(), p.GetRelationalTypeMapping(), p.IsNullable)).ToArray();
+            return new Shape(rows.Insert(i => "$" + i), columns);
         }
     }
 

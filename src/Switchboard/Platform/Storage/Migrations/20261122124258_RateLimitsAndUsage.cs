@@ -89,7 +89,7 @@ public sealed class RateLimitsAndUsage : Migration
         migrationBuilder.CreateIndex("IX_api_usage_hourly_hour", "api_usage_hourly", "hour");
         migrationBuilder.CreateIndex("IX_rate_limit_buckets_expires_at", "rate_limit_buckets", "expires_at");
         // Counters need no WAL (PostgreSQL only; SQLite keeps counters in memory).
-        if (migrationBuilder.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (DatabaseSettings.ProviderOf(migrationBuilder.ActiveProvider) == DatabaseProvider.Postgres)
             migrationBuilder.Sql("ALTER TABLE rate_limit_buckets SET UNLOGGED;");
     }
 

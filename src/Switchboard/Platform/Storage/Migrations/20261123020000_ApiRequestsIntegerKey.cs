@@ -16,7 +16,7 @@ public sealed class ApiRequestsIntegerKey : Migration
 
     protected override void Up(MigrationBuilder migrationBuilder)
     {
-        if (migrationBuilder.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (DatabaseSettings.ProviderOf(migrationBuilder.ActiveProvider) == DatabaseProvider.Postgres)
         {
             migrationBuilder.Sql("""
                 ALTER TABLE api_requests DROP CONSTRAINT "PK_api_requests";
@@ -40,7 +40,7 @@ public sealed class ApiRequestsIntegerKey : Migration
     protected override void Down(MigrationBuilder migrationBuilder)
     {
         // Back to text ids of the old form: 'ar_' and 26 characters (the number, zero-padded, not a ULID).
-        if (migrationBuilder.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (DatabaseSettings.ProviderOf(migrationBuilder.ActiveProvider) == DatabaseProvider.Postgres)
         {
             migrationBuilder.Sql("""
                 ALTER TABLE api_requests DROP CONSTRAINT "PK_api_requests";
