@@ -70,8 +70,8 @@ public static class SwitchboardSetup
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 
         // Counters are not worth a durable commit per request (their table is UNLOGGED too): the relaxed data source.
-        services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<PostgresDataSource>().Relaxed is { } relaxed
-            ? new PostgresRateLimitStore(relaxed)
+        services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<DatabaseSettings>().IsPostgres
+            ? new PostgresRateLimitStore(sp.GetRequiredService<PostgresDataSource>().Relaxed!)
             : new InMemoryRateLimitStore());
         services.AddSingleton<PlanCache>();
         services.AddSingleton<QuotaAlerts>();

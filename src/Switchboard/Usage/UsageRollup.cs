@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Switchboard.Platform.Storage;
 
 namespace Switchboard.Usage;
@@ -25,26 +26,45 @@ internal sealed class UsageRollup
     /// <summary>Adds the sums into their rows, inside the caller's transaction.</summary>
     public async Task WriteAsync(SwitchboardDbContext db, CancellationToken cancellationToken)
     {
+        var upsert = Upsert.For(db.Model);
         foreach (var (k, s) in _hours)
         {
             var h = s.Histogram;
-            await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO api_usage_hourly (organization_id, hour, api_key_id, user_id, method, route, status, requests, latency_micros,
-                    request_bytes, response_bytes, l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12, l13)
-                VALUES ({k.OrganizationId}, {k.Hour}, {k.ApiKeyId}, {k.UserId}, {k.Method}, {k.Route}, {k.Status}, {s.Requests}, {s.LatencyMicros},
-                    {s.RequestBytes}, {s.ResponseBytes}, {h[0]}, {h[1]}, {h[2]}, {h[3]}, {h[4]}, {h[5]}, {h[6]}, {h[7]}, {h[8]}, {h[9]}, {h[10]}, {h[11]}, {h[12]}, {h[13]})
-                ON CONFLICT (organization_id, hour, api_key_id, user_id, method, route, status) DO UPDATE SET
-                    requests = api_usage_hourly.requests + excluded.requests,
-                    latency_micros = api_usage_hourly.latency_micros + excluded.latency_micros,
-                    request_bytes = api_usage_hourly.request_bytes + excluded.request_bytes,
-                    response_bytes = api_usage_hourly.response_bytes + excluded.response_bytes,
-                    l0 = api_usage_hourly.l0 + excluded.l0, l1 = api_usage_hourly.l1 + excluded.l1, l2 = api_usage_hourly.l2 + excluded.l2,
-                    l3 = api_usage_hourly.l3 + excluded.l3, l4 = api_usage_hourly.l4 + excluded.l4, l5 = api_usage_hourly.l5 + excluded.l5,
-                    l6 = api_usage_hourly.l6 + excluded.l6, l7 = api_usage_hourly.l7 + excluded.l7, l8 = api_usage_hourly.l8 + excluded.l8,
-                    l9 = api_usage_hourly.l9 + excluded.l9, l10 = api_usage_hourly.l10 + excluded.l10, l11 = api_usage_hourly.l11 + excluded.l11,
-                    l12 = api_usage_hourly.l12 + excluded.l12, l13 = api_usage_hourly.l13 + excluded.l13
-                """, cancellationToken);
+            var row = new UsageHour
+            {
+                OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId, UserId = k.UserId, Method = k.Method, Route = k.Route,
+                Status = k.Status, Requests = s.Requests, LatencyMicros = s.LatencyMicros, RequestBytes = s.RequestBytes, ResponseBytes = s.ResponseBytes,
+                L0 = h[0], L1 = h[1], L2 = h[2], L3 = h[3], L4 = h[4], L5 = h[5], L6 = h[6], L7 = h[7], L8 = h[8], L9 = h[9], L10 = h[10], L11 = h[11],
+                L12 = h[12], L13 = h[13],
+            };
+            await db.Database.ExecuteSqlRawAsync(upsert.Sql, upsert.Values(row), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The additive upsert of a <see cref="UsageHour"/> row, from the EF model: every column inserted; on a key conflict,
+    /// every column outside the key added to the stored value. The same SQL on SQLite and PostgreSQL.
+    /// </summary>
+    private sealed class Upsert
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Upsert> Cache = new();
+        private readonly IReadOnlyList<IProperty> _properties;
+
+        private Upsert(IModel model)
+        {
+            var rows = EntityRows.For(model, typeof(UsageHour));
+            _properties = rows.Properties;
+            var key = model.FindEntityType(typeof(UsageHour))!.FindPrimaryKey()!.Properties;
+            var sums = _properties.Where(p => !key.Contains(p)).Select(p => rows.Column(p.Name));
+            Sql = $"{rows.Insert(i => "{" + (i - 1) + "}")} ON CONFLICT ({rows.ColumnsOf([.. key.Select(p => p.Name)])}) DO UPDATE SET "
+                + string.Join(", ", sums.Select(c => $"{c} = {rows.Table}.{c} + excluded.{c}"));
+        }
+
+        public static Upsert For(IModel model) => Cache.GetValue(model, static m => new Upsert(m));
+
+        public string Sql { get; }
+
+        public object[] Values(UsageHour row) => [.. _properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(row)!)];
     }
 
     private readonly record struct HourKey(string OrganizationId, DateTime Hour, string ApiKeyId, string UserId, string Method, string Route, int Status);

@@ -150,16 +150,33 @@ public sealed class PostgresGroupCommitTests(PostgresSwitchboard node) : IClassF
             ResourceId = c.Id, Data = new JsonObject { ["id"] = c.Id }.ToJsonString(), CreatedAt = now,
         }).ToList();
 
-        // Its own group commit with nothing running: the five units are taken together as one batch.
+        // Its own group commit, one commit at a time, held up while the five units queue: its first unit inserts a contact
+        // that another transaction has inserted and not committed, so the INSERT waits on the key. Then that transaction
+        // rolls back, the first unit commits, and the five queued units are taken together as one batch.
         var group = new PostgresGroupCommit(scope.ServiceProvider.GetRequiredService<PostgresDataSource>().DataSource!, maxConcurrentCommits: 1);
-        var outcomes = group.CommitTogetherAsync(contacts.Select((c, i) => new[] { RowOf(db, c), RowOf(db, events[i]) }).ToList());
-        (await Should.ThrowAsync<Npgsql.PostgresException>(() => outcomes[3])).SqlState.ShouldBe("23505");
-        foreach (var i in new[] { 0, 1, 2, 4 }) await outcomes[i];
+        Contact Lead() => new() { Id = "con_" + new string('h', 26), OrganizationId = organization, FirstName = "Lead", CreatedAt = now, UpdatedAt = now, Version = 1 };
+        await using var blockerScope = node.Services.CreateAsyncScope();
+        var blocker = blockerScope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        await using (var hold = await blocker.Database.BeginTransactionAsync())
+        {
+            blocker.Add(Lead());
+            await blocker.SaveChangesAsync();
+            var lead = group.CommitAsync([RowOf(db, Lead())]); // taken at once: nothing else is running
+            var outcomes = contacts.Select((c, i) => group.CommitAsync([RowOf(db, c), RowOf(db, events[i])])).ToList();
+            await Task.Delay(200);
+            lead.IsCompleted.ShouldBeFalse(); // still waiting on the key, so the five are still queued behind it
+            await hold.RollbackAsync();
+            await lead;
+            (await Should.ThrowAsync<Npgsql.PostgresException>(() => outcomes[3])).SqlState.ShouldBe("23505");
+            foreach (var i in new[] { 0, 1, 2, 4 }) await outcomes[i];
+        }
+        contacts.Insert(0, Lead());
 
         var stored = await db.Set<Contact>().IgnoreQueryFilters().Where(c => c.OrganizationId == organization).Select(c => c.Id).ToListAsync();
-        stored.OrderBy(x => x).ShouldBe(contacts.Where((_, i) => i != 3).Select(c => c.Id).OrderBy(x => x));
+        stored.OrderBy(x => x).ShouldBe(contacts.Where((_, i) => i != 4).Select(c => c.Id).OrderBy(x => x)); // the lead, and not unit 3
+        stored.Count.ShouldBe(5);
         var storedEvents = await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.OrganizationId == organization).Select(e => e.ResourceId).ToListAsync();
-        storedEvents.OrderBy(x => x).ShouldBe(stored.OrderBy(x => x)); // each committed contact has its event; unit 3 has neither
+        storedEvents.OrderBy(x => x).ShouldBe(stored.Where(id => id != contacts[0].Id).OrderBy(x => x)); // each unit's contact has its event; unit 3 has neither
     }
 
     private static PostgresInserts.Row RowOf(SwitchboardDbContext db, object entity) =>

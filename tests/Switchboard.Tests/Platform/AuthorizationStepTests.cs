@@ -98,7 +98,7 @@ public sealed class AuthorizationStepTests
         await step.InvokeAsync(context);
         ran.ShouldBe(passes ? "next" : "standard");
         // The endpoint middleware refuses to run an endpoint with authorization metadata unless authorization ran.
-        context.Items.ContainsKey("__AuthorizationMiddlewareWithEndpointInvoked").ShouldBe(passes);
+        context.Items.ContainsKey(AuthorizationStep.InvokedKey).ShouldBe(passes);
     }
 
     [Fact]

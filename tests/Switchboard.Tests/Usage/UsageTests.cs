@@ -65,6 +65,30 @@ public abstract class UsageTests<TFactory>(TFactory node) : IClassFixture<TFacto
     }
 
     [Fact]
+    public async Task TheWriterStoresARowAsEfCoreReadsItBack()
+    {
+        using var owner = await SignedUpAsync();
+        var now = node.Clock.GetUtcNow().UtcDateTime;
+        var at = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc).AddTicks(1_234_560); // PostgreSQL keeps microseconds
+        var requestId = "req-ünï-" + new string('x', ApiRequestRecord.RequestIdMaxLength); // longer than its column
+        var record = new UsageRecord(owner.OrganizationId!, "key_writer", "usr_writer", "PATCH", "/api/v1/çødé/{id}", 422, 123_456, 789, 1_011, requestId, at);
+        node.Services.GetRequiredService<UsageRecorder>().Record(record);
+        await FlushAsync();
+
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Switchboard.Platform.Storage.SwitchboardDbContext>();
+        var stored = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Set<ApiRequestRecord>()), r => r.ApiKeyId == "key_writer" && r.OrganizationId == owner.OrganizationId);
+        (stored.UserId, stored.Method, stored.Route, stored.Status).ShouldBe(("usr_writer", "PATCH", "/api/v1/çødé/{id}", 422));
+        (stored.LatencyMicros, stored.RequestBytes, stored.ResponseBytes).ShouldBe((123_456L, 789L, 1_011L));
+        stored.RequestId.ShouldBe(requestId[..ApiRequestRecord.RequestIdMaxLength]);
+        stored.CreatedAt.ShouldBe(at);
+        // Stored in the form EF Core compares timestamps in: a query on the time finds it.
+        (await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Set<ApiRequestRecord>()), r => r.CreatedAt == at && r.ApiKeyId == "key_writer")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task EachRequestsResponseBytesAreTheBytesSent()
     {
         using var owner = await SignedUpAsync();

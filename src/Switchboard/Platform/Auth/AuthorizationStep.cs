@@ -17,7 +17,7 @@ internal sealed class AuthorizationStep
     // What the standard middleware leaves for the endpoint middleware to see that authorization ran (it throws
     // otherwise for an endpoint with authorization metadata). ASP.NET Core keeps the key private and offers no public
     // way to set it short of turning the check off for every endpoint (RouteOptions.SuppressCheckForUnhandledSecurityMetadata),
-    // so it is written here, the one place; AuthorizationStepTests.TheStandardMiddlewareLeavesTheKeyThisStepLeaves runs
+    // so it is written here, the one place; AuthPipelineTests.TheStandardAuthorizationMiddlewareLeavesTheKeyTheStepLeaves runs
     // ASP.NET Core's own middleware and fails if the key changes.
     internal const string InvokedKey = "__AuthorizationMiddlewareWithEndpointInvoked";
     private static readonly object Invoked = new();

@@ -43,18 +43,6 @@ public sealed class PostgresGroupCommit(NpgsqlDataSource dataSource, int maxConc
         return unit.Done.Task;
     }
 
-    /// <summary>
-    /// Queues several units before any is taken, so that (with no commit running) they go in one shared batch; answers
-    /// each unit's outcome. For tests of what a shared batch does when one of its units fails.
-    /// </summary>
-    internal Task[] CommitTogetherAsync(IReadOnlyList<PostgresInserts.Row[]> units)
-    {
-        var queued = units.Select(rows => new Unit(rows)).ToList();
-        foreach (var unit in queued) _pending.Enqueue(unit);
-        Pump();
-        return queued.Select(u => (Task)u.Done.Task).ToArray();
-    }
-
     /// <summary>Starts a committer if units wait and fewer than the maximum run (on the caller's thread until it awaits).</summary>
     private void Pump()
     {
