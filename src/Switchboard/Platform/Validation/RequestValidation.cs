@@ -18,11 +18,11 @@ public enum BodyUse
 /// The one way a request body is validated: its FluentValidation validator (an <see cref="IValidator{T}"/> the handler takes
 /// from DI) run by <see cref="CheckAsync{T}(IValidator{T}, T, CancellationToken)"/> from the handler, which answers 400
 /// <c>validation_failed</c> with each field's messages, fields named as in the JSON body. Every endpoint that takes a
-/// body calls it, in the same place: before anything else, except where the handler must first find the record (a PATCH
-/// answers 404 and 412 before it looks at the body). Rules that need the database (does the linked record exist? does
-/// the invitee have an account?) run later in the handler and answer through the same
-/// <see cref="ApiProblem.Validation(string, string)"/>; query parameters are checked where they are parsed
-/// (<see cref="Pagination.PageRequest"/>, the CRM filters), also through it.
+/// body calls it as its first step, except the PATCHes of CRM records and of webhook endpoints, which first find the
+/// record (404) and, for CRM records, check its If-Match (412). Rules of the body as a whole belong in its validator too.
+/// Rules that need the database (does the linked record exist? does the invitee have an account?) run later in the
+/// handler and answer through the same <see cref="ApiProblem.Validation(string, string)"/>; query parameters are
+/// checked where they are parsed (<see cref="Pagination.PageRequest"/>, the CRM filters), also through it.
 /// </summary>
 /// <remarks>
 /// Why a call and not an endpoint filter (<c>AddEndpointFilter</c>, as davidfowl/TodoApi validates): a filter runs before
