@@ -1,4 +1,5 @@
 using Switchboard.Docs;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Audit;
@@ -21,24 +22,26 @@ public static class ApiKeysApi
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/api/v1/api-keys").WithTags("API keys");
-        keys.MapPost("/", Create).RequireScope(Write).Validate<CreateApiKeyRequest>().WithName("createApiKey").WithSummary("Create an API key (the secret is shown once)")
+        keys.MapPost("/", Create).RequireScope(Write).WithName("createApiKey").WithSummary("Create an API key (the secret is shown once)")
             .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
         keys.MapGet("/", List).RequireScope(Read).WithPaging()
             .WithQueryParameters(new QueryParameterDoc("status", "Only keys in this state.", Enum: ["active", "expired", "revoked"], Example: "active")).WithName("listApiKeys").WithSummary("List API keys (masked)");
         keys.MapGet("/{id}", Get).RequireScope(Read).WithName("getApiKey").WithSummary("Get an API key (masked)")
             .WithConditionalRequests(ifMatch: false, ifNoneMatch: false);
-        keys.MapPatch("/{id}", Update).RequireScope(Write).Validate<UpdateApiKeyRequest>().WithName("updateApiKey").WithSummary("Update an API key")
+        keys.MapPatch("/{id}", Update).RequireScope(Write).WithName("updateApiKey").WithSummary("Update an API key")
             .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
         keys.MapDelete("/{id}", Revoke).RequireScope(Write).WithName("revokeApiKey").WithSummary("Revoke an API key");
-        keys.MapPost("/{id}/rotate", Rotate).RequireScope(Write).Validate<RotateApiKeyRequest>().WithName("rotateApiKey")
+        keys.MapPost("/{id}/rotate", Rotate).RequireScope(Write).WithName("rotateApiKey")
             .WithSummary("Replace an API key; the old one keeps working for the grace period")
             .WithConditionalRequests(ifMatch: false, ifNoneMatch: false).ProducesErrors(ErrorCodes.Conflict);
         return app;
     }
 
     internal static async Task<Results<Created<ApiKeyResponse>, ProblemHttpResult>> Create(
-        CreateApiKeyRequest request, SwitchboardDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        CreateApiKeyRequest request, IValidator<CreateApiKeyRequest> validator, SwitchboardDbContext db, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var caller = http.GetCaller();
         if (!Scopes.Covers(caller.Scopes, request.Scopes!)) return CannotGrant();
         var now = time.UtcNow();
@@ -93,9 +96,10 @@ public static class ApiKeysApi
     }
 
     internal static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Update(
-        string id, UpdateApiKeyRequest request, SwitchboardDbContext db, TimeProvider time, AuthInvalidationFeed invalidations,
-        HttpContext http, CancellationToken cancellationToken)
+        string id, UpdateApiKeyRequest request, IValidator<UpdateApiKeyRequest> validator, SwitchboardDbContext db, TimeProvider time,
+        AuthInvalidationFeed invalidations, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var caller = http.GetCaller();
         var key = await FindAsync(db, id, cancellationToken);
         if (key is null) return ApiProblem.NotFound("API key");
@@ -136,9 +140,10 @@ public static class ApiKeysApi
     }
 
     internal static async Task<Results<Created<ApiKeyResponse>, ProblemHttpResult>> Rotate(
-        string id, RotateApiKeyRequest request, SwitchboardDbContext db, TimeProvider time, AuthInvalidationFeed invalidations,
-        HttpContext http, CancellationToken cancellationToken)
+        string id, RotateApiKeyRequest request, IValidator<RotateApiKeyRequest> validator, SwitchboardDbContext db, TimeProvider time,
+        AuthInvalidationFeed invalidations, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var caller = http.GetCaller();
         var old = await FindAsync(db, id, cancellationToken);
         if (old is null) return ApiProblem.NotFound("API key");

@@ -66,7 +66,7 @@ internal static class FieldConstraints
                 schema.Format = "email";
                 break;
             case "phone" or "fromNumber" or "toNumber":
-                schema.Pattern = @"^\+[1-9][0-9]{1,14}$"; // E.164
+                schema.Pattern = Platform.Validation.PhoneNumber.Pattern; // E.164
                 schema.Description ??= "A phone number in E.164 form, e.g. +14155550123.";
                 break;
             case "currency":

@@ -1,4 +1,5 @@
 using Switchboard.Docs;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -17,11 +18,11 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous().WithPerIpRateLimit();
-        auth.MapPost("/signup", Signup).Validate<SignupRequest>().WithName("signup").WithSummary("Create an organization and its owner")
+        auth.MapPost("/signup", Signup).WithName("signup").WithSummary("Create an organization and its owner")
             .ProducesErrors(ErrorCodes.EmailTaken, ErrorCodes.SignupDisabled);
-        auth.MapPost("/login", Login).Validate<LoginRequest>().WithName("login").WithSummary("Sign in with email and password")
+        auth.MapPost("/login", Login).WithName("login").WithSummary("Sign in with email and password")
             .ProducesErrors(ErrorCodes.InvalidCredentials, ErrorCodes.LoginThrottled);
-        auth.MapPost("/refresh", Refresh).Validate<RefreshRequest>().WithName("refreshToken").WithSummary("Exchange a refresh token for new tokens")
+        auth.MapPost("/refresh", Refresh).WithName("refreshToken").WithSummary("Exchange a refresh token for new tokens")
             .ProducesErrors(ErrorCodes.InvalidRefreshToken, ErrorCodes.RefreshTokenReused);
         auth.MapPost("/logout", Logout).WithName("logout").WithSummary("End the session of an access or refresh token")
             .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.MalformedJson);
@@ -37,9 +38,10 @@ public static class AuthApi
     }
 
     internal static async Task<Results<Created<AuthResponse>, ProblemHttpResult>> Signup(
-        SignupRequest request, AccountService accounts, SessionService sessions, SwitchboardDbContext db,
+        SignupRequest request, IValidator<SignupRequest> validator, AccountService accounts, SessionService sessions, SwitchboardDbContext db,
         IOptions<SwitchboardOptions> options, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         if (!options.Value.Auth.AllowSignup)
             return ApiProblem.Result(403, ErrorCodes.SignupDisabled, "Signup is turned off on this installation; ask an administrator for an account.");
         var created = await accounts.CreateOrganizationWithOwnerAsync(request.Email!, request.Password!, request.Name!, request.OrganizationName!, http, cancellationToken);
@@ -51,9 +53,10 @@ public static class AuthApi
     }
 
     internal static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, SwitchboardDbContext db, PasswordHasher hasher, LoginThrottler throttle, SessionService sessions,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        LoginRequest request, IValidator<LoginRequest> validator, SwitchboardDbContext db, PasswordHasher hasher, LoginThrottler throttle,
+        SessionService sessions, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var normalized = AccountService.Normalize(request.Email!);
         var accountKey = LoginThrottler.AccountKey(normalized);
         var ipKey = http.ClientIp() is { } ip ? LoginThrottler.IpKey(ip.ToString()) : null;
@@ -95,8 +98,9 @@ public static class AuthApi
     }
 
     internal static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Refresh(
-        RefreshRequest request, SessionService sessions, HttpContext http, CancellationToken cancellationToken)
+        RefreshRequest request, IValidator<RefreshRequest> validator, SessionService sessions, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var (response, failure) = await sessions.RefreshAsync(request.RefreshToken!, http, cancellationToken);
         return failure switch
         {

@@ -1,4 +1,5 @@
 using Switchboard.Docs;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Audit;
@@ -23,19 +24,19 @@ public static class MembersApi
     {
         var members = app.MapGroup("/api/v1/members").WithTags("Members");
         members.MapGet("/", List).RequireScope("members:read").WithPaging().WithName("listMembers").WithSummary("List members and their roles");
-        members.MapPatch("/{userId}", ChangeRole).RequireScope(Scopes.Admin).Validate<UpdateMemberRequest>().WithName("updateMember").WithSummary("Change a member's role")
+        members.MapPatch("/{userId}", ChangeRole).RequireScope(Scopes.Admin).WithName("updateMember").WithSummary("Change a member's role")
             .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
         members.MapDelete("/{userId}", Remove).RequireScope(Scopes.Admin).WithName("removeMember").WithSummary("Remove a member")
             .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
 
-        var invitations = app.MapGroup("/api/v1/invitations").WithTags("Members");
-        invitations.MapPost("/", Invite).RequireScope(Scopes.Admin).Validate<CreateInvitationRequest>().WithName("createInvitation").WithSummary("Invite someone (the token is shown once)")
+        var invitations = app.MapGroup("/api/v1/invitations").WithTags("Members").RequireScope(Scopes.Admin);
+        invitations.MapPost("/", Invite).WithName("createInvitation").WithSummary("Invite someone (the token is shown once)")
             .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
-        invitations.MapGet("/", ListInvitations).RequireScope(Scopes.Admin).WithPaging().WithName("listInvitations").WithSummary("List invitations");
-        invitations.MapDelete("/{id}", RevokeInvitation).RequireScope(Scopes.Admin).WithName("revokeInvitation").WithSummary("Revoke an invitation");
+        invitations.MapGet("/", ListInvitations).WithPaging().WithName("listInvitations").WithSummary("List invitations");
+        invitations.MapDelete("/{id}", RevokeInvitation).WithName("revokeInvitation").WithSummary("Revoke an invitation");
 
         app.MapPost("/api/v1/auth/accept-invitation", Accept).AllowAnonymous().WithPerIpRateLimit()
-            .ProducesErrors(ErrorCodes.BadRequest, ErrorCodes.InvalidCredentials).Validate<AcceptInvitationRequest>()
+            .ProducesErrors(ErrorCodes.BadRequest, ErrorCodes.InvalidCredentials)
             .WithTags("Authentication").WithName("acceptInvitation").WithSummary("Join an organization with an invitation token");
         return app;
     }
@@ -51,9 +52,10 @@ public static class MembersApi
     }
 
     internal static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> ChangeRole(
-        string userId, UpdateMemberRequest request, SwitchboardDbContext db, TimeProvider time, AuthInvalidationFeed invalidations,
-        HttpContext http, CancellationToken cancellationToken)
+        string userId, UpdateMemberRequest request, IValidator<UpdateMemberRequest> validator, SwitchboardDbContext db, TimeProvider time,
+        AuthInvalidationFeed invalidations, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var caller = http.GetCaller();
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.UserId == userId, cancellationToken);
         if (membership is null) return ApiProblem.NotFound("member");
@@ -97,8 +99,10 @@ public static class MembersApi
     }
 
     internal static async Task<Results<Created<InvitationResponse>, ProblemHttpResult>> Invite(
-        CreateInvitationRequest request, SwitchboardDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        CreateInvitationRequest request, IValidator<CreateInvitationRequest> validator, SwitchboardDbContext db, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var caller = http.GetCaller();
         if (request.Role == Roles.Owner && caller.Role != Roles.Owner)
             return ApiProblem.Result(403, ErrorCodes.Forbidden, "Only an owner can invite an owner.");
@@ -144,9 +148,10 @@ public static class MembersApi
     }
 
     internal static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Accept(
-        AcceptInvitationRequest request, SwitchboardDbContext db, PasswordHasher hasher, SessionService sessions, TimeProvider time,
-        HttpContext http, CancellationToken cancellationToken)
+        AcceptInvitationRequest request, IValidator<AcceptInvitationRequest> validator, SwitchboardDbContext db, PasswordHasher hasher,
+        SessionService sessions, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         var now = time.UtcNow();
         var hash = SecretHash.Sha256Hex(request.Token!);
         var invitation = await db.Invitations.IgnoreQueryFilters().FirstOrDefaultAsync(i => i.TokenHash == hash, cancellationToken);

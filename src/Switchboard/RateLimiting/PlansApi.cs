@@ -46,14 +46,16 @@ public static class PlansApi
 
         var admin = app.MapGroup("/api/v1/admin").WithTags("Platform administration").AllowAnonymous().AddEndpointFilter(RequireAdminToken)
             .WithMetadata(new AdminTokenDoc());
-        admin.MapPut("/organizations/{id}/plan", SetPlanAsync).Validate<SetPlanRequest>().WithName("setOrganizationPlan")
+        admin.MapPut("/organizations/{id}/plan", SetPlanAsync).WithName("setOrganizationPlan")
             .WithSummary("Set an organization's plan and daily quota override (operators only)");
         return app;
     }
 
     internal static async Task<Results<Ok<OrganizationView>, ProblemHttpResult>> SetPlanAsync(
-        string id, SetPlanRequest request, SwitchboardDbContext db, PlanCache plans, TimeProvider time, HttpContext http, CancellationToken ct)
+        string id, SetPlanRequest request, IValidator<SetPlanRequest> validator, SwitchboardDbContext db, PlanCache plans, TimeProvider time,
+        HttpContext http, CancellationToken ct)
     {
+        if (await validator.CheckAsync(request, ct) is { } invalid) return invalid;
         var org = await db.Organizations.FirstOrDefaultAsync(o => o.Id == id, ct);
         if (org is null) return ApiProblem.NotFound("organization");
         var previous = new { org.Plan, org.DailyQuota };

@@ -2,6 +2,7 @@ using Switchboard.Docs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
+using FluentValidation.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -82,6 +83,29 @@ internal sealed class WebhookInputValidator : AbstractValidator<WebhookInput>
             }
         }));
     }
+
+    public override ValidationResult Validate(ValidationContext<WebhookInput> context) => WithWholeBody(base.Validate(context), context);
+
+    public override async Task<ValidationResult> ValidateAsync(ValidationContext<WebhookInput> context, CancellationToken cancellation = default) =>
+        WithWholeBody(await base.ValidateAsync(context, cancellation), context);
+
+    /// <summary>
+    /// The rules of the body as a whole, for the write it is sent to: a create names the url and the events; an update
+    /// leaves the secret alone (rotate-secret changes it, with its overlap). They speak once every field sent is valid.
+    /// </summary>
+    private static ValidationResult WithWholeBody(ValidationResult fields, ValidationContext<WebhookInput> context)
+    {
+        if (!fields.IsValid) return fields;
+        var input = context.InstanceToValidate;
+        List<ValidationFailure> failures = [];
+        if (context.IsCreate())
+        {
+            if (!input.Url.IsSet) failures.Add(new("url", "Is required."));
+            if (!input.Events.IsSet) failures.Add(new("events", "Is required."));
+        }
+        else if (input.Secret.IsSet) failures.Add(new("secret", "Use POST /api/v1/webhooks/{id}/rotate-secret to change the secret."));
+        return new ValidationResult(failures);
+    }
 }
 
 public static class WebhooksApi
@@ -104,7 +128,7 @@ public static class WebhooksApi
         hooks.MapPost("/{id}/test", Test).RequireScope("webhooks:write").WithName("testWebhook").WithSummary("Send a webhook.test event to the endpoint");
         hooks.MapPost("/{id}/rotate-secret", RotateSecret).RequireScope("webhooks:write").WithName("rotateWebhookSecret")
             .WithSummary("New secret; the old one keeps signing (a second signature) for 24 hours");
-        hooks.MapPost("/{id}/replay", Replay).RequireScope("webhooks:write").Validate<ReplayRequest>().WithName("replayWebhook")
+        hooks.MapPost("/{id}/replay", Replay).RequireScope("webhooks:write").WithName("replayWebhook")
             .WithSummary("Deliver again every subscribed event since a time");
         return app;
     }
@@ -117,12 +141,7 @@ public static class WebhooksApi
     internal static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Create(
         WebhookInput input, IValidator<WebhookInput> validator, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var validation = await validator.ValidateAsync(input, ct);
-        var missing = new Dictionary<string, string[]>();
-        if (!input.Url.IsSet) missing["url"] = ["Is required."];
-        if (!input.Events.IsSet) missing["events"] = ["Is required."];
-        if (!validation.IsValid) return validation.ToProblem();
-        if (missing.Count > 0) return ApiProblem.Validation(missing);
+        if (await validator.CheckAsync(input, BodyUse.Create, ct) is { } invalid) return invalid;
         var caller = http.GetCaller();
         var now = time.UtcNow();
         var id = Ids.New("wh", time);
@@ -175,9 +194,7 @@ public static class WebhooksApi
     {
         var endpoint = await FindAsync(db, id, ct);
         if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
-        var validation = await validator.ValidateAsync(input, ct);
-        if (!validation.IsValid) return validation.ToProblem();
-        if (input.Secret.IsSet) return ApiProblem.Validation("secret", "Use POST /api/v1/webhooks/{id}/rotate-secret to change the secret.");
+        if (await validator.CheckAsync(input, BodyUse.Update, ct) is { } invalid) return invalid;
         input.Url.IfSet(v => endpoint.Url = v!);
         input.Events.IfSet(v => endpoint.Events = v!.Distinct(StringComparer.Ordinal).ToArray());
         input.Name.IfSet(v => endpoint.Name = v?.Trim());
@@ -270,8 +287,10 @@ public static class WebhooksApi
         return TypedResults.Ok(AsResponse(endpoint, protector, secret));
     }
 
-    internal static async Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> Replay(string id, ReplayRequest request, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    internal static async Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> Replay(
+        string id, ReplayRequest request, IValidator<ReplayRequest> validator, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
     {
+        if (await validator.CheckAsync(request, ct) is { } invalid) return invalid;
         var endpoint = await FindAsync(db, id, ct);
         if (endpoint is null) return ApiProblem.NotFound("webhook endpoint");
         var since = request.Since!.Value.ToUniversalTime();

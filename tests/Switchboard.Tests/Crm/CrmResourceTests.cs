@@ -164,6 +164,30 @@ public abstract class CrmResourceTests<TFactory>(TFactory node) : IClassFixture<
         (await client.GetJsonAsync($"/api/v1/{c.Path}"))["data"]!.AsArray().Count.ShouldBe(resource == "contacts" ? 1 : 0, "no bad request may leave a record");
     }
 
+    [Fact]
+    public async Task EmailsAndPhoneNumbersFollowTheRulesEveryOtherFieldFollows()
+    {
+        var (client, _) = await TenantAsync();
+        // A domain that ends in a dot and a number followed by a newline passed the CRM's own copies of the rules.
+        var invalid = await client.SendRawAsync(HttpMethod.Post, "/api/v1/contacts", """{"email":"ada@example.com.","phone":"+14155550123\n"}""");
+        var errors = (await invalid.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!.AsObject();
+        errors["email"]!.AsArray().Single()!.GetValue<string>().ShouldBe("Must be a valid email address.");
+        errors["phone"]!.AsArray().Single()!.GetValue<string>().ShouldBe("Must be a phone number in E.164 format, such as +14155550123.");
+        await (await client.GetAsync("/api/v1/contacts?email=ada@example.com.")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
+    public async Task APatchFindsTheRecordBeforeItReadsTheBody()
+    {
+        var (client, contactId) = await TenantAsync();
+        await (await client.SendRawAsync(HttpMethod.Patch, "/api/v1/contacts/con_01JD4V2Q8M3ZC5X7T9W1E6R0YB", """{"email":"nope"}"""))
+            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await Send(client, HttpMethod.Patch, $"/api/v1/contacts/{contactId}", """{"email":"nope"}""", "\"stale\""))
+            .ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "precondition_failed");
+        var invalid = await client.SendRawAsync(HttpMethod.Patch, $"/api/v1/contacts/{contactId}", """{"email":"nope"}""");
+        (await invalid.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["email"].ShouldNotBeNull();
+    }
+
     [Theory]
     [MemberData(nameof(ResourceCases.Names), MemberType = typeof(ResourceCases))]
     public async Task ScopesGateReadsAndWrites(string resource)

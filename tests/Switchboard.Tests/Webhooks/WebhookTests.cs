@@ -255,6 +255,15 @@ public abstract class WebhookTests<TFactory>(TFactory node) : IClassFixture<TFac
         errors.ContainsKey("url").ShouldBeTrue();
         errors.ContainsKey("events").ShouldBeTrue();
         errors.ContainsKey("secret").ShouldBeTrue();
+
+        // The rules of the body as a whole speak once every field sent is valid: first the bad url alone, then what is missing.
+        var badUrl = await owner.SendRawAsync(HttpMethod.Post, "/api/v1/webhooks", """{"url":"ftp://example.com/x"}""");
+        (await badUrl.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["url"]);
+        var missing = await owner.SendRawAsync(HttpMethod.Post, "/api/v1/webhooks", """{"name":"no url"}""");
+        (await missing.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["url", "events"]);
+        var secret = await owner.SendRawAsync(HttpMethod.Patch, $"/api/v1/webhooks/{endpoint["id"]}", """{"secret":"whsec_dGhpcyBpcyBub3QgYSByZWFsIHNlY3JldCwgYnV0IGl0IGlzIGxvbmc="}""");
+        (await secret.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["secret"]![0]!.GetValue<string>()
+            .ShouldBe("Use POST /api/v1/webhooks/{id}/rotate-secret to change the secret.");
     }
 }
 

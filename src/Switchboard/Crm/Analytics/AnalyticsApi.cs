@@ -47,10 +47,10 @@ public static class AnalyticsApi
     public static IEndpointRouteBuilder MapAnalyticsApi(this IEndpointRouteBuilder app)
     {
         // Aggregates are the heaviest reads: they get a budget of their own on top of the caller's limits.
-        var analytics = app.MapGroup("/api/v1/analytics").WithTags("Analytics").WithRateLimit("analytics", 120, 60).WithPeriod();
-        analytics.MapGet("/summary", SummaryAsync).RequireScope("analytics:read").WithName("getAnalyticsSummary").WithSummary("Counts and trends over a period");
-        analytics.MapGet("/calls", CallsAsync).RequireScope("analytics:read").WithName("getCallAnalytics").WithSummary("Call volume, duration and outcomes by day");
-        analytics.MapGet("/leads", LeadsAsync).RequireScope("analytics:read").WithName("getLeadAnalytics").WithSummary("Leads by source and status, and conversion");
+        var analytics = app.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireScope("analytics:read").WithRateLimit("analytics", 120, 60).WithPeriod();
+        analytics.MapGet("/summary", SummaryAsync).WithName("getAnalyticsSummary").WithSummary("Counts and trends over a period");
+        analytics.MapGet("/calls", CallsAsync).WithName("getCallAnalytics").WithSummary("Call volume, duration and outcomes by day");
+        analytics.MapGet("/leads", LeadsAsync).WithName("getLeadAnalytics").WithSummary("Leads by source and status, and conversion");
         return app;
     }
 

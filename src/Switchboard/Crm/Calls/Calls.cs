@@ -156,8 +156,7 @@ public static class CallResource
     internal static async Task<Results<Ok<CallResponse>, ProblemHttpResult>> AddTranscriptAsync(
         string id, TranscriptRequest request, HttpContext http, CrmWriter writer, IValidator<TranscriptRequest> validator, CancellationToken cancellationToken)
     {
-        var validation = await validator.ValidateAsync(request, cancellationToken);
-        if (!validation.IsValid) return validation.ToProblem();
+        if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
         return await CrmOperations.UpdateAsync(Definition, writer, id, http, c =>
         {
             c.Transcript = request.Transcript;

@@ -8,6 +8,7 @@ using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
 using Switchboard.Platform.Pagination;
+using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Chat;
 
@@ -69,7 +70,7 @@ public static class ChatApi
     internal static async Task<Results<Created<ChatMessageResponse>, ProblemHttpResult>> PostMessageAsync(
         string id, ChatMessageInput input, HttpContext http, CrmWriter writer, IValidator<ChatMessageInput> validator, CancellationToken cancellationToken)
     {
-        if (await CrmOperations.ValidateAsync(validator, input, create: true, cancellationToken) is { } invalid) return invalid;
+        if (await validator.CheckAsync(input, BodyUse.Create, cancellationToken) is { } invalid) return invalid;
         var (session, missing) = await CrmOperations.FindAsync(ChatResources.Sessions, writer, id, http, checkIfMatch: false, cancellationToken);
         if (missing is not null) return missing;
         var message = new ChatMessage { SessionId = session!.Id };
@@ -87,7 +88,7 @@ public static class ChatApi
     internal static async Task<Results<Created<SendChatMessageResponse>, ProblemHttpResult>> SendAsync(
         SendChatMessageRequest request, HttpContext http, CrmWriter writer, IValidator<SendChatMessageRequest> validator, CancellationToken cancellationToken)
     {
-        if (await CrmOperations.ValidateAsync(validator, request, create: true, cancellationToken) is { } invalid) return invalid;
+        if (await validator.CheckAsync(request, BodyUse.Create, cancellationToken) is { } invalid) return invalid;
         var caller = http.GetCaller();
         await using var tx = await writer.Db.Database.BeginTransactionAsync(cancellationToken);
         ChatSession session;

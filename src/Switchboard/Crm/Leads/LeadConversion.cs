@@ -44,8 +44,7 @@ public static class LeadConversion
     internal static async Task<Results<Ok<LeadConversionResponse>, ProblemHttpResult>> ConvertAsync(
         string id, ConvertLeadRequest request, HttpContext http, CrmWriter writer, IValidator<ConvertLeadRequest> validator, CancellationToken cancellationToken)
     {
-        var validation = await validator.ValidateAsync(request, cancellationToken);
-        if (!validation.IsValid) return validation.ToProblem();
+        if (await validator.CheckAsync(request, cancellationToken) is { } badRequest) return badRequest;
         var (lead, problem) = await CrmOperations.FindAsync(LeadResource.Definition, writer, id, http, checkIfMatch: true, cancellationToken);
         if (problem is not null) return problem;
         if (lead!.ConvertedAt is not null) return ApiProblem.Conflict(ErrorCodes.Conflict, "This lead was already converted.");

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Linq.Expressions;
-using System.Text.RegularExpressions;
 using FluentValidation;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Pipeline;
 
@@ -17,16 +17,12 @@ public abstract record CrmInput
 }
 
 /// <summary>Field rules for a CRM input. Rules run on fields that are present; <c>Required</c> also fires when a create omits the field.</summary>
-public abstract partial class CrmInputValidator<T> : AbstractValidator<T> where T : CrmInput
+public abstract class CrmInputValidator<T> : AbstractValidator<T> where T : CrmInput
 {
-    public const string CreateMode = "crm.create";
-
     protected CrmInputValidator()
     {
         Check(x => x.Metadata, Checks.Metadata);
     }
-
-    private static bool IsCreate(ValidationContext<T> context) => context.RootContextData.ContainsKey(CreateMode);
 
     /// <summary>Must be given on create and may not be cleared (null or blank) on update.</summary>
     protected void Required<TValue>(Expression<Func<T, Optional<TValue>>> field)
@@ -35,7 +31,7 @@ public abstract partial class CrmInputValidator<T> : AbstractValidator<T> where 
         RuleFor(field).Custom((value, context) =>
         {
             var blank = value.Value is null || (value.Value is string s && string.IsNullOrWhiteSpace(s));
-            if ((IsCreate(context) && !value.IsSet) || (value.IsSet && blank)) context.AddFailure(name, "Is required.");
+            if ((context.IsCreate() && !value.IsSet) || (value.IsSet && blank)) context.AddFailure(name, "Is required.");
         });
     }
 
@@ -67,19 +63,18 @@ public abstract partial class CrmInputValidator<T> : AbstractValidator<T> where 
 }
 
 /// <summary>The field checks CRM inputs share. Each answers an error message, or null when the value is fine.</summary>
-public static partial class Checks
+public static class Checks
 {
     public static Func<string, string?> MaxLength(int max) => v => v.Length > max ? $"Must be at most {max} characters." : null;
 
     public static Func<string, string?> OneOf(IReadOnlyCollection<string> allowed) =>
         v => allowed.Contains(v) ? null : $"Must be one of: {string.Join(", ", allowed)}.";
 
-    public static string? Email(string v) =>
-        v.Length <= 320 && System.Net.Mail.MailAddress.TryCreate(v, out var a) && a.Address == v && a.Host.Contains('.', StringComparison.Ordinal)
-            ? null : "Must be a valid email address.";
+    /// <inheritdoc cref="EmailAddress"/>
+    public static string? Email(string v) => EmailAddress.Check(v);
 
-    /// <summary>ITU-T E.164: '+', a country code, at most 15 digits in all.</summary>
-    public static string? Phone(string v) => E164().IsMatch(v) ? null : "Must be a phone number in E.164 format, such as +14155550123.";
+    /// <inheritdoc cref="PhoneNumber"/>
+    public static string? Phone(string v) => PhoneNumber.Check(v);
 
     public static string? Currency(string v) => Currencies.IsKnown(v) ? null : "Must be an ISO 4217 currency code in upper case, such as USD or EUR.";
 
@@ -101,7 +96,4 @@ public static partial class Checks
         if (metadata.Values.Any(v => v is null || v.Length > 500)) return "Values must be strings of at most 500 characters.";
         return null;
     }
-
-    [GeneratedRegex(@"^\+[1-9][0-9]{1,14}$")]
-    private static partial Regex E164();
 }

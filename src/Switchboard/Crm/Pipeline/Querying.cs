@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
+using Switchboard.Platform.Pagination;
 
 namespace Switchboard.Crm.Pipeline;
 
@@ -24,18 +24,6 @@ public interface ISort<T>
     string ValueOf(T row);
 }
 
-internal static class Parameter
-{
-    /// <summary>A value EF sends as a query parameter (a closure field), not as a literal baked into the SQL.</summary>
-    public static Expression Of<TValue>(TValue value, Type asType)
-    {
-        Expression field = Expression.Field(Expression.Constant(new StrongBox<TValue>(value)), nameof(StrongBox<TValue>.Value));
-        return field.Type == asType ? field : Expression.Convert(field, asType);
-    }
-
-    public static Expression<Func<T, bool>> Lambda<T>(Expression body, ParameterExpression row) => Expression.Lambda<Func<T, bool>>(body, row);
-}
-
 public sealed class EqualsFilter<T>(string name, Expression<Func<T, string?>> field, IReadOnlyCollection<string>? allowed = null,
     Func<string, string?>? check = null, Func<string, string>? normalize = null) : IFilter<T>
 {
@@ -48,8 +36,8 @@ public sealed class EqualsFilter<T>(string name, Expression<Func<T, string?>> fi
     {
         if (allowed is not null && !allowed.Contains(value)) return $"Must be one of: {string.Join(", ", allowed)}.";
         if (check?.Invoke(value) is { } error) return error;
-        var body = Expression.Equal(field.Body, Parameter.Of(normalize is null ? value : normalize(value), typeof(string)));
-        query = query.Where(Parameter.Lambda<T>(body, field.Parameters[0]));
+        var body = Expression.Equal(field.Body, QueryExpressions.Parameter(normalize is null ? value : normalize(value), typeof(string)));
+        query = query.Where(QueryExpressions.Predicate<T>(body, field.Parameters[0]));
         return null;
     }
 }
@@ -80,11 +68,11 @@ public sealed class RangeFilter<T, TValue>(string lowName, string highName, Lamb
     {
         var (ok, parsed) = parse(value);
         if (!ok) return $"Must be {expected}.";
-        var operand = Parameter.Of(parsed, field.Body.Type);
+        var operand = QueryExpressions.Parameter(parsed, field.Body.Type);
         Expression body = parameter == lowName
             ? inclusive ? Expression.GreaterThanOrEqual(field.Body, operand) : Expression.GreaterThan(field.Body, operand)
             : inclusive ? Expression.LessThanOrEqual(field.Body, operand) : Expression.LessThan(field.Body, operand);
-        query = query.Where(Parameter.Lambda<T>(body, field.Parameters[0]));
+        query = query.Where(QueryExpressions.Predicate<T>(body, field.Parameters[0]));
         return null;
     }
 }
@@ -142,46 +130,10 @@ public sealed class Sort<T, TKey>(string name, Expression<Func<T, TKey>> key, Ex
     public IQueryable<T>? After(IQueryable<T> query, bool descending, string value, string lastId)
     {
         var (ok, parsed) = parse(value);
-        if (!ok) return null;
-        var row = key.Parameters[0];
-        var keyBody = key.Body;
-        var idBody = new Rebind(id.Parameters[0], row).Visit(id.Body);
-        var v = Parameter.Of(parsed, typeof(TKey));
-        var i = Parameter.Of(lastId, typeof(string));
-        // (key, id) strictly beyond the cursor, written as  key ≤ v AND (key < v OR id < lastId)  (mirrored for ascending).
-        // It equals  key < v OR (key = v AND id < lastId),  but its first half is a range bound the (organization_id, key, id)
-        // index can seek to, so a page at any depth reads about limit+1 index entries instead of everything before it.
-        var bound = Compare(keyBody, v, descending, inclusive: true);
-        var beyond = Expression.OrElse(Compare(keyBody, v, descending, inclusive: false), Compare(idBody, i, descending, inclusive: false));
-        var body = Expression.AndAlso(bound, beyond);
-        return query.Where(Parameter.Lambda<T>(body, row));
+        return ok ? Keyset.After(query, key, id, descending, parsed, lastId) : null;
     }
 
     public string ValueOf(T row) => format(_compiled(row));
-
-    private static readonly System.Reflection.MethodInfo StringCompare = typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!;
-
-    private static BinaryExpression Compare(Expression left, Expression right, bool descending, bool inclusive)
-    {
-        if (left.Type == typeof(string))
-        {
-            // string.Compare(a, b) ≶ 0 is what EF turns into SQL a ≶ b.
-            left = Expression.Call(StringCompare, left, right);
-            right = Expression.Constant(0);
-        }
-        return (descending, inclusive) switch
-        {
-            (true, true) => Expression.LessThanOrEqual(left, right),
-            (true, false) => Expression.LessThan(left, right),
-            (false, true) => Expression.GreaterThanOrEqual(left, right),
-            (false, false) => Expression.GreaterThan(left, right),
-        };
-    }
-
-    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
-    }
 }
 
 public static class Sorts

@@ -97,5 +97,5 @@ public abstract class ReshapedInputValidator<TInputV, TInput>(IValidator<TInput>
     }
 
     private ValidationResult Translate(ValidationResult result) =>
-        new(result.Errors.Select(e => new ValidationFailure(ResourceVersioning.Rename(Platform.Validation.ValidationFilter<object>.CamelPath(e.PropertyName), fieldNames), e.ErrorMessage, e.AttemptedValue)));
+        new(result.Errors.Select(e => new ValidationFailure(ResourceVersioning.Rename(Platform.Validation.RequestValidation.CamelPath(e.PropertyName), fieldNames), e.ErrorMessage, e.AttemptedValue)));
 }

@@ -61,38 +61,34 @@ public sealed record PageRequest(int Limit, Cursor? Cursor, int Offset)
 public static class Paging
 {
     /// <summary>
-    /// Newest first by id (ids are time-ordered ULIDs), keyset-paginated: a page at any depth costs one index seek.
-    /// Fetches one extra row to know whether another page follows, and sets a <c>Link: rel="next"</c> header.
+    /// Newest first by id (ids are time-ordered ULIDs), keyset-paginated (<see cref="Keyset"/>), with the envelope and
+    /// the <c>Link</c> header of <see cref="PageAsync"/>.
     /// </summary>
     public static async Task<ListResponse<TOut>> NewestFirstAsync<T, TOut>(
         IQueryable<T> query, Expression<Func<T, string>> id, PageRequest page, HttpContext http,
         Func<T, TOut> map, CancellationToken cancellationToken)
     {
-        var getId = id.Compile();
-        if (page.Cursor?.After is { } after)
-        {
-            var p = id.Parameters[0];
-            var before = Expression.Lambda<Func<T, bool>>(
-                Expression.LessThan(
-                    // string.Compare(a, b) < 0 is what EF translates to SQL "a < b"; ULID ids compare the same in every collation.
-                    Expression.Call(typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!, id.Body,
-                        Expression.Field(Expression.Constant(new System.Runtime.CompilerServices.StrongBox<string>(after)), "Value")),
-                    Expression.Constant(0)), p);
-            query = query.Where(before);
-        }
-        query = query.OrderByDescending(id);
-        if (page.Offset > 0) query = query.Skip(page.Offset);
-        var rows = await query.Take(page.Limit + 1).ToListAsync(cancellationToken);
-        var hasMore = rows.Count > page.Limit;
-        if (hasMore) rows.RemoveAt(rows.Count - 1);
-        var next = hasMore ? PageRequest.EncodeCursor(getId(rows[^1])) : null;
-        if (next is not null) SetNextLink(http, next);
-        return new ListResponse<TOut>(rows.Select(map).ToList(), hasMore, next);
+        if (page.Cursor?.After is { } after) query = Keyset.AfterId(query, id, descending: true, after);
+        var (rows, next) = await PageAsync(query.OrderByDescending(id), page, http, last => PageRequest.EncodeCursor(id.Compile()(last)), cancellationToken);
+        return new ListResponse<TOut>(rows.Select(map).ToList(), next is not null, next);
     }
 
-    /// <summary>RFC 8288 <c>Link: &lt;…&gt;; rel="next"</c>: the same request with the next cursor.</summary>
-    public static void SetNextLink(HttpContext http, string cursor) =>
-        http.Response.Headers.Link = $"<{NextLink(http.Request, cursor)}>; rel=\"next\"";
+    /// <summary>
+    /// One page of an ordered (and, past the first page, cursor-narrowed) query: skips the offset, fetches one extra row
+    /// to know whether another page follows, and then answers the cursor <paramref name="cursorOf"/> makes of the page's
+    /// last row and sets the RFC 8288 <c>Link: &lt;…&gt;; rel="next"</c> header. The cursor is null on the last page.
+    /// </summary>
+    public static async Task<(List<T> Rows, string? NextCursor)> PageAsync<T>(
+        IQueryable<T> ordered, PageRequest page, HttpContext http, Func<T, string> cursorOf, CancellationToken cancellationToken)
+    {
+        if (page.Offset > 0) ordered = ordered.Skip(page.Offset);
+        var rows = await ordered.Take(page.Limit + 1).ToListAsync(cancellationToken);
+        if (rows.Count <= page.Limit) return (rows, null);
+        rows.RemoveAt(rows.Count - 1);
+        var next = cursorOf(rows[^1]);
+        http.Response.Headers.Link = $"<{NextLink(http.Request, next)}>; rel=\"next\"";
+        return (rows, next);
+    }
 
     private static string NextLink(HttpRequest request, string cursor)
     {
