@@ -71,6 +71,7 @@ public static class ContactResource
     public static readonly ResourceDefinition<Contact, ContactInput, ContactResponse> Definition = new()
     {
         Path = "contacts", IdPrefix = "con", ScopeResource = "contacts", Singular = "contact", Plural = "contacts", Tag = "Contacts",
+        IdFields = ["contactId", "convertedContactId"],
         Map = AsResponse,
         Apply = (c, i) =>
         {

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Switchboard.Platform.Resources;
 using Switchboard.Platform.Storage;
 using Switchboard.Platform.Versioning;
 
@@ -8,7 +9,8 @@ namespace Switchboard.Crm.Pipeline;
 /// <summary>
 /// Everything that makes one CRM resource what it is; the pipeline (<see cref="CrmEndpoints"/>, <see cref="CrmWriter"/>)
 /// does the rest the same way for all: tenancy, scopes, paging, sorting, filtering, field selection, ETags,
-/// idempotency and change events.
+/// idempotency and change events. Its public facts (<see cref="Resource"/>: id prefix, scope, event types, enumerations)
+/// feed <see cref="ResourceRegistry"/>, from which the scope list, the event catalog and the OpenAPI document read them.
 /// </summary>
 public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>
     where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
@@ -38,8 +40,17 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     public string DefaultSort { get; init; } = "-createdAt";
     /// <summary>Keeps derived fields right after a change (e.g. <c>completedAt</c> when a task completes).</summary>
     public Action<TEntity, TResponse?, DateTime>? OnChange { get; init; }
-    /// <summary>Events beyond created/updated/deleted that a change amounts to, from the record before (null on create) and after.</summary>
-    public Func<TResponse?, TResponse, IEnumerable<string>>? StateEvents { get; init; }
+    /// <summary>
+    /// Events beyond created/updated/deleted that a change amounts to, in the order they are recorded (and listed in the
+    /// event catalog). Only these can be recorded: a state event is declared here or it does not exist.
+    /// </summary>
+    public IReadOnlyList<StateEvent<TResponse>>? StateEvents { get; init; }
+    /// <summary>What state events are named after (<c>deal</c> → <c>deal.won</c>); the singular unless set.</summary>
+    public string? EventPrefix { get; init; }
+    /// <summary>Its enumerated fields, checked on <typeparamref name="TInput"/> and documented on both it and <typeparamref name="TResponse"/>.</summary>
+    public IReadOnlyList<Enumeration> Enumerations { get; init; } = [];
+    /// <summary>Fields of other records that hold one of its ids, where not just <c>&lt;singular&gt;Id</c> (examples give them the right prefix).</summary>
+    public IReadOnlyList<string>? IdFields { get; init; }
 
     public IReadOnlyList<IFilter<TEntity>> Filters { get; init; } = [];
     public IReadOnlyList<ISort<TEntity>> Sorts { get; init; } = [];
@@ -60,6 +71,9 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     /// <summary>This version's name for a field of the canonical representation, where it differs (<c>firstName</c> → <c>name.first</c>).</summary>
     public IReadOnlyDictionary<string, string> FieldNames { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The facts <see cref="ResourceRegistry"/> derives its tables from; built on first use, once.</summary>
+    public ApiResource Resource => field ??= Describe();
+
     public string ReadScope => ScopeResource + ":read";
     public string WriteScope => ScopeResource + ":write";
     public string Location(string id) => $"{Version.PathPrefix}{Path}/{id}";
@@ -76,8 +90,51 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     object IRecordLifecycle<TEntity>.Snapshot(TEntity entity) => Map(entity);
     void IRecordLifecycle<TEntity>.OnChange(TEntity entity, object? before, DateTime now) => OnChange?.Invoke(entity, (TResponse?)before, now);
     IDictionary<string, string[]>? IRecordLifecycle<TEntity>.CheckInvariants(object? before, TEntity entity) => Invariants?.Invoke((TResponse?)before, entity);
-    IEnumerable<string> IRecordLifecycle<TEntity>.StateEvents(object? before, object after) => StateEvents?.Invoke((TResponse?)before, (TResponse)after) ?? [];
+
+    IEnumerable<string> IRecordLifecycle<TEntity>.StateEvents(object? before, object after)
+    {
+        if (StateEvents is not { Count: > 0 } declared) return [];
+        // The names are composed once (not per change); a change that amounts to nothing allocates nothing.
+        var types = _stateEventTypes ??= declared.Select(e => $"{EventPrefix ?? Singular}.{e.Name}").ToArray();
+        List<string>? happened = null;
+        for (var i = 0; i < declared.Count; i++)
+            if (declared[i].When((TResponse?)before, (TResponse)after)) (happened ??= []).Add(types[i]);
+        return happened ?? (IEnumerable<string>)[];
+    }
+
+    private string[]? _stateEventTypes;
+
+    private ApiResource Describe()
+    {
+        if (Canonical is not null) throw new InvalidOperationException($"{Path} in {Version.Name} is a shape of a canonical definition; describe that one.");
+        var name = Singular.Replace('_', ' ');
+        IEnumerable<EventType> changes = RecordChangeEvents
+            ?
+            [
+                new($"{Singular}.created", $"A {name} was created.", typeof(TResponse)),
+                new($"{Singular}.updated", $"A {name} changed; previousAttributes holds the old values of the changed fields.", typeof(TResponse)),
+                new($"{Singular}.deleted", $"A {name} was deleted; data is its last state.", typeof(TResponse)),
+            ]
+            : [];
+        return new ApiResource(Singular)
+        {
+            IdPrefix = IdPrefix,
+            Scope = ScopeResource,
+            Collection = Path[(Path.LastIndexOf('/') + 1)..],
+            IdFields = IdFields ?? [ApiResource.CamelCase(Singular) + "Id"],
+            Representations = [typeof(TResponse)],
+            Events = [.. changes, .. (StateEvents ?? []).Select(e => new EventType($"{EventPrefix ?? Singular}.{e.Name}", e.Description, typeof(TResponse)))],
+            Enumerations = Enumerations.Select(e => e with { Inputs = [typeof(TInput), .. e.Inputs], Outputs = [typeof(TResponse), .. e.Outputs] }).ToArray(),
+        };
+    }
 }
+
+/// <summary>
+/// An event a change amounts to beyond created/updated/deleted: <paramref name="Name"/> after the resource's
+/// (<c>won</c> → <c>deal.won</c>), what it means (the event catalog says it), and whether a change from the record
+/// before (null on create) to the record after is one.
+/// </summary>
+public sealed record StateEvent<TResponse>(string Name, string Description, Func<TResponse?, TResponse, bool> When);
 
 /// <summary>
 /// What a change to a record means, whichever API version's endpoint made it: the representation change events carry,
