@@ -28,16 +28,16 @@ public static class CrmApi
     /// </summary>
     public static readonly IReadOnlyList<ApiResource> Resources =
     [
-        ContactResource.Definition.Resource,
-        LeadResource.Definition.Resource,
-        DealResource.Definition.Resource,
-        ActivityResource.Definition.Resource,
-        TaskResource.Definition.Resource,
-        TicketResource.Definition.Resource,
-        CallResource.Definition.Resource,
-        ChatResources.Sessions.Resource,
-        ChatResources.Messages.Resource,
-        PaymentResource.Definition.Resource,
+        ContactResource.Definition.Describe(ContactV2Resource.Definition),
+        LeadResource.Definition.Describe(),
+        DealResource.Definition.Describe(),
+        ActivityResource.Definition.Describe(),
+        TaskResource.Definition.Describe(),
+        TicketResource.Definition.Describe(),
+        CallResource.Definition.Describe(),
+        ChatResources.Sessions.Describe(),
+        ChatResources.Messages.Describe(),
+        PaymentResource.Definition.Describe(),
     ];
 
     public static IServiceCollection AddCrm(this IServiceCollection services) => services.AddScoped<CrmWriter>().AddSingleton<RecordReader>();

@@ -8,7 +8,7 @@ namespace Switchboard.Docs;
 /// <summary>
 /// Puts into the schemas what the validators enforce on plain string fields: the allowed values of enumerations (as the
 /// resources declare them, <see cref="ResourceRegistry.FieldValues"/>: the same lists the validators check against, so
-/// they cannot drift apart) and the formats of emails, phone numbers, currencies and URLs.
+/// they cannot drift apart) and the formats of emails, phone numbers, currencies and URLs (<see cref="ResourceRegistry.FieldFormats"/>).
 /// </summary>
 internal static class FieldConstraints
 {
@@ -21,20 +21,21 @@ internal static class FieldConstraints
             if (type.HasFlag(JsonSchemaType.Null)) schema.Enum.Add(null!); // a nullable enum must list null to allow it (JSON Schema §6.1.2)
             return Task.CompletedTask;
         }
-        switch (property.Name)
+        if (!ResourceRegistry.FieldFormats.TryGetValue((property.DeclaringType, property.Name), out var format)) return Task.CompletedTask;
+        switch (format)
         {
-            case "email" or "visitorEmail":
+            case FieldFormat.Email:
                 schema.Format = "email";
                 break;
-            case "phone" or "fromNumber" or "toNumber":
+            case FieldFormat.Phone:
                 schema.Pattern = @"^\+[1-9][0-9]{1,14}$"; // E.164
                 schema.Description ??= "A phone number in E.164 form, e.g. +14155550123.";
                 break;
-            case "currency":
+            case FieldFormat.Currency:
                 schema.Pattern = "^[A-Z]{3}$";
                 schema.Description ??= "An ISO 4217 currency code in upper case.";
                 break;
-            case "url":
+            case FieldFormat.Url:
                 schema.Format = "uri";
                 break;
         }

@@ -17,6 +17,8 @@ public static class IdentityResources
         IdFields = ["userId", "actorId"],
         Representations = [typeof(UserResponse), typeof(MemberResponse)],
         Enumerations = [new("role", Roles.All) { Inputs = [typeof(UpdateMemberRequest)], Outputs = [typeof(MemberResponse)] }],
+        // A member signs up and signs in with the email address of its user.
+        Formats = [new("email", FieldFormat.Email) { Inputs = [typeof(SignupRequest), typeof(LoginRequest)], Outputs = [typeof(UserResponse), typeof(MemberResponse)] }],
     };
 
     public static readonly ApiResource Invitations = new("invitation")
@@ -24,6 +26,7 @@ public static class IdentityResources
         IdPrefix = "ivt", Collection = "invitations",
         Representations = [typeof(InvitationResponse)],
         Enumerations = [new("role", Roles.All) { Inputs = [typeof(CreateInvitationRequest)], Outputs = [typeof(InvitationResponse)] }],
+        Formats = [new("email", FieldFormat.Email) { Inputs = [typeof(CreateInvitationRequest)], Outputs = [typeof(InvitationResponse)] }],
     };
 
     /// <summary>The operator's view of an organization (<see cref="PlansApi"/>) is the same resource.</summary>

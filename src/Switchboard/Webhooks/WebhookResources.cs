@@ -16,6 +16,7 @@ public static class WebhookResources
         IdPrefix = "wh", Scope = "webhooks", Collection = "webhooks",
         IdFields = ["endpointId"],
         Representations = [typeof(WebhookResponse)],
+        Formats = [new("url", FieldFormat.Url) { Inputs = [typeof(WebhookInput)], Outputs = [typeof(WebhookResponse)] }],
         Events =
         [
             new("webhook.endpoint_disabled", "An endpoint was disabled (410 Gone, or failing for too long).", typeof(WebhookOperationalData)),

@@ -8,6 +8,7 @@ using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Calls;
@@ -102,6 +103,7 @@ public static class CallResource
     {
         Path = "calls", IdPrefix = "call", ScopeResource = "calls", Singular = "call", Plural = "calls", Tag = "Calls",
         Enumerations = [new("direction", CallDirection.All), new("status", CallStatus.All)],
+        Formats = [new("fromNumber", FieldFormat.Phone), new("toNumber", FieldFormat.Phone)],
         Map = AsResponse,
         Initialize = (c, now) => c.StartedAt = now,
         Apply = (c, i) =>

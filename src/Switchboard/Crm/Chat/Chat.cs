@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Switchboard.Crm.Contacts;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Chat;
 
@@ -119,6 +120,7 @@ public static class ChatResources
         Path = "chat/sessions", IdPrefix = "chs", ScopeResource = "chat", Singular = "chat_session", Plural = "chat_sessions", Tag = "Chat",
         IdFields = ["sessionId"],
         Enumerations = [new("channel", ChatChannel.All) { Inputs = [typeof(SendChatMessageRequest)] }, new("status", ChatSessionStatus.All)],
+        Formats = [new("visitorEmail", FieldFormat.Email) { Inputs = [typeof(SendChatMessageRequest)] }],
         Map = AsResponse,
         Apply = (s, i) =>
         {

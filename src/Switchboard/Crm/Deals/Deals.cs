@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Switchboard.Crm.Contacts;
+using Switchboard.Crm.Leads;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Deals;
 
@@ -75,6 +77,8 @@ public static class DealResource
         Path = "deals", IdPrefix = "deal", ScopeResource = "deals", Singular = "deal", Plural = "deals", Tag = "Deals",
         IdFields = ["dealId", "convertedDealId"],
         Enumerations = [new("stage", DealStage.All)],
+        // Converting a lead may open a deal in a currency.
+        Formats = [new("currency", FieldFormat.Currency) { Inputs = [typeof(ConvertLeadRequest)] }],
         Map = AsResponse,
         Apply = (d, i) =>
         {

@@ -4,6 +4,7 @@ using Switchboard.Crm.Contacts;
 using Switchboard.Crm.Deals;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Leads;
 
@@ -84,6 +85,7 @@ public static class LeadResource
     {
         Path = "leads", IdPrefix = "lead", ScopeResource = "leads", Singular = "lead", Plural = "leads", Tag = "Leads",
         Enumerations = [new("status", LeadStatus.All) { Settable = LeadStatus.Settable }],
+        Formats = [new("email", FieldFormat.Email), new("phone", FieldFormat.Phone)],
         Map = AsResponse,
         Apply = (l, i) =>
         {

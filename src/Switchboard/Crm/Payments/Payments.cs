@@ -4,6 +4,7 @@ using Switchboard.Crm.Contacts;
 using Switchboard.Crm.Deals;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Payments;
 
@@ -86,6 +87,7 @@ public static class PaymentResource
     {
         Path = "payments", IdPrefix = "pay", ScopeResource = "payments", Singular = "payment", Plural = "payments", Tag = "Payments",
         Enumerations = [new("status", PaymentStatus.All), new("method", PaymentMethod.All)],
+        Formats = [new("currency", FieldFormat.Currency)],
         Map = AsResponse,
         Apply = (p, i) =>
         {

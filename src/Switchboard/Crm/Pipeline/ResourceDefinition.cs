@@ -12,7 +12,7 @@ namespace Switchboard.Crm.Pipeline;
 /// idempotency and change events. Its public facts (<see cref="Resource"/>: id prefix, scope, event types, enumerations)
 /// feed <see cref="ResourceRegistry"/>, from which the scope list, the event catalog and the OpenAPI document read them.
 /// </summary>
-public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>
+public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>, IResourceShape
     where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
 {
     /// <summary>The API version whose routes serve this definition (<c>/api/{version}/{path}</c>).</summary>
@@ -49,6 +49,8 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     public string? EventPrefix { get; init; }
     /// <summary>Its enumerated fields, checked on <typeparamref name="TInput"/> and documented on both it and <typeparamref name="TResponse"/>.</summary>
     public IReadOnlyList<Enumeration> Enumerations { get; init; } = [];
+    /// <summary>Its string fields that hold an email address, a phone number, a currency or a URL; documented like <see cref="Enumerations"/>.</summary>
+    public IReadOnlyList<FormattedField> Formats { get; init; } = [];
     /// <summary>Fields of other records that hold one of its ids, where not just <c>&lt;singular&gt;Id</c> (examples give them the right prefix).</summary>
     public IReadOnlyList<string>? IdFields { get; init; }
 
@@ -71,8 +73,6 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     /// <summary>This version's name for a field of the canonical representation, where it differs (<c>firstName</c> → <c>name.first</c>).</summary>
     public IReadOnlyDictionary<string, string> FieldNames { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The facts <see cref="ResourceRegistry"/> derives its tables from; built on first use, once.</summary>
-    public ApiResource Resource => field ??= Describe();
 
     public string ReadScope => ScopeResource + ":read";
     public string WriteScope => ScopeResource + ":write";
@@ -104,9 +104,18 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
 
     private string[]? _stateEventTypes;
 
-    private ApiResource Describe()
+    Type IResourceShape.Input => typeof(TInput);
+    Type IResourceShape.Response => typeof(TResponse);
+
+    /// <summary>
+    /// The facts <see cref="ResourceRegistry"/> derives its tables from (called once, when the registry is built): this
+    /// canonical definition's, with its enumerations and formats also on the types of the <paramref name="versions"/>
+    /// that reshape it (<see cref="ResourceVersioning.Reshape"/>), under their names for the fields.
+    /// </summary>
+    public ApiResource Describe(params IReadOnlyList<IResourceShape> versions)
     {
         if (Canonical is not null) throw new InvalidOperationException($"{Path} in {Version.Name} is a shape of a canonical definition; describe that one.");
+        IResourceShape[] shapes = [this, .. versions];
         var name = Singular.Replace('_', ' ');
         IEnumerable<EventType> changes = RecordChangeEvents
             ?
@@ -124,7 +133,12 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
             IdFields = IdFields ?? [ApiResource.CamelCase(Singular) + "Id"],
             Representations = [typeof(TResponse)],
             Events = [.. changes, .. (StateEvents ?? []).Select(e => new EventType($"{EventPrefix ?? Singular}.{e.Name}", e.Description, typeof(TResponse)))],
-            Enumerations = Enumerations.Select(e => e with { Inputs = [typeof(TInput), .. e.Inputs], Outputs = [typeof(TResponse), .. e.Outputs] }).ToArray(),
+            Enumerations = shapes.SelectMany(s => Enumerations.Select(e => s == this
+                ? e with { Inputs = [s.Input, .. e.Inputs], Outputs = [s.Response, .. e.Outputs] }
+                : e with { Field = ResourceVersioning.Rename(e.Field, s.FieldNames), Inputs = [s.Input], Outputs = [s.Response] })).ToArray(),
+            Formats = shapes.SelectMany(s => Formats.Select(f => s == this
+                ? f with { Inputs = [s.Input, .. f.Inputs], Outputs = [s.Response, .. f.Outputs] }
+                : f with { Field = ResourceVersioning.Rename(f.Field, s.FieldNames), Inputs = [s.Input], Outputs = [s.Response] })).ToArray(),
         };
     }
 }
@@ -135,6 +149,14 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
 /// before (null on create) to the record after is one.
 /// </summary>
 public sealed record StateEvent<TResponse>(string Name, string Description, Func<TResponse?, TResponse, bool> When);
+
+/// <summary>A definition's request and response types and its names for renamed fields: where its enumerations and formats are documented.</summary>
+public interface IResourceShape
+{
+    Type Input { get; }
+    Type Response { get; }
+    IReadOnlyDictionary<string, string> FieldNames { get; }
+}
 
 /// <summary>
 /// What a change to a record means, whichever API version's endpoint made it: the representation change events carry,

@@ -37,6 +37,9 @@ public sealed record ApiResource(string Name)
     /// <summary>Its fields whose value is one of a fixed list.</summary>
     public IReadOnlyList<Enumeration> Enumerations { get; init; } = [];
 
+    /// <summary>Its string fields that hold an email address, a phone number, a currency or a URL.</summary>
+    public IReadOnlyList<FormattedField> Formats { get; init; } = [];
+
     /// <summary><c>api_key</c> → <c>apiKey</c>.</summary>
     public static string CamelCase(string snake)
     {
@@ -56,6 +59,30 @@ public sealed record Enumeration(string Field, IReadOnlyList<string> Values)
     public IReadOnlyList<string>? Settable { get; init; }
 
     /// <summary>Request types that carry the field (they list <see cref="Settable"/>).</summary>
+    public IReadOnlyList<Type> Inputs { get; init; } = [];
+
+    /// <summary>Response types that carry the field.</summary>
+    public IReadOnlyList<Type> Outputs { get; init; } = [];
+}
+
+/// <summary>What a string field holds, beyond "a string": the validators enforce it, the OpenAPI document says it.</summary>
+public enum FieldFormat
+{
+    /// <summary>An email address.</summary>
+    Email,
+    /// <summary>A phone number in E.164 form.</summary>
+    Phone,
+    /// <summary>An ISO 4217 currency code in upper case.</summary>
+    Currency,
+    /// <summary>An absolute URL.</summary>
+    Url,
+}
+
+/// <summary>A string field that holds a <paramref name="Format"/>.</summary>
+/// <param name="Field">The JSON name of the field.</param>
+public sealed record FormattedField(string Field, FieldFormat Format)
+{
+    /// <summary>Request types that carry the field.</summary>
     public IReadOnlyList<Type> Inputs { get; init; } = [];
 
     /// <summary>Response types that carry the field.</summary>

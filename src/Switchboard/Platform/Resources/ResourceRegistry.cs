@@ -66,6 +66,12 @@ public static class ResourceRegistry
         .SelectMany(e => e.Inputs.Select(t => (Key: (t, e.Field), Values: e.Settable ?? e.Values)).Concat(e.Outputs.Select(t => (Key: (t, e.Field), e.Values))))
         .ToFrozenDictionary(x => x.Key, x => x.Values);
 
+    /// <summary>The format of string fields, by the type that carries them and the field's JSON name.</summary>
+    public static readonly FrozenDictionary<(Type Type, string Field), FieldFormat> FieldFormats = All
+        .SelectMany(r => r.Formats)
+        .SelectMany(f => f.Inputs.Concat(f.Outputs).Select(t => (Key: (t, f.Field), f.Format)))
+        .ToFrozenDictionary(x => x.Key, x => x.Format);
+
     /// <summary>The resource with this name (<c>contact</c>).</summary>
     public static ApiResource Named(string name) => All.Single(r => r.Name == name);
 
