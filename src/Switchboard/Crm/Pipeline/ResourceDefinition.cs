@@ -9,7 +9,7 @@ namespace Switchboard.Crm.Pipeline;
 /// <summary>
 /// Everything that makes one CRM resource what it is; the pipeline (<see cref="CrmEndpoints"/>, <see cref="CrmWriter"/>)
 /// does the rest the same way for all: tenancy, scopes, paging, sorting, filtering, field selection, ETags,
-/// idempotency and change events. Its public facts (<see cref="Resource"/>: id prefix, scope, event types, enumerations)
+/// idempotency and change events. Its public facts (<see cref="Describe"/>: id prefix, scope, event types, enumerations, formats)
 /// feed <see cref="ResourceRegistry"/>, from which the scope list, the event catalog and the OpenAPI document read them.
 /// </summary>
 public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>, IResourceShape
@@ -73,7 +73,6 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     /// <summary>This version's name for a field of the canonical representation, where it differs (<c>firstName</c> → <c>name.first</c>).</summary>
     public IReadOnlyDictionary<string, string> FieldNames { get; init; } = new Dictionary<string, string>();
 
-
     public string ReadScope => ScopeResource + ":read";
     public string WriteScope => ScopeResource + ":write";
     public string Location(string id) => $"{Version.PathPrefix}{Path}/{id}";
@@ -94,15 +93,16 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     IEnumerable<string> IRecordLifecycle<TEntity>.StateEvents(object? before, object after)
     {
         if (StateEvents is not { Count: > 0 } declared) return [];
-        // The names are composed once (not per change); a change that amounts to nothing allocates nothing.
-        var types = _stateEventTypes ??= declared.Select(e => $"{EventPrefix ?? Singular}.{e.Name}").ToArray();
+        // A change that amounts to nothing allocates nothing.
+        var types = StateEventTypes;
         List<string>? happened = null;
         for (var i = 0; i < declared.Count; i++)
             if (declared[i].When((TResponse?)before, (TResponse)after)) (happened ??= []).Add(types[i]);
         return happened ?? (IEnumerable<string>)[];
     }
 
-    private string[]? _stateEventTypes;
+    /// <summary>The full names of <see cref="StateEvents"/> (<c>deal.won</c>), composed once: when the registry describes the definition, or on first use.</summary>
+    private string[] StateEventTypes => field ??= (StateEvents ?? []).Select(e => $"{EventPrefix ?? Singular}.{e.Name}").ToArray();
 
     Type IResourceShape.Input => typeof(TInput);
     Type IResourceShape.Response => typeof(TResponse);
@@ -132,7 +132,7 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
             Collection = Path[(Path.LastIndexOf('/') + 1)..],
             IdFields = IdFields ?? [ApiResource.CamelCase(Singular) + "Id"],
             Representations = [typeof(TResponse)],
-            Events = [.. changes, .. (StateEvents ?? []).Select(e => new EventType($"{EventPrefix ?? Singular}.{e.Name}", e.Description, typeof(TResponse)))],
+            Events = [.. changes, .. (StateEvents ?? []).Select((e, i) => new EventType(StateEventTypes[i], e.Description, typeof(TResponse)))],
             Enumerations = shapes.SelectMany(s => Enumerations.Select(e => s == this
                 ? e with { Inputs = [s.Input, .. e.Inputs], Outputs = [s.Response, .. e.Outputs] }
                 : e with { Field = ResourceVersioning.Rename(e.Field, s.FieldNames), Inputs = [s.Input], Outputs = [s.Response] })).ToArray(),
