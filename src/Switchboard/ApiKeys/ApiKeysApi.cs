@@ -48,7 +48,7 @@ public static class ApiKeysApi
         var secret = ApiKeyFormat.Generate();
         var key = new ApiKey
         {
-            Id = Ids.New("key", time),
+            Id = Ids.New(ApiKeyResource.Declaration, time),
             OrganizationId = caller.OrganizationId,
             Name = request.Name!.Trim(),
             KeyPrefix = ApiKeyFormat.DisplayPrefix(secret),
@@ -156,7 +156,7 @@ public static class ApiKeysApi
         var secret = ApiKeyFormat.Generate();
         var replacement = new ApiKey
         {
-            Id = Ids.New("key", time),
+            Id = Ids.New(ApiKeyResource.Declaration, time),
             OrganizationId = old.OrganizationId,
             Name = old.Name,
             KeyPrefix = ApiKeyFormat.DisplayPrefix(secret),
@@ -190,7 +190,7 @@ public static class ApiKeysApi
     }
 
     private static Task<ApiKey?> FindAsync(SwitchboardDbContext db, string id, CancellationToken cancellationToken) =>
-        Ids.LooksValid(id, "key") ? db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken) : Task.FromResult<ApiKey?>(null);
+        Ids.LooksValid(id, ApiKeyResource.Declaration) ? db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken) : Task.FromResult<ApiKey?>(null);
 
     private static string[] NormalizeIps(string[]? ips) =>
         ips is null ? [] : ips.Select(ip => IpAllowlist.TryNormalize(ip, out var n) ? n : throw new InvalidOperationException("validated"))

@@ -17,7 +17,7 @@ public static class AuditTrail
     {
         var entry = new AuditLog
         {
-            Id = Ids.New("aud", time),
+            Id = Ids.New(AuditLogResource.Declaration, time),
             OrganizationId = organizationId,
             ActorType = actorType,
             ActorId = actorId,

@@ -9,6 +9,7 @@ using Switchboard.Crm.Payments;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Crm.Tasks;
 using Switchboard.Crm.Tickets;
+using Switchboard.Platform.Resources;
 using Switchboard.Platform.Versioning;
 
 namespace Switchboard.Crm;
@@ -20,6 +21,24 @@ public static class CrmApi
     /// changelog's section of that day (docs/changelog.md).
     /// </summary>
     public static readonly Deprecation ContactsV1 = new(new DateOnly(2026, 11, 22), new DateOnly(2027, 11, 22), "2026-11-22");
+
+    /// <summary>
+    /// The CRM's part of <see cref="ResourceRegistry"/>: every canonical definition, in the order the scope list and the
+    /// event catalog show them (another version's shape, such as /api/v2/contacts, is the same resource).
+    /// </summary>
+    public static readonly IReadOnlyList<ApiResource> Resources =
+    [
+        ContactResource.Definition.Describe(ContactV2Resource.Definition),
+        LeadResource.Definition.Describe(),
+        DealResource.Definition.Describe(),
+        ActivityResource.Definition.Describe(),
+        TaskResource.Definition.Describe(),
+        TicketResource.Definition.Describe(),
+        CallResource.Definition.Describe(),
+        ChatResources.Sessions.Describe(),
+        ChatResources.Messages.Describe(),
+        PaymentResource.Definition.Describe(),
+    ];
 
     public static IServiceCollection AddCrm(this IServiceCollection services) => services.AddScoped<CrmWriter>().AddSingleton<RecordReader>();
 

@@ -1,5 +1,7 @@
+using System.Collections.Frozen;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Docs;
 
@@ -12,13 +14,12 @@ internal static class Examples
 {
     private const int MaxDepth = 6;
 
-    /// <summary>Id prefixes of the fields that link to a record, as the API issues them.</summary>
-    private static readonly Dictionary<string, string> IdPrefixes = new(StringComparer.Ordinal)
-    {
-        ["contactId"] = "con", ["leadId"] = "lead", ["dealId"] = "deal", ["sessionId"] = "chs", ["apiKeyId"] = "key", ["userId"] = "usr",
-        ["organizationId"] = "org", ["endpointId"] = "wh", ["eventId"] = "evt", ["deliveryId"] = "dlv", ["convertedContactId"] = "con",
-        ["convertedDealId"] = "deal", ["rotatedToId"] = "key", ["actorId"] = "usr", ["targetId"] = "con", ["requestId"] = "req",
-    };
+    /// <summary>
+    /// Id prefixes of the fields that hold a record's id, as the resources declare them; an audit entry's
+    /// <c>targetId</c> names a record of any kind, and its example a contact.
+    /// </summary>
+    private static readonly FrozenDictionary<string, string> IdPrefixes =
+        ResourceRegistry.PrefixByIdField.Append(new("targetId", ResourceRegistry.Named("contact").IdPrefix!)).ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The sample id for a path's record, by the collection the path names.</summary>
     public static string IdFor(string path)
@@ -26,24 +27,11 @@ internal static class Examples
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var index = Array.FindIndex(segments, s => s.StartsWith('{'));
         var collection = index > 0 ? segments[index - 1] : "";
-        var prefix = collection switch
-        {
-            "contacts" => "con", "leads" => "lead", "deals" => "deal", "activities" => "act", "tasks" => "task", "tickets" => "tkt",
-            "calls" => "call", "sessions" => "chs", "payments" => "pay", "api-keys" => "key", "webhooks" => "wh", "deliveries" => "dlv",
-            "members" => "usr", "invitations" => "ivt", "organizations" => "org", _ => "id",
-        };
-        return prefix + "_01JD4V2Q8M3ZC5X7T9W1E6R0YB";
+        return ResourceRegistry.PrefixByCollection.GetValueOrDefault(collection, "id") + "_01JD4V2Q8M3ZC5X7T9W1E6R0YB";
     }
 
-    /// <summary>Prefixes of the ids of the records each response schema describes.</summary>
-    private static readonly Dictionary<string, string> RecordPrefixes = new(StringComparer.Ordinal)
-    {
-        ["ContactResponse"] = "con", ["LeadResponse"] = "lead", ["DealResponse"] = "deal", ["ActivityResponse"] = "act", ["TaskResponse"] = "task",
-        ["TicketResponse"] = "tkt", ["CallResponse"] = "call", ["ChatSessionResponse"] = "chs", ["ChatMessageResponse"] = "msg",
-        ["PaymentResponse"] = "pay", ["ApiKeyResponse"] = "key", ["WebhookResponse"] = "wh", ["DeliveryResponse"] = "dlv",
-        ["InvitationResponse"] = "ivt", ["AuditLogResponse"] = "aud", ["OrganizationResponse"] = "org", ["OrganizationView"] = "org",
-        ["UserResponse"] = "usr", ["MemberResponse"] = "usr",
-    };
+    /// <summary>Prefixes of the ids of the records each response schema describes (schemas are named after their types).</summary>
+    private static readonly FrozenDictionary<string, string> RecordPrefixes = ResourceRegistry.PrefixByRepresentation;
 
     public static JsonNode? For(IOpenApiSchema? schema, OpenApiDocument document, bool forInput, string? name = null, int depth = 0, string? record = null)
     {

@@ -18,10 +18,10 @@ public sealed class AccountService(SwitchboardDbContext db, PasswordHasher hashe
         var normalized = Normalize(email);
         if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken)) return null;
         var now = time.UtcNow();
-        var org = new Organization { Id = Ids.New("org", time), Name = organizationName.Trim(), CreatedAt = now, UpdatedAt = now };
+        var org = new Organization { Id = Ids.New(IdentityResources.Organizations, time), Name = organizationName.Trim(), CreatedAt = now, UpdatedAt = now };
         var user = new User
         {
-            Id = Ids.New("usr", time), Email = email.Trim(), NormalizedEmail = normalized, Name = name.Trim(),
+            Id = Ids.New(IdentityResources.Members, time), Email = email.Trim(), NormalizedEmail = normalized, Name = name.Trim(),
             PasswordHash = hasher.Hash(password), CreatedAt = now, UpdatedAt = now,
         };
         var membership = new Membership

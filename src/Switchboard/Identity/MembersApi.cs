@@ -115,7 +115,7 @@ public static class MembersApi
         var token = InvitationTokenPrefix + SecretHash.RandomToken(32);
         var invitation = new Invitation
         {
-            Id = Ids.New("ivt", time), OrganizationId = caller.OrganizationId, Email = request.Email!.Trim(), NormalizedEmail = normalized,
+            Id = Ids.New(IdentityResources.Invitations, time), OrganizationId = caller.OrganizationId, Email = request.Email!.Trim(), NormalizedEmail = normalized,
             Role = request.Role!, TokenHash = SecretHash.Sha256Hex(token), InvitedByUserId = caller.UserId,
             CreatedAt = now, ExpiresAt = now + InvitationLifetime,
         };
@@ -165,7 +165,7 @@ public static class MembersApi
             if (request.Password!.Length < PasswordRules.MinLength) return ApiProblem.Validation("password", $"Must be {PasswordRules.MinLength} to {PasswordRules.MaxLength} characters.");
             user = new User
             {
-                Id = Ids.New("usr", time), Email = invitation.Email, NormalizedEmail = invitation.NormalizedEmail, Name = request.Name.Trim(),
+                Id = Ids.New(IdentityResources.Members, time), Email = invitation.Email, NormalizedEmail = invitation.NormalizedEmail, Name = request.Name.Trim(),
                 PasswordHash = hasher.Hash(request.Password), CreatedAt = now, UpdatedAt = now,
             };
             db.Users.Add(user);

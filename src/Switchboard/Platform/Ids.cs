@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Platform;
 
@@ -56,6 +57,15 @@ public static class Ids
             for (var i = 25; i >= 10; i--) { ulid[i] = Crockford[(int)(r & 31)]; r >>= 5; }
         });
     }
+
+    /// <summary>A new id of a declared resource, with the prefix its declaration gives (<see cref="ResourceRegistry"/>).</summary>
+    public static string New(ApiResource resource, TimeProvider? time = null) => New(PrefixOf(resource), time);
+
+    /// <summary><see cref="LooksValid(string?, string)"/> with the prefix of a declared resource.</summary>
+    public static bool LooksValid(string? id, ApiResource resource) => LooksValid(id, PrefixOf(resource));
+
+    private static string PrefixOf(ApiResource resource) =>
+        resource.IdPrefix ?? throw new InvalidOperationException($"The resource {resource.Name} declares no id prefix.");
 
     /// <summary>Cheap shape check so that garbage never reaches the database.</summary>
     public static bool LooksValid(string? id, string prefix) =>

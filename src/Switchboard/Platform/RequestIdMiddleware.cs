@@ -12,7 +12,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var incoming = context.Request.Headers[Header];
-        var id = incoming.Count == 1 && IsValid(incoming[0]) ? incoming[0]! : Ids.New("req");
+        var id = incoming.Count == 1 && IsValid(incoming[0]) ? incoming[0]! : Ids.New(Resources.ResourceRegistry.Requests);
         context.TraceIdentifier = id;
         // Set as the response starts, so that paths which clear the response (the exception handler) keep it too.
         context.Response.OnStarting(static state =>

@@ -35,7 +35,7 @@ public static class UsageApi
         app.MapGet("/api/v1/api-keys/{id}/usage", async (string id, HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans,
                 IRateLimitStore store, CancellationToken ct) =>
             {
-                if (!Ids.LooksValid(id, "key") || !await db.ApiKeys.AnyAsync(k => k.Id == id, ct))
+                if (!Ids.LooksValid(id, ApiKeys.ApiKeyResource.Declaration) || !await db.ApiKeys.AnyAsync(k => k.Id == id, ct))
                     return (Results<Ok<UsageResponse>, ProblemHttpResult>)ApiProblem.NotFound("API key");
                 return await GetAsync(http, db, time, plans, store, id, ct);
             })

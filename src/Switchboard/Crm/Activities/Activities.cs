@@ -44,9 +44,9 @@ internal sealed class ActivityInputValidator : CrmInputValidator<ActivityInput>
         Required(x => x.Subject);
         Check(x => x.Subject, Checks.MaxLength(300));
         Check(x => x.Notes, Checks.MaxLength(20_000));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
-        Check(x => x.LeadId, v => Checks.Id("lead", v));
-        Check(x => x.DealId, v => Checks.Id("deal", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
+        Check(x => x.LeadId, v => Checks.Id(LeadResource.Definition.IdPrefix, v));
+        Check(x => x.DealId, v => Checks.Id(DealResource.Definition.IdPrefix, v));
     }
 }
 
@@ -76,6 +76,7 @@ public static class ActivityResource
     public static readonly ResourceDefinition<Activity, ActivityInput, ActivityResponse> Definition = new()
     {
         Path = "activities", IdPrefix = "act", ScopeResource = "activities", Singular = "activity", Plural = "activities", Tag = "Activities",
+        Enumerations = [new("type", ActivityType.All)],
         Map = AsResponse,
         Initialize = (a, now) => a.OccurredAt = now,
         Apply = (a, i) =>
@@ -91,19 +92,24 @@ public static class ActivityResource
         },
         References =
         [
-            Reference.To<Activity, Contact>("contactId", a => a.ContactId, "con"),
-            Reference.To<Activity, Lead>("leadId", a => a.LeadId, "lead"),
-            Reference.To<Activity, Deal>("dealId", a => a.DealId, "deal"),
+            Reference.To<Activity, Contact>("contactId", a => a.ContactId, ContactResource.Definition.IdPrefix),
+            Reference.To<Activity, Lead>("leadId", a => a.LeadId, LeadResource.Definition.IdPrefix),
+            Reference.To<Activity, Deal>("dealId", a => a.DealId, DealResource.Definition.IdPrefix),
         ],
         Filters =
         [
             Filter.Equal<Activity>("type", a => a.Type, ActivityType.All),
-            Filter.Link<Activity>("contactId", a => a.ContactId, "con"),
-            Filter.Link<Activity>("leadId", a => a.LeadId, "lead"),
-            Filter.Link<Activity>("dealId", a => a.DealId, "deal"),
+            Filter.Link<Activity>("contactId", a => a.ContactId, ContactResource.Definition.IdPrefix),
+            Filter.Link<Activity>("leadId", a => a.LeadId, LeadResource.Definition.IdPrefix),
+            Filter.Link<Activity>("dealId", a => a.DealId, DealResource.Definition.IdPrefix),
             Filter.Time<Activity>("occurred", a => a.OccurredAt),
         ],
         Sorts = [Sorts.Time<Activity>("occurredAt", a => a.OccurredAt)],
         SearchFields = [a => a.Subject, a => a.Notes],
     };
+}
+
+public static class ActivityType
+{
+    public static readonly IReadOnlyList<string> All = ["call", "meeting", "note", "email"];
 }

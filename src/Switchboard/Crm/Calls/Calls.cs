@@ -8,6 +8,7 @@ using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 using Switchboard.Platform.Validation;
 
 namespace Switchboard.Crm.Calls;
@@ -61,7 +62,7 @@ internal sealed class CallInputValidator : CrmInputValidator<CallInput>
         Check(x => x.Status, Checks.OneOf(CallStatus.All));
         Check(x => x.DurationSeconds, Checks.Range(0, 7 * 86_400));
         Check(x => x.Outcome, Checks.MaxLength(100));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
         Check(x => x.Notes, Checks.MaxLength(10_000));
     }
 }
@@ -101,6 +102,8 @@ public static class CallResource
     public static readonly ResourceDefinition<Call, CallInput, CallResponse> Definition = new()
     {
         Path = "calls", IdPrefix = "call", ScopeResource = "calls", Singular = "call", Plural = "calls", Tag = "Calls",
+        Enumerations = [new("direction", CallDirection.All), new("status", CallStatus.All)],
+        Formats = [new("fromNumber", FieldFormat.Phone), new("toNumber", FieldFormat.Phone)],
         Map = AsResponse,
         Initialize = (c, now) => c.StartedAt = now,
         Apply = (c, i) =>
@@ -125,20 +128,19 @@ public static class CallResource
             ? new Dictionary<string, string[]> { ["status"] = ["A call that ended cannot start again."] }
             : null,
         // call.started when a live call is reported; call.ended when a call reaches an end state (a logged past call emits only that).
-        StateEvents = (before, after) =>
-        {
-            var events = new List<string>();
-            if (before is null && after.Status is CallStatus.Ringing or CallStatus.InProgress) events.Add("call.started");
-            if (CallStatus.IsEnded(after.Status) && (before is null || !CallStatus.IsEnded(before.Status))) events.Add("call.ended");
-            if (after.Transcript is not null && before?.Transcript is null && before is not null) events.Add("call.transcript_added");
-            return events;
-        },
-        References = [Reference.To<Call, Contact>("contactId", c => c.ContactId, "con")],
+        StateEvents =
+        [
+            new("started", "A live call began.", (before, after) => before is null && after.Status is CallStatus.Ringing or CallStatus.InProgress),
+            new("ended", "A call ended (completed, missed or failed).",
+                (before, after) => CallStatus.IsEnded(after.Status) && (before is null || !CallStatus.IsEnded(before.Status))),
+            new("transcript_added", "A call's transcript was attached.", (before, after) => before is not null && before.Transcript is null && after.Transcript is not null),
+        ],
+        References = [Reference.To<Call, Contact>("contactId", c => c.ContactId, ContactResource.Definition.IdPrefix)],
         Filters =
         [
             Filter.Equal<Call>("direction", c => c.Direction, CallDirection.All),
             Filter.Equal<Call>("status", c => c.Status, CallStatus.All),
-            Filter.Link<Call>("contactId", c => c.ContactId, "con"),
+            Filter.Link<Call>("contactId", c => c.ContactId, ContactResource.Definition.IdPrefix),
             Filter.Equal<Call>("fromNumber", c => c.FromNumber, check: Checks.Phone),
             Filter.Equal<Call>("toNumber", c => c.ToNumber, check: Checks.Phone),
             Filter.Time<Call>("started", c => c.StartedAt),
@@ -150,7 +152,7 @@ public static class CallResource
 
     /// <summary><c>POST /api/v1/calls/{id}/transcript</c>: attaches (or replaces) the call's transcript.</summary>
     public static void MapCallActions(this RouteGroupBuilder calls) =>
-        calls.MapPost("/{id}/transcript", AddTranscriptAsync).RequireScope("calls:write").WithName("addCallTranscript").WithSummary("Attach a call's transcript")
+        calls.MapPost("/{id}/transcript", AddTranscriptAsync).RequireScope(Definition.WriteScope).WithName("addCallTranscript").WithSummary("Attach a call's transcript")
             .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
 
     internal static async Task<Results<Ok<CallResponse>, ProblemHttpResult>> AddTranscriptAsync(
@@ -163,4 +165,16 @@ public static class CallResource
             c.TranscriptLanguage = request.Language;
         }, cancellationToken);
     }
+}
+
+public static class CallDirection
+{
+    public static readonly IReadOnlyList<string> All = ["inbound", "outbound"];
+}
+
+public static class CallStatus
+{
+    public const string Ringing = "ringing", InProgress = "in_progress", Completed = "completed", Missed = "missed", Failed = "failed";
+    public static readonly IReadOnlyList<string> All = [Ringing, InProgress, Completed, Missed, Failed];
+    public static bool IsEnded(string status) => status is Completed or Missed or Failed;
 }

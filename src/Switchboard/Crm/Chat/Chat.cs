@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Switchboard.Crm.Contacts;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Chat;
 
@@ -57,7 +58,7 @@ internal sealed class ChatSessionInputValidator : CrmInputValidator<ChatSessionI
 {
     public ChatSessionInputValidator()
     {
-        Check(x => x.ContactId, v => Checks.Id("con", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
         Check(x => x.Channel, Checks.OneOf(ChatChannel.All));
         Check(x => x.Status, Checks.OneOf(ChatSessionStatus.All));
         Check(x => x.Subject, Checks.MaxLength(300));
@@ -117,6 +118,9 @@ public static class ChatResources
     public static readonly ResourceDefinition<ChatSession, ChatSessionInput, ChatSessionResponse> Sessions = new()
     {
         Path = "chat/sessions", IdPrefix = "chs", ScopeResource = "chat", Singular = "chat_session", Plural = "chat_sessions", Tag = "Chat",
+        IdFields = ["sessionId"],
+        Enumerations = [new("channel", ChatChannel.All) { Inputs = [typeof(SendChatMessageRequest)] }, new("status", ChatSessionStatus.All)],
+        Formats = [new("visitorEmail", FieldFormat.Email) { Inputs = [typeof(SendChatMessageRequest)] }],
         Map = AsResponse,
         Apply = (s, i) =>
         {
@@ -133,12 +137,12 @@ public static class ChatResources
             if (s.Status == ChatSessionStatus.Closed) s.ClosedAt ??= now;
             else s.ClosedAt = null;
         },
-        References = [Reference.To<ChatSession, Contact>("contactId", s => s.ContactId, "con")],
+        References = [Reference.To<ChatSession, Contact>("contactId", s => s.ContactId, ContactResource.Definition.IdPrefix)],
         Filters =
         [
             Filter.Equal<ChatSession>("status", s => s.Status, ChatSessionStatus.All),
             Filter.Equal<ChatSession>("channel", s => s.Channel, ChatChannel.All),
-            Filter.Link<ChatSession>("contactId", s => s.ContactId, "con"),
+            Filter.Link<ChatSession>("contactId", s => s.ContactId, ContactResource.Definition.IdPrefix),
             Filter.Time<ChatSession>("lastMessage", s => s.LastMessageAt),
         ],
         SearchFields = [s => s.Subject, s => s.VisitorName, s => s.VisitorEmail],
@@ -148,6 +152,8 @@ public static class ChatResources
     public static readonly ResourceDefinition<ChatMessage, ChatMessageInput, ChatMessageResponse> Messages = new()
     {
         Path = "chat/messages", IdPrefix = "msg", ScopeResource = "chat", Singular = "chat_message", Plural = "chat_messages", Tag = "Chat",
+        EventPrefix = "chat",
+        Enumerations = [new("author", ChatAuthor.All) { Inputs = [typeof(SendChatMessageRequest)] }],
         Map = AsResponse,
         DefaultSort = "createdAt",
         RecordChangeEvents = false,
@@ -160,8 +166,29 @@ public static class ChatResources
             i.Body.IfSet(v => m.Body = v!);
             i.Metadata.IfSet(v => m.Metadata = v ?? []);
         },
-        StateEvents = (before, after) => before is not null ? [] : after.Author == ChatAuthor.Visitor ? ["chat.message_received"] : ["chat.message_sent"],
+        StateEvents =
+        [
+            new("message_received", "A visitor sent a chat message.", (before, after) => before is null && after.Author == ChatAuthor.Visitor),
+            new("message_sent", "An agent or bot sent a chat message.", (before, after) => before is null && after.Author != ChatAuthor.Visitor),
+        ],
         Filters = [Filter.Equal<ChatMessage>("author", m => m.Author, ChatAuthor.All)],
         SearchFields = [m => m.Body],
     };
+}
+
+public static class ChatChannel
+{
+    public static readonly IReadOnlyList<string> All = ["web", "email", "sms", "whatsapp", "messenger", "other"];
+}
+
+public static class ChatSessionStatus
+{
+    public const string Open = "open", Closed = "closed";
+    public static readonly IReadOnlyList<string> All = [Open, Closed];
+}
+
+public static class ChatAuthor
+{
+    public const string Visitor = "visitor", Agent = "agent", Bot = "bot";
+    public static readonly IReadOnlyList<string> All = [Visitor, Agent, Bot];
 }

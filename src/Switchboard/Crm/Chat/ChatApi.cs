@@ -32,8 +32,8 @@ internal sealed class SendChatMessageRequestValidator : CrmInputValidator<SendCh
 {
     public SendChatMessageRequestValidator()
     {
-        Check(x => x.SessionId, v => Checks.Id("chs", v));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
+        Check(x => x.SessionId, v => Checks.Id(ChatResources.Sessions.IdPrefix, v));
+        Check(x => x.ContactId, v => Checks.Id(Contacts.ContactResource.Definition.IdPrefix, v));
         Check(x => x.Channel, Checks.OneOf(ChatChannel.All));
         Check(x => x.VisitorName, Checks.MaxLength(200));
         Check(x => x.VisitorEmail, Checks.Email);

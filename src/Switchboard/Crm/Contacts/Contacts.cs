@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Contacts;
 
@@ -71,6 +72,8 @@ public static class ContactResource
     public static readonly ResourceDefinition<Contact, ContactInput, ContactResponse> Definition = new()
     {
         Path = "contacts", IdPrefix = "con", ScopeResource = "contacts", Singular = "contact", Plural = "contacts", Tag = "Contacts",
+        IdFields = ["contactId", "convertedContactId"],
+        Formats = [new("email", FieldFormat.Email), new("phone", FieldFormat.Phone)],
         Map = AsResponse,
         Apply = (c, i) =>
         {

@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Switchboard.Crm.Contacts;
+using Switchboard.Crm.Leads;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Deals;
 
@@ -44,7 +46,7 @@ internal sealed class DealInputValidator : CrmInputValidator<DealInput>
         Check(x => x.Amount, Checks.Amount());
         Check(x => x.Currency, Checks.Currency);
         Check(x => x.Stage, Checks.OneOf(DealStage.All));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
         Check(x => x.Probability, Checks.Range(0, 100));
         Check(x => x.Notes, Checks.MaxLength(10_000));
     }
@@ -73,6 +75,10 @@ public static class DealResource
     public static readonly ResourceDefinition<Deal, DealInput, DealResponse> Definition = new()
     {
         Path = "deals", IdPrefix = "deal", ScopeResource = "deals", Singular = "deal", Plural = "deals", Tag = "Deals",
+        IdFields = ["dealId", "convertedDealId"],
+        Enumerations = [new("stage", DealStage.All)],
+        // Converting a lead may open a deal in a currency.
+        Formats = [new("currency", FieldFormat.Currency) { Inputs = [typeof(ConvertLeadRequest)] }],
         Map = AsResponse,
         Apply = (d, i) =>
         {
@@ -91,15 +97,18 @@ public static class DealResource
             if (DealStage.IsClosed(d.Stage) && (before is null || before.Stage != d.Stage)) d.ClosedAt = now;
             else if (!DealStage.IsClosed(d.Stage)) d.ClosedAt = null;
         },
-        StateEvents = (before, after) => before is not null && before.Stage != after.Stage
-            ? after.Stage switch { DealStage.Won => ["deal.stage_changed", "deal.won"], DealStage.Lost => ["deal.stage_changed", "deal.lost"], _ => ["deal.stage_changed"] }
-            : [],
-        References = [Reference.To<Deal, Contact>("contactId", d => d.ContactId, "con")],
+        StateEvents =
+        [
+            new("stage_changed", "A deal moved to another stage.", (before, after) => before is not null && before.Stage != after.Stage),
+            new("won", "A deal was won.", (before, after) => before is not null && before.Stage != after.Stage && after.Stage == DealStage.Won),
+            new("lost", "A deal was lost.", (before, after) => before is not null && before.Stage != after.Stage && after.Stage == DealStage.Lost),
+        ],
+        References = [Reference.To<Deal, Contact>("contactId", d => d.ContactId, ContactResource.Definition.IdPrefix)],
         Filters =
         [
             Filter.Equal<Deal>("stage", d => d.Stage, DealStage.All),
             Filter.Equal<Deal>("currency", d => d.Currency, check: Checks.Currency),
-            Filter.Link<Deal>("contactId", d => d.ContactId, "con"),
+            Filter.Link<Deal>("contactId", d => d.ContactId, ContactResource.Definition.IdPrefix),
             Filter.Amount<Deal>("amount", d => d.AmountMicros),
             Filter.Date<Deal>("expectedClose", d => d.ExpectedCloseDate),
             Filter.Time<Deal>("closed", d => d.ClosedAt),
@@ -107,4 +116,11 @@ public static class DealResource
         Sorts = [Sorts.Amount<Deal>("amount", d => d.AmountMicros), Sorts.Text<Deal>("name", d => d.Name)],
         SearchFields = [d => d.Name, d => d.Notes],
     };
+}
+
+public static class DealStage
+{
+    public const string Lead = "lead", Qualification = "qualification", Proposal = "proposal", Negotiation = "negotiation", Won = "won", Lost = "lost";
+    public static readonly IReadOnlyList<string> All = [Lead, Qualification, Proposal, Negotiation, Won, Lost];
+    public static bool IsClosed(string stage) => stage is Won or Lost;
 }

@@ -26,7 +26,7 @@ internal sealed class ConvertLeadRequestValidator : AbstractValidator<ConvertLea
 {
     public ConvertLeadRequestValidator()
     {
-        RuleFor(x => x.ContactId).Must(v => v is null || Checks.Id("con", v) is null).WithMessage("Must be the id of a con_ record.");
+        RuleFor(x => x.ContactId).Must(v => v is null || Checks.Id(ContactResource.Definition.IdPrefix, v) is null).WithMessage("Must be the id of a con_ record.");
         RuleFor(x => x.DealName).MaximumLength(200);
         RuleFor(x => x.Amount).Must(v => v is null || Checks.Amount()(v.Value) is null).WithMessage("Must be a non-negative amount with at most 6 decimals.");
         RuleFor(x => x.Currency).Must(v => v is null || Checks.Currency(v) is null).WithMessage("Must be an ISO 4217 currency code in upper case.");

@@ -4,6 +4,7 @@ using Switchboard.Crm.Contacts;
 using Switchboard.Crm.Deals;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Leads;
 
@@ -83,6 +84,8 @@ public static class LeadResource
     public static readonly ResourceDefinition<Lead, LeadInput, LeadResponse> Definition = new()
     {
         Path = "leads", IdPrefix = "lead", ScopeResource = "leads", Singular = "lead", Plural = "leads", Tag = "Leads",
+        Enumerations = [new("status", LeadStatus.All) { Settable = LeadStatus.Settable }],
+        Formats = [new("email", FieldFormat.Email), new("phone", FieldFormat.Phone)],
         Map = AsResponse,
         Apply = (l, i) =>
         {
@@ -99,7 +102,7 @@ public static class LeadResource
         Invariants = (before, l) => before?.Status == LeadStatus.Converted && l.Status != LeadStatus.Converted
             ? new Dictionary<string, string[]> { ["status"] = ["A converted lead stays converted."] }
             : null,
-        StateEvents = (before, after) => after.Status == LeadStatus.Converted && before?.Status != LeadStatus.Converted ? ["lead.converted"] : [],
+        StateEvents = [new("converted", "A lead was converted into a contact and a deal.", (before, after) => after.Status == LeadStatus.Converted && before?.Status != LeadStatus.Converted)],
         Filters =
         [
             Filter.Equal<Lead>("status", l => l.Status, LeadStatus.All),
@@ -111,4 +114,12 @@ public static class LeadResource
         Sorts = [Sorts.Number<Lead>("score", l => l.Score), Sorts.Text<Lead>("name", l => l.Name)],
         SearchFields = [l => l.Name, l => l.Email, l => l.Company, l => l.Phone],
     };
+}
+
+public static class LeadStatus
+{
+    public const string New = "new", Contacted = "contacted", Qualified = "qualified", Unqualified = "unqualified", Converted = "converted";
+    public static readonly IReadOnlyList<string> All = [New, Contacted, Qualified, Unqualified, Converted];
+    /// <summary>What a client may set; <c>converted</c> is reached only by converting.</summary>
+    public static readonly IReadOnlyList<string> Settable = [New, Contacted, Qualified, Unqualified];
 }

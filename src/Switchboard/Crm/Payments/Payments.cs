@@ -4,6 +4,7 @@ using Switchboard.Crm.Contacts;
 using Switchboard.Crm.Deals;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Http;
+using Switchboard.Platform.Resources;
 
 namespace Switchboard.Crm.Payments;
 
@@ -49,8 +50,8 @@ internal sealed class PaymentInputValidator : CrmInputValidator<PaymentInput>
         Required(x => x.Currency);
         Check(x => x.Currency, Checks.Currency);
         Check(x => x.Status, Checks.OneOf(PaymentStatus.All));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
-        Check(x => x.DealId, v => Checks.Id("deal", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
+        Check(x => x.DealId, v => Checks.Id(DealResource.Definition.IdPrefix, v));
         Check(x => x.Description, Checks.MaxLength(1_000));
         Check(x => x.Method, Checks.OneOf(PaymentMethod.All));
         Check(x => x.ExternalId, Checks.MaxLength(200));
@@ -85,6 +86,8 @@ public static class PaymentResource
     public static readonly ResourceDefinition<Payment, PaymentInput, PaymentResponse> Definition = new()
     {
         Path = "payments", IdPrefix = "pay", ScopeResource = "payments", Singular = "payment", Plural = "payments", Tag = "Payments",
+        Enumerations = [new("status", PaymentStatus.All), new("method", PaymentMethod.All)],
+        Formats = [new("currency", FieldFormat.Currency)],
         Map = AsResponse,
         Apply = (p, i) =>
         {
@@ -113,29 +116,47 @@ public static class PaymentResource
                 return new Dictionary<string, string[]> { ["amount"] = ["The amount and currency of a payment are fixed once it is no longer pending."] };
             return null;
         },
-        StateEvents = (before, after) => before?.Status == after.Status ? [] : after.Status switch
-        {
-            PaymentStatus.Completed => ["payment.completed"],
-            PaymentStatus.Failed => ["payment.failed"],
-            PaymentStatus.Refunded => ["payment.refunded"],
-            _ => [],
-        },
+        StateEvents =
+        [
+            new("completed", "A payment completed.", (before, after) => before?.Status != after.Status && after.Status == PaymentStatus.Completed),
+            new("failed", "A payment failed.", (before, after) => before?.Status != after.Status && after.Status == PaymentStatus.Failed),
+            new("refunded", "A payment was refunded.", (before, after) => before?.Status != after.Status && after.Status == PaymentStatus.Refunded),
+        ],
         References =
         [
-            Reference.To<Payment, Contact>("contactId", p => p.ContactId, "con"),
-            Reference.To<Payment, Deal>("dealId", p => p.DealId, "deal"),
+            Reference.To<Payment, Contact>("contactId", p => p.ContactId, ContactResource.Definition.IdPrefix),
+            Reference.To<Payment, Deal>("dealId", p => p.DealId, DealResource.Definition.IdPrefix),
         ],
         Filters =
         [
             Filter.Equal<Payment>("status", p => p.Status, PaymentStatus.All),
             Filter.Equal<Payment>("currency", p => p.Currency, check: Checks.Currency),
             Filter.Equal<Payment>("method", p => p.Method, PaymentMethod.All),
-            Filter.Link<Payment>("contactId", p => p.ContactId, "con"),
-            Filter.Link<Payment>("dealId", p => p.DealId, "deal"),
+            Filter.Link<Payment>("contactId", p => p.ContactId, ContactResource.Definition.IdPrefix),
+            Filter.Link<Payment>("dealId", p => p.DealId, DealResource.Definition.IdPrefix),
             Filter.Amount<Payment>("amount", p => p.AmountMicros),
             Filter.Time<Payment>("paid", p => p.PaidAt),
         ],
         Sorts = [Sorts.Amount<Payment>("amount", p => p.AmountMicros)],
         SearchFields = [p => p.Description, p => p.ExternalId],
     };
+}
+
+public static class PaymentStatus
+{
+    public const string Pending = "pending", Completed = "completed", Failed = "failed", Refunded = "refunded";
+    public static readonly IReadOnlyList<string> All = [Pending, Completed, Failed, Refunded];
+
+    /// <summary>pending → completed | failed; completed → refunded. Terminal: failed, refunded.</summary>
+    public static bool CanMove(string from, string to) => from == to || (from, to) switch
+    {
+        (Pending, Completed or Failed) => true,
+        (Completed, Refunded) => true,
+        _ => false,
+    };
+}
+
+public static class PaymentMethod
+{
+    public static readonly IReadOnlyList<string> All = ["card", "bank_transfer", "cash", "check", "other"];
 }

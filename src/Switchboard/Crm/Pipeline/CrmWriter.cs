@@ -34,7 +34,7 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
     {
         var evt = new OutboxEvent
         {
-            Id = Ids.New("evt", time),
+            Id = Ids.New(Platform.Resources.ResourceRegistry.Events, time),
             OrganizationId = organizationId,
             Type = type,
             ResourceType = resourceType,

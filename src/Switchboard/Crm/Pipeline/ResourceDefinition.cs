@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Switchboard.Platform.Resources;
 using Switchboard.Platform.Storage;
 using Switchboard.Platform.Versioning;
 
@@ -8,9 +9,10 @@ namespace Switchboard.Crm.Pipeline;
 /// <summary>
 /// Everything that makes one CRM resource what it is; the pipeline (<see cref="CrmEndpoints"/>, <see cref="CrmWriter"/>)
 /// does the rest the same way for all: tenancy, scopes, paging, sorting, filtering, field selection, ETags,
-/// idempotency and change events.
+/// idempotency and change events. Its public facts (<see cref="Describe"/>: id prefix, scope, event types, enumerations, formats)
+/// feed <see cref="ResourceRegistry"/>, from which the scope list, the event catalog and the OpenAPI document read them.
 /// </summary>
-public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>
+public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLifecycle<TEntity>, IResourceShape
     where TEntity : CrmRecord, new() where TInput : CrmInput where TResponse : class
 {
     /// <summary>The API version whose routes serve this definition (<c>/api/{version}/{path}</c>).</summary>
@@ -38,8 +40,19 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     public string DefaultSort { get; init; } = "-createdAt";
     /// <summary>Keeps derived fields right after a change (e.g. <c>completedAt</c> when a task completes).</summary>
     public Action<TEntity, TResponse?, DateTime>? OnChange { get; init; }
-    /// <summary>Events beyond created/updated/deleted that a change amounts to, from the record before (null on create) and after.</summary>
-    public Func<TResponse?, TResponse, IEnumerable<string>>? StateEvents { get; init; }
+    /// <summary>
+    /// Events beyond created/updated/deleted that a change amounts to, in the order they are recorded (and listed in the
+    /// event catalog). Only these can be recorded: a state event is declared here or it does not exist.
+    /// </summary>
+    public IReadOnlyList<StateEvent<TResponse>>? StateEvents { get; init; }
+    /// <summary>What state events are named after (<c>deal</c> → <c>deal.won</c>); the singular unless set.</summary>
+    public string? EventPrefix { get; init; }
+    /// <summary>Its enumerated fields, checked on <typeparamref name="TInput"/> and documented on both it and <typeparamref name="TResponse"/>.</summary>
+    public IReadOnlyList<Enumeration> Enumerations { get; init; } = [];
+    /// <summary>Its string fields that hold an email address, a phone number, a currency or a URL; documented like <see cref="Enumerations"/>.</summary>
+    public IReadOnlyList<FormattedField> Formats { get; init; } = [];
+    /// <summary>Fields of other records that hold one of its ids, where not just <c>&lt;singular&gt;Id</c> (examples give them the right prefix).</summary>
+    public IReadOnlyList<string>? IdFields { get; init; }
 
     public IReadOnlyList<IFilter<TEntity>> Filters { get; init; } = [];
     public IReadOnlyList<ISort<TEntity>> Sorts { get; init; } = [];
@@ -76,7 +89,73 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     object IRecordLifecycle<TEntity>.Snapshot(TEntity entity) => Map(entity);
     void IRecordLifecycle<TEntity>.OnChange(TEntity entity, object? before, DateTime now) => OnChange?.Invoke(entity, (TResponse?)before, now);
     IDictionary<string, string[]>? IRecordLifecycle<TEntity>.CheckInvariants(object? before, TEntity entity) => Invariants?.Invoke((TResponse?)before, entity);
-    IEnumerable<string> IRecordLifecycle<TEntity>.StateEvents(object? before, object after) => StateEvents?.Invoke((TResponse?)before, (TResponse)after) ?? [];
+
+    IEnumerable<string> IRecordLifecycle<TEntity>.StateEvents(object? before, object after)
+    {
+        if (StateEvents is not { Count: > 0 } declared) return [];
+        // A change that amounts to nothing allocates nothing.
+        var types = StateEventTypes;
+        List<string>? happened = null;
+        for (var i = 0; i < declared.Count; i++)
+            if (declared[i].When((TResponse?)before, (TResponse)after)) (happened ??= []).Add(types[i]);
+        return happened ?? (IEnumerable<string>)[];
+    }
+
+    /// <summary>The full names of <see cref="StateEvents"/> (<c>deal.won</c>), composed once: when the registry describes the definition, or on first use.</summary>
+    private string[] StateEventTypes => field ??= (StateEvents ?? []).Select(e => $"{EventPrefix ?? Singular}.{e.Name}").ToArray();
+
+    Type IResourceShape.Input => typeof(TInput);
+    Type IResourceShape.Response => typeof(TResponse);
+
+    /// <summary>
+    /// The facts <see cref="ResourceRegistry"/> derives its tables from (called once, when the registry is built): this
+    /// canonical definition's, with its enumerations and formats also on the types of the <paramref name="versions"/>
+    /// that reshape it (<see cref="ResourceVersioning.Reshape"/>), under their names for the fields.
+    /// </summary>
+    public ApiResource Describe(params IReadOnlyList<IResourceShape> versions)
+    {
+        if (Canonical is not null) throw new InvalidOperationException($"{Path} in {Version.Name} is a shape of a canonical definition; describe that one.");
+        IResourceShape[] shapes = [this, .. versions];
+        var name = Singular.Replace('_', ' ');
+        IEnumerable<EventType> changes = RecordChangeEvents
+            ?
+            [
+                new($"{Singular}.created", $"A {name} was created.", typeof(TResponse)),
+                new($"{Singular}.updated", $"A {name} changed; previousAttributes holds the old values of the changed fields.", typeof(TResponse)),
+                new($"{Singular}.deleted", $"A {name} was deleted; data is its last state.", typeof(TResponse)),
+            ]
+            : [];
+        return new ApiResource(Singular)
+        {
+            IdPrefix = IdPrefix,
+            Scope = ScopeResource,
+            Collection = Path[(Path.LastIndexOf('/') + 1)..],
+            IdFields = IdFields ?? [ApiResource.CamelCase(Singular) + "Id"],
+            Representations = [typeof(TResponse)],
+            Events = [.. changes, .. (StateEvents ?? []).Select((e, i) => new EventType(StateEventTypes[i], e.Description, typeof(TResponse)))],
+            Enumerations = shapes.SelectMany(s => Enumerations.Select(e => s == this
+                ? e with { Inputs = [s.Input, .. e.Inputs], Outputs = [s.Response, .. e.Outputs] }
+                : e with { Field = ResourceVersioning.Rename(e.Field, s.FieldNames), Inputs = [s.Input], Outputs = [s.Response] })).ToArray(),
+            Formats = shapes.SelectMany(s => Formats.Select(f => s == this
+                ? f with { Inputs = [s.Input, .. f.Inputs], Outputs = [s.Response, .. f.Outputs] }
+                : f with { Field = ResourceVersioning.Rename(f.Field, s.FieldNames), Inputs = [s.Input], Outputs = [s.Response] })).ToArray(),
+        };
+    }
+}
+
+/// <summary>
+/// An event a change amounts to beyond created/updated/deleted: <paramref name="Name"/> after the resource's
+/// (<c>won</c> → <c>deal.won</c>), what it means (the event catalog says it), and whether a change from the record
+/// before (null on create) to the record after is one.
+/// </summary>
+public sealed record StateEvent<TResponse>(string Name, string Description, Func<TResponse?, TResponse, bool> When);
+
+/// <summary>A definition's request and response types and its names for renamed fields: where its enumerations and formats are documented.</summary>
+public interface IResourceShape
+{
+    Type Input { get; }
+    Type Response { get; }
+    IReadOnlyDictionary<string, string> FieldNames { get; }
 }
 
 /// <summary>

@@ -43,8 +43,8 @@ internal sealed class TaskInputValidator : CrmInputValidator<TaskInput>
         Check(x => x.Title, Checks.MaxLength(300));
         Check(x => x.Description, Checks.MaxLength(10_000));
         Check(x => x.Status, Checks.OneOf(TaskState.All));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
-        Check(x => x.DealId, v => Checks.Id("deal", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
+        Check(x => x.DealId, v => Checks.Id(DealResource.Definition.IdPrefix, v));
     }
 }
 
@@ -72,6 +72,7 @@ public static class TaskResource
     public static readonly ResourceDefinition<CrmTask, TaskInput, TaskResponse> Definition = new()
     {
         Path = "tasks", IdPrefix = "task", ScopeResource = "tasks", Singular = "task", Plural = "tasks", Tag = "Tasks",
+        Enumerations = [new("status", TaskState.All)],
         Map = AsResponse,
         Apply = (t, i) =>
         {
@@ -88,17 +89,17 @@ public static class TaskResource
             if (t.Status == TaskState.Completed) t.CompletedAt ??= now;
             else t.CompletedAt = null;
         },
-        StateEvents = (before, after) => after.Status == TaskState.Completed && before?.Status != TaskState.Completed ? ["task.completed"] : [],
+        StateEvents = [new("completed", "A task was completed.", (before, after) => after.Status == TaskState.Completed && before?.Status != TaskState.Completed)],
         References =
         [
-            Reference.To<CrmTask, Contact>("contactId", t => t.ContactId, "con"),
-            Reference.To<CrmTask, Deal>("dealId", t => t.DealId, "deal"),
+            Reference.To<CrmTask, Contact>("contactId", t => t.ContactId, ContactResource.Definition.IdPrefix),
+            Reference.To<CrmTask, Deal>("dealId", t => t.DealId, DealResource.Definition.IdPrefix),
         ],
         Filters =
         [
             Filter.Equal<CrmTask>("status", t => t.Status, TaskState.All),
-            Filter.Link<CrmTask>("contactId", t => t.ContactId, "con"),
-            Filter.Link<CrmTask>("dealId", t => t.DealId, "deal"),
+            Filter.Link<CrmTask>("contactId", t => t.ContactId, ContactResource.Definition.IdPrefix),
+            Filter.Link<CrmTask>("dealId", t => t.DealId, DealResource.Definition.IdPrefix),
             Filter.Time<CrmTask>("due", t => t.DueAt),
             Filter.Time<CrmTask>("completed", t => t.CompletedAt),
         ],
@@ -107,9 +108,15 @@ public static class TaskResource
 
     /// <summary><c>POST /api/v1/tasks/{id}/complete</c>: the state change as an action (the same as PATCH status=completed).</summary>
     public static void MapTaskActions(this RouteGroupBuilder tasks) =>
-        tasks.MapPost("/{id}/complete", CompleteAsync).RequireScope("tasks:write").WithName("completeTask").WithSummary("Mark a task completed")
+        tasks.MapPost("/{id}/complete", CompleteAsync).RequireScope(Definition.WriteScope).WithName("completeTask").WithSummary("Mark a task completed")
             .WithConditionalRequests(ifMatch: true, ifNoneMatch: false);
 
     internal static Task<Results<Ok<TaskResponse>, ProblemHttpResult>> CompleteAsync(string id, HttpContext http, CrmWriter writer, CancellationToken cancellationToken) =>
         CrmOperations.UpdateAsync(Definition, writer, id, http, t => t.Status = TaskState.Completed, cancellationToken);
+}
+
+public static class TaskState
+{
+    public const string Open = "open", Completed = "completed";
+    public static readonly IReadOnlyList<string> All = [Open, Completed];
 }

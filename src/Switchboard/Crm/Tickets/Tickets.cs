@@ -38,7 +38,7 @@ internal sealed class TicketInputValidator : CrmInputValidator<TicketInput>
         Check(x => x.Description, Checks.MaxLength(20_000));
         Check(x => x.Priority, Checks.OneOf(TicketPriority.All));
         Check(x => x.Status, Checks.OneOf(TicketStatus.All));
-        Check(x => x.ContactId, v => Checks.Id("con", v));
+        Check(x => x.ContactId, v => Checks.Id(ContactResource.Definition.IdPrefix, v));
     }
 }
 
@@ -65,6 +65,7 @@ public static class TicketResource
     public static readonly ResourceDefinition<Ticket, TicketInput, TicketResponse> Definition = new()
     {
         Path = "tickets", IdPrefix = "tkt", ScopeResource = "tickets", Singular = "ticket", Plural = "tickets", Tag = "Tickets",
+        Enumerations = [new("priority", TicketPriority.All), new("status", TicketStatus.All)],
         Map = AsResponse,
         Apply = (t, i) =>
         {
@@ -80,15 +81,26 @@ public static class TicketResource
             if (t.Status is TicketStatus.Resolved or TicketStatus.Closed) t.ResolvedAt ??= now;
             else t.ResolvedAt = null;
         },
-        StateEvents = (before, after) => before is not null && before.Status != after.Status ? ["ticket.status_changed"] : [],
-        References = [Reference.To<Ticket, Contact>("contactId", t => t.ContactId, "con")],
+        StateEvents = [new("status_changed", "A ticket changed status.", (before, after) => before is not null && before.Status != after.Status)],
+        References = [Reference.To<Ticket, Contact>("contactId", t => t.ContactId, ContactResource.Definition.IdPrefix)],
         Filters =
         [
             Filter.Equal<Ticket>("status", t => t.Status, TicketStatus.All),
             Filter.Equal<Ticket>("priority", t => t.Priority, TicketPriority.All),
-            Filter.Link<Ticket>("contactId", t => t.ContactId, "con"),
+            Filter.Link<Ticket>("contactId", t => t.ContactId, ContactResource.Definition.IdPrefix),
             Filter.Time<Ticket>("resolved", t => t.ResolvedAt),
         ],
         SearchFields = [t => t.Subject, t => t.Description],
     };
+}
+
+public static class TicketPriority
+{
+    public static readonly IReadOnlyList<string> All = ["low", "normal", "high", "urgent"];
+}
+
+public static class TicketStatus
+{
+    public const string Open = "open", Pending = "pending", Resolved = "resolved", Closed = "closed";
+    public static readonly IReadOnlyList<string> All = [Open, Pending, Resolved, Closed];
 }

@@ -1,3 +1,5 @@
+using Switchboard.Platform.Resources;
+
 namespace Switchboard.Platform.Auth;
 
 /// <summary>
@@ -11,14 +13,14 @@ public static class Scopes
     public const string AllRead = "*:read";
     public const string AllWrite = "*:write";
 
-    public static readonly IReadOnlyList<string> Resources =
-    [
-        "contacts", "leads", "deals", "activities", "tasks", "tickets", "calls", "chat", "payments",
-        "analytics", "usage", "webhooks", "integrations", "api_keys", "audit_logs", "oauth_apps", "members",
-    ];
+    /// <summary>
+    /// The resources of <c>&lt;resource&gt;:read</c>/<c>:write</c>: those the resources declare (<see cref="ResourceRegistry"/>).
+    /// A scope exists when something is gated by it; one is added with the resource it gates.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Resources = ResourceRegistry.ScopeResources;
 
     /// <summary>Resources whose data reveals the organization's security posture: only explicit scopes or admin reach them.</summary>
-    private static readonly HashSet<string> Sensitive = ["audit_logs", "members"];
+    private static readonly System.Collections.Frozen.FrozenSet<string> Sensitive = ResourceRegistry.SensitiveScopes;
 
     public static string Read(string resource) => resource + ":read";
     public static string Write(string resource) => resource + ":write";
