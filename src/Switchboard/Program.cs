@@ -1,9 +1,10 @@
 using Switchboard.Platform;
 using Switchboard.Platform.Cli;
 
-// Configuration is read at start-up; not watching it for changes keeps a file watcher off the content root, where the
-// SQLite data directory usually is (every database write woke the watcher's thread). A later argument can turn it back on.
-var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+// The shipped appsettings.json applies wherever the process is started from (ContentRoot). Configuration is read at
+// start-up; not watching it for changes keeps a file watcher off the content root, which may hold the SQLite data
+// directory (every database write woke the watcher's thread). A later argument can turn it back on.
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(["--hostBuilder:reloadConfigOnChange=false", .. args]));
 if (AdminCli.IsAdminCommand(args))
     return await AdminCli.RunAsync(builder, args[1..]);
 

@@ -93,7 +93,8 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         var task = await ApiClient.ReadAsync(await api.PostAsync("/api/v1/tasks", new { title = "Call back" }));
         await api.PostAsync($"/api/v1/tasks/{task["id"]}/complete", null);
         await api.PostAsync($"/api/v1/calls/{links["callId"]}/transcript", ExampleBody(document, "post", "/api/v1/calls/{id}/transcript", links));
-        await api.PostAsync($"/api/v1/chat/sessions/{links["sessionId"]}/messages", ExampleBody(document, "post", "/api/v1/chat/sessions/{id}/messages", links));
+        var message = await api.PostAsync($"/api/v1/chat/sessions/{links["sessionId"]}/messages", ExampleBody(document, "post", "/api/v1/chat/sessions/{id}/messages", links));
+        await api.GetAsync(message.Headers.Location!.OriginalString);
         await api.GetAsync($"/api/v1/chat/sessions/{links["sessionId"]}/messages");
         await api.PostAsync("/api/v1/chat/message", ExampleBody(document, "post", "/api/v1/chat/message", links));
         foreach (var record in Enumerable.Reverse(created))

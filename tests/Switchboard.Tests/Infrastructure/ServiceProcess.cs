@@ -13,15 +13,20 @@ public sealed class ServiceProcess : IDisposable
 
     private ServiceProcess(Process process) => _process = process;
 
+    public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>What the process wrote to stdout and stderr so far.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static ServiceProcess Start(IReadOnlyDictionary<string, string> env, params string[] args)
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string> env, params string[] args) => StartIn(null, env, args);
+
+    /// <summary>Started from <paramref name="workingDirectory"/> (the test's own when null), as a service manager starts it.</summary>
+    public static ServiceProcess StartIn(string? workingDirectory, IReadOnlyDictionary<string, string> env, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.ArgumentList.Add(ServiceDll());
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var (k, v) in env) info.Environment[k] = v;

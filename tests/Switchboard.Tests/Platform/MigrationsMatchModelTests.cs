@@ -18,7 +18,7 @@ public abstract class MigrationsMatchModelTests
     protected abstract IEnumerable<string> DescribeSchema(DbConnection connection);
     protected abstract void DropColumnOrIndex(DbConnection connection);
 
-    private static SwitchboardDbContext Context(DatabaseSettings settings) =>
+    protected static SwitchboardDbContext Context(DatabaseSettings settings) =>
         new(DatabaseSetup.Configure(new DbContextOptionsBuilder<SwitchboardDbContext>(), settings).Options as DbContextOptions<SwitchboardDbContext>
             ?? throw new InvalidOperationException());
 
@@ -153,14 +153,17 @@ public sealed class MigrationsMatchModelOnSqlite : MigrationsMatchModelTests, ID
         var tables = Query(c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', '__EFMigrationsLock')", r => r.GetString(0)).ToList();
         foreach (var t in tables)
         {
-            foreach (var col in Query(c, $"SELECT name, type, \"notnull\", pk FROM pragma_table_info('{t}')", r => $"column {t}.{r.GetString(0)} {r.GetString(1)} notnull={r.GetInt64(2)} pk={r.GetInt64(3)}"))
+            // As on PostgreSQL: the default, and an index's filter (a partial index), are schema too.
+            foreach (var col in Query(c, $"SELECT name, type, \"notnull\", pk, coalesce(dflt_value, '') FROM pragma_table_info('{t}')",
+                         r => $"column {t}.{r.GetString(0)} {r.GetString(1)} notnull={r.GetInt64(2)} pk={r.GetInt64(3)} default={r.GetString(4)}"))
                 yield return col;
-            foreach (var index in Query(c, $"SELECT name, \"unique\", origin FROM pragma_index_list('{t}')", r => $"{r.GetString(0)}|{r.GetInt64(1)}|{r.GetString(2)}").ToList())
+            foreach (var index in Query(c, $"SELECT name, \"unique\", origin, partial FROM pragma_index_list('{t}')", r => $"{r.GetString(0)}|{r.GetInt64(1)}|{r.GetString(2)}|{r.GetInt64(3)}").ToList())
             {
                 var parts = index.Split('|');
                 var columns = string.Join(",", Query(c, $"SELECT name FROM pragma_index_info('{parts[0]}') ORDER BY seqno", r => r.GetString(0)));
+                var filter = parts[3] == "1" ? " where " + Query(c, $"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '{parts[0]}'", r => r.GetString(0)).Single().Split(" WHERE ", 2)[1] : "";
                 // Auto-indexes of primary keys are named by SQLite; describe them by their columns.
-                yield return parts[2] == "pk" ? $"pk {t}({columns})" : $"index {t}.{parts[0]}({columns}) unique={parts[1]}";
+                yield return parts[2] == "pk" ? $"pk {t}({columns})" : $"index {t}.{parts[0]}({columns}) unique={parts[1]}{filter}";
             }
             foreach (var fk in Query(c, $"SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{t}')", r => $"fk {t}.{r.GetString(1)} -> {r.GetString(0)}.{r.GetString(2)} on delete {r.GetString(3)}"))
                 yield return fk;
@@ -168,6 +171,18 @@ public sealed class MigrationsMatchModelOnSqlite : MigrationsMatchModelTests, ID
     }
 
     protected override void DropColumnOrIndex(DbConnection connection) => Execute(connection, "DROP INDEX \"IX_api_keys_key_hash\"");
+
+    [Fact]
+    public async Task TheComparisonNoticesAPartialIndexThatLostItsFilter()
+    {
+        var migrated = NewDatabase();
+        await using (var db = Context(migrated)) await db.Database.MigrateAsync();
+        using var connection = Open(migrated);
+        var before = DescribeSchema(connection).ToList();
+        before.ShouldContain("index outbox_events.IX_outbox_events_id(id) unique=0 where dispatched_at IS NULL");
+        Execute(connection, "DROP INDEX \"IX_outbox_events_id\"; CREATE INDEX \"IX_outbox_events_id\" ON outbox_events (id)");
+        DescribeSchema(connection).ShouldContain("index outbox_events.IX_outbox_events_id(id) unique=0");
+    }
 
     public void Dispose()
     {

@@ -1,7 +1,10 @@
 using Switchboard.Docs;
+using System.ComponentModel;
 using System.Text.Json.Nodes;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Auth;
@@ -52,6 +55,8 @@ public static class ChatApi
         var sessions = app.MapCrmResource(ChatResources.Sessions);
         sessions.MapGet("/{id}/messages", ListMessagesAsync).RequireScope("chat:read").WithName("listChatMessages").WithSummary("List a session's messages, oldest first")
             .WithQueryParameters(CrmEndpoints.ListParameters(ChatResources.Messages));
+        sessions.MapGet("/{id}/messages/{messageId}", GetMessageAsync).RequireScope("chat:read").WithName("getChatMessage").WithSummary("Get a message of a session")
+            .WithConditionalRequests(ifMatch: false, ifNoneMatch: true);
         sessions.MapPost("/{id}/messages", PostMessageAsync).RequireScope("chat:write").WithName("createChatMessage").WithSummary("Add a message to a session")
             .ProducesErrors(ErrorCodes.Conflict);
         app.MapPost("/api/v1/chat/message", SendAsync).RequireScope("chat:write").WithTags("Chat")
@@ -67,6 +72,27 @@ public static class ChatApi
         return await CrmEndpoints.ListAsync(ChatResources.Messages, http, writer, cancellationToken, q => q.Where(m => m.SessionId == id));
     }
 
+    /// <summary>
+    /// The message a 201 of <see cref="PostMessageAsync"/> or <see cref="SendAsync"/> names in its <c>Location</c>. One read:
+    /// a message of the caller's organization that belongs to the session in the path; any other answers 404.
+    /// </summary>
+    internal static async Task<Results<OkJson<ChatMessageResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetMessageAsync(
+        [Description("The session's id (`chs_…`).")] string id, [Description("The message's id (`msg_…`).")] string messageId,
+        HttpContext http, RecordReader records, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    {
+        var (message, missing) = await CrmOperations.ReadAsync(ChatResources.Messages, records, messageId, http, cancellationToken);
+        if (missing is not null) return missing;
+        if (message!.SessionId != id) return ApiProblem.NotFound("chat message");
+        var etag = CrmWriter.ETagOf(message);
+        ETags.Set(http.Response, etag);
+        // RFC 9110 §13.1.2: a client holding the current representation gets 304 and no body.
+        if (ETags.IfNoneMatchHits(http.Request, etag)) return TypedResults.StatusCode(304);
+        return new OkJson<ChatMessageResponse>(message.AsResponse(), json.Value.SerializerOptions);
+    }
+
+    /// <summary>Where a new message is read back (<see cref="GetMessageAsync"/>).</summary>
+    internal static string MessageLocation(ChatMessage message) => $"/api/v1/chat/sessions/{message.SessionId}/messages/{message.Id}";
+
     internal static async Task<Results<Created<ChatMessageResponse>, ProblemHttpResult>> PostMessageAsync(
         string id, ChatMessageInput input, HttpContext http, CrmWriter writer, IValidator<ChatMessageInput> validator, CancellationToken cancellationToken)
     {
@@ -78,7 +104,7 @@ public static class ChatApi
         await using var tx = await writer.Db.Database.BeginTransactionAsync(cancellationToken);
         if (await AddAsync(writer, http.GetCaller(), session, message, cancellationToken) is { } problem) return problem;
         var response = message.AsResponse();
-        var location = $"/api/v1/chat/sessions/{session.Id}/messages/{message.Id}";
+        var location = MessageLocation(message);
         if (await CrmOperations.SaveAsync(writer, http, "chat session", 201, response, new Dictionary<string, string> { ["Location"] = location }, cancellationToken) is { } conflict)
             return conflict;
         await tx.CommitAsync(cancellationToken);
@@ -115,7 +141,7 @@ public static class ChatApi
         if (await AddAsync(writer, caller, session, message, cancellationToken) is { } addProblem) return addProblem;
 
         var response = new SendChatMessageResponse(session.AsResponse(), message.AsResponse(), created);
-        var location = $"/api/v1/chat/sessions/{session.Id}/messages/{message.Id}";
+        var location = MessageLocation(message);
         if (await CrmOperations.SaveAsync(writer, http, "chat session", 201, response, new Dictionary<string, string> { ["Location"] = location }, cancellationToken) is { } conflict)
             return conflict;
         await tx.CommitAsync(cancellationToken);
