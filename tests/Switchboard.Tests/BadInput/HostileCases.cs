@@ -10,6 +10,8 @@ public sealed record HostileCase(ApiOperation Operation, string Kind, string Pat
 {
     public Dictionary<string, string> Headers { get; init; } = [];
     public bool ExpectContinue { get; init; }
+    /// <summary>No 2xx either: the request is wrong whatever the operation (not UTF-8, not JSON, a NUL, a framing header…).</summary>
+    public bool MustRefuse { get; init; }
     /// <summary>The seed record the request addresses, when it addresses one (its state must not change on a refusal).</summary>
     public string? SeedId { get; init; }
     public override string ToString() => $"{Operation.Method} {Operation.PathTemplate} [{Kind}]";
@@ -25,6 +27,18 @@ public sealed class HostileCases(OpenApiOperations document, IReadOnlyDictionary
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly string Huge = new('x', 100_000);
     public static readonly string TenKilobytes = new('a', 10_240);
+
+    /// <summary>Kinds of value no operation may accept: not the JSON type, not text a database stores, not a real date.</summary>
+    private static readonly HashSet<string> Refused =
+    [
+        "number for string", "object for string", "array for string", "bool for string", "NUL", "NUL only", "lone high surrogate",
+        "lone low surrogate", "min date +14:00", "max date -14:00", "year 10000", "negative year", "Feb 30", "hour 24", "offset +15:00",
+        "not a date", "epoch number", "year 0", "string for number", "huge", "huge negative", "past int64", "below int64", "NaN",
+        "Infinity", "leading zero", "hex", "bool for number", "string for bool", "number for bool", "[null]", "string for array",
+        "object for array", "[number]", "[NUL]", "[object]", "nested arrays", "null value", "number value", "object value",
+        "array for map", "NUL key", "NUL value", "array for object", "string for object", "unknown enum value", "enum with NUL",
+        "enum as number", "header name with colon", "CRLF in header value", "date-time for date",
+    ];
 
     /// <summary>The values every string field is tried with (raw JSON text).</summary>
     private static readonly (string Kind, string Json)[] StringValues =
@@ -82,7 +96,7 @@ public sealed class HostileCases(OpenApiOperations document, IReadOnlyDictionary
     public static readonly string[] ForbiddenWebhookHeaders =
     [
         "Transfer-Encoding", "Content-Length", "Host", "Connection", "Keep-Alive", "TE", "Trailer", "Upgrade",
-        "Proxy-Authorization", "Proxy-Connection", "Expect", "Content-Type", "X-Switchboard-Signature",
+        "Proxy-Authorization", "Proxy-Connection", "Expect", "Content-Type", "X-Webhook-Signature", "webhook-id",
     ];
 
     /// <summary>Whole bodies that are wrong as a whole (raw bytes).</summary>
@@ -201,9 +215,10 @@ public sealed class HostileCases(OpenApiOperations document, IReadOnlyDictionary
         if (!op.TakesBody) yield break;
         var validBody = valid!;
         foreach (var contentType in ContentTypes)
-            yield return new HostileCase(op, $"content type {contentType ?? "(none)"}", path, Encoding.UTF8.GetBytes(validBody), contentType) { SeedId = seed };
+            yield return new HostileCase(op, $"content type {contentType ?? "(none)"}", path, Encoding.UTF8.GetBytes(validBody), contentType)
+                { SeedId = seed, MustRefuse = op.HasBody && contentType is not ("application/json; charset=\"utf-8\"" or "APPLICATION/JSON" or "application/json;;;" or "application/json; charset=") };
         foreach (var (kind, body) in WholeBodies(validBody))
-            yield return new HostileCase(op, "body: " + kind, path, body, "application/json") { SeedId = seed };
+            yield return new HostileCase(op, "body: " + kind, path, body, "application/json") { SeedId = seed, MustRefuse = op.HasBody && kind is not ("BOM" or "deep nesting in unknown property") };
         // Past the configured limit (1 MB); with Expect: 100-continue the client waits for the refusal instead of racing it.
         yield return new HostileCase(op, "body: 2 MB", path, Encoding.UTF8.GetBytes("{\"zz\": \"" + new string('a', 2 * 1024 * 1024) + "\"}"), "application/json")
             { SeedId = seed, ExpectContinue = true };
@@ -211,7 +226,8 @@ public sealed class HostileCases(OpenApiOperations document, IReadOnlyDictionary
         if (op.BodySchema is null) yield break;
         foreach (var (field, schema) in Fields(op.BodySchema, ""))
             foreach (var (kind, json) in ValuesFor(field, schema))
-                yield return new HostileCase(op, $"{field}: {kind}", path, Mutate(validBody, field, json), "application/json") { SeedId = seed };
+                yield return new HostileCase(op, $"{field}: {kind}", path, Mutate(validBody, field, json), "application/json")
+                    { SeedId = seed, MustRefuse = Refused.Contains(kind) || kind.StartsWith("header ", StringComparison.Ordinal) };
     }
 
     private static HostileCase Case(ApiOperation op, string kind, string path, string? body) =>
