@@ -36,6 +36,7 @@ public static class SwitchboardSetup
             {
                 k.AddServerHeader = false;
                 k.Limits.MaxRequestBodySize = o.Value.Api.MaxRequestBodyBytes;
+                k.ConfigureEndpointDefaults(Http.ServerRefusals.Use); // the server's own 400/414/431 get a problem body
             });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
@@ -48,6 +49,7 @@ public static class SwitchboardSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.Converters.Add(new Http.StorableStringConverter());
         });
         services.AddSingleton(TimeProvider.System);
         services.AddApiProblems();
@@ -136,6 +138,7 @@ public static class SwitchboardSetup
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseMiddleware<Http.NoStoreMiddleware>();
         app.UseSwitchboardAuthorization();
+        app.UseMiddleware<Http.RequestGuardMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         // Every endpoint sits in one root group, whose last convention lets HEAD reach whatever answers GET

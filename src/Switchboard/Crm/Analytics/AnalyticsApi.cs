@@ -63,7 +63,8 @@ public static class AnalyticsApi
             var (ok, value) = Filter.ParseTime(t);
             if (ok) to = value; else errors["to"] = ["Must be an ISO 8601 timestamp."];
         }
-        var from = to - DefaultPeriod;
+        // Clamped: a 'to' within the period of the calendar's start (0001-01-01) is the caller's odd choice, not an overflow.
+        var from = to.Ticks > DefaultPeriod.Ticks ? to - DefaultPeriod : DateTime.MinValue;
         if (request.Query["from"].ToString() is { Length: > 0 } f)
         {
             var (ok, value) = Filter.ParseTime(f);
