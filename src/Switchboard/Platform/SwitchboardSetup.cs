@@ -49,7 +49,6 @@ public static class SwitchboardSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
-            o.SerializerOptions.Converters.Add(new Http.StorableStringConverter());
         });
         services.AddSingleton(TimeProvider.System);
         services.AddApiProblems();
@@ -149,6 +148,12 @@ public static class SwitchboardSetup
             if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods
                 && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Head))
                 endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
+        });
+        // Only endpoints that take a body get the NUL check; the others keep their unfiltered request delegate.
+        ((IEndpointConventionBuilder)routes).Add(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<System.Reflection.MethodInfo>().FirstOrDefault() is { } handler && Http.StorableTextFilter.Applies(handler))
+                endpoint.FilterFactories.Add(Http.StorableTextFilter.Factory);
         });
         routes.MapHealthApi();
         routes.MapAuthApi();

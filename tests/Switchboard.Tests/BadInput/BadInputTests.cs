@@ -164,14 +164,18 @@ public abstract class BadInputTests<TNode>(TNode node, ITestOutputHelper output)
     }
 
     /// <summary>One record per collection, created from the document's example: what PATCH and the sub-resources address.</summary>
-    private static async Task<Dictionary<string, string>> SeedAsync(ApiClient api, List<OpenApiOperations> documents)
+    private async Task<Dictionary<string, string>> SeedAsync(ApiClient api, List<OpenApiOperations> documents)
     {
         var seeds = new Dictionary<string, string>();
         var v1 = documents[0];
         foreach (var op in v1.All().Where(o => o.IsCollectionCreate && !o.PathTemplate.Contains('{', StringComparison.Ordinal) && !o.PathTemplate.Contains("/auth/", StringComparison.Ordinal)))
         {
             var response = await api.SendRawAsync(HttpMethod.Post, op.PathTemplate, HostileCases.ValidBody(op));
-            if (response.StatusCode != HttpStatusCode.Created) continue;
+            if (response.StatusCode != HttpStatusCode.Created)
+            {
+                output.WriteLine($"no seed from {op.PathTemplate}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                continue;
+            }
             seeds[HostileCases.CollectionOf(op.PathTemplate, "")] = IdsIn(await ApiClient.ReadAsync(response)).First();
         }
         return seeds;

@@ -54,6 +54,9 @@ public static class AnalyticsApi
         return app;
     }
 
+    private static readonly DateTime PeriodFloor = DateTime.UnixEpoch;
+    private static readonly DateTime PeriodCeiling = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
     internal static bool TryPeriod(HttpRequest request, TimeProvider time, out Period period, out ProblemHttpResult? problem)
     {
         var errors = new Dictionary<string, string[]>();
@@ -70,6 +73,10 @@ public static class AnalyticsApi
             var (ok, value) = Filter.ParseTime(f);
             if (ok) from = value; else errors["from"] = ["Must be an ISO 8601 timestamp."];
         }
+        // Periods are of requests and records this service kept: outside these years there is nothing to count, and the
+        // calendar's edges would overflow the period arithmetic.
+        foreach (var (name, value) in new[] { ("from", from), ("to", to) })
+            if (errors.Count == 0 && (value < PeriodFloor || value > PeriodCeiling)) errors[name] = ["Must be between 1970-01-01 and 9999-01-01."];
         if (errors.Count == 0 && from >= to) errors["from"] = ["Must be before 'to'."];
         if (errors.Count == 0 && to - from > MaxPeriod) errors["from"] = ["The period may span at most 400 days."];
         period = new Period(from, to);

@@ -107,22 +107,12 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         if (string.IsNullOrEmpty(path) || path == "$")
             return (400, ErrorCodes.MalformedJson, "The request body is not valid JSON.", null);
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-        // A value of the right JSON type that no store can keep (a NUL in a string): a field error, as a validator's would be.
-        if (FieldError(json) is { } message)
-            return (400, ErrorCodes.ValidationFailed, "One or more fields are invalid.", new Dictionary<string, string[]> { [field] = [message] });
         // Bodies that refuse unknown members ([JsonUnmappedMemberHandling(Disallow)], e.g. v2 contacts) say which one.
         if (IsUnknownMember(json))
             return (400, ErrorCodes.MalformedJson, $"'{field}' is not a field of this request body.",
                 new Dictionary<string, string[]> { [field] = ["Is not a field of this request body."] });
         return (400, ErrorCodes.MalformedJson, $"The value of '{field}' is not valid JSON or has the wrong type.",
             new Dictionary<string, string[]> { [field] = ["Has the wrong type or is not valid JSON."] });
-    }
-
-    private static string? FieldError(JsonException json)
-    {
-        for (Exception? e = json; e is not null; e = e.InnerException)
-            if (e.Data[Http.StorableStringConverter.FieldError] is string message) return message;
-        return null;
     }
 
     // System.Text.Json has no error code for it; its message ("The JSON property 'x' could not be mapped to any .NET
