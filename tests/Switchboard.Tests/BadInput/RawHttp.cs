@@ -36,6 +36,7 @@ public static class RawHttp
                 contentLength = length is null ? -1 : int.Parse(length["content-length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
             }
             if (headerEnd >= 0 && contentLength >= 0 && received.Length >= headerEnd + 4 + contentLength) break;
+            if (headerEnd >= 0 && contentLength < 0 && text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal)) break; // chunked, complete
         }
         // The request must have gone out whole: a server that stops reading and closes makes this throw (EPIPE, reset).
         await writing;
@@ -43,6 +44,22 @@ public static class RawHttp
         if (headerEnd < 0) return (0, all, "");
         var headers = all[..headerEnd];
         var status = int.Parse(headers.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        return (status, headers, all[(headerEnd + 4)..]);
+        var body = all[(headerEnd + 4)..];
+        if (contentLength < 0 && headers.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase))
+            body = Dechunk(body);
+        return (status, headers, body);
+    }
+
+    private static string Dechunk(string chunked)
+    {
+        var body = new StringBuilder();
+        for (var at = 0; ;)
+        {
+            var end = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
+            var size = int.Parse(chunked[at..end].Split(';')[0], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            if (size == 0) return body.ToString();
+            body.Append(chunked, end + 2, size);
+            at = end + 2 + size + 2;
+        }
     }
 }
