@@ -27,7 +27,9 @@ public sealed class RequestGuardMiddleware(RequestDelegate next, Microsoft.Exten
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (request.QueryString.HasValue && request.QueryString.Value!.Contains("%00", StringComparison.Ordinal) && NulParameter(request) is { } parameter)
+        // The API's parameters reach the database; the portal's pages (its search) answer any text with a page.
+        if (request.QueryString.HasValue && request.QueryString.Value!.Contains("%00", StringComparison.Ordinal)
+            && request.Path.StartsWithSegments("/api", StringComparison.Ordinal) && NulParameter(request) is { } parameter)
             return ApiProblem.WriteAsync(context, 400, ErrorCodes.ValidationFailed, "One or more fields are invalid.",
                 new Dictionary<string, string[]> { [parameter] = ["Must not contain the NUL character (U+0000)."] });
 
