@@ -40,14 +40,15 @@ internal static class ApiKeyRules
     public const int MaxGracePeriodSeconds = 7 * 86_400;
 
     public static void Scopes<T>(IRuleBuilder<T, string[]?> rule) =>
+        // Every rule runs (FluentValidation's default cascade), so each one takes a missing array in its stride; "[null]" is an unknown scope.
         rule.NotEmpty().WithMessage("At least one scope is required.")
-            .Must(s => s!.All(Platform.Auth.Scopes.IsValid))
+            .Must(s => s is null || s.All(scope => scope is not null && Platform.Auth.Scopes.IsValid(scope)))
             .WithMessage(s => $"Unknown scope. Use <resource>:read, <resource>:write, *:read, *:write or admin; resources: {string.Join(", ", Platform.Auth.Scopes.Resources)}.")
-            .Must(s => s!.Distinct(StringComparer.Ordinal).Count() == s!.Length).WithMessage("Scopes must not repeat.");
+            .Must(s => s is null || s.Distinct(StringComparer.Ordinal).Count() == s.Length).WithMessage("Scopes must not repeat.");
 
     public static void AllowedIps<T>(IRuleBuilder<T, string[]?> rule) =>
         rule.Must(ips => ips is null || ips.Length <= MaxAllowedIps).WithMessage($"At most {MaxAllowedIps} entries.")
-            .Must(ips => ips is null || ips.All(ip => IpAllowlist.TryNormalize(ip, out _)))
+            .Must(ips => ips is null || ips.All(ip => ip is not null && IpAllowlist.TryNormalize(ip, out _)))
             .WithMessage("Each entry must be an IP address or a CIDR block such as 203.0.113.0/24 or 2001:db8::/32, with no host bits set.");
 
     public static void RateLimit<T>(IRuleBuilder<T, RateLimitSetting?> rule)

@@ -36,6 +36,7 @@ public static class SwitchboardSetup
             {
                 k.AddServerHeader = false;
                 k.Limits.MaxRequestBodySize = o.Value.Api.MaxRequestBodyBytes;
+                k.ConfigureEndpointDefaults(Http.ServerRefusals.Use); // the server's own 400/414/431 get a problem body
             });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
@@ -117,6 +118,7 @@ public static class SwitchboardSetup
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseMiddleware<Http.NoStoreMiddleware>();
         app.UseSwitchboardAuthorization();
+        app.UseMiddleware<Http.RequestGuardMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         // Every endpoint sits in one root group, whose last convention lets HEAD reach whatever answers GET
@@ -127,6 +129,12 @@ public static class SwitchboardSetup
             if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods
                 && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Head))
                 endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
+        });
+        // Only endpoints that take a body get the NUL check; the others keep their unfiltered request delegate.
+        ((IEndpointConventionBuilder)routes).Add(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<System.Reflection.MethodInfo>().FirstOrDefault() is { } handler && Http.StorableTextFilter.Applies(handler))
+                endpoint.FilterFactories.Add(Http.StorableTextFilter.Factory);
         });
         routes.MapHealthApi();
         routes.MapAuthApi();

@@ -60,6 +60,7 @@ internal sealed class WebhookInputValidator : AbstractValidator<WebhookInput>
         When(x => x.Events.IsSet, () => RuleFor(x => x.Events.Value).Custom((events, ctx) =>
         {
             if (events is null || events.Length is 0 or > 100) ctx.AddFailure("events", "Give 1 to 100 event types (wildcards: contact.*, *).");
+            else if (events.Any(e => e is null)) ctx.AddFailure("events", "Event types must be strings, not null.");
             else if (events.FirstOrDefault(e => !EventTypes.IsValidPattern(e)) is { } unknown)
                 ctx.AddFailure("events", $"Unknown event type '{unknown}'; GET /api/v1/webhooks/event-types lists them.");
         }));
@@ -75,11 +76,11 @@ internal sealed class WebhookInputValidator : AbstractValidator<WebhookInput>
             if (headers.Count > 20) ctx.AddFailure("headers", "At most 20 headers.");
             foreach (var (name, value) in headers)
             {
-                if (name.Length is 0 or > 100 || name.Any(c => c <= 32 || c >= 127 || c == ':') || value.Length > 2000 || value.Any(c => c is '\r' or '\n'))
+                if (value is null) ctx.AddFailure("headers", $"'{name}' must have a string value, not null.");
+                else if (name.Length is 0 or > 100 || name.Any(c => c <= 32 || c >= 127 || c == ':') || value.Length > 2000 || value.Any(c => c is '\r' or '\n' or '\0'))
                     ctx.AddFailure("headers", $"'{name}' is not a valid header name or value.");
-                else if (name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-webhook-", StringComparison.OrdinalIgnoreCase)
-                         || name is "Content-Type" or "Content-Length" or "Host")
-                    ctx.AddFailure("headers", $"'{name}' is set by Switchboard.");
+                else if (WebhookHeaderNames.IsReserved(name))
+                    ctx.AddFailure("headers", $"'{name}' is set by Switchboard or by HTTP itself (framing, hop-by-hop); it cannot be a custom header.");
             }
         }));
     }

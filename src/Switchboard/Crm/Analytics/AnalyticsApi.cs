@@ -54,6 +54,9 @@ public static class AnalyticsApi
         return app;
     }
 
+    private static readonly DateTime PeriodFloor = DateTime.UnixEpoch;
+    private static readonly DateTime PeriodCeiling = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
     internal static bool TryPeriod(HttpRequest request, TimeProvider time, out Period period, out ProblemHttpResult? problem)
     {
         var errors = new Dictionary<string, string[]>();
@@ -63,12 +66,17 @@ public static class AnalyticsApi
             var (ok, value) = Filter.ParseTime(t);
             if (ok) to = value; else errors["to"] = ["Must be an ISO 8601 timestamp."];
         }
-        var from = to - DefaultPeriod;
+        // Clamped: a 'to' within the period of the calendar's start (0001-01-01) is the caller's odd choice, not an overflow.
+        var from = to.Ticks > DefaultPeriod.Ticks ? to - DefaultPeriod : DateTime.MinValue;
         if (request.Query["from"].ToString() is { Length: > 0 } f)
         {
             var (ok, value) = Filter.ParseTime(f);
             if (ok) from = value; else errors["from"] = ["Must be an ISO 8601 timestamp."];
         }
+        // Periods are of requests and records this service kept: outside these years there is nothing to count, and the
+        // calendar's edges would overflow the period arithmetic.
+        foreach (var (name, value) in new[] { ("from", from), ("to", to) })
+            if (errors.Count == 0 && (value < PeriodFloor || value > PeriodCeiling)) errors[name] = ["Must be between 1970-01-01 and 9999-01-01."];
         if (errors.Count == 0 && from >= to) errors["from"] = ["Must be before 'to'."];
         if (errors.Count == 0 && to - from > MaxPeriod) errors["from"] = ["The period may span at most 400 days."];
         period = new Period(from, to);

@@ -55,10 +55,13 @@ public static class ApiProblem
         409 => "Conflict",
         412 => "Precondition Failed",
         413 => "Content Too Large",
+        414 => "URI Too Long",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Content",
         429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
         _ => status >= 500 ? "Internal Server Error" : "Error",
     };
 
@@ -72,9 +75,12 @@ public static class ApiProblem
         409 => ErrorCodes.Conflict,
         412 => ErrorCodes.PreconditionFailed,
         413 => ErrorCodes.PayloadTooLarge,
+        414 => ErrorCodes.UriTooLong,
         415 => ErrorCodes.UnsupportedMediaType,
         429 => ErrorCodes.RateLimited,
+        431 => ErrorCodes.HeaderFieldsTooLarge,
         503 => ErrorCodes.ServiceUnavailable,
+        505 => ErrorCodes.HttpVersionNotSupported,
         _ => status >= 500 ? ErrorCodes.InternalError : ErrorCodes.BadRequest,
     };
 }

@@ -10,6 +10,9 @@ public static class ErrorCodes
     public const string MalformedJson = "malformed_json";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string PayloadTooLarge = "payload_too_large";
+    public const string UriTooLong = "uri_too_long";
+    public const string HeaderFieldsTooLarge = "header_fields_too_large";
+    public const string HttpVersionNotSupported = "http_version_not_supported";
     public const string BadRequest = "bad_request";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";
@@ -40,10 +43,12 @@ public static class ErrorCodes
     public static readonly IReadOnlyList<(string Code, int Status, string Meaning)> Catalog =
     [
         (ValidationFailed, 400, "A field is missing or invalid; `errors` maps each field to its messages."),
-        (MalformedJson, 400, "The body is not valid JSON, or a value has the wrong JSON type."),
+        (MalformedJson, 400, "The body is not valid JSON (or not UTF-8, RFC 8259 §8.1), or a value has the wrong JSON type."),
         (BadRequest, 400, "The request is malformed in a way no more specific code describes."),
-        (UnsupportedMediaType, 415, "The body is not `application/json`."),
+        (UnsupportedMediaType, 415, "The body is not `application/json`, or declares a charset other than UTF-8."),
         (PayloadTooLarge, 413, "The body is larger than the configured limit."),
+        (UriTooLong, 414, "The request target (path and query) is longer than the server accepts (8 KB)."),
+        (HeaderFieldsTooLarge, 431, "The header fields are larger (32 KB in all) or more numerous (100) than the server accepts."),
         (Unauthorized, 401, "No credentials were sent."),
         (InvalidToken, 401, "The bearer token is malformed, expired, revoked or not signed by this service."),
         (InvalidApiKey, 401, "The API key is malformed, fails its checksum, or does not exist."),
@@ -68,5 +73,6 @@ public static class ErrorCodes
         (RateLimited, 429, "A rate limit or quota is exhausted; retry after `Retry-After` seconds."),
         (InternalError, 500, "An unexpected failure; quote the `requestId` when reporting it."),
         (ServiceUnavailable, 503, "A dependency (the database) is unavailable."),
+        (HttpVersionNotSupported, 505, "The request's HTTP version is not one the server speaks (HTTP/1.0, 1.1, 2)."),
     ];
 }

@@ -1,0 +1,72 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Reflection;
+using Switchboard.Platform.Errors;
+
+namespace Switchboard.Platform.Http;
+
+/// <summary>
+/// Refuses a request body holding a NUL (U+0000) in any text, as a field error (400 <c>validation_failed</c> naming
+/// the field), on every endpoint with a body. PostgreSQL's text types cannot store a NUL and SQLite can, so without
+/// this the same request failed on one database and was stored on the other. Done on the bound body, by walking its
+/// properties (strings, <see cref="Optional{T}"/>, arrays, lists, dictionaries, nested records), not by a JSON
+/// converter for strings: a custom string converter would also change how the OpenAPI document describes every string.
+/// </summary>
+public static class StorableTextFilter
+{
+    private const string Message = "Must not contain the NUL character (U+0000).";
+    private static readonly ConcurrentDictionary<Type, (string Name, Func<object, object?> Get)[]> Properties = new();
+
+    public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var bodies = context.MethodInfo.GetParameters().Select((p, i) => (p, i)).Where(x => IsBody(x.p.ParameterType)).Select(x => x.i).ToArray();
+        if (bodies.Length == 0) return next;
+        return async invocation =>
+        {
+            foreach (var index in bodies)
+                if (invocation.Arguments[index] is { } body && FindNul(body, "", 0) is { } field)
+                    return ApiProblem.Validation(field, Message);
+            return await next(invocation);
+        };
+    }
+
+    /// <summary>Whether a handler takes a body this filter checks.</summary>
+    public static bool Applies(MethodInfo handler) => handler.GetParameters().Any(p => IsBody(p.ParameterType));
+
+    private static bool IsBody(Type type) =>
+        type.Namespace?.StartsWith("Switchboard", StringComparison.Ordinal) == true && !type.IsEnum && !type.IsPrimitive
+        && type.GetProperties().Length > 0 && !typeof(Delegate).IsAssignableFrom(type);
+
+    /// <summary>The JSON name of the first field holding a NUL, or null.</summary>
+    private static string? FindNul(object? value, string path, int depth)
+    {
+        switch (value)
+        {
+            case null:
+                return null;
+            case string text:
+                return text.Contains('\0', StringComparison.Ordinal) ? path : null;
+            case IDictionary dictionary:
+                foreach (DictionaryEntry entry in dictionary)
+                    if ((entry.Key as string)?.Contains('\0', StringComparison.Ordinal) == true || FindNul(entry.Value, path, depth + 1) is not null)
+                        return path;
+                return null;
+            case IEnumerable items:
+                foreach (var item in items)
+                    if (FindNul(item, path, depth + 1) is { } inner) return inner;
+                return null;
+        }
+        var type = value.GetType();
+        if (depth > 8 || type.IsPrimitive || type.IsEnum || value is decimal or DateTime or DateTimeOffset or DateOnly or TimeSpan or Guid) return null;
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Optional<>))
+            return FindNul(type.GetProperty(nameof(Optional<object>.Value))!.GetValue(value), path, depth + 1);
+        if (type.Namespace?.StartsWith("Switchboard", StringComparison.Ordinal) != true) return null;
+        foreach (var (name, get) in Properties.GetOrAdd(type, Accessors))
+            if (FindNul(get(value), path.Length == 0 ? name : path + "." + name, depth + 1) is { } field) return field;
+        return null;
+    }
+
+    private static (string, Func<object, object?>)[] Accessors(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0 && p.CanRead && p.Name != "EqualityContract")
+            .Select(p => (char.ToLowerInvariant(p.Name[0]) + p.Name[1..], (Func<object, object?>)p.GetValue)).ToArray();
+}
