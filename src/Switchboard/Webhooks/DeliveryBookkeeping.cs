@@ -1,3 +1,4 @@
+using Switchboard.Platform.Resources;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -121,7 +122,7 @@ public sealed class DeliveryBookkeeping(IServiceScopeFactory scopes, IOptions<Sw
         if (delivery is not null) { data["deliveryId"] = delivery.Id; data["eventId"] = delivery.EventId; data["eventType"] = delivery.EventType; }
         db.OutboxEvents.Add(new OutboxEvent
         {
-            Id = Ids.New("evt", time), OrganizationId = organizationId, Type = type, ResourceType = "webhook_endpoint",
+            Id = Ids.New(ResourceRegistry.Events, time), OrganizationId = organizationId, Type = type, ResourceType = "webhook_endpoint",
             ResourceId = endpoint.Id, Data = data.ToJsonString(), CreatedAt = now,
         });
     }

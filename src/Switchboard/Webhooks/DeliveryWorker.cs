@@ -30,8 +30,6 @@ public sealed class DeliveryWorker(IWebhookQueue queue, WebhookSender sender, We
     public static readonly TimeSpan StragglersAfter = TimeSpan.FromSeconds(1);
 
     // The API protects endpoint secrets under these purposes; the sender owns them.
-    public static string SecretPurpose(string endpointId) => WebhookSender.SecretPurpose(endpointId);
-    public static string HeadersPurpose(string endpointId) => WebhookSender.HeadersPurpose(endpointId);
 
     /// <summary>This node's delivery loop: last pass, last deliveries leased, last failure (for the status page).</summary>
     public WorkerHeartbeat Heartbeat { get; } = new(time);

@@ -27,7 +27,7 @@ public static class WebhookDeliveries
 
     public static WebhookDelivery For(OutboxEvent evt, string endpointId, DateTime now, string? payload = null, DateTime? leasedUntil = null) => new()
     {
-        Id = Ids.New("dlv"), OrganizationId = evt.OrganizationId, EndpointId = endpointId, EventId = evt.Id, EventType = evt.Type,
+        Id = Ids.New(WebhookResources.Deliveries), OrganizationId = evt.OrganizationId, EndpointId = endpointId, EventId = evt.Id, EventType = evt.Type,
         Payload = payload ?? Payload(evt), NextAttemptAt = now, LockedUntil = leasedUntil, CreatedAt = now, UpdatedAt = now,
     };
 

@@ -30,8 +30,8 @@ public static class WebhookServices
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<DeliveryBookkeeping>();
         // The queue's own work commits relaxed (synchronous_commit = off): at least once survives a lost commit.
-        services.AddSingleton<IWebhookQueue>(sp => sp.GetRequiredService<PostgresDataSource>().Relaxed is { } relaxed
-            ? new PostgresWebhookQueue(relaxed, sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<DeliveryBookkeeping>(),
+        services.AddSingleton<IWebhookQueue>(sp => sp.GetRequiredService<DatabaseSettings>().IsPostgres
+            ? new PostgresWebhookQueue(sp.GetRequiredService<PostgresDataSource>().Relaxed!, sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<DeliveryBookkeeping>(),
                 sp.GetRequiredService<TimeProvider>())
             : ActivatorUtilities.CreateInstance<SqliteWebhookQueue>(sp));
         services.AddSingleton<DeliveryWorker>();

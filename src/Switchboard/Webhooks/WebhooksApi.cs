@@ -1,3 +1,4 @@
+using Switchboard.Platform.Resources;
 using Switchboard.Docs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -136,7 +137,7 @@ public static class WebhooksApi
 
     private static WebhookResponse AsResponse(WebhookEndpoint w, SecretProtector protector, string? secret = null) => new(
         w.Id, w.Url, w.Name, w.Description, w.Events,
-        w.HeadersEncrypted is null ? [] : (JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(w.HeadersEncrypted, DeliveryWorker.HeadersPurpose(w.Id))) ?? []).Keys.ToList(),
+        w.HeadersEncrypted is null ? [] : (JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(w.HeadersEncrypted, WebhookSender.HeadersPurpose(w.Id))) ?? []).Keys.ToList(),
         w.IsActive, w.MaxDeliveriesPerSecond, w.DisabledReason, new WebhookHealth(w.LastSuccessAt, w.LastFailureAt, w.FailingSince), w.CreatedAt, w.UpdatedAt) { Secret = secret };
 
     internal static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Create(
@@ -145,13 +146,13 @@ public static class WebhooksApi
         if (await validator.CheckAsync(input, BodyUse.Create, ct) is { } invalid) return invalid;
         var caller = http.GetCaller();
         var now = time.UtcNow();
-        var id = Ids.New("wh", time);
+        var id = Ids.New(WebhookResources.Endpoints, time);
         var secret = input.Secret.IsSet ? input.Secret.Value! : WebhookSignature.NewSecret();
         var endpoint = new WebhookEndpoint
         {
             Id = id, OrganizationId = caller.OrganizationId, Url = input.Url.Value!, Name = input.Name.Value?.Trim(), Description = input.Description.Value?.Trim(),
-            Events = input.Events.Value!.Distinct(StringComparer.Ordinal).ToArray(), SecretEncrypted = protector.Protect(secret, DeliveryWorker.SecretPurpose(id)),
-            HeadersEncrypted = input.Headers.Value is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), DeliveryWorker.HeadersPurpose(id)) : null,
+            Events = input.Events.Value!.Distinct(StringComparer.Ordinal).ToArray(), SecretEncrypted = protector.Protect(secret, WebhookSender.SecretPurpose(id)),
+            HeadersEncrypted = input.Headers.Value is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), WebhookSender.HeadersPurpose(id)) : null,
             IsActive = !input.IsActive.IsSet || input.IsActive.Value, MaxDeliveriesPerSecond = input.MaxDeliveriesPerSecond.Value, CreatedAt = now, UpdatedAt = now,
         };
         db.Add(endpoint);
@@ -167,7 +168,7 @@ public static class WebhooksApi
     }
 
     private static Task<WebhookEndpoint?> FindAsync(SwitchboardDbContext db, string id, CancellationToken ct) =>
-        Ids.LooksValid(id, "wh") ? db.Set<WebhookEndpoint>().FirstOrDefaultAsync(w => w.Id == id, ct) : Task.FromResult<WebhookEndpoint?>(null);
+        Ids.LooksValid(id, WebhookResources.Endpoints) ? db.Set<WebhookEndpoint>().FirstOrDefaultAsync(w => w.Id == id, ct) : Task.FromResult<WebhookEndpoint?>(null);
 
     internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(
         string id, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, CancellationToken ct)
@@ -201,7 +202,7 @@ public static class WebhooksApi
         input.Name.IfSet(v => endpoint.Name = v?.Trim());
         input.Description.IfSet(v => endpoint.Description = v?.Trim());
         input.MaxDeliveriesPerSecond.IfSet(v => endpoint.MaxDeliveriesPerSecond = v);
-        input.Headers.IfSet(v => endpoint.HeadersEncrypted = v is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), DeliveryWorker.HeadersPurpose(endpoint.Id)) : null);
+        input.Headers.IfSet(v => endpoint.HeadersEncrypted = v is { Count: > 0 } h ? protector.Protect(JsonSerializer.Serialize(h), WebhookSender.HeadersPurpose(endpoint.Id)) : null);
         if (input.IsActive.IsSet && input.IsActive.Value != endpoint.IsActive)
         {
             endpoint.IsActive = input.IsActive.Value;
@@ -245,7 +246,7 @@ public static class WebhooksApi
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals, CancellationToken ct)
     {
-        var delivery = Ids.LooksValid(deliveryId, "dlv") ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId, ct) : null;
+        var delivery = Ids.LooksValid(deliveryId, WebhookResources.Deliveries) ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId, ct) : null;
         if (delivery is null) return ApiProblem.NotFound("delivery");
         delivery.Status = DeliveryStatus.Pending;
         delivery.NextAttemptAt = time.UtcNow();
@@ -264,7 +265,7 @@ public static class WebhooksApi
         // A test goes to this endpoint only (not through the outbox, which fans out to every subscriber).
         var evt = new OutboxEvent
         {
-            Id = Ids.New("evt", time), OrganizationId = endpoint.OrganizationId, Type = "webhook.test", ResourceType = "webhook_endpoint", ResourceId = endpoint.Id,
+            Id = Ids.New(ResourceRegistry.Events, time), OrganizationId = endpoint.OrganizationId, Type = "webhook.test", ResourceType = "webhook_endpoint", ResourceId = endpoint.Id,
             Data = JsonSerializer.Serialize(new WebhookTestData(endpoint.Id, "This is a test delivery from Switchboard."), JsonSerializerOptions.Web), CreatedAt = now,
         };
         db.Add(WebhookDeliveries.For(evt, endpoint.Id, now));
@@ -281,7 +282,7 @@ public static class WebhooksApi
         var secret = WebhookSignature.NewSecret();
         endpoint.PreviousSecretEncrypted = endpoint.SecretEncrypted;
         endpoint.PreviousSecretExpiresAt = now + SecretOverlap;
-        endpoint.SecretEncrypted = protector.Protect(secret, DeliveryWorker.SecretPurpose(endpoint.Id));
+        endpoint.SecretEncrypted = protector.Protect(secret, WebhookSender.SecretPurpose(endpoint.Id));
         endpoint.UpdatedAt = now;
         AuditTrail.Record(db, http, time, http.GetCaller(), "webhook.secret_rotated", "webhook_endpoint", endpoint.Id);
         await db.SaveChangesAsync(ct);
