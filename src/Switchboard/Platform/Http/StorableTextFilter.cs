@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Reflection;
+using Microsoft.AspNetCore.Http.Metadata;
 using Switchboard.Platform.Errors;
 
 namespace Switchboard.Platform.Http;
@@ -19,7 +20,13 @@ public static class StorableTextFilter
 
     public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
     {
-        var bodies = context.MethodInfo.GetParameters().Select((p, i) => (p, i)).Where(x => IsBody(x.p.ParameterType)).Select(x => x.i).ToArray();
+        // Only parameters bound from the JSON body. A handler's other parameters of the project's types are services
+        // (a DbContext's sets are IEnumerable: walking one would read whole tables) or explicitly bound from elsewhere.
+        var services = context.ApplicationServices.GetService<IServiceProviderIsService>();
+        var bodies = context.MethodInfo.GetParameters().Select((p, i) => (p, i))
+            .Where(x => IsBody(x.p.ParameterType) && services?.IsService(x.p.ParameterType) != true
+                && x.p.GetCustomAttributes().All(a => a is not (IFromServiceMetadata or IFromRouteMetadata or IFromQueryMetadata or IFromHeaderMetadata or AsParametersAttribute)))
+            .Select(x => x.i).ToArray();
         if (bodies.Length == 0) return next;
         return async invocation =>
         {
@@ -30,7 +37,7 @@ public static class StorableTextFilter
         };
     }
 
-    /// <summary>Whether a handler takes a body this filter checks.</summary>
+    /// <summary>Whether a handler may take a body this filter checks (the factory then keeps only the one bound from JSON).</summary>
     public static bool Applies(MethodInfo handler) => handler.GetParameters().Any(p => IsBody(p.ParameterType));
 
     private static bool IsBody(Type type) =>
@@ -46,6 +53,8 @@ public static class StorableTextFilter
                 return null;
             case string text:
                 return text.Contains('\0', StringComparison.Ordinal) ? path : null;
+            case IQueryable:
+                return null; // a query, not data the client sent: never enumerated
             case IDictionary dictionary:
                 foreach (DictionaryEntry entry in dictionary)
                     if ((entry.Key as string)?.Contains('\0', StringComparison.Ordinal) == true || FindNul(entry.Value, path, depth + 1) is not null)
