@@ -78,16 +78,11 @@ public static class ServerRefusals
             505 => (ErrorCodes.HttpVersionNotSupported, "Send HTTP/1.1 or HTTP/2."),
             _ => (ApiProblem.DefaultCodeFor(status), "The request is not valid HTTP: its request line, a header or its framing is malformed."),
         };
-        var requestId = Ids.New("req");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["type"] = "https://switchboard.dev/errors/" + code.Replace('_', '-'),
-            ["title"] = ApiProblem.TitleFor(status),
-            ["status"] = status,
-            ["detail"] = detail,
-            ["code"] = code,
-            ["requestId"] = requestId,
-        });
+        var requestId = Ids.New(Resources.ResourceRegistry.Requests);
+        // The same problem document every other refusal carries (ApiProblem.Create: type, title, status, detail, code).
+        var problem = ApiProblem.Create(status, code, detail);
+        problem.Extensions["requestId"] = requestId;
+        var body = JsonSerializer.SerializeToUtf8Bytes(problem);
         var text = Encoding.ASCII.GetString(head[..^4]);
         var lines = text.Split("\r\n").Where(l => !l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
         var answer = string.Join("\r\n", lines) + $"\r\nContent-Type: {ApiProblem.ContentType}\r\nContent-Length: {body.Length}\r\nX-Request-Id: {requestId}\r\n\r\n";

@@ -31,7 +31,7 @@ public static class StorableTextFilter
         return async invocation =>
         {
             foreach (var index in bodies)
-                if (invocation.Arguments[index] is { } body && FindNul(body, "", 0) is { } field)
+                if (invocation.Arguments[index] is { } body && FindNul(body, 0) is { Length: > 0 } field)
                     return ApiProblem.Validation(field, Message);
             return await next(invocation);
         };
@@ -44,38 +44,44 @@ public static class StorableTextFilter
         type.Namespace?.StartsWith("Switchboard", StringComparison.Ordinal) == true && !type.IsEnum && !type.IsPrimitive
         && type.GetProperties().Length > 0 && !typeof(Delegate).IsAssignableFrom(type);
 
-    /// <summary>The JSON name of the first field holding a NUL, or null.</summary>
-    private static string? FindNul(object? value, string path, int depth)
+    /// <summary>
+    /// The JSON path, relative to <paramref name="value"/>, of the first field holding a NUL ("" for the value itself or
+    /// a collection holding one), or null. The path is built only on a hit, so a clean body allocates nothing here.
+    /// </summary>
+    private static string? FindNul(object? value, int depth)
     {
         switch (value)
         {
             case null:
                 return null;
             case string text:
-                return text.Contains('\0', StringComparison.Ordinal) ? path : null;
+                return text.Contains('\0', StringComparison.Ordinal) ? "" : null;
             case IQueryable:
                 return null; // a query, not data the client sent: never enumerated
             case IDictionary dictionary:
                 foreach (DictionaryEntry entry in dictionary)
-                    if ((entry.Key as string)?.Contains('\0', StringComparison.Ordinal) == true || FindNul(entry.Value, path, depth + 1) is not null)
-                        return path;
+                    if ((entry.Key as string)?.Contains('\0', StringComparison.Ordinal) == true || FindNul(entry.Value, depth + 1) is not null)
+                        return "";
                 return null;
             case IEnumerable items:
                 foreach (var item in items)
-                    if (FindNul(item, path, depth + 1) is { } inner) return inner;
+                    if (FindNul(item, depth + 1) is { } inner) return inner;
                 return null;
         }
         var type = value.GetType();
         if (depth > 8 || type.IsPrimitive || type.IsEnum || value is decimal or DateTime or DateTimeOffset or DateOnly or TimeSpan or Guid) return null;
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Optional<>))
-            return FindNul(type.GetProperty(nameof(Optional<object>.Value))!.GetValue(value), path, depth + 1);
         if (type.Namespace?.StartsWith("Switchboard", StringComparison.Ordinal) != true) return null;
-        foreach (var (name, get) in Properties.GetOrAdd(type, Accessors))
-            if (FindNul(get(value), path.Length == 0 ? name : path + "." + name, depth + 1) is { } field) return field;
+        var accessors = Properties.GetOrAdd(type, Accessors);
+        if (accessors.Length == 1 && accessors[0].Name.Length == 0) return FindNul(accessors[0].Get(value), depth + 1); // Optional<T>
+        foreach (var (name, get) in accessors)
+            if (FindNul(get(value), depth + 1) is { } inner) return inner.Length == 0 ? name : name + "." + inner;
         return null;
     }
 
+    /// <summary>An <see cref="Optional{T}"/> is looked through: one unnamed accessor, its value.</summary>
     private static (string, Func<object, object?>)[] Accessors(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0 && p.CanRead && p.Name != "EqualityContract")
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Optional<>)
+            ? [("", type.GetProperty(nameof(Optional<object>.Value))!.GetValue)]
+            : type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0 && p.CanRead && p.Name != "EqualityContract")
             .Select(p => (char.ToLowerInvariant(p.Name[0]) + p.Name[1..], (Func<object, object?>)p.GetValue)).ToArray();
 }
