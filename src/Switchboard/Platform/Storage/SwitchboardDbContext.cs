@@ -48,6 +48,8 @@ public sealed class SwitchboardDbContext : DbContext
     public DbSet<AuthInvalidation> AuthInvalidations => Set<AuthInvalidation>();
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<OAuth.OAuthApp> OAuthApps => Set<OAuth.OAuthApp>();
+    public DbSet<OAuth.OAuthGrant> OAuthGrants => Set<OAuth.OAuthGrant>();
     public DbSet<Platform.Outbox.OutboxEvent> OutboxEvents => Set<Platform.Outbox.OutboxEvent>();
     public DbSet<Platform.Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Platform.Idempotency.IdempotencyRecord>();
 
