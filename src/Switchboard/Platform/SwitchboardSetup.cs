@@ -130,12 +130,6 @@ public static class SwitchboardSetup
                 && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Head))
                 endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
         });
-        // Only endpoints that take a body get the NUL check; the others keep their unfiltered request delegate.
-        ((IEndpointConventionBuilder)routes).Add(endpoint =>
-        {
-            if (endpoint.Metadata.OfType<System.Reflection.MethodInfo>().FirstOrDefault() is { } handler && Http.StorableTextFilter.Applies(handler))
-                endpoint.FilterFactories.Add(Http.StorableTextFilter.Factory);
-        });
         routes.MapHealthApi();
         routes.MapAuthApi();
         routes.MapMembersApi();

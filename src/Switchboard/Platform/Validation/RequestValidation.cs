@@ -18,7 +18,7 @@ public enum BodyUse
 /// The one way a request body is validated: its FluentValidation validator (an <see cref="IValidator{T}"/> the handler takes
 /// from DI) run by <see cref="CheckAsync{T}(IValidator{T}, T, CancellationToken)"/> from the handler, which answers 400
 /// <c>validation_failed</c> with each field's messages, fields named as in the JSON body. Every endpoint that takes a
-/// body calls it as its first step, except the PATCHes of CRM records and of webhook endpoints, which first find the
+/// body calls it as its first step (it also applies the rule every body obeys, <see cref="StorableText"/>), except the PATCHes of CRM records and of webhook endpoints, which first find the
 /// record (404) and, for CRM records, check its If-Match (412). Rules of the body as a whole belong in its validator too.
 /// Rules that need the database (does the linked record exist? does the invitee have an account?) run later in the
 /// handler and answer through the same <see cref="ApiProblem.Validation(string, string)"/>; query parameters are
@@ -39,6 +39,7 @@ public static class RequestValidation
     /// <summary>Checks a body that has one meaning; null when it is valid, otherwise the 400 to answer.</summary>
     public static async Task<ProblemHttpResult?> CheckAsync<T>(this IValidator<T> validator, T body, CancellationToken cancellationToken)
     {
+        if (StorableText.FindNul(body) is { } nul) return NulProblem(nul);
         var result = await validator.ValidateAsync(body, cancellationToken);
         return result.IsValid ? null : Problem(result);
     }
@@ -46,11 +47,15 @@ public static class RequestValidation
     /// <summary>Checks a body that serves both create and update, for <paramref name="use"/>.</summary>
     public static async Task<ProblemHttpResult?> CheckAsync<T>(this IValidator<T> validator, T body, BodyUse use, CancellationToken cancellationToken)
     {
+        if (StorableText.FindNul(body) is { } nul) return NulProblem(nul);
         var context = new ValidationContext<T>(body);
         if (use == BodyUse.Create) context.RootContextData[CreateKey] = Marker;
         var result = await validator.ValidateAsync(context, cancellationToken);
         return result.IsValid ? null : Problem(result);
     }
+
+    /// <summary>A NUL anywhere in the body (<see cref="StorableText"/>) is refused before its validator runs, naming the field.</summary>
+    private static ProblemHttpResult NulProblem(string field) => ApiProblem.Validation(field, StorableText.Message);
 
     /// <summary>Whether the rules run for a create (<see cref="BodyUse.Create"/>); otherwise for an update or a body of one meaning.</summary>
     public static bool IsCreate(this IValidationContext context) => context.RootContextData.ContainsKey(CreateKey);
