@@ -16,8 +16,8 @@ namespace Switchboard.ApiKeys;
 
 public static class ApiKeysApi
 {
-    private const string Read = "api_keys:read";
-    private const string Write = "api_keys:write";
+    private static readonly string Read = ApiKeyResource.Declaration.ReadScope;
+    private static readonly string Write = ApiKeyResource.Declaration.WriteScope;
 
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {

@@ -18,7 +18,7 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/audit-logs", List).RequireScope("audit_logs:read").WithPaging().WithTags("Audit logs")
+        app.MapGet("/api/v1/audit-logs", List).RequireScope(AuditLogResource.Declaration.ReadScope).WithPaging().WithTags("Audit logs")
             .WithName("listAuditLogs").WithSummary("Security events of the organization, newest first");
         return app;
     }

@@ -23,7 +23,7 @@ public static class MembersApi
     public static IEndpointRouteBuilder MapMembersApi(this IEndpointRouteBuilder app)
     {
         var members = app.MapGroup("/api/v1/members").WithTags("Members");
-        members.MapGet("/", List).RequireScope("members:read").WithPaging().WithName("listMembers").WithSummary("List members and their roles");
+        members.MapGet("/", List).RequireScope(IdentityResources.Members.ReadScope).WithPaging().WithName("listMembers").WithSummary("List members and their roles");
         members.MapPatch("/{userId}", ChangeRole).RequireScope(Scopes.Admin).WithName("updateMember").WithSummary("Change a member's role")
             .ProducesErrors(ErrorCodes.Forbidden, ErrorCodes.Conflict);
         members.MapDelete("/{userId}", Remove).RequireScope(Scopes.Admin).WithName("removeMember").WithSummary("Remove a member")

@@ -59,7 +59,7 @@ public sealed class QuotaAlerts(IServiceScopeFactory scopes, TimeProvider time, 
         };
         db.OutboxEvents.Add(new OutboxEvent
         {
-            Id = Ids.New(Platform.Resources.ResourceRegistry.Events, time), OrganizationId = organizationId, Type = $"quota.{level}", ResourceType = "organization",
+            Id = Ids.New(Platform.Resources.ResourceRegistry.Events, time), OrganizationId = organizationId, Type = QuotaEvents.Of(level), ResourceType = "organization",
             ResourceId = organizationId, Data = data.ToJsonString(), CreatedAt = created,
         });
         await db.SaveChangesAsync(cancellationToken);

@@ -8,12 +8,18 @@ public sealed record QuotaEventData(string OrganizationId, string Level, long Li
 /// <summary>The events <see cref="QuotaAlerts"/> records, as <see cref="ResourceRegistry"/> knows them.</summary>
 public static class QuotaEvents
 {
+    public const string WarningEvent = "quota.warning";
+    public const string ExceededEvent = "quota.exceeded";
+
+    /// <summary>The event of a level of <see cref="QuotaAlerts"/>.</summary>
+    public static string Of(string level) => level == QuotaAlerts.Warning ? WarningEvent : ExceededEvent;
+
     public static readonly ApiResource Declaration = new("quota")
     {
         Events =
         [
-            new("quota.warning", "The organization used 80% of its daily request quota.", typeof(QuotaEventData)),
-            new("quota.exceeded", "The organization used all of its daily request quota.", typeof(QuotaEventData)),
+            new(WarningEvent, "The organization used 80% of its daily request quota.", typeof(QuotaEventData)),
+            new(ExceededEvent, "The organization used all of its daily request quota.", typeof(QuotaEventData)),
         ],
     };
 }

@@ -30,7 +30,7 @@ public static class UsageApi
     {
         app.MapGet("/api/v1/usage", (HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store, CancellationToken ct) =>
                 GetAsync(http, db, time, plans, store, http.Request.Query["apiKeyId"].ToString() is { Length: > 0 } k ? k : null, ct))
-            .RequireScope("usage:read").WithTags("Usage").WithName("getUsage").WithSummary("API usage of the organization")
+            .RequireScope(UsageResource.Declaration.ReadScope).WithTags("Usage").WithName("getUsage").WithSummary("API usage of the organization")
             .WithPeriod().WithQueryParameters(new QueryParameterDoc("apiKeyId", "Only the usage of this API key.", Example: "key_01JD4V2Q8M3ZC5X7T9W1E6R0YB"));
         app.MapGet("/api/v1/api-keys/{id}/usage", async (string id, HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans,
                 IRateLimitStore store, CancellationToken ct) =>
@@ -39,7 +39,7 @@ public static class UsageApi
                     return (Results<Ok<UsageResponse>, ProblemHttpResult>)ApiProblem.NotFound("API key");
                 return await GetAsync(http, db, time, plans, store, id, ct);
             })
-            .RequireScope("api_keys:read").WithTags("API keys").WithName("getApiKeyUsage").WithSummary("Usage of one API key").WithPeriod();
+            .RequireScope(ApiKeys.ApiKeyResource.Declaration.ReadScope).WithTags("API keys").WithName("getApiKeyUsage").WithSummary("Usage of one API key").WithPeriod();
         return app;
     }
 

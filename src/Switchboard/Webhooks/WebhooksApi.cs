@@ -118,19 +118,19 @@ public static class WebhooksApi
     {
         var hooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
         hooks.MapGet("/event-types", (IOptions<JsonOptions> json) => TypedResults.Ok(new EventTypeCatalog(EventTypes.Catalog(json.Value.SerializerOptions))))
-            .RequireScope("webhooks:read").WithName("listWebhookEventTypes").WithSummary("Every event type, with the JSON Schema of its data");
-        hooks.MapPost("/", Create).RequireScope("webhooks:write").WithName("createWebhook").WithSummary("Create an endpoint (the secret is shown once)");
-        hooks.MapGet("/", List).RequireScope("webhooks:read").WithPaging().WithName("listWebhooks").WithSummary("List endpoints");
-        hooks.MapGet("/{id}", Get).RequireScope("webhooks:read").WithName("getWebhook").WithSummary("Get an endpoint and its health");
-        hooks.MapPatch("/{id}", Update).RequireScope("webhooks:write").WithName("updateWebhook").WithSummary("Update an endpoint");
-        hooks.MapDelete("/{id}", Delete).RequireScope("webhooks:write").WithName("deleteWebhook").WithSummary("Delete an endpoint");
-        hooks.MapGet("/{id}/deliveries", Deliveries).RequireScope("webhooks:read").WithPaging()
+            .RequireScope(WebhookResources.Endpoints.ReadScope).WithName("listWebhookEventTypes").WithSummary("Every event type, with the JSON Schema of its data");
+        hooks.MapPost("/", Create).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("createWebhook").WithSummary("Create an endpoint (the secret is shown once)");
+        hooks.MapGet("/", List).RequireScope(WebhookResources.Endpoints.ReadScope).WithPaging().WithName("listWebhooks").WithSummary("List endpoints");
+        hooks.MapGet("/{id}", Get).RequireScope(WebhookResources.Endpoints.ReadScope).WithName("getWebhook").WithSummary("Get an endpoint and its health");
+        hooks.MapPatch("/{id}", Update).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("updateWebhook").WithSummary("Update an endpoint");
+        hooks.MapDelete("/{id}", Delete).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("deleteWebhook").WithSummary("Delete an endpoint");
+        hooks.MapGet("/{id}/deliveries", Deliveries).RequireScope(WebhookResources.Endpoints.ReadScope).WithPaging()
             .WithQueryParameters(new QueryParameterDoc("status", "Only deliveries in this state.", Enum: ["pending", "succeeded", "dead"], Example: "dead")).WithName("listWebhookDeliveries").WithSummary("The endpoint's deliveries and their attempts");
-        hooks.MapPost("/deliveries/{deliveryId}/retry", Retry).RequireScope("webhooks:write").WithName("retryWebhookDelivery").WithSummary("Send a delivery again now");
-        hooks.MapPost("/{id}/test", Test).RequireScope("webhooks:write").WithName("testWebhook").WithSummary("Send a webhook.test event to the endpoint");
-        hooks.MapPost("/{id}/rotate-secret", RotateSecret).RequireScope("webhooks:write").WithName("rotateWebhookSecret")
+        hooks.MapPost("/deliveries/{deliveryId}/retry", Retry).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("retryWebhookDelivery").WithSummary("Send a delivery again now");
+        hooks.MapPost("/{id}/test", Test).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("testWebhook").WithSummary("Send a webhook.test event to the endpoint");
+        hooks.MapPost("/{id}/rotate-secret", RotateSecret).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("rotateWebhookSecret")
             .WithSummary("New secret; the old one keeps signing (a second signature) for 24 hours");
-        hooks.MapPost("/{id}/replay", Replay).RequireScope("webhooks:write").WithName("replayWebhook")
+        hooks.MapPost("/{id}/replay", Replay).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("replayWebhook")
             .WithSummary("Deliver again every subscribed event since a time");
         return app;
     }

@@ -47,7 +47,7 @@ public static class AnalyticsApi
     public static IEndpointRouteBuilder MapAnalyticsApi(this IEndpointRouteBuilder app)
     {
         // Aggregates are the heaviest reads: they get a budget of their own on top of the caller's limits.
-        var analytics = app.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireScope("analytics:read").WithRateLimit("analytics", 120, 60).WithPeriod();
+        var analytics = app.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireScope(AnalyticsResource.Declaration.ReadScope).WithRateLimit("analytics", 120, 60).WithPeriod();
         analytics.MapGet("/summary", SummaryAsync).WithName("getAnalyticsSummary").WithSummary("Counts and trends over a period");
         analytics.MapGet("/calls", CallsAsync).WithName("getCallAnalytics").WithSummary("Call volume, duration and outcomes by day");
         analytics.MapGet("/leads", LeadsAsync).WithName("getLeadAnalytics").WithSummary("Leads by source and status, and conversion");

@@ -53,13 +53,13 @@ public static class ChatApi
     public static void MapChatApi(this IEndpointRouteBuilder app)
     {
         var sessions = app.MapCrmResource(ChatResources.Sessions);
-        sessions.MapGet("/{id}/messages", ListMessagesAsync).RequireScope("chat:read").WithName("listChatMessages").WithSummary("List a session's messages, oldest first")
+        sessions.MapGet("/{id}/messages", ListMessagesAsync).RequireScope(ChatResources.Sessions.ReadScope).WithName("listChatMessages").WithSummary("List a session's messages, oldest first")
             .WithQueryParameters(CrmEndpoints.ListParameters(ChatResources.Messages));
-        sessions.MapGet("/{id}/messages/{messageId}", GetMessageAsync).RequireScope("chat:read").WithName("getChatMessage").WithSummary("Get a message of a session")
+        sessions.MapGet("/{id}/messages/{messageId}", GetMessageAsync).RequireScope(ChatResources.Sessions.ReadScope).WithName("getChatMessage").WithSummary("Get a message of a session")
             .WithConditionalRequests(ifMatch: false, ifNoneMatch: true);
-        sessions.MapPost("/{id}/messages", PostMessageAsync).RequireScope("chat:write").WithName("createChatMessage").WithSummary("Add a message to a session")
+        sessions.MapPost("/{id}/messages", PostMessageAsync).RequireScope(ChatResources.Sessions.WriteScope).WithName("createChatMessage").WithSummary("Add a message to a session")
             .ProducesErrors(ErrorCodes.Conflict);
-        app.MapPost("/api/v1/chat/message", SendAsync).RequireScope("chat:write").WithTags("Chat")
+        app.MapPost("/api/v1/chat/message", SendAsync).RequireScope(ChatResources.Sessions.WriteScope).WithTags("Chat")
             .WithName("sendChatMessage").WithSummary("Send a message, opening a session when none is given")
             .ProducesErrors(ErrorCodes.NotFound, ErrorCodes.Conflict);
     }

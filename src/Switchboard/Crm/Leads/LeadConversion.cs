@@ -37,7 +37,7 @@ internal sealed class ConvertLeadRequestValidator : AbstractValidator<ConvertLea
 public static class LeadConversion
 {
     public static void MapLeadConversion(this RouteGroupBuilder leads) =>
-        leads.MapPost("/{id}/convert", ConvertAsync).RequireScope("leads:write").RequireScope("contacts:write").RequireScope("deals:write")
+        leads.MapPost("/{id}/convert", ConvertAsync).RequireScope(LeadResource.Definition.WriteScope).RequireScope(ContactResource.Definition.WriteScope).RequireScope(DealResource.Definition.WriteScope)
             .WithName("convertLead").WithSummary("Convert a lead into a contact and a deal")
             .WithConditionalRequests(ifMatch: true, ifNoneMatch: false, etag: false).ProducesErrors(ErrorCodes.Conflict);
 

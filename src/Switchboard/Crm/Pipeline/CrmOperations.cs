@@ -54,7 +54,7 @@ public static class CrmOperations
             writer.Db.Add(entity);
             var snapshot = life.Snapshot(entity);
             var data = writer.ToJson(snapshot);
-            if (life.RecordChangeEvents) writer.Record(caller.OrganizationId, $"{life.Singular}.created", life.Singular, entity.Id, data);
+            if (life.ChangeEvents is { } events) writer.Record(caller.OrganizationId, events.Created, life.Singular, entity.Id, data);
             foreach (var type in life.StateEvents(null, snapshot)) writer.Record(caller.OrganizationId, type, life.Singular, entity.Id, data.DeepClone().AsObject());
             return null;
         }
@@ -85,7 +85,7 @@ public static class CrmOperations
             entity.Version++;
             var after = life.Snapshot(entity);
             var data = writer.ToJson(after);
-            if (life.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{life.Singular}.updated", life.Singular, entity.Id, data, previous);
+            if (life.ChangeEvents is { } events) writer.Record(entity.OrganizationId, events.Updated, life.Singular, entity.Id, data, previous);
             // CONTRACT.md: previousAttributes travels on *.updated only; the state event that accompanies it carries the record.
             foreach (var type in life.StateEvents(before, after))
                 writer.Record(entity.OrganizationId, type, life.Singular, entity.Id, data.DeepClone().AsObject());
@@ -116,7 +116,7 @@ public static class CrmOperations
         {
             var life = def.Lifecycle;
             writer.Db.Remove(entity);
-            if (life.RecordChangeEvents) writer.Record(entity.OrganizationId, $"{life.Singular}.deleted", life.Singular, entity.Id, writer.ToJson(life.Snapshot(entity)));
+            if (life.ChangeEvents is { } events) writer.Record(entity.OrganizationId, events.Deleted, life.Singular, entity.Id, writer.ToJson(life.Snapshot(entity)));
         }
     }
 

@@ -73,8 +73,8 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     /// <summary>This version's name for a field of the canonical representation, where it differs (<c>firstName</c> → <c>name.first</c>).</summary>
     public IReadOnlyDictionary<string, string> FieldNames { get; init; } = new Dictionary<string, string>();
 
-    public string ReadScope => ScopeResource + ":read";
-    public string WriteScope => ScopeResource + ":write";
+    public string ReadScope => Platform.Auth.Scopes.Read(ScopeResource);
+    public string WriteScope => Platform.Auth.Scopes.Write(ScopeResource);
     public string Location(string id) => $"{Version.PathPrefix}{Path}/{id}";
 
     /// <summary>What a change means, whichever version's endpoint made it.</summary>
@@ -85,7 +85,10 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
         FieldNames.Count == 0 ? errors : errors.ToDictionary(e => ResourceVersioning.Rename(e.Key, FieldNames), e => e.Value);
 
     string IRecordLifecycle<TEntity>.Singular => Singular;
-    bool IRecordLifecycle<TEntity>.RecordChangeEvents => RecordChangeEvents;
+    ChangeEventNames? IRecordLifecycle<TEntity>.ChangeEvents => ChangeEvents;
+
+    /// <summary>The names of its change events, composed once (null when it records none).</summary>
+    private ChangeEventNames? ChangeEvents => RecordChangeEvents ? field ??= new(Singular) : null;
     object IRecordLifecycle<TEntity>.Snapshot(TEntity entity) => Map(entity);
     void IRecordLifecycle<TEntity>.OnChange(TEntity entity, object? before, DateTime now) => OnChange?.Invoke(entity, (TResponse?)before, now);
     IDictionary<string, string[]>? IRecordLifecycle<TEntity>.CheckInvariants(object? before, TEntity entity) => Invariants?.Invoke((TResponse?)before, entity);
@@ -117,12 +120,12 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
         if (Canonical is not null) throw new InvalidOperationException($"{Path} in {Version.Name} is a shape of a canonical definition; describe that one.");
         IResourceShape[] shapes = [this, .. versions];
         var name = Singular.Replace('_', ' ');
-        IEnumerable<EventType> changes = RecordChangeEvents
+        IEnumerable<EventType> changes = ChangeEvents is { } events
             ?
             [
-                new($"{Singular}.created", $"A {name} was created.", typeof(TResponse)),
-                new($"{Singular}.updated", $"A {name} changed; previousAttributes holds the old values of the changed fields.", typeof(TResponse)),
-                new($"{Singular}.deleted", $"A {name} was deleted; data is its last state.", typeof(TResponse)),
+                new(events.Created, $"A {name} was created.", typeof(TResponse)),
+                new(events.Updated, $"A {name} changed; previousAttributes holds the old values of the changed fields.", typeof(TResponse)),
+                new(events.Deleted, $"A {name} was deleted; data is its last state.", typeof(TResponse)),
             ]
             : [];
         return new ApiResource(Singular)
@@ -166,13 +169,22 @@ public interface IResourceShape
 public interface IRecordLifecycle<in TEntity>
 {
     string Singular { get; }
-    bool RecordChangeEvents { get; }
+    /// <summary>The names of its change events; null when it records none.</summary>
+    ChangeEventNames? ChangeEvents { get; }
     /// <summary>The record as events carry it (and as <c>previousAttributes</c> compares it).</summary>
     object Snapshot(TEntity entity);
     void OnChange(TEntity entity, object? before, DateTime now);
     /// <summary>Field errors keyed by the canonical field names.</summary>
     IDictionary<string, string[]>? CheckInvariants(object? before, TEntity entity);
     IEnumerable<string> StateEvents(object? before, object after);
+}
+
+/// <summary>The change events of a record (<c>contact.created</c>, <c>contact.updated</c>, <c>contact.deleted</c>), named once per resource.</summary>
+public sealed class ChangeEventNames(string singular)
+{
+    public string Created { get; } = singular + ".created";
+    public string Updated { get; } = singular + ".updated";
+    public string Deleted { get; } = singular + ".deleted";
 }
 
 /// <summary>A field holding the id of another record, which must exist in the same organization.</summary>

@@ -15,6 +15,12 @@ public sealed record ApiResource(string Name)
     /// <summary>The resource of the scopes that gate it (<c>contacts</c> → <c>contacts:read</c>, <c>contacts:write</c>); null when none.</summary>
     public string? Scope { get; init; }
 
+    /// <summary><c>&lt;scope&gt;:read</c>, for endpoints that gate on it; the resource must declare a <see cref="Scope"/>.</summary>
+    public string ReadScope => Auth.Scopes.Read(Scope ?? throw new InvalidOperationException($"{Name} declares no scope."));
+
+    /// <summary><c>&lt;scope&gt;:write</c>, for endpoints that gate on it; the resource must declare a <see cref="Scope"/>.</summary>
+    public string WriteScope => Auth.Scopes.Write(Scope ?? throw new InvalidOperationException($"{Name} declares no scope."));
+
     /// <summary>Whether its scope reveals the organization's security posture: <c>*:read</c>/<c>*:write</c> do not reach it.</summary>
     public bool SensitiveScope { get; init; }
 
