@@ -174,7 +174,7 @@ public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRi
     /// not revoked — read for introspection (RFC 7662) and revocation (RFC 7009); null otherwise. No proof of possession
     /// is asked: the caller is the client the token was issued to, authenticated, not its bearer.
     /// </summary>
-    public async Task<JsonWebToken?> ReadOAuthTokenAsync(string token, string issuer, bool includeRevoked, CancellationToken cancellationToken)
+    public async Task<JsonWebToken?> ReadOAuthTokenAsync(string token, string issuer, CancellationToken cancellationToken)
     {
         if (token.Length > 16384 || !Handler.CanReadToken(token)) return null;
         JsonWebToken jwt;
@@ -185,7 +185,6 @@ public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRi
         if (!result.IsValid || jwt.Issuer != issuer || !jwt.Audiences.Contains(OAuthIssuer.Audience(issuer))) return null;
         if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId) || clientId == AccessTokenService.FirstPartyClientId) return null;
         if (!TryIssuedAt(jwt.Id, out var issuedAt)) return null;
-        if (includeRevoked) return jwt;
         var sid = jwt.TryGetPayloadValue<string>("sid", out var s) ? s : null;
         return revocations.IsRevoked(sid, jwt.Subject, issuedAt) || revocations.IsRevoked(clientId, issuedAt) || revocations.IsRevoked(jwt.Id, issuedAt)
             ? null : jwt;
