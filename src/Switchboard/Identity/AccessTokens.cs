@@ -22,10 +22,11 @@ public sealed class AccessTokenService(SigningKeyRing ring, IOptions<Switchboard
 
     public int LifetimeSeconds => options.Value.Auth.AccessTokenLifetimeSeconds;
 
-    public string Create(string userId, string organizationId, string role, IReadOnlyCollection<string> scopes, string sessionId, string clientId = FirstPartyClientId)
+    /// <summary>A first-party session's access token: issuer and audience <c>Switchboard:Auth:Issuer</c>, client <c>switchboard</c>.</summary>
+    public string Create(string userId, string organizationId, string role, IReadOnlyCollection<string> scopes, string sessionId)
     {
         var issuer = options.Value.Auth.Issuer;
-        return Sign(issuer, issuer, userId, clientId, organizationId, role, sessionId, scopes, jkt: null);
+        return Sign(issuer, issuer, userId, FirstPartyClientId, organizationId, role, sessionId, scopes, jkt: null);
     }
 
     /// <summary>
