@@ -39,6 +39,34 @@ public sealed class AccessTokenService(SigningKeyRing ring, IOptions<Switchboard
         string sessionId, IReadOnlyCollection<string> scopes, string? jkt) =>
         Sign(issuer, audience, subject, clientId, organizationId, role, sessionId, scopes, jkt);
 
+    /// <summary>
+    /// An OpenID Connect ID token (Core §2, §3.1.3.6) for the client: <c>iss</c>, <c>sub</c> (the user), <c>aud</c> (the
+    /// client_id), <c>exp</c>, <c>iat</c>, <c>auth_time</c> when known, the request's <c>nonce</c>, and <c>at_hash</c>
+    /// (the left half of the SHA-256 of the access token issued with it, base64url). Signed by the key ring (ES256).
+    /// </summary>
+    public string CreateIdToken(string issuer, string userId, string clientId, string? nonce, DateTime? authTime, string accessToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(accessToken));
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = userId,
+            ["at_hash"] = Switchboard.Platform.Security.Base64Url.Encode(hash.AsSpan(0, hash.Length / 2)),
+        };
+        if (nonce is not null) claims["nonce"] = nonce;
+        if (authTime is { } at) claims["auth_time"] = new DateTimeOffset(at).ToUnixTimeSeconds();
+        return Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = "JWT",
+            Issuer = issuer,
+            Audience = clientId,
+            IssuedAt = now,
+            Expires = now.AddSeconds(LifetimeSeconds),
+            SigningCredentials = ring.GetSigningCredentials(),
+            Claims = claims,
+        });
+    }
+
     private string Sign(string issuer, string audience, string subject, string clientId, string organizationId, string? role,
         string sessionId, IReadOnlyCollection<string> scopes, string? jkt)
     {
