@@ -27,15 +27,31 @@ public sealed record JwkSet(IReadOnlyList<Jwk?>? Keys);
 /// A public JSON Web Key (RFC 7517 §4, RFC 7518 §6): EC P-256 (<c>crv</c>, <c>x</c>, <c>y</c>) or RSA (<c>n</c>, <c>e</c>).
 /// Other members are read only to refuse private ones (<c>d</c>, <c>p</c>, <c>q</c>…) and are not stored.
 /// </summary>
-public sealed record Jwk(string? Kty, string? Kid, string? Use, string? Alg, string? Crv, string? X, string? Y, string? N, string? E)
+public sealed record Jwk
 {
+    /// <summary>The key type: EC or RSA.</summary>
+    public string? Kty { get; init; }
+    /// <summary>The key id a client assertion names in its header; required when the set has several keys.</summary>
+    public string? Kid { get; init; }
+    /// <summary>sig, when present.</summary>
+    public string? Use { get; init; }
+    /// <summary>ES256 for P-256; RS256, RS384, RS512, PS256, PS384 or PS512 for RSA.</summary>
+    public string? Alg { get; init; }
+    /// <summary>EC: the curve, P-256.</summary>
+    public string? Crv { get; init; }
+    /// <summary>EC: the x coordinate, base64url.</summary>
+    public string? X { get; init; }
+    /// <summary>EC: the y coordinate, base64url.</summary>
+    public string? Y { get; init; }
+    /// <summary>RSA: the modulus, base64url.</summary>
+    public string? N { get; init; }
+    /// <summary>RSA: the public exponent, base64url (usually AQAB).</summary>
+    public string? E { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Other { get; init; }
 }
 
-/// <summary>A registered app; its secret only in the answers to create and rotate-secret.</summary>
-/// <param name="SecretPrefix">The first characters of the current client secret (confidential apps), to tell secrets apart.</param>
-/// <param name="PreviousSecretExpiresAt">While a rotated secret still works: until when.</param>
 public sealed record OAuthAppResponse(
     string Id, string ClientId, string Name, string? Description, string? HomepageUrl, string? LogoUrl,
     IReadOnlyList<string> RedirectUris, IReadOnlyList<string> Scopes, string Type, string? SecretPrefix,
