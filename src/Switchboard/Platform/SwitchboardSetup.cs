@@ -12,6 +12,7 @@ using Switchboard.Usage;
 using Switchboard.Webhooks;
 using Switchboard.Docs;
 using Switchboard.Identity;
+using Switchboard.OAuth;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Health;
@@ -142,6 +143,8 @@ public static class SwitchboardSetup
         routes.MapPlansApi();
         routes.MapWebhooksApi();
         routes.MapOAuthProtocol();
+        routes.MapOAuthAppsApi();
+        routes.MapOAuthAuthorizationsApi();
         routes.MapDevelopersPortal();
         app.MapApiDocs(); // the OpenAPI documents, the Postman collections and the reference pages' static files
         return app;
