@@ -63,6 +63,8 @@ public sealed class AuthInvalidationFeed(
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var rows = await db.AuthInvalidations.AsNoTracking().Where(x => x.CreatedAt >= since).ToListAsync(cancellationToken);
         foreach (var row in rows) Apply(row);
+        // Browser sign-ins outlive this in-memory horizon: a user invalidation ends them in the database too.
+        await OAuth.Browser.BrowserSessions.EndForUsersAsync(db, rows, cancellationToken);
         _lastPoll = started;
 
         var horizon = started - TokenLifetime - Overlap;
@@ -101,5 +103,6 @@ public sealed class AuthInvalidationFeed(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await db.AuthInvalidations.Where(x => x.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        await OAuth.Browser.BrowserSessions.PruneAsync(db, time.UtcNow(), cancellationToken);
     }
 }
