@@ -1,3 +1,4 @@
+using Switchboard.OAuth.Protocol;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
@@ -98,6 +99,7 @@ public static class SwitchboardSetup
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<AuthInvalidationFeed>();
+        services.AddOAuthProtocol();
         services.AddHostedService(sp => sp.GetRequiredService<AuthInvalidationFeed>());
         return builder;
     }
@@ -149,6 +151,7 @@ public static class SwitchboardSetup
         routes.MapUsageApi();
         routes.MapPlansApi();
         routes.MapWebhooksApi();
+        routes.MapOAuthProtocol();
         routes.MapDevelopersPortal();
         routes.MapBrowserPages();
         app.MapApiDocs(); // the OpenAPI documents, the Postman collections and the reference pages' static files
