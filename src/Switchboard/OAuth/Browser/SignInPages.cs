@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Audit;
 using Switchboard.Identity;
+using Switchboard.OAuth.Protocol;
 using Switchboard.Platform.Security;
 using Switchboard.Platform.Storage;
 
@@ -30,22 +31,36 @@ public static class SignInPages
         pages.MapGet("/signin", SignInForm);
         pages.MapPost("/signin", SignIn);
         pages.MapPost("/signout", SignOut);
+        pages.MapConsentPages();
         return app;
     }
 
-    internal static async Task<IResult> SignInForm(HttpContext http, BrowserSessions sessions, FormTokens tokens, SwitchboardDbContext db, CancellationToken ct)
+    internal static async Task<IResult> SignInForm(HttpContext http, BrowserSessions sessions, FormTokens tokens, AuthorizationRequests requests,
+        SwitchboardDbContext db, CancellationToken ct)
     {
         var returnUrl = ReturnUrl(http);
         var signedIn = await sessions.CurrentAsync(http, ct);
         var email = signedIn is null ? null : await db.Users.Where(u => u.Id == signedIn.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct);
+        await AllowRedirectAfterSignInAsync(http, returnUrl, requests, ct);
         return Form(http, tokens, returnUrl, email, error: null, StatusCodes.Status200OK);
     }
 
-    internal static async Task<IResult> SignIn(
-        HttpContext http, PasswordSignIn passwords, BrowserSessions sessions, FormTokens tokens, SwitchboardDbContext db, CancellationToken ct)
+    /// <summary>
+    /// The form's 303 may lead on through a remembered consent straight to an app, and browsers hold that redirect to the
+    /// sign-in page's <c>form-action</c> too: name the app's redirect origin there when the return URL is a consent page.
+    /// </summary>
+    private static async Task AllowRedirectAfterSignInAsync(HttpContext http, string returnUrl, AuthorizationRequests requests, CancellationToken ct)
+    {
+        if (await ConsentPages.RedirectAfterSignInAsync(returnUrl, requests, ct) is { } redirect)
+            BrowserPage.AllowFormRedirectTo(http.Response, redirect);
+    }
+
+    internal static async Task<IResult> SignIn(HttpContext http, PasswordSignIn passwords, BrowserSessions sessions, FormTokens tokens,
+        AuthorizationRequests requests, SwitchboardDbContext db, CancellationToken ct)
     {
         var returnUrl = ReturnUrl(http);
         if (await ReadFormAsync(http, ct) is not { } form) return BadForm();
+        await AllowRedirectAfterSignInAsync(http, returnUrl, requests, ct);
         var email = First(form["email"])?.Trim();
         // Login CSRF: only a page of this node, which set the pre-session cookie, can know the token.
         if (!tokens.IsValid(First(form[FormTokens.FieldName]), BrowserCookies.Read(http, BrowserCookies.PreSession(http.Request)), SignInPurpose))
