@@ -7,6 +7,7 @@ public static class OAuthProtocolApi
     {
         app.MapMethods(OAuthIssuer.AuthorizePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync)
             .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost(OAuthIssuer.TokenPath, TokenEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         return app;
     }
 
@@ -14,6 +15,11 @@ public static class OAuthProtocolApi
     {
         services.AddSingleton<OAuthIssuer>();
         services.AddScoped<AuthorizationRequests>();
+        services.AddSingleton<ReplayCache>();
+        services.AddSingleton<DpopProofs>();
+        services.AddScoped<ClientAuthenticator>();
+        services.AddScoped<GrantRevocation>();
+        services.AddScoped<TokenEndpoint>();
         return services;
     }
 }

@@ -20,7 +20,7 @@ public sealed class AuthInvalidationFeed(
 {
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(30);
 
-    // Subject (session id or user id) -> credentials issued before this instant are refused.
+    // Subject (session or grant id, user id, OAuth client id, access-token jti) -> credentials issued before this instant are refused.
     private readonly ConcurrentDictionary<string, DateTime> _notBefore = new(StringComparer.Ordinal);
     private DateTime _lastPoll = DateTime.MinValue;
 
@@ -52,6 +52,12 @@ public sealed class AuthInvalidationFeed(
     public bool IsRevoked(string? sessionId, string userId, DateTime issuedAt) =>
         (sessionId is not null && _notBefore.TryGetValue(sessionId, out var s) && issuedAt < s) ||
         (_notBefore.TryGetValue(userId, out var u) && issuedAt < u);
+
+    /// <summary>
+    /// Whether credentials of one more subject issued at <paramref name="issuedAt"/> were revoked since: an OAuth app's
+    /// client_id (the app deleted or its secret compromised) or one access token's jti (RFC 7009 revocation).
+    /// </summary>
+    public bool IsRevoked(string subjectId, DateTime issuedAt) => _notBefore.TryGetValue(subjectId, out var s) && issuedAt < s;
 
     /// <summary>Reads rows written since the last poll. Public so tests and start-up can force one.</summary>
     public async Task PollAsync(CancellationToken cancellationToken)
