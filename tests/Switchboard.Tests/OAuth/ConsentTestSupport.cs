@@ -25,7 +25,11 @@ public static class ConsentTestSupport
 
     /// <summary>An app registered by <paramref name="organizationId"/>, inserted as the apps API would store it (secret hashed).</summary>
     public static async Task<OAuthApp> CreateAppAsync(SwitchboardFactory node, string organizationId, string name, string[] scopes, string[] redirectUris,
-        string? logoUrl = null, string? homepageUrl = null)
+        string? logoUrl = null, string? homepageUrl = null) =>
+        (await CreateAppWithSecretAsync(node, organizationId, name, scopes, redirectUris, logoUrl, homepageUrl)).App;
+
+    public static async Task<(OAuthApp App, string Secret)> CreateAppWithSecretAsync(SwitchboardFactory node, string organizationId, string name,
+        string[] scopes, string[] redirectUris, string? logoUrl = null, string? homepageUrl = null)
     {
         var secret = "sbs_" + SecretHash.RandomToken(32);
         var app = new OAuthApp
@@ -38,7 +42,7 @@ public static class ConsentTestSupport
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         db.OAuthApps.Add(app);
         await db.SaveChangesAsync();
-        return app;
+        return (app, secret);
     }
 
     public sealed record Account(string Email, string UserId, string OrganizationId);
@@ -71,9 +75,10 @@ public static class ConsentTestSupport
     }
 
     /// <summary>The authorize URL an app would send the browser to (PKCE S256, a fresh verifier).</summary>
-    public static string AuthorizeUrl(OAuthApp app, string redirectUri, string scope, string state, string? prompt = null, int? maxAge = null)
+    public static string AuthorizeUrl(OAuthApp app, string redirectUri, string scope, string state, string? prompt = null, int? maxAge = null,
+        string? verifier = null)
     {
-        var verifier = SecretHash.RandomToken(32);
+        verifier ??= SecretHash.RandomToken(32);
         var challenge = Base64Url.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var query = new Dictionary<string, string?>
         {

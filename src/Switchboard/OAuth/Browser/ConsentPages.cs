@@ -265,7 +265,7 @@ public static class ConsentPages
         SwitchboardDbContext db, CancellationToken ct)
     {
         var email = await db.Users.Where(u => u.Id == signIn.UserId).Select(u => u.Email).FirstAsync(ct);
-        body.Append("<div class=\"who\">Signed in as ").Append(Enc(email)).Append(" · ")
+        body.Append("<div class=\"who\"><span>Signed in as ").Append(Enc(email)).Append("</span>")
             .Append(SignOutForm(http, tokens, "/signin?returnUrl=" + Uri.EscapeDataString(ConsentUrl(pending.Id)))).Append("</div>\n");
     }
 
