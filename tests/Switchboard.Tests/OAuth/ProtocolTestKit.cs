@@ -188,19 +188,13 @@ public sealed class OAuthTestClient : IDisposable
 }
 
 /// <summary>A DPoP key pair (ES256) that makes proofs (RFC 9449 §4.2).</summary>
-public sealed class DpopKey : IDisposable
+public sealed class DpopKey(TimeProvider clock) : IDisposable
 {
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    public JsonObject PublicJwk { get; }
-    public string Thumbprint { get; }
-
-    public DpopKey()
-    {
-        var p = _key.ExportParameters(false);
-        var (x, y) = (Base64Url.Encode(p.Q.X!), Base64Url.Encode(p.Q.Y!));
-        PublicJwk = new JsonObject { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = x, ["y"] = y };
-        Thumbprint = Base64Url.Encode(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
-    }
+    public JsonObject PublicJwk => new() { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = X, ["y"] = Y };
+    public string Thumbprint => Base64Url.Encode(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{X}}","y":"{{Y}}"}""")));
+    private string X => Base64Url.Encode(_key.ExportParameters(false).Q.X!);
+    private string Y => Base64Url.Encode(_key.ExportParameters(false).Q.Y!);
 
     public string Proof(string method, string url, string? accessToken = null, string? jti = null, long? iat = null,
         string typ = "dpop+jwt", JsonObject? jwk = null)
@@ -209,7 +203,7 @@ public sealed class DpopKey : IDisposable
         var payload = new JsonObject
         {
             ["jti"] = jti ?? Guid.NewGuid().ToString("N"), ["htm"] = method, ["htu"] = url,
-            ["iat"] = iat ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["iat"] = iat ?? clock.GetUtcNow().ToUnixTimeSeconds(),
         };
         if (accessToken is not null) payload["ath"] = Base64Url.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
         return Sign(header, payload, _key);
