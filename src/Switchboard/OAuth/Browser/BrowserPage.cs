@@ -26,6 +26,10 @@ public static class BrowserPage
     /// </summary>
     public static void ApplySecurityHeaders(HttpResponse response)
     {
+        // Not compressed: a page holding a form token next to text the requester chose (the return URL, the email typed
+        // back) would let an observer of the encrypted sizes recover the token (BREACH, CVE-2013-3587). They are small.
+        if (response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpsCompressionFeature>() is { } compression)
+            compression.Mode = Microsoft.AspNetCore.Http.Features.HttpsCompressionMode.DoNotCompress;
         var headers = response.Headers;
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XFrameOptions = "DENY";
