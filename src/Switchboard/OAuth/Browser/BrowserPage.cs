@@ -107,7 +107,8 @@ public static class BrowserPage
         .who { color: var(--muted); font-size: .9rem; margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid var(--line); display: flex; justify-content: space-between; align-items: baseline; gap: .75rem; }
         .who span { overflow-wrap: anywhere; }
         .who form { display: inline; }
-        .who button { background: none; border: 0; padding: 0; color: var(--accent); font: inherit; cursor: pointer; }
+        .who form { flex-shrink: 0; }
+        .who button { background: none; border: 0; padding: 0; color: var(--accent); font: inherit; cursor: pointer; white-space: nowrap; }
         """);
 
     /// <summary>The address carries the stylesheet's hash, so it may be cached for good and still change with a build.</summary>
