@@ -124,6 +124,17 @@ public sealed class AuthOptions
     public double InvalidationPollSeconds { get; set; } = 2;
 
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
+
+    /// <summary>
+    /// A browser sign-in (the sign-in and consent pages, the dashboard) ends after this long without a request.
+    /// The defaults follow OWASP ASVS 4.0.3 V3.3.2 at level 2: 30 minutes idle, 12 hours at most.
+    /// </summary>
+    [Range(60, 2_592_000)]
+    public int BrowserSessionIdleSeconds { get; set; } = 1_800;
+
+    /// <summary>A browser sign-in ends this long after the password was entered, however active it stays.</summary>
+    [Range(300, 31_536_000)]
+    public int BrowserSessionLifetimeSeconds { get; set; } = 43_200;
 }
 
 public sealed class LoginThrottleOptions

@@ -13,6 +13,7 @@ using Switchboard.Webhooks;
 using Switchboard.Docs;
 using Switchboard.Identity;
 using Switchboard.OAuth;
+using Switchboard.OAuth.Browser;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Health;
@@ -91,6 +92,9 @@ public static class SwitchboardSetup
         services.AddScoped<AccountService>();
         services.AddScoped<SessionService>();
         services.AddScoped<LoginThrottler>();
+        services.AddScoped<PasswordSignIn>();
+        services.AddScoped<BrowserSessions>();
+        services.AddSingleton<FormTokens>();
 
         services.AddSingleton<ApiKeyUsageTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
@@ -146,6 +150,7 @@ public static class SwitchboardSetup
         routes.MapOAuthAppsApi();
         routes.MapOAuthAuthorizationsApi();
         routes.MapDevelopersPortal();
+        routes.MapBrowserPages();
         app.MapApiDocs(); // the OpenAPI documents, the Postman collections and the reference pages' static files
         return app;
     }

@@ -9,7 +9,9 @@ namespace Switchboard.Platform.Auth;
 /// <summary>
 /// Carries revocations to every node. A revocation is a row written in the same transaction as the change;
 /// each node polls for rows newer than its last poll (with an overlap, since applying one twice is harmless)
-/// and drops what it cached. The writing node applies it at once; others within one poll interval.
+/// and drops what it cached. The writing node applies it at once; others within one poll interval. User invalidations
+/// also end that user's browser sign-ins in the database (<see cref="OAuth.Browser.BrowserSessions.EndForUsersAsync"/>),
+/// which live longer than this cache's horizon.
 /// </summary>
 public sealed class AuthInvalidationFeed(
     IServiceScopeFactory scopes,
@@ -69,6 +71,8 @@ public sealed class AuthInvalidationFeed(
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var rows = await db.AuthInvalidations.AsNoTracking().Where(x => x.CreatedAt >= since).ToListAsync(cancellationToken);
         foreach (var row in rows) Apply(row);
+        // Browser sign-ins outlive this in-memory horizon: a user invalidation ends them in the database too.
+        await OAuth.Browser.BrowserSessions.EndForUsersAsync(db, rows, cancellationToken);
         _lastPoll = started;
 
         var horizon = started - TokenLifetime - Overlap;
@@ -107,5 +111,6 @@ public sealed class AuthInvalidationFeed(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await db.AuthInvalidations.Where(x => x.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        await OAuth.Browser.BrowserSessions.PruneAsync(db, time.UtcNow(), cancellationToken);
     }
 }
