@@ -169,23 +169,14 @@ public static class DocsSetup
     };
 
     /// <summary>Every scope a token may carry, from the resource registry, each with what it allows.</summary>
-    public static Dictionary<string, string> ScopeDescriptions()
-    {
-        var scopes = new Dictionary<string, string>(StringComparer.Ordinal)
+    public static Dictionary<string, string> ScopeDescriptions() =>
+        OAuth.Protocol.MetadataEndpoint.ScopesSupported().ToDictionary(scope => scope, scope =>
         {
-            [Platform.Auth.Scopes.Admin] = "Everything, including members, plans and the sensitive resources.",
-            [Platform.Auth.Scopes.AllRead] = "Read every resource except the sensitive ones (API keys, members, OAuth apps, audit logs…).",
-            [Platform.Auth.Scopes.AllWrite] = "Read and change every resource except the sensitive ones.",
-        };
-        foreach (var resource in Platform.Auth.Scopes.Resources)
-        {
-            var name = resource.Replace('_', ' ');
-            var sensitive = Platform.Resources.ResourceRegistry.SensitiveScopes.Contains(resource) ? " (sensitive: only this scope or admin grants it)" : "";
-            scopes[Platform.Auth.Scopes.Read(resource)] = $"Read {name}{sensitive}.";
-            scopes[Platform.Auth.Scopes.Write(resource)] = $"Read and change {name}{sensitive}.";
-        }
-        return scopes;
-    }
+            // The consent page's words for the scope (one place), and for a developer whether a wildcard reaches it.
+            var colon = scope.IndexOf(':', StringComparison.Ordinal);
+            var sensitive = colon > 0 && Platform.Resources.ResourceRegistry.SensitiveScopes.Contains(scope[..colon]);
+            return OAuth.Protocol.OAuthScopes.Describe(scope) + (sensitive ? " (sensitive: only this scope or admin grants it)." : ".");
+        }, StringComparer.Ordinal);
 
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {

@@ -13,7 +13,7 @@ public static class IdentityResources
     /// </summary>
     public static readonly ApiResource Members = new("member")
     {
-        IdPrefix = "usr", Scope = "members", SensitiveScope = true, Collection = "members",
+        IdPrefix = "usr", Scope = "members", ScopeSubject = "organization's members", SensitiveScope = true, Collection = "members",
         IdFields = ["userId", "actorId"],
         Representations = [typeof(UserResponse), typeof(MemberResponse)],
         Enumerations = [new("role", Roles.All) { Inputs = [typeof(UpdateMemberRequest)], Outputs = [typeof(MemberResponse)] }],

@@ -153,24 +153,16 @@ public static class OAuthAppsApi
     /// which every node applies to the app's access tokens within a poll interval.
     /// </summary>
     internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, SwitchboardDbContext db, TimeProvider time, AuthInvalidationFeed invalidations, HttpContext http, CancellationToken cancellationToken)
+        string id, SwitchboardDbContext db, Protocol.GrantRevocation revocation, TimeProvider time, AuthInvalidationFeed invalidations, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var app = await FindAsync(db, id, cancellationToken);
         if (app is null) return NotFound();
         if (!ETags.IfMatchSatisfied(http.Request, ETags.For(app.Id, app.UpdatedAt))) return PreconditionFailed();
 
-        var now = time.UtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var grants = await db.OAuthGrants.Where(g => g.AppId == app.Id && g.RevokedAt == null).ToListAsync(cancellationToken);
-        foreach (var grant in grants)
-        {
-            grant.RevokedAt = grant.UpdatedAt = now;
-            OAuthResources.StageEvent(db, OAuthResources.RevokedEvent, grant, app, time);
-        }
-        var families = grants.Select(g => g.Id).ToList();
-        if (families.Count > 0)
-            await db.RefreshTokens.Where(t => t.OrganizationId == app.OrganizationId && families.Contains(t.FamilyId) && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        await revocation.StageAsync(grants, app, cancellationToken);
         var invalidation = AuthInvalidationFeed.Stage(db, InvalidationKinds.Session, app.ClientId, time);
         AuditTrail.Record(db, http, time, http.GetCaller(), "oauth_app.deleted", OAuthResources.Apps.Name, app.Id,
             new { app.Name, app.ClientId, revokedAuthorizations = grants.Count });

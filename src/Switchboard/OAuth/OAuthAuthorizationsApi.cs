@@ -110,7 +110,7 @@ public static class OAuthAuthorizationsApi
     /// <c>oauth.authorization_revoked</c> event and the audit entry. Revoking a revoked authorization changes nothing.
     /// </summary>
     internal static async Task<Results<NoContent, ProblemHttpResult>> Revoke(
-        string id, SwitchboardDbContext db, TimeProvider time, AuthInvalidationFeed invalidations, HttpContext http, CancellationToken cancellationToken)
+        string id, SwitchboardDbContext db, Protocol.GrantRevocation revocation, HttpContext http, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
         if (Refusal(caller) is { } refused) return refused;
@@ -120,20 +120,8 @@ public static class OAuthAuthorizationsApi
         if (!ETags.IfMatchSatisfied(http.Request, ETags.For(grant.Id, grant.UpdatedAt)))
             return ApiProblem.Result(412, ErrorCodes.PreconditionFailed, "The authorization changed since you read it (If-Match does not match its ETag).");
         if (grant.RevokedAt is not null) return TypedResults.NoContent();
-        var app = await db.OAuthApps.AsNoTracking().FirstAsync(a => a.Id == grant.AppId, cancellationToken);
-
-        var now = time.UtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        grant.RevokedAt = grant.UpdatedAt = now;
-        await db.RefreshTokens.Where(t => t.OrganizationId == grant.OrganizationId && t.FamilyId == grant.Id && t.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
-        var invalidation = AuthInvalidationFeed.Stage(db, InvalidationKinds.Session, grant.Id, time);
-        OAuthResources.StageEvent(db, OAuthResources.RevokedEvent, grant, app, time);
-        AuditTrail.Record(db, http, time, caller, "oauth_authorization.revoked", OAuthResources.Authorizations.Name, grant.Id,
-            new { grant.AppId, app.ClientId, appName = app.Name, grant.UserId, grant.Scopes });
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        invalidations.Apply(invalidation);
+        await revocation.RevokeAsync(grant.Id, caller.ActorType, caller.ActorId, "oauth_authorization.revoked",
+            new { grant.AppId, grant.UserId, grant.Scopes }, http, cancellationToken);
         return TypedResults.NoContent();
     }
 

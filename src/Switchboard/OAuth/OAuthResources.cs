@@ -18,7 +18,7 @@ public static class OAuthResources
     /// <summary>Registering apps reveals who can act for the organization: only an explicit grant or <c>admin</c> reaches it.</summary>
     public static readonly ApiResource Apps = new("oauth_app")
     {
-        IdPrefix = "app", Scope = "oauth_apps", SensitiveScope = true, Collection = "oauth/apps",
+        IdPrefix = "app", Scope = "oauth_apps", ScopeSubject = "registered OAuth apps", SensitiveScope = true, Collection = "oauth/apps",
         IdFields = ["appId"],
         Representations = [typeof(OAuthAppResponse)],
         Enumerations = [new("type", OAuthAppTypes.All) { Inputs = [typeof(OAuthAppInput)], Outputs = [typeof(OAuthAppResponse)] }],

@@ -13,7 +13,7 @@ public static class WebhookResources
 {
     public static readonly ApiResource Endpoints = new("webhook")
     {
-        IdPrefix = "wh", Scope = "webhooks", Collection = "webhooks",
+        IdPrefix = "wh", Scope = "webhooks", ScopeSubject = "webhook endpoints and deliveries", Collection = "webhooks",
         IdFields = ["endpointId"],
         Representations = [typeof(WebhookResponse)],
         Formats = [new("url", FieldFormat.Url) { Inputs = [typeof(WebhookInput)], Outputs = [typeof(WebhookResponse)] }],

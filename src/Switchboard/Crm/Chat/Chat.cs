@@ -117,7 +117,7 @@ public static class ChatResources
 
     public static readonly ResourceDefinition<ChatSession, ChatSessionInput, ChatSessionResponse> Sessions = new()
     {
-        Path = "chat/sessions", IdPrefix = "chs", ScopeResource = "chat", Singular = "chat_session", Plural = "chat_sessions", Tag = "Chat",
+        Path = "chat/sessions", IdPrefix = "chs", ScopeResource = "chat", ScopeSubject = "chat sessions and messages", Singular = "chat_session", Plural = "chat_sessions", Tag = "Chat",
         IdFields = ["sessionId"],
         Enumerations = [new("channel", ChatChannel.All) { Inputs = [typeof(SendChatMessageRequest)] }, new("status", ChatSessionStatus.All)],
         Formats = [new("visitorEmail", FieldFormat.Email) { Inputs = [typeof(SendChatMessageRequest)] }],

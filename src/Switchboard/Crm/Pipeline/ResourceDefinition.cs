@@ -23,6 +23,8 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
     public required string IdPrefix { get; init; }
     /// <summary>The resource of its scopes (<c>contacts</c> → <c>contacts:read</c>, <c>contacts:write</c>).</summary>
     public required string ScopeResource { get; init; }
+    /// <summary>What its scope reaches, in plain words (<see cref="ApiResource.ScopeSubject"/>); by default its name with spaces.</summary>
+    public string? ScopeSubject { get; init; }
     /// <summary>Event and operation name: <c>contact</c> → <c>contact.created</c>, <c>getContact</c>.</summary>
     public required string Singular { get; init; }
     public required string Plural { get; init; }
@@ -132,6 +134,7 @@ public sealed class ResourceDefinition<TEntity, TInput, TResponse> : IRecordLife
         {
             IdPrefix = IdPrefix,
             Scope = ScopeResource,
+            ScopeSubject = ScopeSubject,
             Collection = Path[(Path.LastIndexOf('/') + 1)..],
             IdFields = IdFields ?? [ApiResource.CamelCase(Singular) + "Id"],
             Representations = [typeof(TResponse)],

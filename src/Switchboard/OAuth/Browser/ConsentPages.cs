@@ -75,7 +75,7 @@ public static class ConsentPages
 
         var effective = OAuthScopes.Effective(pending.RequestedScopes, pending.App, chosen.Role);
         if (!prompts.Contains("consent") && RememberedGrant(grants, chosen, pending) is not null)
-            return SeeOther(http, (await requests.ApproveAsync(pending, signIn.UserId, chosen.Id, effective, http, ct)).AbsoluteUri);
+            return SeeOther(http, (await requests.ApproveAsync(pending, signIn.UserId, chosen.Id, effective, signIn.AuthenticatedAt, http, ct)).AbsoluteUri);
         if (prompts.Contains("none"))
             return SeeOther(http, (await requests.DenyAsync(pending, OAuthErrorCodes.ConsentRequired, "The user has not consented to this app's request.", ct)).AbsoluteUri);
         var previous = grants.Where(g => g.OrganizationId == chosen.Id).SelectMany(g => g.Scopes).ToHashSet(StringComparer.Ordinal);
@@ -101,7 +101,7 @@ public static class ConsentPages
                 if (organization is null)
                     return BrowserPage.Error("Not your organization", "You are not a member of the organization this answer names. Go back to the app and start again.", StatusCodes.Status400BadRequest);
                 var effective = OAuthScopes.Effective(pending.RequestedScopes, pending.App, organization.Role);
-                return SeeOther(http, (await requests.ApproveAsync(pending, signIn.UserId, organization.Id, effective, http, ct)).AbsoluteUri);
+                return SeeOther(http, (await requests.ApproveAsync(pending, signIn.UserId, organization.Id, effective, signIn.AuthenticatedAt, http, ct)).AbsoluteUri);
             default:
                 return BrowserPage.Error("No answer", "Choose Allow or Deny.", StatusCodes.Status400BadRequest);
         }

@@ -79,19 +79,12 @@ public static class AuthorizeEndpoint
         OAuthResults.NoStore(http);
         var accept = http.Request.Headers.Accept.ToString();
         if (!accept.Contains("text/html", StringComparison.OrdinalIgnoreCase)) return OAuthResults.Error(http, error with { Status = 400 });
-        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        var html = $"""
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Authorization request refused</title>
-            <style>body{"{"}font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222{"}"}code{"{"}background:#f3f3f3;padding:0 .2em{"}"}</style></head>
-            <body><h1>This authorization request cannot be completed</h1>
-            <p>{WebUtility.HtmlEncode(error.Description)}</p>
-            <p>Error: <code>{WebUtility.HtmlEncode(error.Error)}</code>. The app that sent you here is misconfigured or the link is out of date; you were not sent back to it.</p>
-            </body></html>
-            """;
-        return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, 400);
+        // The browser pages' layout and headers (no framing, no Referer, no caching): one look for every page a person sees.
+        Browser.BrowserPage.ApplySecurityHeaders(http.Response);
+        return Browser.BrowserPage.Html("Authorization request refused",
+            "<h1>This authorization request cannot be completed</h1>\n"
+            + $"<p>{Browser.BrowserPage.Encode(error.Description ?? "")}</p>\n"
+            + $"<p>Error: <code>{Browser.BrowserPage.Encode(error.Error)}</code>. The app that sent you here is misconfigured or the link is out of date; you were not sent back to it.</p>\n",
+            StatusCodes.Status400BadRequest);
     }
 }

@@ -96,7 +96,7 @@ public sealed class ClientAuthenticator(AuthorizationRequests requests, ReplayCa
         }
         if (secret is not null)
         {
-            if (app.Type != OAuthAppTypes.Confidential || app.SecretHash is null || !SecretMatches(app, secret))
+            if (app.Type != OAuthAppTypes.Confidential || app.SecretHash is null || !OAuthAppCredentials.Matches(app, secret, time.UtcNow()))
                 return Refuse(OAuthError.InvalidClient("Client authentication failed."), basic);
             return new Outcome(new AuthenticatedClient(app, basic ? ClientAuthMethods.SecretBasic : ClientAuthMethods.SecretPost), null, basic);
         }
@@ -106,16 +106,6 @@ public sealed class ClientAuthenticator(AuthorizationRequests requests, ReplayCa
     }
 
     private static Outcome Refuse(OAuthError error, bool basic) => new(null, error, basic);
-
-    /// <summary>SHA-256 of the presented secret against the current hash and, within its grace period, the previous one.</summary>
-    private bool SecretMatches(OAuthApp app, string secret)
-    {
-        var hash = SecretHash.Sha256Hex(secret);
-        var current = SecretHash.FixedTimeEquals(hash, app.SecretHash!);
-        var previous = app.PreviousSecretHash is { } old && app.PreviousSecretExpiresAt is { } until && until > time.UtcNow()
-            && SecretHash.FixedTimeEquals(hash, old);
-        return current | previous;
-    }
 
     /// <summary>
     /// RFC 7523 §3: iss and sub are the client_id, aud names this server (its issuer identifier or the endpoint's URL),

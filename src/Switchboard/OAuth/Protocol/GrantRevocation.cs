@@ -26,16 +26,32 @@ public sealed class GrantRevocation(SwitchboardDbContext db, AuthInvalidationFee
             return false;
         }
         var app = await db.OAuthApps.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(a => a.Id == grant.AppId, ct);
-        grant.RevokedAt = now;
-        grant.UpdatedAt = now;
-        await db.RefreshTokens.Where(t => t.FamilyId == grant.Id && t.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+        await StageAsync([grant], app, ct);
         var invalidation = AuthInvalidationFeed.Stage(db, InvalidationKinds.Session, grant.Id, time);
-        if (app is not null) OAuthResources.StageEvent(db, OAuthResources.RevokedEvent, grant, app, time);
         AuditTrail.Record(db, http, time, grant.OrganizationId, actorType, actorId, auditAction, OAuthResources.Authorizations.Name, grant.Id, details);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         invalidations.Apply(invalidation);
         return true;
+    }
+
+    /// <summary>
+    /// The part every revocation of grants shares (one, by its user or a replay; all of an app, by its deletion): each
+    /// grant's <c>RevokedAt</c> and <c>oauth.authorization_revoked</c> event added to the unit of work, their refresh-token
+    /// families revoked at once (call inside the caller's transaction). The caller stages the access tokens' revocation
+    /// (the grant's id, or the app's client id for all of them) and the audit entry.
+    /// </summary>
+    public async Task StageAsync(IReadOnlyList<OAuthGrant> grants, OAuthApp? app, CancellationToken ct)
+    {
+        if (grants.Count == 0) return;
+        var now = time.UtcNow();
+        foreach (var grant in grants)
+        {
+            grant.RevokedAt = grant.UpdatedAt = now;
+            if (app is not null) OAuthResources.StageEvent(db, OAuthResources.RevokedEvent, grant, app, time);
+        }
+        var families = grants.Select(g => g.Id).ToList();
+        await db.RefreshTokens.Where(t => families.Contains(t.FamilyId) && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
     }
 }

@@ -92,16 +92,6 @@ public static class OAuthScopes
         };
     }
 
-    private static string Subject(string resource) => resource switch
-    {
-        "chat" => "chat sessions and messages",
-        "api_keys" => "API keys",
-        "audit_logs" => "audit log",
-        "oauth_apps" => "registered OAuth apps",
-        "usage" => "API usage figures",
-        "analytics" => "analytics",
-        "members" => "organization's members",
-        "webhooks" => "webhook endpoints and deliveries",
-        _ => resource.Replace('_', ' '),
-    };
+    private static string Subject(string resource) =>
+        Platform.Resources.ResourceRegistry.ScopeSubjects.TryGetValue(resource, out var subject) ? subject : resource.Replace('_', ' ');
 }

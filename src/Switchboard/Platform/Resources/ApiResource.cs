@@ -21,6 +21,12 @@ public sealed record ApiResource(string Name)
     /// <summary><c>&lt;scope&gt;:write</c>, for endpoints that gate on it; the resource must declare a <see cref="Scope"/>.</summary>
     public string WriteScope => Auth.Scopes.Write(Scope ?? throw new InvalidOperationException($"{Name} declares no scope."));
 
+    /// <summary>
+    /// What its scope reaches, in plain words for a person deciding whether to grant it (the consent page, the OpenAPI
+    /// scope list): "webhook endpoints and deliveries". By default the scope's name with spaces.
+    /// </summary>
+    public string? ScopeSubject { get; init; }
+
     /// <summary>Whether its scope reveals the organization's security posture: <c>*:read</c>/<c>*:write</c> do not reach it.</summary>
     public bool SensitiveScope { get; init; }
 

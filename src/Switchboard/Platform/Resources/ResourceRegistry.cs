@@ -45,6 +45,11 @@ public static class ResourceRegistry
     /// <summary>The resources of <c>&lt;resource&gt;:read</c>/<c>:write</c> scopes, each once, in declaration order.</summary>
     public static readonly IReadOnlyList<string> ScopeResources = All.Select(r => r.Scope).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
 
+    /// <summary>What each scope resource reaches, in plain words (<see cref="ApiResource.ScopeSubject"/>), by scope resource.</summary>
+    public static readonly FrozenDictionary<string, string> ScopeSubjects = All.Where(r => r.Scope is not null)
+        .GroupBy(r => r.Scope!, StringComparer.Ordinal)
+        .ToFrozenDictionary(g => g.Key, g => g.Select(r => r.ScopeSubject).FirstOrDefault(s => s is not null) ?? g.Key.Replace('_', ' '), StringComparer.Ordinal);
+
     /// <summary>Scopes only an explicit grant (or <c>admin</c>) reaches.</summary>
     public static readonly FrozenSet<string> SensitiveScopes = All.Where(r => r is { SensitiveScope: true, Scope: not null }).Select(r => r.Scope!).ToFrozenSet(StringComparer.Ordinal);
 
