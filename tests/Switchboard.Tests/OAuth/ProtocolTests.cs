@@ -286,7 +286,7 @@ public abstract class ProtocolTests<TFactory>(TFactory node) : IClassFixture<TFa
     {
         var (owner, oauth) = await SetUpAsync();
         using var _ = owner; using var __ = oauth;
-        var previous = "sbs_" + Guid.NewGuid().ToString("N");
+        var previous = OAuthAppCredentials.NewSecret();
         var app = await oauth.CreateAppAsync(owner.OrganizationId!, previousSecret: previous, previousSecretExpiresAt: node.Clock.GetUtcNow().UtcDateTime.AddMinutes(5));
         await JsonAsync(await oauth.PostFormAsync("/oauth/token", new Dictionary<string, string> { ["grant_type"] = "client_credentials" }, app, secret: previous));
         node.Clock.Advance(TimeSpan.FromMinutes(6));
