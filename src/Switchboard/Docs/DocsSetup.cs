@@ -15,6 +15,14 @@ public static class DocsSetup
     public const string BearerScheme = "bearer";
     public const string ApiKeyScheme = "apiKey";
     public const string AdminTokenScheme = "adminToken";
+    public const string OAuth2Scheme = "oauth2";
+
+    /// <summary>The authorization server's endpoints (RFC 8414 names them too), relative to the node that serves the document.</summary>
+    public const string AuthorizationPath = "/oauth/authorize";
+    public const string TokenPath = "/oauth/token";
+
+    /// <summary>Where Swagger UI's Authorize button comes back to (its own page, served with it): register it as a redirect URI.</summary>
+    public const string SwaggerRedirectPath = "/api/docs/oauth2-redirect.html";
 
     /// <summary>The headers of every rate-limited response (see RateLimitMiddleware).</summary>
     public static readonly string[] RateLimitHeaders = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Policy", "RateLimit"];
@@ -31,8 +39,9 @@ public static class DocsSetup
                 {
                     Title = "Switchboard API",
                     Version = "v1",
-                    Description = "The REST API of the CRM: its records, analytics, API keys, members, usage and webhooks. " +
-                                  "Authenticate with `Authorization: Bearer <API key or access token>` or `X-API-Key`.",
+                    Description = "The REST API of the CRM: its records, analytics, API keys, members, usage, webhooks and OAuth apps. " +
+                                  "Authenticate with `Authorization: Bearer <API key or access token>` or `X-API-Key`, " +
+                                  "or as a third-party app with an OAuth 2.0 access token (the `oauth2` scheme).",
                     License = new OpenApiLicense { Name = "MIT", Identifier = "MIT" },
                 };
                 return Task.CompletedTask;
@@ -82,6 +91,7 @@ public static class DocsSetup
                 Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = RateLimiting.PlansApi.AdminTokenHeader,
                 Description = "The installation's operator token (Switchboard:Admin:Token).",
             };
+            document.Components.SecuritySchemes[OAuth2Scheme] = OAuth2();
             document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
             document.Components.Schemas[OperationConventions.ProblemSchema] = ProblemSchema();
             document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>();
@@ -109,6 +119,12 @@ public static class DocsSetup
             return Task.CompletedTask;
         });
         o.AddSchemaTransformer(FieldConstraints.ApplyAsync);
+        // A few types have a whole example (a JWK Set's key must be a point on the curve; an app reads better as an app).
+        o.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonPropertyInfo is null && Examples.ByType.TryGetValue(context.JsonTypeInfo.Type, out var example)) schema.Examples = [example.DeepClone()];
+            return Task.CompletedTask;
+        });
         // Last: examples and code samples read the finished operations (security, parameters, bodies).
         o.AddDocumentTransformer((document, _, _) =>
         {
@@ -121,6 +137,54 @@ public static class DocsSetup
                 document.Components!.SecuritySchemes!.Remove(name);
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// Third-party apps: the authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636; S256 only, as RFC 9700 §2.1.1
+    /// recommends) for apps acting for a user, client credentials (RFC 6749 §4.4) for an app acting for its own
+    /// organization. The URLs are relative to the node (Swagger UI resolves them against the page), so the document does
+    /// not depend on the address it was fetched from. Every scope of the registry is listed.
+    /// </summary>
+    private static OpenApiSecurityScheme OAuth2() => new()
+    {
+        Type = SecuritySchemeType.OAuth2,
+        Description = "An OAuth 2.0 access token of a registered app (`/api/v1/oauth/apps`), sent as `Authorization: Bearer` " +
+                      "(or `Authorization: DPoP` with a DPoP proof when the token is DPoP-bound, RFC 9449). Authorization code " +
+                      "requires PKCE with S256. Metadata: `/.well-known/oauth-authorization-server`.",
+        Flows = new OpenApiOAuthFlows
+        {
+            AuthorizationCode = new OpenApiOAuthFlow
+            {
+                AuthorizationUrl = new Uri(AuthorizationPath, UriKind.Relative),
+                TokenUrl = new Uri(TokenPath, UriKind.Relative),
+                RefreshUrl = new Uri(TokenPath, UriKind.Relative),
+                Scopes = ScopeDescriptions(),
+            },
+            ClientCredentials = new OpenApiOAuthFlow
+            {
+                TokenUrl = new Uri(TokenPath, UriKind.Relative),
+                Scopes = ScopeDescriptions(),
+            },
+        },
+    };
+
+    /// <summary>Every scope a token may carry, from the resource registry, each with what it allows.</summary>
+    public static Dictionary<string, string> ScopeDescriptions()
+    {
+        var scopes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Platform.Auth.Scopes.Admin] = "Everything, including members, plans and the sensitive resources.",
+            [Platform.Auth.Scopes.AllRead] = "Read every resource except the sensitive ones (API keys, members, OAuth apps, audit logs…).",
+            [Platform.Auth.Scopes.AllWrite] = "Read and change every resource except the sensitive ones.",
+        };
+        foreach (var resource in Platform.Auth.Scopes.Resources)
+        {
+            var name = resource.Replace('_', ' ');
+            var sensitive = Platform.Resources.ResourceRegistry.SensitiveScopes.Contains(resource) ? " (sensitive: only this scope or admin grants it)" : "";
+            scopes[Platform.Auth.Scopes.Read(resource)] = $"Read {name}{sensitive}.";
+            scopes[Platform.Auth.Scopes.Write(resource)] = $"Read and change {name}{sensitive}.";
+        }
+        return scopes;
     }
 
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
@@ -142,6 +206,8 @@ public static class DocsSetup
         ["Payments"] = "Money received or attempted, with its life cycle.",
         ["Analytics"] = "Aggregates computed by the database over a period.",
         ["Webhooks"] = "Endpoints that receive signed events, their deliveries and the event catalog.",
+        ["OAuth apps"] = "Third-party apps (OAuth 2.0 clients) of the organization: redirect URIs, allowed scopes, client secrets with rotation.",
+        ["OAuth authorizations"] = "Connected apps: what users authorized apps to do, and revoking it.",
         ["Platform administration"] = "Operator endpoints of the installation, guarded by its admin token.",
     };
 
@@ -213,6 +279,11 @@ public static class DocsSetup
             o.DocumentTitle = "Switchboard API reference";
             o.EnablePersistAuthorization();
             o.EnableTryItOutByDefault();
+            // The Authorize button runs the authorization code flow with PKCE (S256) against this node; the app is a
+            // public app whose redirect URI is this page's oauth2-redirect.html (SwaggerRedirectPath).
+            o.OAuthUsePkce();
+            o.OAuthScopeSeparator(" ");
+            o.OAuthAppName("Switchboard API reference");
         }));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/redoc", StringComparison.OrdinalIgnoreCase), redoc => redoc.UseReDoc(o =>
         {

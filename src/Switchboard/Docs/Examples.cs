@@ -33,6 +33,33 @@ internal static class Examples
     /// <summary>Prefixes of the ids of the records each response schema describes (schemas are named after their types).</summary>
     private static readonly FrozenDictionary<string, string> RecordPrefixes = ResourceRegistry.PrefixByRepresentation;
 
+    /// <summary>A JWK Set of one real P-256 public key: what an app registers for <c>private_key_jwt</c>.</summary>
+    public static readonly JsonObject JwkSetExample = new()
+    {
+        ["keys"] = new JsonArray(new JsonObject
+        {
+            ["kty"] = "EC", ["kid"] = "2026-11", ["use"] = "sig", ["alg"] = "ES256", ["crv"] = "P-256",
+            ["x"] = "GPlfHY_bX79PMdv17PgR_qsZATFFrsfTJHl6M3HDANo", ["y"] = "Ww35CiJrdRgM9uGQgVC813ZEv8-Ng8M_4uTHFkCPm3k",
+        }),
+    };
+
+    /// <summary>Whole examples of types whose generated one would read oddly or fail validation, by type.</summary>
+    public static readonly FrozenDictionary<Type, JsonObject> ByType = new Dictionary<Type, JsonObject>
+    {
+        [typeof(OAuth.JwkSet)] = JwkSetExample,
+        [typeof(OAuth.OAuthAppInput)] = new()
+        {
+            ["name"] = "Scheduler",
+            ["description"] = "Books meetings with your contacts and logs them as activities.",
+            ["homepageUrl"] = "https://scheduler.example.com",
+            ["logoUrl"] = "https://scheduler.example.com/logo.png",
+            ["redirectUris"] = new JsonArray("https://scheduler.example.com/oauth/callback", "http://127.0.0.1/callback"),
+            ["scopes"] = new JsonArray("contacts:read", "activities:write"),
+            ["type"] = "confidential",
+            ["jwks"] = JwkSetExample.DeepClone(),
+        },
+    }.ToFrozenDictionary();
+
     public static JsonNode? For(IOpenApiSchema? schema, OpenApiDocument document, bool forInput, string? name = null, int depth = 0, string? record = null)
     {
         if (schema is OpenApiSchemaReference { Reference.Id: { } referenced }) record = referenced;
@@ -92,6 +119,7 @@ internal static class Examples
         "scopes" => "scope",
         "events" => "event",
         "allowedIps" => "allowedIp",
+        "redirectUris" => "redirectUri",
         _ => name,
     };
 
@@ -128,7 +156,12 @@ internal static class Examples
             case "date-time": return "2026-11-22T09:30:00Z";
             case "date": return "2026-12-15";
             case "email": return "ada.lovelace@example.com";
-            case "uri": return "https://hooks.example.com/switchboard";
+            case "uri": return name switch
+            {
+                "homepageUrl" or "appHomepageUrl" => "https://scheduler.example.com",
+                "logoUrl" or "appLogoUrl" => "https://scheduler.example.com/logo.png",
+                _ => "https://hooks.example.com/switchboard",
+            };
         }
         return name switch
         {
@@ -166,6 +199,11 @@ internal static class Examples
             "tokenType" => "Bearer",
             "key" => "sbk_…",
             "keyPrefix" => "sbk_4f9Q",
+            "redirectUri" => "https://scheduler.example.com/oauth/callback",
+            "clientId" => "sbc_3q2Vx9Kf0hZt7YpLmN4wRb8c",
+            "clientSecret" => "sbs_…",
+            "secretPrefix" => "sbs_Jq8Xv2Lp",
+            "appName" => "Scheduler",
             "nextCursor" => null,
             "method" => "GET",
             "route" => "/api/v1/contacts",

@@ -105,6 +105,8 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
             [
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocsSetup.BearerScheme, document)] = [] },
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocsSetup.ApiKeyScheme, document)] = [] },
+                // An app's token needs the operation's scope among those granted (RFC 6749 §3.3).
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocsSetup.OAuth2Scheme, document)] = [.. shape.Scopes] },
             ];
         else operation.Security = [];
     }

@@ -53,46 +53,22 @@ public static class AuthApi
     }
 
     internal static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, IValidator<LoginRequest> validator, SwitchboardDbContext db, PasswordHasher hasher, LoginThrottler throttle,
-        SessionService sessions, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        LoginRequest request, IValidator<LoginRequest> validator, SwitchboardDbContext db, PasswordSignIn passwords,
+        SessionService sessions, HttpContext http, CancellationToken cancellationToken)
     {
         if (await validator.CheckAsync(request, cancellationToken) is { } invalid) return invalid;
-        var normalized = AccountService.Normalize(request.Email!);
-        var accountKey = LoginThrottler.AccountKey(normalized);
-        var ipKey = http.ClientIp() is { } ip ? LoginThrottler.IpKey(ip.ToString()) : null;
-        if (await throttle.RetryAfterAsync(accountKey, ipKey, cancellationToken) is { } wait)
+        var result = await passwords.VerifyAsync(request.Email!, request.Password!, request.OrganizationId, http, cancellationToken);
+        switch (result.Status)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblem.Result(429, ErrorCodes.LoginThrottled, "Too many failed sign-in attempts. Try again later.");
+            case PasswordSignInStatus.Throttled:
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ApiProblem.Result(429, ErrorCodes.LoginThrottled, "Too many failed sign-in attempts. Try again later.");
+            case PasswordSignInStatus.Failed:
+                return ApiProblem.Result(401, ErrorCodes.InvalidCredentials, "The email or password is incorrect.");
         }
-
-        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
-        var verification = hasher.Verify(user?.PasswordHash, request.Password!);
-        var memberships = user is null || verification == PasswordVerification.Failed ? [] :
-            await db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == user.Id).OrderBy(m => m.CreatedAt).ToListAsync(cancellationToken);
-        var membership = request.OrganizationId is null ? memberships.FirstOrDefault() : memberships.FirstOrDefault(m => m.OrganizationId == request.OrganizationId);
-
-        if (user is null || membership is null)
-        {
-            await throttle.RecordFailureAsync(accountKey, ipKey, cancellationToken);
-            if (user is not null)
-            {
-                var home = await db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == user.Id).Select(m => m.OrganizationId).FirstOrDefaultAsync(cancellationToken);
-                if (home is not null)
-                {
-                    AuditTrail.Record(db, http, time, home, "user", user.Id, "auth.login_failed", "user", user.Id);
-                    await db.SaveChangesAsync(cancellationToken);
-                }
-            }
-            return ApiProblem.Result(401, ErrorCodes.InvalidCredentials, "The email or password is incorrect.");
-        }
-
-        await throttle.ResetAsync(accountKey, cancellationToken);
-        if (verification == PasswordVerification.SuccessRehashNeeded) user.PasswordHash = hasher.Hash(request.Password!);
-        user.LastLoginAt = time.UtcNow();
+        var (user, membership) = (result.User!, result.Membership!);
         var org = await db.Organizations.FirstAsync(o => o.Id == membership.OrganizationId, cancellationToken);
         var response = sessions.Issue(user, org, membership);
-        AuditTrail.Record(db, http, time, org.Id, "user", user.Id, "auth.login", "user", user.Id);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(response);
     }

@@ -63,6 +63,12 @@ public sealed class RefreshToken
     public DateTime ExpiresAt { get; init; }
     public DateTime? UsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+    /// <summary>The OAuth app's <c>client_id</c> for a token issued at <c>/oauth/token</c> (its family is the grant id); null for first-party sessions.</summary>
+    public string? ClientId { get; init; }
+    /// <summary>The scopes an OAuth refresh token may ask for again (the grant's, as consented); null for first-party sessions.</summary>
+    public string[]? Scopes { get; init; }
+    /// <summary>RFC 9449 §5: the thumbprint of the DPoP key a public client's refresh token is bound to.</summary>
+    public string? DpopJkt { get; init; }
 }
 
 /// <summary>An ES256 key of the installation's JWT key ring. The private key is encrypted at rest.</summary>
@@ -129,6 +135,9 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
         b.Property(x => x.TokenHash).HasMaxLength(64);
         b.Property(x => x.UserId).HasMaxLength(40);
         b.Property(x => x.OrganizationId).HasMaxLength(40);
+        b.Property(x => x.ClientId).HasMaxLength(64);
+        b.Property(x => x.Scopes).HasConversion((Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter)StringListColumn.Converter, StringListColumn.Comparer).HasMaxLength(2000);
+        b.Property(x => x.DpopJkt).HasMaxLength(64);
         b.HasIndex(x => x.TokenHash).IsUnique();
         b.HasIndex(x => x.FamilyId);
         b.HasIndex(x => x.ExpiresAt);

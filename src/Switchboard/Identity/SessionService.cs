@@ -46,7 +46,8 @@ public sealed class SessionService(
         var now = time.UtcNow();
         var hash = SecretHash.Sha256Hex(presented);
         var row = await db.RefreshTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
-        if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now) return (null, ErrorCodes.InvalidRefreshToken);
+        // An OAuth app's refresh token (ClientId set) is redeemed at /oauth/token only: here it would become a full session.
+        if (row is null || row.ClientId is not null || row.RevokedAt is not null || row.ExpiresAt <= now) return (null, ErrorCodes.InvalidRefreshToken);
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var claimed = row.UsedAt is null && await db.RefreshTokens
@@ -91,6 +92,6 @@ public sealed class SessionService(
     public Task<RefreshToken?> FindAsync(string presented, CancellationToken cancellationToken)
     {
         var hash = SecretHash.Sha256Hex(presented);
-        return db.RefreshTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        return db.RefreshTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash && t.ClientId == null, cancellationToken);
     }
 }

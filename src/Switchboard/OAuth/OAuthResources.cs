@@ -20,7 +20,15 @@ public static class OAuthResources
     {
         IdPrefix = "app", Scope = "oauth_apps", SensitiveScope = true, Collection = "oauth/apps",
         IdFields = ["appId"],
-        Enumerations = [new("type", OAuthAppTypes.All)],
+        Representations = [typeof(OAuthAppResponse)],
+        Enumerations = [new("type", OAuthAppTypes.All) { Inputs = [typeof(OAuthAppInput)], Outputs = [typeof(OAuthAppResponse)] }],
+        Formats =
+        [
+            new("homepageUrl", FieldFormat.Url) { Inputs = [typeof(OAuthAppInput)], Outputs = [typeof(OAuthAppResponse)] },
+            new("logoUrl", FieldFormat.Url) { Inputs = [typeof(OAuthAppInput)], Outputs = [typeof(OAuthAppResponse)] },
+            new("appHomepageUrl", FieldFormat.Url) { Outputs = [typeof(OAuthAuthorizationResponse)] },
+            new("appLogoUrl", FieldFormat.Url) { Outputs = [typeof(OAuthAuthorizationResponse)] },
+        ],
     };
 
     /// <summary>A user's grant to an app (<see cref="OAuthGrant"/>). Each user manages their own; no scope gates it.</summary>
@@ -28,6 +36,8 @@ public static class OAuthResources
     {
         IdPrefix = "grt", Collection = "oauth/authorizations",
         IdFields = ["authorizationId"],
+        Representations = [typeof(OAuthAuthorizationResponse)],
+        Enumerations = [new("status", ["active", "revoked"]) { Outputs = [typeof(OAuthAuthorizationResponse)] }],
         Events =
         [
             new(GrantedEvent, "A user authorized a third-party app, or widened what it may do.", typeof(OAuthAuthorizationEventData)),

@@ -3,9 +3,19 @@ using System.ComponentModel.DataAnnotations;
 namespace Switchboard.Platform;
 
 /// <summary>Root of the <c>Switchboard</c> configuration section. Every key is validated at start-up.</summary>
-public sealed class SwitchboardOptions
+public sealed class SwitchboardOptions : IValidatableObject
 {
     public const string Section = "Switchboard";
+
+    /// <summary>
+    /// The installation's public origin (<c>https://api.example.com</c>, optionally with a path), as clients reach it:
+    /// the OAuth 2.0 issuer identifier (RFC 8414 §2), the base of the endpoints its metadata names and of the URLs
+    /// DPoP proofs sign (RFC 9449 <c>htu</c>). Unset, each request's own scheme and host are used, which suits one node
+    /// reached under one name; nodes reached under different names (or behind a proxy that rewrites the host) need it.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
+    public OAuthOptions OAuth { get; set; } = new();
 
     public DatabaseOptions Database { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
@@ -16,6 +26,26 @@ public sealed class SwitchboardOptions
     public RateLimitOptions RateLimits { get; set; } = new();
     public UsageOptions Usage { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PublicBaseUrl is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+                && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) && string.IsNullOrEmpty(uri.UserInfo)))
+            yield return new ValidationResult("must be an absolute http or https URL without query, fragment or user info", [nameof(PublicBaseUrl)]);
+    }
+}
+
+/// <summary>The OAuth 2.0 authorization server's lifetimes and windows.</summary>
+public sealed class OAuthOptions
+{
+    /// <summary>How long a user has to sign in and consent after the client sends them to <c>/oauth/authorize</c>.</summary>
+    [Range(60, 3_600)] public int AuthorizationRequestLifetimeSeconds { get; set; } = 600;
+    /// <summary>The <c>expires_in</c> of a pushed authorization request's <c>request_uri</c> (RFC 9126 §2.2).</summary>
+    [Range(10, 600)] public int PushedRequestLifetimeSeconds { get; set; } = 90;
+    /// <summary>Authorization codes live this long (RFC 6749 §4.1.2 recommends at most 10 minutes; 60 s here).</summary>
+    [Range(10, 600)] public int CodeLifetimeSeconds { get; set; } = 60;
+    /// <summary>How far a DPoP proof's <c>iat</c> may be from the server's clock (RFC 9449 §11.1), either way.</summary>
+    [Range(5, 600)] public int DpopProofWindowSeconds { get; set; } = 60;
 }
 
 public sealed class LimitSetting
@@ -94,6 +124,17 @@ public sealed class AuthOptions
     public double InvalidationPollSeconds { get; set; } = 2;
 
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
+
+    /// <summary>
+    /// A browser sign-in (the sign-in and consent pages, the dashboard) ends after this long without a request.
+    /// The defaults follow OWASP ASVS 4.0.3 V3.3.2 at level 2: 30 minutes idle, 12 hours at most.
+    /// </summary>
+    [Range(60, 2_592_000)]
+    public int BrowserSessionIdleSeconds { get; set; } = 1_800;
+
+    /// <summary>A browser sign-in ends this long after the password was entered, however active it stays.</summary>
+    [Range(300, 31_536_000)]
+    public int BrowserSessionLifetimeSeconds { get; set; } = 43_200;
 }
 
 public sealed class LoginThrottleOptions

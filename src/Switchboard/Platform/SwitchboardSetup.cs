@@ -1,3 +1,4 @@
+using Switchboard.OAuth.Protocol;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
@@ -11,6 +12,8 @@ using Switchboard.Usage;
 using Switchboard.Webhooks;
 using Switchboard.Docs;
 using Switchboard.Identity;
+using Switchboard.OAuth.Browser;
+using Switchboard.OAuth;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;
 using Switchboard.Platform.Health;
@@ -89,11 +92,15 @@ public static class SwitchboardSetup
         services.AddScoped<AccountService>();
         services.AddScoped<SessionService>();
         services.AddScoped<LoginThrottler>();
+        services.AddScoped<PasswordSignIn>();
+        services.AddScoped<BrowserSessions>();
+        services.AddSingleton<FormTokens>();
 
         services.AddSingleton<ApiKeyUsageTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<AuthInvalidationFeed>();
+        services.AddOAuthProtocol();
         services.AddHostedService(sp => sp.GetRequiredService<AuthInvalidationFeed>());
         return builder;
     }
@@ -139,7 +146,11 @@ public static class SwitchboardSetup
         routes.MapUsageApi();
         routes.MapPlansApi();
         routes.MapWebhooksApi();
+        routes.MapOAuthProtocol();
+        routes.MapOAuthAppsApi();
+        routes.MapOAuthAuthorizationsApi();
         routes.MapDevelopersPortal();
+        routes.MapBrowserPages();
         app.MapApiDocs(); // the OpenAPI documents, the Postman collections and the reference pages' static files
         return app;
     }

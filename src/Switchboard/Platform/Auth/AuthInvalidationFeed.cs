@@ -20,7 +20,7 @@ public sealed class AuthInvalidationFeed(
 {
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(30);
 
-    // Subject (session id or user id) -> credentials issued before this instant are refused.
+    // Subject (session or grant id, user id, OAuth client id, access-token jti) -> credentials issued before this instant are refused.
     private readonly ConcurrentDictionary<string, DateTime> _notBefore = new(StringComparer.Ordinal);
     private DateTime _lastPoll = DateTime.MinValue;
 
@@ -53,6 +53,12 @@ public sealed class AuthInvalidationFeed(
         (sessionId is not null && _notBefore.TryGetValue(sessionId, out var s) && issuedAt < s) ||
         (_notBefore.TryGetValue(userId, out var u) && issuedAt < u);
 
+    /// <summary>
+    /// Whether credentials of one more subject issued at <paramref name="issuedAt"/> were revoked since: an OAuth app's
+    /// client_id (the app deleted or its secret compromised) or one access token's jti (RFC 7009 revocation).
+    /// </summary>
+    public bool IsRevoked(string subjectId, DateTime issuedAt) => _notBefore.TryGetValue(subjectId, out var s) && issuedAt < s;
+
     /// <summary>Reads rows written since the last poll. Public so tests and start-up can force one.</summary>
     public async Task PollAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +69,8 @@ public sealed class AuthInvalidationFeed(
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var rows = await db.AuthInvalidations.AsNoTracking().Where(x => x.CreatedAt >= since).ToListAsync(cancellationToken);
         foreach (var row in rows) Apply(row);
+        // Browser sign-ins outlive this in-memory horizon: a user invalidation ends them in the database too.
+        await OAuth.Browser.BrowserSessions.EndForUsersAsync(db, rows, cancellationToken);
         _lastPoll = started;
 
         var horizon = started - TokenLifetime - Overlap;
@@ -101,5 +109,6 @@ public sealed class AuthInvalidationFeed(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         await db.AuthInvalidations.Where(x => x.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        await OAuth.Browser.BrowserSessions.PruneAsync(db, time.UtcNow(), cancellationToken);
     }
 }

@@ -33,12 +33,12 @@ public sealed class SwitchboardAuthentication(ApiKeyAuthenticator apiKeys, Acces
     /// </summary>
     internal async ValueTask<AuthOutcome?> AuthenticateCallerAsync(HttpContext context)
     {
-        var credential = ReadCredential(context.Request);
+        var (credential, scheme) = ReadCredential(context.Request);
         if (credential is null) return null;
 
-        var outcome = credential.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal)
+        var outcome = scheme == TokenScheme.Bearer && credential.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal)
             ? await apiKeys.AuthenticateAsync(credential, context.ClientIp(), context.RequestAborted)
-            : await accessTokens.ValidateAsync(credential, context.RequestAborted);
+            : await accessTokens.ValidateAsync(credential, scheme, context);
 
         if (!outcome.Succeeded)
         {
@@ -58,17 +58,27 @@ public sealed class SwitchboardAuthentication(ApiKeyAuthenticator apiKeys, Acces
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SwitchboardAuthenticationHandler.SchemeName));
     }
 
-    /// <summary>The credential sent: <c>Authorization: Bearer …</c> (RFC 6750 §2.1), else <c>X-API-Key</c>.</summary>
-    private static string? ReadCredential(HttpRequest request)
+    /// <summary>
+    /// The credential sent: <c>Authorization: Bearer …</c> (RFC 6750 §2.1) or <c>Authorization: DPoP …</c> (RFC 9449 §7.1,
+    /// a DPoP-bound access token), else <c>X-API-Key</c>.
+    /// </summary>
+    private static (string? Credential, TokenScheme Scheme) ReadCredential(HttpRequest request)
     {
         var authorization = request.Headers.Authorization;
-        if (authorization.Count == 1 && authorization[0] is { } value &&
-            value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (authorization.Count == 1 && authorization[0] is { } value)
         {
-            var token = value[7..].Trim();
-            return token.Length > 0 ? token : null;
+            if (value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                var token = value[7..].Trim();
+                return (token.Length > 0 ? token : null, TokenScheme.Bearer);
+            }
+            if (value.StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase))
+            {
+                var token = value[5..].Trim();
+                return (token.Length > 0 ? token : null, TokenScheme.DPoP);
+            }
         }
         var apiKey = request.Headers["X-API-Key"];
-        return apiKey.Count == 1 && !string.IsNullOrWhiteSpace(apiKey[0]) ? apiKey[0]!.Trim() : null;
+        return (apiKey.Count == 1 && !string.IsNullOrWhiteSpace(apiKey[0]) ? apiKey[0]!.Trim() : null, TokenScheme.Bearer);
     }
 }

@@ -31,9 +31,10 @@ public sealed class SwitchboardAuthenticationHandler(
             return;
         }
         // RFC 6750 §3: a 401 names the scheme, and error="invalid_token" when a credential was sent but refused.
+        // RFC 9449 §7.1: a DPoP-bound token's refusal names the DPoP scheme and its algorithms.
         Response.Headers.WWWAuthenticate = failure is null
-            ? "Bearer realm=\"switchboard\""
-            : $"Bearer realm=\"switchboard\", error=\"invalid_token\", error_description=\"{failure.Value.Detail}\"";
+            ? "Bearer realm=\"switchboard\", DPoP algs=\"ES256 RS256 PS256\""
+            : failure.Value.Challenge ?? $"Bearer realm=\"switchboard\", error=\"invalid_token\", error_description=\"{failure.Value.Detail}\"";
         await ApiProblem.WriteAsync(Context, 401,
             failure?.Code ?? ErrorCodes.Unauthorized,
             failure?.Detail ?? "Send an API key (Authorization: Bearer sbk_… or X-API-Key) or an access token.");

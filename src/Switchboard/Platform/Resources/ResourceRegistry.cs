@@ -4,6 +4,7 @@ using Switchboard.Audit;
 using Switchboard.Crm;
 using Switchboard.Crm.Analytics;
 using Switchboard.Identity;
+using Switchboard.OAuth;
 using Switchboard.RateLimiting;
 using Switchboard.Usage;
 using Switchboard.Webhooks;
@@ -31,6 +32,8 @@ public static class ResourceRegistry
         WebhookResources.Endpoints,
         WebhookResources.Deliveries,
         ApiKeyResource.Declaration,
+        OAuthResources.Apps,
+        OAuthResources.Authorizations,
         AuditLogResource.Declaration,
         IdentityResources.Members,
         IdentityResources.Invitations,

@@ -50,6 +50,13 @@ public sealed class SecretProtector
         return Encoding.UTF8.GetString(plaintext);
     }
 
+    /// <summary>
+    /// A 256-bit key for <paramref name="purpose"/> derived from the installation key with HKDF-SHA256 (RFC 5869), so
+    /// every node derives the same one and a key for one use (e.g. form tokens) reveals nothing of the others.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, 32, salt: [], info: Encoding.UTF8.GetBytes(purpose));
+
     private static string KeyId(byte[] key) => Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 4));
 
     /// <summary>

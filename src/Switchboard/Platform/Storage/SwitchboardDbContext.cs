@@ -50,6 +50,8 @@ public sealed class SwitchboardDbContext : DbContext
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<OAuth.OAuthApp> OAuthApps => Set<OAuth.OAuthApp>();
     public DbSet<OAuth.OAuthGrant> OAuthGrants => Set<OAuth.OAuthGrant>();
+    public DbSet<OAuth.Protocol.OAuthAuthorizationRequest> OAuthAuthorizationRequests => Set<OAuth.Protocol.OAuthAuthorizationRequest>();
+    public DbSet<OAuth.Protocol.OAuthAuthorizationCode> OAuthAuthorizationCodes => Set<OAuth.Protocol.OAuthAuthorizationCode>();
     public DbSet<Platform.Outbox.OutboxEvent> OutboxEvents => Set<Platform.Outbox.OutboxEvent>();
     public DbSet<Platform.Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Platform.Idempotency.IdempotencyRecord>();
 

@@ -1,0 +1,25 @@
+namespace Switchboard.OAuth.Protocol;
+
+/// <summary>The authorization server's protocol endpoints. They live outside <c>/api</c>: clients speak RFC 6749 to them, not the REST API.</summary>
+public static class OAuthProtocolApi
+{
+    public static IEndpointRouteBuilder MapOAuthProtocol(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods(OAuthIssuer.AuthorizePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync)
+            .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost(OAuthIssuer.TokenPath, TokenEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        return app;
+    }
+
+    public static IServiceCollection AddOAuthProtocol(this IServiceCollection services)
+    {
+        services.AddSingleton<OAuthIssuer>();
+        services.AddScoped<AuthorizationRequests>();
+        services.AddSingleton<ReplayCache>();
+        services.AddSingleton<DpopProofs>();
+        services.AddScoped<ClientAuthenticator>();
+        services.AddScoped<GrantRevocation>();
+        services.AddScoped<TokenEndpoint>();
+        return services;
+    }
+}
