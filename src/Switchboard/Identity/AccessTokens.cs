@@ -169,8 +169,30 @@ public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRi
             SessionId: sid, ClientId: clientId));
     }
 
+    /// <summary>
+    /// An OAuth access token of <paramref name="issuer"/> that is still good — signature, lifetime, issuer and audience,
+    /// not revoked — read for introspection (RFC 7662) and revocation (RFC 7009); null otherwise. No proof of possession
+    /// is asked: the caller is the client the token was issued to, authenticated, not its bearer.
+    /// </summary>
+    public async Task<JsonWebToken?> ReadOAuthTokenAsync(string token, string issuer, bool includeRevoked, CancellationToken cancellationToken)
+    {
+        if (token.Length > 16384 || !Handler.CanReadToken(token)) return null;
+        JsonWebToken jwt;
+        try { jwt = Handler.ReadJsonWebToken(token); }
+        catch (ArgumentException) { return null; }
+        await ring.EnsureKnownAsync(jwt.Kid, cancellationToken);
+        var result = await Handler.ValidateTokenAsync(token, _parameters ??= tokens.ValidationParameters());
+        if (!result.IsValid || jwt.Issuer != issuer || !jwt.Audiences.Contains(OAuthIssuer.Audience(issuer))) return null;
+        if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId) || clientId == AccessTokenService.FirstPartyClientId) return null;
+        if (!TryIssuedAt(jwt.Id, out var issuedAt)) return null;
+        if (includeRevoked) return jwt;
+        var sid = jwt.TryGetPayloadValue<string>("sid", out var s) ? s : null;
+        return revocations.IsRevoked(sid, jwt.Subject, issuedAt) || revocations.IsRevoked(clientId, issuedAt) || revocations.IsRevoked(jwt.Id, issuedAt)
+            ? null : jwt;
+    }
+
     /// <summary>The <c>cnf.jkt</c> of a DPoP-bound token (RFC 9449 §6.1), null when unbound.</summary>
-    private static string? Thumbprint(JsonWebToken jwt) =>
+    public static string? Thumbprint(JsonWebToken jwt) =>
         jwt.TryGetPayloadValue<System.Text.Json.JsonElement>("cnf", out var cnf) && cnf.ValueKind == System.Text.Json.JsonValueKind.Object
             && cnf.TryGetProperty("jkt", out var jkt) && jkt.ValueKind == System.Text.Json.JsonValueKind.String ? jkt.GetString() : null;
 

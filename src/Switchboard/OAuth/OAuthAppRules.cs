@@ -32,7 +32,9 @@ public static class OAuthAppRules
         if (value.Length > MaxRedirectUriLength) return $"Must be at most {MaxRedirectUriLength} characters.";
         if (value.Any(c => c <= ' ' || c == '\u007f' || c > '~'))
             return "Must be a URI of visible ASCII characters (percent-encode anything else), without spaces.";
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)) return "Must be an absolute URI.";
+        // On Unix .NET takes "/callback" for an absolute file: URI; an absolute URI starts with its scheme (RFC 3986 §4.3).
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || !value.StartsWith(uri.Scheme + ":", StringComparison.OrdinalIgnoreCase))
+            return "Must be an absolute URI.";
         if (value.Contains('#', StringComparison.Ordinal)) return "Must not contain a fragment (RFC 6749 §3.1.2).";
         if (uri.UserInfo.Length > 0) return "Must not contain user information (user@host).";
         switch (uri.Scheme)

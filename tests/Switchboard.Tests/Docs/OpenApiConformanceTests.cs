@@ -148,6 +148,23 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         if (deliveries["data"]!.AsArray().FirstOrDefault() is { } delivery) await api.PostAsync($"/api/v1/webhooks/deliveries/{delivery["id"]}/retry", null);
         await api.DeleteAsync($"/api/v1/webhooks/{webhookId}");
 
+        // OAuth apps, from the document's example, and a user's authorization of one (as the consent step stores it).
+        var appCreated = await api.PostAsync("/api/v1/oauth/apps", ExampleBody(document, "post", "/api/v1/oauth/apps", links));
+        appCreated.StatusCode.ShouldBe(HttpStatusCode.Created, await appCreated.Content.ReadAsStringAsync());
+        var oauthApp = await ApiClient.ReadAsync(appCreated);
+        var appId = oauthApp["id"]!.GetValue<string>();
+        await api.GetAsync("/api/v1/oauth/apps?type=confidential");
+        await api.GetAsync($"/api/v1/oauth/apps/{appId}");
+        await api.PatchAsync($"/api/v1/oauth/apps/{appId}", new { description = "Books meetings." });
+        await api.PostAsync($"/api/v1/oauth/apps/{appId}/rotate-secret", new { gracePeriodSeconds = 3600 });
+        await api.PostAsync($"/api/v1/oauth/apps/{appId}/rotate-secret", new { gracePeriodSeconds = -1 });
+        var me = await api.GetJsonAsync("/api/v1/me");
+        var grant = await Switchboard.Tests.OAuth.OAuthManagementData.GrantAsync(node, organization["id"]!.GetValue<string>(), appId, me["user"]!["id"]!.GetValue<string>());
+        await api.GetAsync("/api/v1/oauth/authorizations?status=active");
+        await api.GetAsync($"/api/v1/oauth/authorizations/{grant.Id}");
+        await api.DeleteAsync($"/api/v1/oauth/authorizations/{grant.Id}");
+        await api.DeleteAsync($"/api/v1/oauth/apps/{appId}");
+
         using (var operatorClient = node.Client(new ConformanceRecorder(conformance)))
         {
             await operatorClient.Http.PutAsJsonAsync($"/api/v1/admin/organizations/{organization["id"]}/plan", new { plan = "pro" });

@@ -26,10 +26,12 @@ public sealed class ResourceRegistryTests
     [Fact]
     public void TheScopeListIsTheOneClientsKnewWithoutTheScopesNothingGates()
     {
-        // Until 2026-12 the list also held integrations and oauth_apps, which gated no endpoint.
+        // Until 2026-12 the list also held integrations and oauth_apps, which gated no endpoint; oauth_apps came back with
+        // the OAuth app registration it gates (sensitive: who may act for the organization).
         Scopes.Resources.ShouldBe(
-            ["contacts", "leads", "deals", "activities", "tasks", "tickets", "calls", "chat", "payments", "analytics", "usage", "webhooks", "api_keys", "audit_logs", "members"]);
-        ResourceRegistry.SensitiveScopes.Order().ShouldBe(["audit_logs", "members"]);
+            ["contacts", "leads", "deals", "activities", "tasks", "tickets", "calls", "chat", "payments", "analytics", "usage", "webhooks", "api_keys", "oauth_apps", "audit_logs", "members"]);
+        ResourceRegistry.SensitiveScopes.Order().ShouldBe(["audit_logs", "members", "oauth_apps"]);
+        Scopes.Covers(["*:write"], ["oauth_apps:read"]).ShouldBeFalse("*:write does not reach a sensitive resource");
         Scopes.IsValid("integrations:read").ShouldBeFalse();
         Scopes.Covers(["*:read"], ["audit_logs:read"]).ShouldBeFalse("*:read does not reach a sensitive resource");
     }
@@ -63,6 +65,10 @@ public sealed class ResourceRegistryTests
         expected.Add(("webhook.endpoint_disabled", "An endpoint was disabled (410 Gone, or failing for too long).", typeof(WebhookOperationalData)));
         expected.Add(("webhook.delivery_exhausted", "A delivery used up its retries and is now dead.", typeof(WebhookOperationalData)));
         expected.Add(("webhook.test", "A test delivery requested with POST /api/v1/webhooks/{id}/test.", typeof(WebhookTestData)));
+        expected.Add(("oauth.authorization_granted", "A user authorized a third-party app, or widened what it may do.", typeof(Switchboard.OAuth.OAuthAuthorizationEventData)));
+        expected.Add(("oauth.authorization_revoked",
+            "A user's authorization of a third-party app was revoked (by the user, an admin, the app's deletion, or a replayed refresh token or code).",
+            typeof(Switchboard.OAuth.OAuthAuthorizationEventData)));
 
         ResourceRegistry.EventTypes.Select(e => (e.Type, e.Description, e.Data)).ToList().ShouldBe(expected);
         EventTypes.All.ShouldBe(expected.Select(e => e.Item1));
@@ -94,9 +100,9 @@ public sealed class ResourceRegistryTests
             ["UserResponse"] = "usr", ["MemberResponse"] = "usr",
         };
         Extras(ResourceRegistry.PrefixByIdField, fields).ShouldBe(
-            ["activityId", "auditLogId", "callId", "chatMessageId", "invitationId", "paymentId", "taskId", "ticketId"]);
-        Extras(ResourceRegistry.PrefixByCollection, collections).ShouldBe(["audit-logs", "messages"]);
-        Extras(ResourceRegistry.PrefixByRepresentation, records).ShouldBeEmpty();
+            ["activityId", "appId", "auditLogId", "authorizationId", "callId", "chatMessageId", "invitationId", "paymentId", "taskId", "ticketId"]);
+        Extras(ResourceRegistry.PrefixByCollection, collections).ShouldBe(["audit-logs", "messages", "oauth/apps", "oauth/authorizations"]);
+        Extras(ResourceRegistry.PrefixByRepresentation, records).ShouldBe(["OAuthAppResponse", "OAuthAuthorizationResponse"]);
     }
 
     private static List<string> Extras(IReadOnlyDictionary<string, string> derived, Dictionary<string, string> before)
@@ -120,6 +126,8 @@ public sealed class ResourceRegistryTests
             ["Member.role"] = Roles.All, ["UpdateMember.role"] = Roles.All, ["CreateInvitation.role"] = Roles.All, ["Invitation.role"] = Roles.All,
             ["SetPlan.plan"] = Switchboard.Identity.Plans.All, ["OrganizationView.plan"] = Switchboard.Identity.Plans.All,
             ["Organization.plan"] = Switchboard.Identity.Plans.All,
+            // Since the OAuth app registration (2026-12).
+            ["OAuthApp.type"] = Switchboard.OAuth.OAuthAppTypes.All, ["OAuthAuthorization.status"] = ["active", "revoked"],
         };
         var derived = ResourceRegistry.FieldValues.Select(e => (Key: $"{Owner(e.Key.Type)}.{e.Key.Field}", Values: e.Value, Input: IsInput(e.Key.Type))).ToList();
         derived.Select(e => e.Key).Distinct().Order().ShouldBe(values.Keys.Order());
@@ -150,6 +158,10 @@ public sealed class ResourceRegistryTests
             ["LoginRequest.email"] = FieldFormat.Email, ["SignupRequest.email"] = FieldFormat.Email,
             ["MemberResponse.email"] = FieldFormat.Email, ["UserResponse.email"] = FieldFormat.Email,
             ["WebhookInput.url"] = FieldFormat.Url, ["WebhookResponse.url"] = FieldFormat.Url,
+            // Since the OAuth app registration (2026-12).
+            ["OAuthAppInput.homepageUrl"] = FieldFormat.Url, ["OAuthAppInput.logoUrl"] = FieldFormat.Url,
+            ["OAuthAppResponse.homepageUrl"] = FieldFormat.Url, ["OAuthAppResponse.logoUrl"] = FieldFormat.Url,
+            ["OAuthAuthorizationResponse.appHomepageUrl"] = FieldFormat.Url, ["OAuthAuthorizationResponse.appLogoUrl"] = FieldFormat.Url,
         };
         ResourceRegistry.FieldFormats.ToDictionary(e => $"{e.Key.Type.Name}.{e.Key.Field}", e => e.Value).OrderBy(e => e.Key, StringComparer.Ordinal)
             .ShouldBe(expected.OrderBy(e => e.Key, StringComparer.Ordinal));

@@ -88,7 +88,7 @@ public static class BrowserPage
         .app img { width: 56px; height: 56px; border-radius: 10px; border: 1px solid var(--line); object-fit: cover; }
         .app .initial { width: 56px; height: 56px; border-radius: 10px; background: #e7ecfb; color: var(--accent); display: flex; align-items: center; justify-content: center; font-size: 1.6rem; font-weight: 700; }
         .redirect { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; margin: 1rem 0; }
-        .redirect strong { font-size: 1.1rem; word-break: break-all; }
+        .redirect strong { display: block; font-size: 1.15rem; overflow-wrap: anywhere; margin: .15rem 0; }
         .scopes { list-style: none; padding: 0; margin: .5rem 0 1rem; }
         .scopes li { padding: .45rem 0; border-bottom: 1px solid var(--line); }
         .scopes li:last-child { border-bottom: 0; }
@@ -100,7 +100,8 @@ public static class BrowserPage
         .orgs a { display: block; padding: .7rem 1rem; border: 1px solid var(--line); border-radius: 6px; color: var(--ink); }
         .orgs a:hover { border-color: var(--accent); text-decoration: none; }
         .orgs .role { float: right; color: var(--muted); }
-        .who { color: var(--muted); font-size: .9rem; margin-top: 1.5rem; display: flex; align-items: center; gap: .5rem; flex-wrap: wrap; }
+        .who { color: var(--muted); font-size: .9rem; margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid var(--line); display: flex; justify-content: space-between; align-items: baseline; gap: .75rem; }
+        .who span { overflow-wrap: anywhere; }
         .who form { display: inline; }
         .who button { background: none; border: 0; padding: 0; color: var(--accent); font: inherit; cursor: pointer; }
         """);

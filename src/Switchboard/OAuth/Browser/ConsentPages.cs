@@ -44,7 +44,8 @@ public static class ConsentPages
         if (SignInNeeded(pending, prompts, signIn, First(query[ReauthParameter]), tokens, time) is { } why)
         {
             if (prompts.Contains("none")) return SeeOther(http, (await requests.DenyAsync(pending, OAuthErrorCodes.LoginRequired, why, ct)).AbsoluteUri);
-            var back = ConsentUrl(pending.Id) + (prompts.Contains("login") ? "&" + ReauthParameter + "=" + ReauthStamp(pending.Id, time, tokens) : "");
+            // The way back carries a signed stamp of this moment: a sign-in after it is fresh for prompt=login and max_age.
+            var back = ConsentUrl(pending.Id) + "&" + ReauthParameter + "=" + ReauthStamp(pending.Id, time, tokens);
             return SeeOther(http, "/signin?returnUrl=" + Uri.EscapeDataString(back));
         }
 
@@ -127,11 +128,12 @@ public static class ConsentPages
     private static string? SignInNeeded(PendingAuthorization pending, HashSet<string> prompts, BrowserSignIn? signIn, string? reauth, FormTokens tokens, TimeProvider time)
     {
         if (signIn is null) return "The user is not signed in.";
+        // A sign-in after this page sent the user to sign in again (dated by the signed stamp in the return URL) is fresh
+        // enough for both rules below, whatever time has passed since: max_age=0 would otherwise never be met.
+        if (ReauthTime(pending.Id, reauth, tokens) is { } asked && signIn.AuthenticatedAt >= asked) return null;
         // OpenID Connect Core §3.1.2.1: max_age bounds the time since the user last entered their password.
         if (pending.MaxAge is { } maxAge && signIn.AuthenticatedAt.AddSeconds(maxAge) < time.UtcNow()) return "The sign-in is older than max_age.";
-        // prompt=login: a sign-in after the page first asked for one, which the signed stamp in the return URL dates.
-        if (prompts.Contains("login") && !(ReauthTime(pending.Id, reauth, tokens) is { } asked && signIn.AuthenticatedAt >= asked))
-            return "The app asked for a fresh sign-in.";
+        if (prompts.Contains("login")) return "The app asked for a fresh sign-in.";
         return null;
     }
 
@@ -263,7 +265,7 @@ public static class ConsentPages
         SwitchboardDbContext db, CancellationToken ct)
     {
         var email = await db.Users.Where(u => u.Id == signIn.UserId).Select(u => u.Email).FirstAsync(ct);
-        body.Append("<div class=\"who\">Signed in as ").Append(Enc(email)).Append(" · ")
+        body.Append("<div class=\"who\"><span>Signed in as ").Append(Enc(email)).Append("</span>")
             .Append(SignOutForm(http, tokens, "/signin?returnUrl=" + Uri.EscapeDataString(ConsentUrl(pending.Id)))).Append("</div>\n");
     }
 

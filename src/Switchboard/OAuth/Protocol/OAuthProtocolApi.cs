@@ -8,6 +8,10 @@ public static class OAuthProtocolApi
         app.MapMethods(OAuthIssuer.AuthorizePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync)
             .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapPost(OAuthIssuer.TokenPath, TokenEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost(OAuthIssuer.ParPath, ParEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost(OAuthIssuer.RevocationPath, RevocationEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost(OAuthIssuer.IntrospectionPath, IntrospectionEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapGet(OAuthIssuer.MetadataPath, MetadataEndpoint.Handle).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -20,6 +24,7 @@ public static class OAuthProtocolApi
         services.AddScoped<ClientAuthenticator>();
         services.AddScoped<GrantRevocation>();
         services.AddScoped<TokenEndpoint>();
+        services.AddHostedService<ProtocolPruner>();
         return services;
     }
 }

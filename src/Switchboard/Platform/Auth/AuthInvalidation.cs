@@ -22,6 +22,8 @@ public static class InvalidationKinds
     public const string ApiKey = "api_key";
     public const string Session = "session";
     public const string User = "user";
+    /// <summary>One OAuth access token, by its <c>jti</c> (RFC 7009 revocation).</summary>
+    public const string AccessToken = "access_token";
 }
 
 internal sealed class AuthInvalidationConfiguration : IEntityTypeConfiguration<AuthInvalidation>

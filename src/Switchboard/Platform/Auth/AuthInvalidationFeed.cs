@@ -42,7 +42,7 @@ public sealed class AuthInvalidationFeed(
             case InvalidationKinds.ApiKey:
                 apiKeys.Invalidate(row.SubjectId);
                 break;
-            case InvalidationKinds.Session or InvalidationKinds.User:
+            case InvalidationKinds.Session or InvalidationKinds.User or InvalidationKinds.AccessToken:
                 _notBefore.AddOrUpdate(row.SubjectId, row.NotBefore, (_, old) => old > row.NotBefore ? old : row.NotBefore);
                 break;
         }

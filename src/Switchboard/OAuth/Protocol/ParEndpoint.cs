@@ -1,0 +1,38 @@
+namespace Switchboard.OAuth.Protocol;
+
+/// <summary>
+/// <c>POST /oauth/par</c>, pushed authorization requests (RFC 9126): the client authenticates as at the token endpoint
+/// and sends the authorization request's parameters in the body; they are validated now and stored, and the client
+/// gets a one-time <c>request_uri</c> (<c>urn:ietf:params:oauth:request_uri:…</c>) to send the user to
+/// <c>/oauth/authorize</c> with, before <c>expires_in</c> seconds pass. Errors are the token endpoint's JSON (§2.3).
+/// </summary>
+public static class ParEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext http, ClientAuthenticator clients, AuthorizationRequests requests,
+        OAuthIssuer issuers, Microsoft.Extensions.Options.IOptions<Platform.SwitchboardOptions> options, CancellationToken ct)
+    {
+        if (!http.Request.HasFormContentType)
+            return OAuthResults.Error(http, OAuthError.InvalidRequest("The pushed request must be a form (application/x-www-form-urlencoded)."));
+        var form = (await http.Request.ReadFormAsync(ct)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+        var auth = await clients.AuthenticateAsync(http, form, ct);
+        if (auth.Client is not { } client)
+            return auth.ViaBasic
+                ? OAuthResults.Unauthorized(http, auth.Error!, "Basic realm=\"switchboard\", charset=\"UTF-8\"")
+                : OAuthResults.Error(http, auth.Error!);
+        if (form.ContainsKey("request_uri"))
+            return OAuthResults.Error(http, OAuthError.InvalidRequest("request_uri cannot be pushed (RFC 9126 §2.1)."));
+        // The authentication parameters are not part of the authorization request.
+        foreach (var name in new[] { "client_secret", "client_assertion", "client_assertion_type" }) form.Remove(name);
+
+        if (AuthorizationParameterRules.CheckRedirectUri(client.App, form, out var redirectUri) is { } redirectFault)
+            return OAuthResults.Error(http, redirectFault);
+        if (AuthorizationParameterRules.CheckRest(client.App, redirectUri, form, out var parameters) is { } fault)
+            return OAuthResults.Error(http, fault);
+        var stored = await requests.StoreAsync(parameters!, pushed: true, issuers.For(http), ct);
+        return OAuthResults.Ok(http, new Dictionary<string, object>
+        {
+            ["request_uri"] = AuthorizationRequests.RequestUriPrefix + stored.Id,
+            ["expires_in"] = options.Value.OAuth.PushedRequestLifetimeSeconds,
+        }, StatusCodes.Status201Created);
+    }
+}
