@@ -214,6 +214,13 @@ async function expectOAuthError(promise, expectedError, what) {
       assert.equal(err.error, expectedError, `${what}: expected ${expectedError}, got ${err.error} (${err.error_description})`);
       return err;
     }
+    // A 401 with a WWW-Authenticate challenge (RFC 6749 §5.2: invalid_client after HTTP Basic); the body still has the error.
+    if (err instanceof oauth.WWWAuthenticateChallengeError) {
+      const body = await err.response.json();
+      assert.equal(body.error, expectedError, `${what}: expected ${expectedError}, got ${err.status} ${JSON.stringify(body)}`);
+      assert.ok(err.cause.some((c) => c.scheme === 'basic'), `${what}: the challenge is not Basic: ${JSON.stringify(err.cause)}`);
+      return err;
+    }
     throw err;
   }
   assert.fail(`${what}: expected the error ${expectedError}, but it succeeded`);
@@ -222,7 +229,14 @@ async function expectOAuthError(promise, expectedError, what) {
 async function callApi(token, { dpop, scheme } = {}) {
   const url = new URL(config.api.url);
   if (dpop) {
-    const response = await oauth.protectedResourceRequest(token, 'GET', url, new Headers(), null, { DPoP: dpop, ...insecure });
+    let response;
+    try {
+      response = await oauth.protectedResourceRequest(token, 'GET', url, new Headers(), null, { DPoP: dpop, ...insecure });
+    } catch (err) {
+      // oauth4webapi raises a 401 with a WWW-Authenticate challenge instead of answering it.
+      if (!(err instanceof oauth.WWWAuthenticateChallengeError)) throw err;
+      response = err.response;
+    }
     return { status: response.status, body: await response.text(), wwwAuthenticate: response.headers.get('www-authenticate') };
   }
   const response = await fetch(url, { headers: { authorization: `${scheme ?? 'Bearer'} ${token}` } });
@@ -566,10 +580,12 @@ const scenarios = {
     try {
       const { verifier, challenge } = await pkce();
       const state = oauth.generateRandomState();
+      // RFC 9449 §10: dpop_jkt binds the code to the key (sent here with a proof of the same key in the DPoP header, §10.1).
+      const jkt = await thumbprint(keys.publicKey);
       const pushed = await oauth.processPushedAuthorizationResponse(as, client,
         await oauth.pushedAuthorizationRequest(as, client, auth, {
           redirect_uri: receiver.redirectUri, response_type: 'code', scope: config.scope,
-          code_challenge: challenge, code_challenge_method: 'S256', state,
+          code_challenge: challenge, code_challenge_method: 'S256', state, dpop_jkt: jkt,
         }, { DPoP: dpop, ...insecure }));
       const { callback } = await authorizationCode(as, client, receiver, { client_id: client.client_id, request_uri: pushed.request_uri }, 'dpop');
       const params = oauth.validateAuthResponse(as, client, callback, state);
@@ -590,7 +606,6 @@ const scenarios = {
         throw new Error(`the code was refused with the right DPoP key after a refusal with another key: ${err.error ?? ''} ${err.error_description ?? err.message}`);
       }
       assert.equal(tokens.token_type, 'dpop', 'RFC 9449 §5: token_type DPoP');
-      const jkt = await thumbprint(keys.publicKey);
       const { payload } = claimsOf(tokens.access_token);
       assert.equal(payload.cnf?.jkt, jkt, 'RFC 9449 §6.1: cnf.jkt is the thumbprint of the proof key');
       report('dpop_token', { cnf: payload.cnf });
@@ -605,8 +620,7 @@ const scenarios = {
       const noProof = await expectApiRefused(tokens.access_token, { scheme: 'DPoP' }, 'a DPoP-bound token without a proof');
       const replay = await fetch(sent.url, { headers: sent.headers });
       assert.equal(replay.status, 401, `a replayed DPoP proof (same jti) answered ${replay.status}`);
-      const foreign = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(config.api.url), new Headers(), null,
-        { DPoP: oauth.DPoP(client, otherKeys), ...insecure });
+      const foreign = await callApi(tokens.access_token, { dpop: oauth.DPoP(client, otherKeys) });
       assert.equal(foreign.status, 401, `a proof by another key answered ${foreign.status}`);
       report('dpop_refusals', { bearer: asBearer.wwwAuthenticate, noProof: noProof.wwwAuthenticate });
 
@@ -618,8 +632,7 @@ const scenarios = {
         await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token, { DPoP: dpop, ...insecure }));
       assert.equal(refreshed.token_type, 'dpop');
       assert.equal(claimsOf(refreshed.access_token).payload.cnf?.jkt, jkt);
-      const again = await oauth.protectedResourceRequest(refreshed.access_token, 'GET', new URL(config.api.url), new Headers(), null, { DPoP: dpop, ...insecure });
-      assert.equal(again.status, 200);
+      await expectApiOk(refreshed.access_token, { dpop }, 'the refreshed DPoP-bound token with its proof');
       report('dpop_refresh');
 
       // client_credentials with a proof (the confidential app).
@@ -628,10 +641,38 @@ const scenarios = {
       const ccTokens = await oauth.processClientCredentialsResponse(as, cc,
         await oauth.clientCredentialsGrantRequest(as, cc, oauth.ClientSecretBasic(config.confidential.clientSecret), { scope: config.clientScope }, { DPoP: ccDpop, ...insecure }));
       assert.equal(ccTokens.token_type, 'dpop');
-      const ccCall = await oauth.protectedResourceRequest(ccTokens.access_token, 'GET', new URL(config.api.url), new Headers(), null, { DPoP: ccDpop, ...insecure });
-      assert.equal(ccCall.status, 200);
+      await expectApiOk(ccTokens.access_token, { dpop: ccDpop }, 'a DPoP-bound client_credentials token with its proof');
       await expectApiRefused(ccTokens.access_token, {}, 'a DPoP-bound client_credentials token sent as Bearer');
       report('dpop_client_credentials');
+    } finally {
+      await receiver.close();
+    }
+  },
+
+  /// RFC 9449 §10.1: a DPoP proof in the header of a PAR request binds the code to its key as dpop_jkt would ("It MUST
+  /// further behave as if the contained public key's thumbprint was provided using dpop_jkt"): redeeming the code with a
+  /// proof of another key, or with none, is refused.
+  async dpopPar(as) {
+    const client = { client_id: config.public.clientId };
+    const auth = oauth.None();
+    const keys = await oauth.generateKeyPair('ES256');
+    const receiver = await startReceiver();
+    try {
+      const { verifier, challenge } = await pkce();
+      const state = oauth.generateRandomState();
+      const pushed = await oauth.processPushedAuthorizationResponse(as, client,
+        await oauth.pushedAuthorizationRequest(as, client, auth, {
+          redirect_uri: receiver.redirectUri, response_type: 'code', scope: config.scope,
+          code_challenge: challenge, code_challenge_method: 'S256', state,
+        }, { DPoP: oauth.DPoP(client, keys), ...insecure }));
+      const { callback } = await authorizationCode(as, client, receiver, { client_id: client.client_id, request_uri: pushed.request_uri }, 'dpop par');
+      const params = oauth.validateAuthResponse(as, client, callback, state);
+      const otherKeys = await oauth.generateKeyPair('ES256');
+      await expectOAuthError(
+        oauth.authorizationCodeGrantRequest(as, client, auth, params, receiver.redirectUri, verifier, { DPoP: oauth.DPoP(client, otherKeys), ...insecure })
+          .then((r) => oauth.processAuthorizationCodeResponse(as, client, r)),
+        'invalid_dpop_proof', 'a code pushed with a DPoP proof, redeemed with a proof of another key');
+      report('par_dpop_header_binds_code');
     } finally {
       await receiver.close();
     }

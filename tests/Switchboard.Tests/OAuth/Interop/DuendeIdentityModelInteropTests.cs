@@ -86,9 +86,12 @@ public abstract class DuendeIdentityModelInteropTests<TFactory>(TFactory node) :
             Address = disco.TokenEndpoint, ClientId = app.ClientId, ClientSecret = app.ClientSecret + "x",
             ClientCredentialStyle = ClientCredentialStyle.AuthorizationHeader,
         });
+        // RFC 6749 §5.2: 401 with a Basic challenge after HTTP Basic; IdentityModel reports any non-400 status as an HTTP
+        // error, so the OAuth error is read from the body.
         wrong.IsError.ShouldBeTrue();
-        wrong.Error.ShouldBe("invalid_client");
         wrong.HttpStatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        wrong.HttpResponse!.Headers.WwwAuthenticate.ToString().ShouldStartWith("Basic", Case.Insensitive);
+        System.Text.Json.JsonDocument.Parse(wrong.Raw!).RootElement.GetProperty("error").GetString().ShouldBe("invalid_client");
 
         var introspection = await http.IntrospectTokenAsync(new TokenIntrospectionRequest
         {

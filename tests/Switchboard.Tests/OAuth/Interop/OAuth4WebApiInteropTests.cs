@@ -105,6 +105,14 @@ public abstract class OAuth4WebApiInteropTests<TFactory>(TFactory node) : IClass
         // RFC 9449 §7.1: the refusal of a bound token sent as Bearer names the DPoP scheme.
         run.Step("dpop_refusals")["bearer"]?.GetValue<string>().ShouldNotBeNull().ShouldContain("DPoP", Case.Insensitive);
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ADpopProofOnAPushedRequestBindsTheCodeToItsKey()
+    {
+        var world = await InteropWorld.CreateAsync(node);
+        var run = await OAuth4WebApiClient.RunAsync("dpopPar", world.ClientConfig("forms"));
+        ShouldHaveRun(run, "par_dpop_header_binds_code");
+    }
 }
 
 public sealed class OAuth4WebApiInteropTestsOnSqlite(SqliteSwitchboard node) : OAuth4WebApiInteropTests<SqliteSwitchboard>(node)
