@@ -347,7 +347,21 @@ const scenarios = {
       assert.equal(claims.iss, as.issuer);
       report('resource_server_validation', { aud: claims.aud });
       await expectApiOk(tokens.access_token, {}, 'the access token on the API');
+      // The token is limited to its scopes: contacts:read and contacts:write, nothing of another resource.
+      const other = await fetch(new URL('/api/v1/deals', as.issuer), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(other.status, 403, `a contacts token listing deals answered ${other.status}`);
       report('api_call');
+
+      // Scope escalation in the authorization request: a scope the app was not registered for is refused, with the
+      // error sent back to the app (RFC 6749 §4.1.2.1) and iss (RFC 9207); no page is shown.
+      const escalation = oauth.generateRandomState();
+      const { callback: escalated } = await authorizationCode(as, client, receiver, {
+        client_id: client.client_id, redirect_uri: receiver.redirectUri, response_type: 'code', scope: `${config.scope} admin`,
+        code_challenge: (await pkce()).challenge, code_challenge_method: 'S256', state: escalation,
+      }, 'scope escalation');
+      assert.throws(() => oauth.validateAuthResponse(as, client, escalated, escalation),
+        (err) => err instanceof oauth.AuthorizationResponseError && err.error === 'invalid_scope');
+      report('scope_escalation_refused');
 
       // The same code again: refused, and what it issued is revoked (RFC 6749 §4.1.2, RFC 9700 §4.2.4 ... §2.1.1).
       await expectOAuthError(
@@ -400,6 +414,11 @@ const scenarios = {
       assert.ok(rotated.refresh_token && rotated.refresh_token !== first.refresh_token, 'the refresh token rotates');
       assert.notEqual(rotated.access_token, first.access_token);
       await expectApiOk(rotated.access_token, {}, 'the access token from the refresh');
+      // RFC 6749 §6: a refresh may not widen the scope.
+      await expectOAuthError(
+        oauth.refreshTokenGrantRequest(as, client, auth, rotated.refresh_token, { ...insecure, additionalParameters: { scope: `${config.scope} deals:read` } })
+          .then((r) => oauth.processRefreshTokenResponse(as, client, r)),
+        'invalid_scope', 'a refresh asking for more scope');
       report('refresh_rotation');
 
       // Reuse of the rotated refresh token: refused, and the whole grant is revoked (RFC 9700 §4.14.2): the new tokens
@@ -450,6 +469,12 @@ const scenarios = {
         .then((r) => oauth.processClientCredentialsResponse(as, client, r)),
       'invalid_client', 'a wrong client secret');
     report('wrong_secret_refused');
+
+    await expectOAuthError(
+      oauth.clientCredentialsGrantRequest(as, client, auth, { scope: 'contacts:read deals:read' }, insecure)
+        .then((r) => oauth.processClientCredentialsResponse(as, client, r)),
+      'invalid_scope', 'client_credentials asking for a scope the app was not registered for');
+    report('scope_escalation_refused');
 
     const introspected = await oauth.processIntrospectionResponse(as, client,
       await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure));

@@ -35,7 +35,7 @@ public abstract class OAuth4WebApiInteropTests<TFactory>(TFactory node) : IClass
         }
         else run = await OAuth4WebApiClient.RunAsync("code", world.ClientConfig("forms"));
 
-        ShouldHaveRun(run, "authorization_response", "token_exchange", "resource_server_validation", "api_call", "code_replay_revokes",
+        ShouldHaveRun(run, "authorization_response", "token_exchange", "resource_server_validation", "api_call", "scope_escalation_refused", "code_replay_revokes",
             "pkce_wrong_verifier_refused", "introspection", "refresh_rotation", "refresh_reuse_revokes_grant");
         run.Step("authorization_response")["iss"]!.GetValue<string>().ShouldBe(world.Issuer);
         var claims = run.Step("token_exchange")["claims"]!.AsObject();
@@ -74,7 +74,7 @@ public abstract class OAuth4WebApiInteropTests<TFactory>(TFactory node) : IClass
     {
         var world = await InteropWorld.CreateAsync(node);
         var run = await OAuth4WebApiClient.RunAsync("clientCredentials", world.ClientConfig("forms"));
-        ShouldHaveRun(run, "client_credentials", "api_call", "client_secret_post", "wrong_secret_refused", "introspection", "revocation");
+        ShouldHaveRun(run, "client_credentials", "api_call", "client_secret_post", "wrong_secret_refused", "scope_escalation_refused", "introspection", "revocation");
         var claims = run.Step("client_credentials")["claims"]!.AsObject();
         claims["org"]!.GetValue<string>().ShouldBe(world.OrganizationId);
         claims.ContainsKey("role").ShouldBeFalse("a client_credentials token acts for no user");
