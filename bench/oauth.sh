@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 duration="${1:-10}"
 rounds="${2:-3}"
+exchange_connections="${EXCHANGE_CONNECTIONS:-16}"
 free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 sb_port="$(free_port 5280)"; op_port="$(free_port $((sb_port + 1)))"; mint_port="$(free_port $((op_port + 1)))"
 work="$(mktemp -d /tmp/switchboard-oauth-bench.XXXXXX)"
@@ -83,8 +84,8 @@ wrk_cc() { # $1 side, $2 seconds
 mint_sb() { load mint "$sb" "$sb_client" "$email" "$password" "$sb_redirect" "$1" "$work/sb-codes.txt" >/dev/null; }
 mint_op() { curl -fs "http://127.0.0.1:$mint_port/mint?n=$1" >"$work/op-codes.txt"; }
 exchange() { # $1 side
-  if [ "$1" = sb ]; then load exchange "$sb/oauth/token" "$sb_client" "$sb_secret" "$sb_redirect" "$work/sb-codes.txt" 16
-  else load exchange "$op/token" "$op_client" "$op_secret" "$op_redirect" "$work/op-codes.txt" 16; fi
+  if [ "$1" = sb ]; then load exchange "$sb/oauth/token" "$sb_client" "$sb_secret" "$sb_redirect" "$work/sb-codes.txt" "$exchange_connections"
+  else load exchange "$op/token" "$op_client" "$op_secret" "$op_redirect" "$work/op-codes.txt" "$exchange_connections"; fi
 }
 
 echo "warm-up"
