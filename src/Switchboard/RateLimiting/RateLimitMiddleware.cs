@@ -101,9 +101,13 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
             return null;
         }
 
-        var (requests, window) = caller.Kind == CallerKind.ApiKey
-            ? caller.RateLimit ?? (settings.ApiKeyDefault.Requests, settings.ApiKeyDefault.WindowSeconds)
-            : (settings.User.Requests, settings.User.WindowSeconds);
+        // An OAuth app counts as an API key does: one bucket per app and organization, at the keys' default limit.
+        var (requests, window) = caller.Kind switch
+        {
+            CallerKind.ApiKey => caller.RateLimit ?? (settings.ApiKeyDefault.Requests, settings.ApiKeyDefault.WindowSeconds),
+            CallerKind.OAuthClient => (settings.ApiKeyDefault.Requests, settings.ApiKeyDefault.WindowSeconds),
+            _ => (settings.User.Requests, settings.User.WindowSeconds),
+        };
         var (_, quota) = await plans.GetAsync(caller.OrganizationId, context.RequestAborted);
         var key = new PolicySetKey(caller.Kind, caller.OrganizationId, caller.UserId, caller.ClientId, caller.ApiKeyId, requests, window, quota,
             endpoint?.Metadata.GetMetadata<EndpointRateLimit>(), cost);
@@ -116,9 +120,12 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
     {
         var policies = new List<RateLimitPolicy>(3)
         {
-            k.Kind == CallerKind.ApiKey
-                ? Bucket("api_key", "key:" + k.ApiKeyId, k.Requests, k.WindowSeconds, k.Cost)
-                : Bucket("user", $"user:{k.OrganizationId}:{k.UserId}:{k.ClientId}", k.Requests, k.WindowSeconds, k.Cost),
+            k.Kind switch
+            {
+                CallerKind.ApiKey => Bucket("api_key", "key:" + k.ApiKeyId, k.Requests, k.WindowSeconds, k.Cost),
+                CallerKind.OAuthClient => Bucket("oauth_app", $"app:{k.OrganizationId}:{k.ClientId}", k.Requests, k.WindowSeconds, k.Cost),
+                _ => Bucket("user", $"user:{k.OrganizationId}:{k.UserId}:{k.ClientId}", k.Requests, k.WindowSeconds, k.Cost),
+            },
         };
         if (k.Quota is { } daily)
             policies.Add(new RateLimitPolicy("plan_daily", "quota:" + k.OrganizationId, LimitKind.DailyQuota, daily, TimeSpan.FromDays(1), k.Cost));

@@ -21,6 +21,7 @@ internal sealed class PostgresUsageRows : UsageRowWriter
             await copy.WriteAsync(r.OrganizationId, NpgsqlDbType.Varchar, cancellationToken);
             await copy.WriteAsync(r.ApiKeyId, NpgsqlDbType.Varchar, cancellationToken);
             await copy.WriteAsync(r.UserId, NpgsqlDbType.Varchar, cancellationToken);
+            await copy.WriteAsync(r.ClientId, NpgsqlDbType.Varchar, cancellationToken);
             await copy.WriteAsync(r.Method, NpgsqlDbType.Varchar, cancellationToken);
             await copy.WriteAsync(r.Route, NpgsqlDbType.Varchar, cancellationToken);
             await copy.WriteAsync(r.Status, NpgsqlDbType.Integer, cancellationToken);

@@ -24,24 +24,25 @@ internal sealed class SqliteUsageRows : UsageRowWriter
         // are written as UTF-8 into one buffer. The key is the rowid, so a row is one B-tree append.
         var (table, columns) = Target(db);
         using var statement = new SqliteRawStatement((SqliteConnection)db.Database.GetDbConnection(),
-            $"INSERT INTO {table} ({columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+            $"INSERT INTO {table} ({columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
         Span<byte> utf8 = stackalloc byte[MaxUtf8];
-        string? organization = null, apiKey = null, user = null, method = null, route = null;
+        string? organization = null, apiKey = null, user = null, client = null, method = null, route = null;
         foreach (var r in batch)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!ReferenceEquals(r.OrganizationId, organization)) statement.BindText(1, organization = r.OrganizationId);
             if (!ReferenceEquals(r.ApiKeyId, apiKey)) statement.BindText(2, apiKey = r.ApiKeyId);
             if (!ReferenceEquals(r.UserId, user)) statement.BindText(3, user = r.UserId);
-            if (!ReferenceEquals(r.Method, method)) statement.BindText(4, method = r.Method);
-            if (!ReferenceEquals(r.Route, route)) statement.BindText(5, route = r.Route);
-            statement.BindInt64(6, r.Status);
-            statement.BindInt64(7, r.LatencyMicros);
-            statement.BindInt64(8, r.RequestBytes);
-            statement.BindInt64(9, r.ResponseBytes);
-            statement.BindText(10, (ReadOnlySpan<byte>)utf8[..System.Text.Encoding.UTF8.GetBytes(RequestId(r), utf8)]);
+            if (!ReferenceEquals(r.ClientId, client)) statement.BindText(4, client = r.ClientId);
+            if (!ReferenceEquals(r.Method, method)) statement.BindText(5, method = r.Method);
+            if (!ReferenceEquals(r.Route, route)) statement.BindText(6, route = r.Route);
+            statement.BindInt64(7, r.Status);
+            statement.BindInt64(8, r.LatencyMicros);
+            statement.BindInt64(9, r.RequestBytes);
+            statement.BindInt64(10, r.ResponseBytes);
+            statement.BindText(11, (ReadOnlySpan<byte>)utf8[..System.Text.Encoding.UTF8.GetBytes(RequestId(r), utf8)]);
             // The text form Microsoft.Data.Sqlite (and so EF Core) writes and compares DateTime values in.
-            statement.BindText(11, (ReadOnlySpan<byte>)utf8[..SqliteTimestamp.Write(r.At, utf8)]);
+            statement.BindText(12, (ReadOnlySpan<byte>)utf8[..SqliteTimestamp.Write(r.At, utf8)]);
             statement.Execute();
         }
         return Task.CompletedTask;

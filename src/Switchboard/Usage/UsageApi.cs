@@ -15,23 +15,27 @@ public sealed record EndpointUsage(string Method, string Route, long Requests, l
 public sealed record StatusUsage(int Status, long Requests);
 public sealed record HourUsage(DateTime Hour, long Requests, long Failed);
 public sealed record KeyUsage(string ApiKeyId, long Requests, long Failed);
+/// <summary>The requests an OAuth app made, by its client_id.</summary>
+public sealed record AppUsage(string ClientId, long Requests, long Failed);
 public sealed record QuotaStatus(string Plan, long? DailyLimit, long? UsedToday, long? RemainingToday, DateTime ResetsAt, IReadOnlyList<QuotaAlertView> Alerts);
 public sealed record QuotaAlertView(string Level, DateOnly Day, long Limit, DateTime CreatedAt);
-public sealed record UsageResponse(Period Period, string? ApiKeyId, UsageTotals Totals, IReadOnlyList<EndpointUsage> ByEndpoint,
-    IReadOnlyList<StatusUsage> ByStatus, IReadOnlyList<HourUsage> ByHour, IReadOnlyList<KeyUsage> TopKeys, QuotaStatus Quota);
+public sealed record UsageResponse(Period Period, string? ApiKeyId, string? ClientId, UsageTotals Totals, IReadOnlyList<EndpointUsage> ByEndpoint,
+    IReadOnlyList<StatusUsage> ByStatus, IReadOnlyList<HourUsage> ByHour, IReadOnlyList<KeyUsage> TopKeys, IReadOnlyList<AppUsage> TopApps, QuotaStatus Quota);
 
 /// <summary>
 /// Usage over a period (<c>from</c>, <c>to</c>; default the last 30 days), from the hourly roll-ups: totals, by endpoint,
-/// status and hour, average and p95 latency (from the latency histogram), the busiest keys, and the plan quota.
+/// status and hour, average and p95 latency (from the latency histogram), the busiest keys and OAuth apps, and the plan quota.
 /// </summary>
 public static class UsageApi
 {
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/usage", (HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store, CancellationToken ct) =>
-                GetAsync(http, db, time, plans, store, http.Request.Query["apiKeyId"].ToString() is { Length: > 0 } k ? k : null, ct))
+                GetAsync(http, db, time, plans, store, http.Request.Query["apiKeyId"].ToString() is { Length: > 0 } k ? k : null, ct,
+                    http.Request.Query["clientId"].ToString() is { Length: > 0 } c ? c : null))
             .RequireScope(UsageResource.Declaration.ReadScope).WithTags("Usage").WithName("getUsage").WithSummary("API usage of the organization")
-            .WithPeriod().WithQueryParameters(new QueryParameterDoc("apiKeyId", "Only the usage of this API key.", Example: "key_01JD4V2Q8M3ZC5X7T9W1E6R0YB"));
+            .WithPeriod().WithQueryParameters(new QueryParameterDoc("apiKeyId", "Only the usage of this API key.", Example: "key_01JD4V2Q8M3ZC5X7T9W1E6R0YB"),
+                new QueryParameterDoc("clientId", "Only the usage of this OAuth app (its client_id).", Example: "sbc_4fQm2pXw7Rk9TzV1bN8cYd3H"));
         app.MapGet("/api/v1/api-keys/{id}/usage", async (string id, HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans,
                 IRateLimitStore store, CancellationToken ct) =>
             {
@@ -44,12 +48,14 @@ public static class UsageApi
     }
 
     internal static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetAsync(
-        HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store, string? apiKeyId, CancellationToken ct)
+        HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store, string? apiKeyId, CancellationToken ct,
+        string? clientId = null)
     {
         if (!AnalyticsApi.TryPeriod(http.Request, time, out var period, out var problem)) return problem!;
         var from = UsageHour.HourOf(period.From);
         var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To);
         if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
+        if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
 
         // Each aggregate is one GROUP BY in the database; only the 14 histogram sums per group come back to be read.
         var totalRow = await rows.GroupBy(_ => 1).Select(g => new Sums(
@@ -69,15 +75,19 @@ public static class UsageApi
                 .Select(g => new { g.Key, Requests = g.Sum(u => u.Requests), Failed = g.Where(u => u.Status >= 400).Sum(u => u.Requests) })
                 .OrderByDescending(k => k.Requests).ThenBy(k => k.Key).Take(10).ToListAsync(ct))
             .Select(k => new KeyUsage(k.Key, k.Requests, k.Failed)).ToList();
+        var topApps = (await rows.Where(u => u.ClientId != "").GroupBy(u => u.ClientId)
+                .Select(g => new { g.Key, Requests = g.Sum(u => u.Requests), Failed = g.Where(u => u.Status >= 400).Sum(u => u.Requests) })
+                .OrderByDescending(k => k.Requests).ThenBy(k => k.Key).Take(10).ToListAsync(ct))
+            .Select(k => new AppUsage(k.Key, k.Requests, k.Failed)).ToList();
 
         var caller = http.GetCaller();
         var quota = await QuotaAsync(db, plans, store, caller.OrganizationId, period, time, ct);
-        return TypedResults.Ok(new UsageResponse(period, apiKeyId,
+        return TypedResults.Ok(new UsageResponse(period, apiKeyId, clientId,
             new UsageTotals(totals.Requests, totals.Requests - totals.Failed, totals.Failed, Average(totals.Latency, totals.Requests),
                 LatencyHistogram.Quantile(totals.Histogram, 0.95), totals.RequestBytes, totals.ResponseBytes),
             byEndpoint.OrderByDescending(e => e.Requests).ThenBy(e => e.Route, StringComparer.Ordinal)
                 .Select(e => new EndpointUsage(e.Method, e.Route, e.Requests, e.Failed, Average(e.Latency, e.Requests), LatencyHistogram.Quantile(e.Histogram, 0.95))).ToList(),
-            byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, quota));
+            byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, topApps, quota));
     }
 
     private static async Task<QuotaStatus> QuotaAsync(SwitchboardDbContext db, PlanCache plans, IRateLimitStore store, string organizationId, Period period,

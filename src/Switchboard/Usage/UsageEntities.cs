@@ -14,6 +14,8 @@ public sealed class ApiRequestRecord : ITenantOwned
     public required string OrganizationId { get; init; }
     public string ApiKeyId { get; init; } = "";
     public string UserId { get; init; } = "";
+    /// <summary>The OAuth app's client_id when an app made the request; empty otherwise.</summary>
+    public string ClientId { get; init; } = "";
     public required string Method { get; init; }
     public required string Route { get; init; }
     public int Status { get; init; }
@@ -40,6 +42,8 @@ public sealed class UsageHour : ITenantOwned
     public DateTime Hour { get; init; }
     public string ApiKeyId { get; init; } = "";
     public string UserId { get; init; } = "";
+    /// <summary>The OAuth app's client_id when an app made the requests; empty otherwise.</summary>
+    public string ClientId { get; init; } = "";
     public required string Method { get; init; }
     public required string Route { get; init; }
     public int Status { get; init; }
@@ -115,6 +119,7 @@ internal sealed class ApiRequestRecordConfiguration : IEntityTypeConfiguration<A
         b.Property(x => x.OrganizationId).HasMaxLength(40);
         b.Property(x => x.ApiKeyId).HasMaxLength(40);
         b.Property(x => x.UserId).HasMaxLength(40);
+        b.Property(x => x.ClientId).HasMaxLength(64).HasDefaultValue("").ValueGeneratedNever(); // the default serves rows from before the column; every insert sends its value
         b.Property(x => x.Method).HasMaxLength(10);
         b.Property(x => x.Route).HasMaxLength(200);
         b.Property(x => x.RequestId).HasMaxLength(ApiRequestRecord.RequestIdMaxLength);
@@ -127,10 +132,11 @@ internal sealed class UsageHourConfiguration : IEntityTypeConfiguration<UsageHou
     public void Configure(EntityTypeBuilder<UsageHour> b)
     {
         b.ToTable("api_usage_hourly");
-        b.HasKey(x => new { x.OrganizationId, x.Hour, x.ApiKeyId, x.UserId, x.Method, x.Route, x.Status });
+        b.HasKey(x => new { x.OrganizationId, x.Hour, x.ApiKeyId, x.UserId, x.ClientId, x.Method, x.Route, x.Status });
         b.Property(x => x.OrganizationId).HasMaxLength(40);
         b.Property(x => x.ApiKeyId).HasMaxLength(40);
         b.Property(x => x.UserId).HasMaxLength(40);
+        b.Property(x => x.ClientId).HasMaxLength(64).HasDefaultValue("").ValueGeneratedNever(); // the default serves rows from before the column; every insert sends its value
         b.Property(x => x.Method).HasMaxLength(10);
         b.Property(x => x.Route).HasMaxLength(200);
         b.HasIndex(x => x.Hour);

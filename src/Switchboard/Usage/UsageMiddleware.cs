@@ -32,7 +32,8 @@ public sealed class UsageMiddleware(RequestDelegate next, UsageRecorder recorder
                 var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
                 recorder.Record(new UsageRecord(caller.OrganizationId, caller.ApiKeyId ?? "", caller.UserId ?? "", context.Request.Method,
                     route.Length <= 200 ? route : route[..200], context.Response.StatusCode, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds,
-                    context.Request.ContentLength ?? 0, context.Response.ContentLength ?? counting.Written, context.TraceIdentifier, time.UtcNow()));
+                    context.Request.ContentLength ?? 0, context.Response.ContentLength ?? counting.Written, context.TraceIdentifier, time.UtcNow(),
+                    caller.Kind == CallerKind.OAuthClient ? caller.ClientId ?? "" : ""));
             }
         }
     }

@@ -18,7 +18,7 @@ internal sealed class UsageRollup
     public void Add(in UsageRecord record)
     {
         var key = new HourKey(record.OrganizationId, UsageHour.HourOf(record.At),
-            record.ApiKeyId, record.UserId, record.Method, record.Route, record.Status);
+            record.ApiKeyId, record.UserId, record.ClientId, record.Method, record.Route, record.Status);
         ref var sums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, key, out _);
         (sums ??= new HourSums()).Add(record);
     }
@@ -32,7 +32,7 @@ internal sealed class UsageRollup
             var h = s.Histogram;
             var row = new UsageHour
             {
-                OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId, UserId = k.UserId, Method = k.Method, Route = k.Route,
+                OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId, UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route,
                 Status = k.Status, Requests = s.Requests, LatencyMicros = s.LatencyMicros, RequestBytes = s.RequestBytes, ResponseBytes = s.ResponseBytes,
                 L0 = h[0], L1 = h[1], L2 = h[2], L3 = h[3], L4 = h[4], L5 = h[5], L6 = h[6], L7 = h[7], L8 = h[8], L9 = h[9], L10 = h[10], L11 = h[11],
                 L12 = h[12], L13 = h[13],
@@ -67,7 +67,7 @@ internal sealed class UsageRollup
         public object[] Values(UsageHour row) => [.. _properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(row)!)];
     }
 
-    private readonly record struct HourKey(string OrganizationId, DateTime Hour, string ApiKeyId, string UserId, string Method, string Route, int Status);
+    private readonly record struct HourKey(string OrganizationId, DateTime Hour, string ApiKeyId, string UserId, string ClientId, string Method, string Route, int Status);
 
     private sealed class HourSums
     {

@@ -14,7 +14,7 @@ internal abstract class UsageRowWriter
     protected static readonly string[] Written =
     [
         nameof(ApiRequestRecord.OrganizationId), nameof(ApiRequestRecord.ApiKeyId), nameof(ApiRequestRecord.UserId),
-        nameof(ApiRequestRecord.Method), nameof(ApiRequestRecord.Route), nameof(ApiRequestRecord.Status),
+        nameof(ApiRequestRecord.ClientId), nameof(ApiRequestRecord.Method), nameof(ApiRequestRecord.Route), nameof(ApiRequestRecord.Status),
         nameof(ApiRequestRecord.LatencyMicros), nameof(ApiRequestRecord.RequestBytes), nameof(ApiRequestRecord.ResponseBytes),
         nameof(ApiRequestRecord.RequestId), nameof(ApiRequestRecord.CreatedAt),
     ];

@@ -29,14 +29,17 @@ public sealed class OAuthTestClient : IDisposable
     public SwitchboardFactory Node { get; }
     public HttpClient Http { get; }
     public string BaseUrl { get; }
+    /// <summary>The issuer identifier: <c>Switchboard:PublicBaseUrl</c> when the node has one, else the node's own URL.</summary>
+    public string Issuer { get; }
 
-    public OAuthTestClient(SwitchboardFactory node)
+    public OAuthTestClient(SwitchboardFactory node, string? issuer = null)
     {
         Node = node;
         Uri address;
         using (var started = node.Client()) address = started.Http.BaseAddress!; // starts the server
         Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address };
         BaseUrl = Http.BaseAddress!.GetLeftPart(UriPartial.Authority);
+        Issuer = issuer ?? BaseUrl;
     }
 
     public void Dispose() => Http.Dispose();
@@ -119,7 +122,7 @@ public sealed class OAuthTestClient : IDisposable
         var query = Query(redirect);
         query.ShouldContainKey("code", redirect.ToString());
         query["state"].ShouldBe("xyz");
-        query["iss"].ShouldBe(BaseUrl);
+        query["iss"].ShouldBe(Issuer);
         return query["code"];
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.OAuth;
 using Switchboard.Tests.Infrastructure;
 using static Switchboard.Tests.OAuth.OAuthTestClient;
@@ -344,6 +345,38 @@ public abstract class ProtocolTests<TFactory>(TFactory node) : IClassFixture<TFa
         var access = tokens["access_token"]!.GetValue<string>();
         (await oauth.CallApiAsync("/api/v1/contacts", access)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await oauth.CallApiAsync("/api/v1/contacts", access, method: HttpMethod.Post)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task AnAppIsRateLimitedCountedInUsageAndNamedInTheAuditLogAsAKeyIs()
+    {
+        var (owner, oauth) = await SetUpAsync();
+        using var _ = owner; using var __ = oauth;
+        var app = await oauth.CreateAppAsync(owner.OrganizationId!, scopes: ["contacts:read", "api_keys:write"]);
+        var access = (await JsonAsync(await oauth.ClientCredentialsAsync(app)))["access_token"]!.GetValue<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await oauth.CallApiAsync("/api/v1/contacts", access);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            response.Headers.GetValues("RateLimit-Policy").Single().ShouldContain("\"oauth_app\"");
+        }
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/api-keys") { Content = System.Net.Http.Json.JsonContent.Create(new { name = "made by an app", scopes = new[] { "contacts:read" } }) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", access);
+        (await oauth.Http.SendAsync(request)).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        await node.Services.GetRequiredService<Switchboard.Usage.UsageRecorder>().FlushAsync(CancellationToken.None);
+        var usage = await owner.GetJsonAsync($"/api/v1/usage?clientId={app.ClientId}");
+        usage["totals"]!["requests"]!.GetValue<long>().ShouldBe(4);
+        usage["clientId"]!.GetValue<string>().ShouldBe(app.ClientId);
+        var all = await owner.GetJsonAsync("/api/v1/usage");
+        var top = all["topApps"]!.AsArray().Single()!;
+        top["clientId"]!.GetValue<string>().ShouldBe(app.ClientId);
+        top["requests"]!.GetValue<long>().ShouldBe(4);
+
+        var audit = (await owner.GetJsonAsync("/api/v1/audit-logs?limit=100"))["data"]!.AsArray();
+        var created = audit.First(a => a!["action"]!.GetValue<string>() == "api_key.created")!;
+        created["actorType"]!.GetValue<string>().ShouldBe("oauth_client");
+        created["actorId"]!.GetValue<string>().ShouldBe(app.ClientId);
     }
 
     [Fact]

@@ -71,8 +71,11 @@ public sealed class OAuthProtocol : Migration
     {
         migrationBuilder.DropTable("oauth_authorization_codes");
         migrationBuilder.DropTable("oauth_authorization_requests");
-        migrationBuilder.DropColumn("client_id", "refresh_tokens");
-        migrationBuilder.DropColumn("scopes", "refresh_tokens");
-        migrationBuilder.DropColumn("dpop_jkt", "refresh_tokens");
+        foreach (var column in new[] { "client_id", "scopes", "dpop_jkt" })
+        {
+            // EF Core's SQLite provider refuses DropColumn without a model to rebuild from; SQLite itself (3.35+) drops it.
+            if (DatabaseSettings.ProviderOf(migrationBuilder.ActiveProvider) == DatabaseProvider.Postgres) migrationBuilder.DropColumn(column, "refresh_tokens");
+            else migrationBuilder.Sql($"ALTER TABLE refresh_tokens DROP COLUMN {column};");
+        }
     }
 }
