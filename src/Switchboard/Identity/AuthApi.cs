@@ -3,7 +3,6 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Switchboard.Audit;
 using Switchboard.Platform;
 using Switchboard.Platform.Auth;
 using Switchboard.Platform.Errors;

@@ -81,6 +81,13 @@ public abstract class BrowserSignInTests<TFactory>(TFactory node) : IClassFixtur
         row.TokenHash.ShouldNotContain(token);
         row.RevokedAt.ShouldBeNull();
         (row.ExpiresAt - row.CreatedAt).ShouldBe(TimeSpan.FromHours(12));
+        await using (var scope = node.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            var login = await db.AuditLogs.IgnoreQueryFilters().AsNoTracking()
+                .SingleAsync(a => a.ActorId == row.UserId && a.Action == "auth.login" && a.Details != null);
+            login.Details.ShouldBe("{\"via\":\"browser\"}");
+        }
 
         // Signing in again replaces the session: the old token no longer signs anyone in.
         var again = await browser.SignInAsync(email, Password);

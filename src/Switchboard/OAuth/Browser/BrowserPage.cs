@@ -26,6 +26,10 @@ public static class BrowserPage
     /// </summary>
     public static void ApplySecurityHeaders(HttpResponse response)
     {
+        // Not compressed: a page holding a form token next to text the requester chose (the return URL, the email typed
+        // back) would let an observer of the encrypted sizes recover the token (BREACH, CVE-2013-3587). They are small.
+        if (response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpsCompressionFeature>() is { } compression)
+            compression.Mode = Microsoft.AspNetCore.Http.Features.HttpsCompressionMode.DoNotCompress;
         var headers = response.Headers;
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XFrameOptions = "DENY";
@@ -103,7 +107,8 @@ public static class BrowserPage
         .who { color: var(--muted); font-size: .9rem; margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid var(--line); display: flex; justify-content: space-between; align-items: baseline; gap: .75rem; }
         .who span { overflow-wrap: anywhere; }
         .who form { display: inline; }
-        .who button { background: none; border: 0; padding: 0; color: var(--accent); font: inherit; cursor: pointer; }
+        .who form { flex-shrink: 0; }
+        .who button { background: none; border: 0; padding: 0; color: var(--accent); font: inherit; cursor: pointer; white-space: nowrap; }
         """);
 
     /// <summary>The address carries the stylesheet's hash, so it may be cached for good and still change with a build.</summary>

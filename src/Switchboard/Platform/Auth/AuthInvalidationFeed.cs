@@ -9,7 +9,9 @@ namespace Switchboard.Platform.Auth;
 /// <summary>
 /// Carries revocations to every node. A revocation is a row written in the same transaction as the change;
 /// each node polls for rows newer than its last poll (with an overlap, since applying one twice is harmless)
-/// and drops what it cached. The writing node applies it at once; others within one poll interval.
+/// and drops what it cached. The writing node applies it at once; others within one poll interval. User invalidations
+/// also end that user's browser sign-ins in the database (<see cref="OAuth.Browser.BrowserSessions.EndForUsersAsync"/>),
+/// which live longer than this cache's horizon.
 /// </summary>
 public sealed class AuthInvalidationFeed(
     IServiceScopeFactory scopes,
