@@ -20,7 +20,7 @@ public sealed class PortalLibrary
     /// <summary>The reading order of the navigation; a page not named here still appears, after these, by name.</summary>
     private static readonly string[] NavigationOrder =
     [
-        HomeSlug, "getting-started", "authentication", "pagination", "errors", "rate-limits", "idempotency", "webhooks", "usage",
+        HomeSlug, "getting-started", "authentication", "pagination", "errors", "rate-limits", "idempotency", "webhooks", "oauth-apps", "usage",
         "versioning", "changelog",
     ];
 
@@ -64,6 +64,7 @@ public sealed class PortalLibrary
     private static readonly Dictionary<string, Func<string>> Generators = new(StringComparer.Ordinal)
     {
         ["error-code-catalog"] = ErrorCodeCatalog,
+        ["oauth-scopes"] = OAuthScopes,
     };
 
     private static string ErrorCodeCatalog()
@@ -72,6 +73,16 @@ public sealed class PortalLibrary
         table.AppendLine("| `code` | HTTP status | meaning |").AppendLine("| --- | --- | --- |");
         foreach (var (code, status, meaning) in ErrorCodes.Catalog)
             table.Append(CultureInfo.InvariantCulture, $"| `{code}` | {status} {ApiProblem.TitleFor(status)} | {meaning.Replace("|", "\\|", StringComparison.Ordinal)} |").AppendLine();
+        return table.ToString();
+    }
+
+    /// <summary>Every scope an app may register and a token may carry, from the resource registry, as the OpenAPI document lists them.</summary>
+    private static string OAuthScopes()
+    {
+        var table = new StringBuilder();
+        table.AppendLine("| scope | allows |").AppendLine("| --- | --- |");
+        foreach (var (scope, description) in Docs.DocsSetup.ScopeDescriptions())
+            table.Append(CultureInfo.InvariantCulture, $"| `{scope}` | {description.Replace("|", "\\|", StringComparison.Ordinal)} |").AppendLine();
         return table.ToString();
     }
 

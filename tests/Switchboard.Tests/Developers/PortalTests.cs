@@ -78,8 +78,9 @@ public sealed class PortalTests(SqliteSwitchboard node) : IClassFixture<SqliteSw
     [Fact]
     public async Task SearchRanksThePageHoldingAWordFirst()
     {
-        // The precondition is checked against docs/ itself, so an edit that spreads the word elsewhere says so here.
-        foreach (var (word, slug) in new[] { ("GCRA", "rate-limits"), ("PKCE", "authentication") })
+        // The precondition is checked against docs/ itself, so an edit that spreads the word elsewhere says so here
+        // (PKCE, the word this used before, spread with the OAuth guide).
+        foreach (var (word, slug) in new[] { ("GCRA", "rate-limits"), ("lockout", "authentication") })
         {
             DocsFolder.PagesContaining(word).ShouldBe([slug], $"'{word}' should be on exactly one page for this test");
             using var client = node.Client();

@@ -5,7 +5,10 @@ using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.OAuth;
 
-/// <summary>The OpenAPI document and Swagger UI as a third-party developer meets them: the oauth2 scheme and its flows.</summary>
+/// <summary>
+/// The documents a third-party developer meets: the OpenAPI document's oauth2 scheme and its flows, Swagger UI's
+/// Authorize, and the portal guide with its scope table and runnable example.
+/// </summary>
 public sealed class OAuthOpenApiTests(SqliteSwitchboard node) : IClassFixture<SqliteSwitchboard>
 {
     private async Task<JsonObject> DocumentAsync()
@@ -70,5 +73,31 @@ public sealed class OAuthOpenApiTests(SqliteSwitchboard node) : IClassFixture<Sq
         var script = await client.Http.GetStringAsync("/api/docs/index.js");
         script.ShouldContain("\"usePkceWithAuthorizationCodeGrant\":true");
         script.ShouldContain("oauth2-redirect.html");
+    }
+
+    [Fact]
+    public async Task ThePortalGuideListsEveryScopeAndItsExampleIsValidJavaScript()
+    {
+        using var client = node.Client();
+        var html = await (await client.GetAsync("/developers/oauth-apps")).Content.ReadAsStringAsync();
+        html.ShouldContain("<h1");
+        html.ShouldContain("Build an OAuth app");
+        foreach (var scope in Scopes.Resources.SelectMany(r => new[] { Scopes.Read(r), Scopes.Write(r) }).Append("admin"))
+            html.ShouldContain($"<code>{scope}</code>");
+        (await client.Http.GetStringAsync("/developers")).ShouldContain("/developers/oauth-apps");
+
+        // The runnable example parses as a module under the Node.js the guide asks for (18+).
+        var markdown = await File.ReadAllTextAsync(Path.Combine(Switchboard.Tests.Developers.DocsFolder.Path(), "oauth-apps.md"));
+        var start = markdown.IndexOf("```js\n", StringComparison.Ordinal) + "```js\n".Length;
+        var script = markdown[start..markdown.IndexOf("```", start, StringComparison.Ordinal)];
+        script.ShouldContain("code_challenge_method: 'S256'");
+        var file = Path.Combine(Path.GetTempPath(), $"connect-{Guid.NewGuid():N}.mjs");
+        await File.WriteAllTextAsync(file, script);
+        try
+        {
+            var run = await ExternalProcess.RunAsync("node", ["--check", file], TimeSpan.FromSeconds(30));
+            run.ExitCode.ShouldBe(0, run.ToString());
+        }
+        finally { File.Delete(file); }
     }
 }

@@ -40,7 +40,8 @@ public sealed class VersionDocumentsTests(SqliteSwitchboard node) : IClassFixtur
         var v1 = await DocumentAsync("v1");
         var schemes = v2["components"]!["securitySchemes"]!.AsObject();
         // The schemes v2 uses are v1's (the admin token, for operator endpoints only v1 has, is left out as unused).
-        schemes.Select(s => s.Key).Order(StringComparer.Ordinal).ShouldBe(["apiKey", "bearer"]);
+        // OAuth apps' tokens work on v2 as on every /api version.
+        schemes.Select(s => s.Key).Order(StringComparer.Ordinal).ShouldBe(["apiKey", "bearer", "oauth2"]);
         foreach (var (name, scheme) in schemes) JsonNode.DeepEquals(scheme, v1["components"]!["securitySchemes"]![name]).ShouldBeTrue(name);
 
         var schemas = v2["components"]!["schemas"]!;
