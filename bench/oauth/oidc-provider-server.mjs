@@ -2,8 +2,10 @@
 // one confidential client authenticating with client_secret_basic, the client_credentials, authorization_code (PKCE
 // S256 required) and refresh_token grants, and access tokens that are JWTs (RFC 9068, via resource indicators with
 // accessTokenFormat 'jwt') signed with ES256, 15 minutes, for one resource server with the scopes contacts:read and
-// contacts:write. A refresh token is issued with each code, as Switchboard does. Storage is oidc-provider's own
-// in-memory adapter (its default; it keeps the codes, grants and refresh tokens in the process).
+// contacts:write. A refresh token is issued with each code, as Switchboard does. Storage is a plain in-process Map (the
+// adapter below): the codes, grants and refresh tokens never leave memory, the cheapest storage oidc-provider can
+// have. Its own development adapter is an LRU of 1,000 entries, which drops a grant and its codes long before a
+// benchmark's few thousand codes are redeemed; a production deployment plugs in Redis or a database instead.
 //
 //   node oidc-provider-server.mjs <port> <mint-port> <client-id> <client-secret>
 //
@@ -20,6 +22,45 @@ const resource = `${issuer}/api`;
 const redirectUri = 'https://app.example.com/callback';
 const scope = 'contacts:read contacts:write';
 
+/// oidc-provider's adapter interface (https://github.com/panva/node-oidc-provider/blob/main/example/my_adapter.js) over
+/// one Map; expired entries are not returned and are swept every 10 s.
+const store = new Map();
+const grants = new Map();
+class MapAdapter {
+  constructor(model) { this.model = model; }
+  key(id) { return `${this.model}:${id}`; }
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id);
+    store.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+    if (payload.grantId) {
+      if (!grants.has(payload.grantId)) grants.set(payload.grantId, new Set());
+      grants.get(payload.grantId).add(key);
+    }
+  }
+  async find(id) {
+    const entry = store.get(this.key(id));
+    return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
+  }
+  async findByUid(uid) {
+    for (const { payload } of store.values()) if (payload.uid === uid) return payload;
+    return undefined;
+  }
+  async findByUserCode() { return undefined; }
+  async consume(id) {
+    const entry = store.get(this.key(id));
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id) { store.delete(this.key(id)); }
+  async revokeByGrantId(grantId) {
+    for (const key of grants.get(grantId) ?? []) store.delete(key);
+    grants.delete(grantId);
+  }
+}
+setInterval(() => {
+  const now = Date.now();
+  for (const [key, entry] of store) if (entry.expiresAt <= now) store.delete(key);
+}, 10_000).unref();
+
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwk = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench-es256' };
 
@@ -34,6 +75,7 @@ const provider = new Provider(issuer, {
     redirect_uris: [redirectUri],
     scope,
   }],
+  adapter: MapAdapter,
   jwks: { keys: [jwk] },
   scopes: ['contacts:read', 'contacts:write'],
   pkce: { required: () => true },
