@@ -123,34 +123,46 @@ internal static class Load
         var fromSent = new double[total];
         var ok = 0;
         var errors = new ConcurrentDictionary<string, int>();
-        var inFlight = new List<Task>(total);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < total; i++)
+        var inFlight = new Task[total];
+        var clock = new Stopwatch();
+        async Task SendAsync(int index, TimeSpan due)
         {
-            var due = TimeSpan.FromSeconds((double)i / rate);
-            var wait = due - clock.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-            var index = i;
-            inFlight.Add(Task.Run(async () =>
+            var sent = clock.Elapsed;
+            try
             {
-                var sent = clock.Elapsed;
-                try
-                {
-                    using var response = await http.SendAsync(Request(url, basic, bytes));
-                    var answer = await response.Content.ReadAsStringAsync();
-                    var done = clock.Elapsed;
-                    fromDue[index] = (done - due).TotalMilliseconds;
-                    fromSent[index] = (done - sent).TotalMilliseconds;
-                    if (response.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref ok);
-                    else errors.AddOrUpdate($"{(int)response.StatusCode} {answer[..Math.Min(answer.Length, 160)]}", 1, (_, n) => n + 1);
-                }
-                catch (HttpRequestException e)
-                {
-                    fromDue[index] = fromSent[index] = double.NaN;
-                    errors.AddOrUpdate(e.Message, 1, (_, n) => n + 1);
-                }
-            }));
+                using var response = await http.SendAsync(Request(url, basic, bytes));
+                var answer = await response.Content.ReadAsStringAsync();
+                var done = clock.Elapsed;
+                fromDue[index] = (done - due).TotalMilliseconds;
+                fromSent[index] = (done - sent).TotalMilliseconds;
+                if (response.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref ok);
+                else errors.AddOrUpdate($"{(int)response.StatusCode} {answer[..Math.Min(answer.Length, 160)]}", 1, (_, n) => n + 1);
+            }
+            catch (HttpRequestException e)
+            {
+                fromDue[index] = fromSent[index] = double.NaN;
+                errors.AddOrUpdate(e.Message, 1, (_, n) => n + 1);
+            }
         }
+        clock.Start();
+        // The dispatcher is a thread of its own that wakes every millisecond (Thread.Sleep(1)) and starts every request
+        // that has fallen due; each request's first steps (the write to the socket) run on it, the rest on the pool.
+        var dispatcher = new Thread(() =>
+        {
+            for (var i = 0; i < total;)
+            {
+                var due = TimeSpan.FromSeconds((double)i / rate);
+                if (clock.Elapsed < due)
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+                inFlight[i] = SendAsync(i, due);
+                i++;
+            }
+        }) { IsBackground = true, Name = "pacer" };
+        dispatcher.Start();
+        dispatcher.Join();
         var sending = clock.Elapsed.TotalSeconds;
         await Task.WhenAll(inFlight);
         var result = Summary(ok, errors, clock.Elapsed.TotalSeconds, fromDue.Where(double.IsFinite).ToArray(),
