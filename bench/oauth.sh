@@ -75,11 +75,19 @@ LUA
 }
 lua "$work/sb.lua" "$(basic "$sb_client" "$sb_secret")"
 lua "$work/op.lua" "$(basic "$op_client" "$op_secret")"
-wrk_cc() { # $1 side, $2 seconds
-  local out
+# The server's own CPU time (user + system, in clock ticks) from /proc: CPU per token does not depend on what else the
+# machine is doing, unlike tokens/s on a shared 2-core VM.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz="$(getconf CLK_TCK)"
+pid_of() { if [ "$1" = sb ]; then echo "$sb_pid"; else echo "$op_pid"; fi; }
+wrk_cc() { # $1 side, $2 seconds; prints "tokens/s cpu-µs-per-token"
+  local out before after n
+  before="$(ticks "$(pid_of "$1")")"
   if [ "$1" = sb ]; then out="$(wrk -t2 -c32 -d"$2s" -s "$work/sb.lua" "$sb/oauth/token" 2>&1)"; else out="$(wrk -t2 -c32 -d"$2s" -s "$work/op.lua" "$op/token" 2>&1)"; fi
+  after="$(ticks "$(pid_of "$1")")"
   if grep -q 'Non-2xx' <<<"$out"; then echo "$1: refused requests during the run:" >&2; grep -E 'Non-2xx|Socket errors' <<<"$out" >&2; exit 1; fi
-  awk '/Requests\/sec/ {print $2}' <<<"$out"
+  n="$(awk '/requests in/ {print $1}' <<<"$out")"
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(( (after - before) * 1000000 / hz / n ))"
 }
 mint_sb() { load mint "$sb" "$sb_client" "$email" "$password" "$sb_redirect" "$1" "$work/sb-codes.txt" >/dev/null; }
 mint_op() { curl -fs "http://127.0.0.1:$mint_port/mint?n=$1" >"$work/op-codes.txt"; }
@@ -92,14 +100,14 @@ echo "warm-up"
 wrk_cc sb 5 >/dev/null; wrk_cc op 5 >/dev/null
 mint_sb 500; exchange sb >/dev/null; mint_op 500; exchange op >/dev/null
 
-declare -a cc_sb=() cc_op=() ex_sb=() ex_op=()
+declare -a cc_sb=() cc_op=() cpu_sb=() cpu_op=() ex_sb=() ex_op=() excpu_sb=() excpu_op=()
 for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then order="sb op"; else order="op sb"; fi
   for side in $order; do
-    v="$(wrk_cc $side "$duration")"
-    if [ $side = sb ]; then cc_sb+=("$v"); else cc_op+=("$v"); fi
+    read -r v c <<<"$(wrk_cc $side "$duration")"
+    if [ $side = sb ]; then cc_sb+=("$v"); cpu_sb+=("$c"); else cc_op+=("$v"); cpu_op+=("$c"); fi
   done
-  echo "round $round client_credentials tokens/s: Switchboard ${cc_sb[-1]}, oidc-provider ${cc_op[-1]}"
+  echo "round $round client_credentials tokens/s: Switchboard ${cc_sb[-1]} (${cpu_sb[-1]} µs CPU/token), oidc-provider ${cc_op[-1]} (${cpu_op[-1]} µs CPU/token)"
 done
 # Codes live 60 s on both servers: each round mints a batch and redeems it at once (the mint is not timed).
 codes="${CODES:-4000}"
@@ -107,11 +115,14 @@ for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then order="sb op"; else order="op sb"; fi
   for side in $order; do
     if [ $side = sb ]; then mint_sb $codes; else mint_op $codes; fi
+    before="$(ticks "$(pid_of $side)")"
     r="$(exchange $side)"
+    after="$(ticks "$(pid_of $side)")"
     if [ "$(json '["errors"]' <<<"$r")" != 0 ]; then echo "$side: failed exchanges: $r" >&2; exit 1; fi
     v="$(json '["perSecond"]' <<<"$r")"
-    if [ $side = sb ]; then ex_sb+=("$v"); else ex_op+=("$v"); fi
-    echo "  $side exchange: $r"
+    c="$(( (after - before) * 1000000 / hz / codes ))"
+    if [ $side = sb ]; then ex_sb+=("$v"); excpu_sb+=("$c"); else ex_op+=("$v"); excpu_op+=("$c"); fi
+    echo "  $side exchange ($c µs CPU/exchange): $r"
   done
   echo "round $round code exchanges/s: Switchboard ${ex_sb[-1]}, oidc-provider ${ex_op[-1]}"
 done
@@ -125,12 +136,15 @@ for side in sb op op sb; do
   echo "  $side: $r"
 done
 
-python3 - "${cc_sb[*]}" "${cc_op[*]}" "${ex_sb[*]}" "${ex_op[*]}" <<'PY'
+python3 - "${cc_sb[*]}" "${cc_op[*]}" "${ex_sb[*]}" "${ex_op[*]}" "${cpu_sb[*]}" "${cpu_op[*]}" "${excpu_sb[*]}" "${excpu_op[*]}" <<'PY'
 import sys, statistics
-cc_sb, cc_op, ex_sb, ex_op = ([float(x) for x in a.split()] for a in sys.argv[1:])
+cc_sb, cc_op, ex_sb, ex_op, cpu_sb, cpu_op, excpu_sb, excpu_op = ([float(x) for x in a.split()] for a in sys.argv[1:])
 m = statistics.median
 print(f"median client_credentials tokens/s: Switchboard {m(cc_sb):.0f}, oidc-provider {m(cc_op):.0f}, ratio {m(cc_sb) / m(cc_op):.2f} (target >= 3)")
+print(f"  per round: {', '.join(f'{a / b:.2f}' for a, b in zip(cc_sb, cc_op))}")
+print(f"  server CPU per token: Switchboard {m(cpu_sb):.0f} µs, oidc-provider {m(cpu_op):.0f} µs (ratio {m(cpu_op) / m(cpu_sb):.2f})")
 print(f"median code exchanges/s: Switchboard {m(ex_sb):.0f}, oidc-provider {m(ex_op):.0f}, ratio {m(ex_sb) / m(ex_op):.2f}")
+print(f"  server CPU per exchange: Switchboard {m(excpu_sb):.0f} µs, oidc-provider {m(excpu_op):.0f} µs")
 PY
 grep -c '"LogLevel":"Error"' "$work/switchboard.log" | sed 's/^/Switchboard errors logged: /' || true
 grep -c 'server_error' "$work/oidc-provider.log" | sed 's/^/oidc-provider server errors: /' || true
