@@ -22,10 +22,11 @@ public sealed class AccessTokenService(SigningKeyRing ring, IOptions<Switchboard
 
     public int LifetimeSeconds => options.Value.Auth.AccessTokenLifetimeSeconds;
 
-    public string Create(string userId, string organizationId, string role, IReadOnlyCollection<string> scopes, string sessionId, string clientId = FirstPartyClientId)
+    /// <summary>A first-party session's access token: issuer and audience <c>Switchboard:Auth:Issuer</c>, client <c>switchboard</c>.</summary>
+    public string Create(string userId, string organizationId, string role, IReadOnlyCollection<string> scopes, string sessionId)
     {
         var issuer = options.Value.Auth.Issuer;
-        return Sign(issuer, issuer, userId, clientId, organizationId, role, sessionId, scopes, jkt: null);
+        return Sign(issuer, issuer, userId, FirstPartyClientId, organizationId, role, sessionId, scopes, jkt: null);
     }
 
     /// <summary>
@@ -37,6 +38,34 @@ public sealed class AccessTokenService(SigningKeyRing ring, IOptions<Switchboard
     public string CreateForClient(string issuer, string audience, string subject, string clientId, string organizationId, string? role,
         string sessionId, IReadOnlyCollection<string> scopes, string? jkt) =>
         Sign(issuer, audience, subject, clientId, organizationId, role, sessionId, scopes, jkt);
+
+    /// <summary>
+    /// An OpenID Connect ID token (Core §2, §3.1.3.6) for the client: <c>iss</c>, <c>sub</c> (the user), <c>aud</c> (the
+    /// client_id), <c>exp</c>, <c>iat</c>, <c>auth_time</c> when known, the request's <c>nonce</c>, and <c>at_hash</c>
+    /// (the left half of the SHA-256 of the access token issued with it, base64url). Signed by the key ring (ES256).
+    /// </summary>
+    public string CreateIdToken(string issuer, string userId, string clientId, string? nonce, DateTime? authTime, string accessToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(accessToken));
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = userId,
+            ["at_hash"] = Switchboard.Platform.Security.Base64Url.Encode(hash.AsSpan(0, hash.Length / 2)),
+        };
+        if (nonce is not null) claims["nonce"] = nonce;
+        if (authTime is { } at) claims["auth_time"] = new DateTimeOffset(at).ToUnixTimeSeconds();
+        return Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = "JWT",
+            Issuer = issuer,
+            Audience = clientId,
+            IssuedAt = now,
+            Expires = now.AddSeconds(LifetimeSeconds),
+            SigningCredentials = ring.GetSigningCredentials(),
+            Claims = claims,
+        });
+    }
 
     private string Sign(string issuer, string audience, string subject, string clientId, string organizationId, string? role,
         string sessionId, IReadOnlyCollection<string> scopes, string? jkt)
@@ -174,7 +203,7 @@ public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRi
     /// not revoked — read for introspection (RFC 7662) and revocation (RFC 7009); null otherwise. No proof of possession
     /// is asked: the caller is the client the token was issued to, authenticated, not its bearer.
     /// </summary>
-    public async Task<JsonWebToken?> ReadOAuthTokenAsync(string token, string issuer, bool includeRevoked, CancellationToken cancellationToken)
+    public async Task<JsonWebToken?> ReadOAuthTokenAsync(string token, string issuer, CancellationToken cancellationToken)
     {
         if (token.Length > 16384 || !Handler.CanReadToken(token)) return null;
         JsonWebToken jwt;
@@ -185,7 +214,6 @@ public sealed class AccessTokenValidator(AccessTokenService tokens, SigningKeyRi
         if (!result.IsValid || jwt.Issuer != issuer || !jwt.Audiences.Contains(OAuthIssuer.Audience(issuer))) return null;
         if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId) || clientId == AccessTokenService.FirstPartyClientId) return null;
         if (!TryIssuedAt(jwt.Id, out var issuedAt)) return null;
-        if (includeRevoked) return jwt;
         var sid = jwt.TryGetPayloadValue<string>("sid", out var s) ? s : null;
         return revocations.IsRevoked(sid, jwt.Subject, issuedAt) || revocations.IsRevoked(clientId, issuedAt) || revocations.IsRevoked(jwt.Id, issuedAt)
             ? null : jwt;

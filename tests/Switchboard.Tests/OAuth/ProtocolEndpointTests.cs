@@ -273,6 +273,58 @@ public abstract class ProtocolEndpointTests<TFactory>(TFactory node) : IClassFix
     }
 
     [Fact]
+    public async Task OpenIdConnectGivesAnIdTokenAndUserInfoWithinTheGrantedScopes()
+    {
+        var (owner, oauth) = await SetUpAsync();
+        using var _ = owner; using var __ = oauth;
+        var app = await oauth.CreateAppAsync(owner.OrganizationId!);
+        var verifier = NewVerifier();
+        var signedInAt = node.Clock.GetUtcNow().UtcDateTime.AddMinutes(-3);
+        var id = await oauth.StartAsync(AuthorizeQuery(app, Challenge(verifier), "openid profile email contacts:read", extra: [("nonce", "n-0S6_WzA2Mj"), ("max_age", "600")]));
+        var code = Query(await oauth.ApproveAsync(id, owner.UserId!, owner.OrganizationId!, authenticatedAt: signedInAt))["code"];
+        var tokens = await JsonAsync(await oauth.ExchangeAsync(app, code, verifier));
+        tokens["scope"]!.GetValue<string>().ShouldBe("openid profile email contacts:read");
+        var access = tokens["access_token"]!.GetValue<string>();
+        var idToken = tokens["id_token"]!.GetValue<string>();
+
+        // The ID token verifies with the published keys and says who, for whom, and when.
+        var jwks = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(await oauth.Http.GetStringAsync("/.well-known/jwks.json"));
+        var result = await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(idToken, new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+        {
+            ValidIssuer = oauth.Issuer, ValidAudience = app.ClientId, IssuerSigningKeys = jwks.GetSigningKeys(), ValidateLifetime = false,
+        });
+        result.IsValid.ShouldBeTrue(result.Exception?.Message);
+        var claims = Payload(idToken);
+        claims["sub"]!.GetValue<string>().ShouldBe(owner.UserId);
+        claims["nonce"]!.GetValue<string>().ShouldBe("n-0S6_WzA2Mj");
+        claims["auth_time"]!.GetValue<long>().ShouldBe(new DateTimeOffset(signedInAt).ToUnixTimeSeconds());
+        var hash = SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(access));
+        claims["at_hash"]!.GetValue<string>().ShouldBe(Base64Url.Encode(hash.AsSpan(0, 16)));
+
+        var info = await JsonAsync(await oauth.CallApiAsync("/oauth/userinfo", access));
+        info["sub"]!.GetValue<string>().ShouldBe(owner.UserId);
+        info["name"]!.GetValue<string>().ShouldBe("Owner");
+        info["email"]!.GetValue<string>().ShouldContain("@example.com");
+        (await oauth.CallApiAsync("/api/v1/contacts", access)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Without openid: no ID token, and userinfo refuses the token; a client_credentials token has no user at all.
+        var plainVerifier = NewVerifier();
+        var plain = await JsonAsync(await oauth.ExchangeAsync(app, await oauth.CodeAsync(app, plainVerifier, owner.UserId!, owner.OrganizationId!, "contacts:read"), plainVerifier));
+        plain.ContainsKey("id_token").ShouldBeFalse();
+        var refused = await oauth.CallApiAsync("/oauth/userinfo", plain["access_token"]!.GetValue<string>());
+        refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        refused.Headers.WwwAuthenticate.ToString().ShouldContain("insufficient_scope");
+        await ShouldBeOAuthErrorAsync(await oauth.ClientCredentialsAsync(app, "openid contacts:read"), "invalid_scope");
+        (await oauth.Http.GetAsync("/oauth/userinfo")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        var discovery = await JsonAsync(await oauth.Http.GetAsync("/.well-known/openid-configuration"));
+        discovery["issuer"]!.GetValue<string>().ShouldBe(oauth.Issuer);
+        discovery["userinfo_endpoint"]!.GetValue<string>().ShouldBe(oauth.Issuer + "/oauth/userinfo");
+        discovery["id_token_signing_alg_values_supported"]!.AsArray().Select(v => v!.GetValue<string>()).ShouldBe(["ES256"]);
+        discovery["scopes_supported"]!.AsArray().Select(v => v!.GetValue<string>()).ShouldContain("openid");
+    }
+
+    [Fact]
     public async Task PrivateKeyJwtAuthenticatesWithAKeyOfTheAppsSetOnce()
     {
         var (owner, oauth) = await SetUpAsync();

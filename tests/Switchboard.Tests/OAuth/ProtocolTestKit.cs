@@ -100,13 +100,14 @@ public sealed class OAuthTestClient : IDisposable
     }
 
     /// <summary>What the consent page does when the user approves: returns the redirect back to the client.</summary>
-    public async Task<Uri> ApproveAsync(string requestId, string userId, string organizationId, IReadOnlyList<string>? scopes = null)
+    public async Task<Uri> ApproveAsync(string requestId, string userId, string organizationId, IReadOnlyList<string>? scopes = null,
+        DateTime? authenticatedAt = null)
     {
         await using var scope = Node.Services.CreateAsyncScope();
         var requests = scope.ServiceProvider.GetRequiredService<AuthorizationRequests>();
         var pending = await requests.FindPendingAsync(requestId, CancellationToken.None);
         pending.ShouldNotBeNull();
-        return await requests.ApproveAsync(pending, userId, organizationId, scopes ?? pending.RequestedScopes,
+        return await requests.ApproveAsync(pending, userId, organizationId, scopes ?? pending.RequestedScopes, authenticatedAt,
             new DefaultHttpContext { RequestServices = scope.ServiceProvider }, CancellationToken.None);
     }
 

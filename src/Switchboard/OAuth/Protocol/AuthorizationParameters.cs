@@ -70,8 +70,8 @@ public static class AuthorizationParameterRules
         var requested = OAuthScopes.Parse(One("scope"));
         if (requested.Length == 0) requested = app.Scopes;
         if (!OAuthScopes.AllValid(requested))
-            return OAuthError.InvalidScope("scope names a scope the API does not know: " + string.Join(' ', requested.Where(s => !Platform.Auth.Scopes.IsValid(s))));
-        var allowed = OAuthScopes.ForApp(requested, app);
+            return OAuthError.InvalidScope("scope names a scope the API does not know: " + string.Join(' ', requested.Where(s => !OAuthScopes.AllValid([s]))));
+        var allowed = OAuthScopes.ForApp(requested, app, withUser: true);
         if (allowed.Count != requested.Length)
             return OAuthError.InvalidScope("scope asks for more than this app was registered for: " + string.Join(' ', requested.Except(allowed)));
 

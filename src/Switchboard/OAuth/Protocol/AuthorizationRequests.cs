@@ -83,8 +83,17 @@ public sealed class AuthorizationRequests(SwitchboardDbContext db, IOptions<Swit
     /// <see cref="OAuthScopes.Effective"/> for the user's role in <paramref name="organizationId"/>; a user who is not a
     /// member there, or for whom nothing requested can be granted, gets an <c>access_denied</c> redirect instead.
     /// </summary>
+    public Task<Uri> ApproveAsync(PendingAuthorization request, string userId, string organizationId, IReadOnlyList<string> grantedScopes,
+        HttpContext http, CancellationToken ct) =>
+        ApproveAsync(request, userId, organizationId, grantedScopes, authenticatedAt: null, http, ct);
+
+    /// <summary>
+    /// <see cref="ApproveAsync(PendingAuthorization, string, string, IReadOnlyList{string}, HttpContext, CancellationToken)"/>,
+    /// with when the user signed in (the browser sign-in's time): the OpenID Connect id_token's <c>auth_time</c>, which a
+    /// request with <c>max_age</c> requires (Core §2).
+    /// </summary>
     public async Task<Uri> ApproveAsync(PendingAuthorization request, string userId, string organizationId, IReadOnlyList<string> grantedScopes,
-        HttpContext http, CancellationToken ct)
+        DateTime? authenticatedAt, HttpContext http, CancellationToken ct)
     {
         var row = await db.OAuthAuthorizationRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == request.Id && !r.Pushed, ct)
             ?? throw new InvalidOperationException("No such authorization request.");
@@ -132,7 +141,7 @@ public sealed class AuthorizationRequests(SwitchboardDbContext db, IOptions<Swit
         {
             Id = Ids.New("ac", time), CodeHash = SecretHash.Sha256Hex(code), OrganizationId = organizationId, AppId = app.Id,
             ClientId = app.ClientId, UserId = userId, GrantId = grant.Id, RedirectUri = row.RedirectUri, Scopes = [.. scopes],
-            CodeChallenge = row.CodeChallenge, Nonce = row.Nonce, DpopJkt = row.DpopJkt,
+            CodeChallenge = row.CodeChallenge, Nonce = row.Nonce, DpopJkt = row.DpopJkt, AuthTime = authenticatedAt,
             CreatedAt = now, ExpiresAt = now.AddSeconds(options.Value.OAuth.CodeLifetimeSeconds),
         });
         await db.SaveChangesAsync(ct);

@@ -49,7 +49,7 @@ public static class IntrospectionEndpoint
             });
         }
 
-        var jwt = await accessTokens.ReadOAuthTokenAsync(token, issuer, includeRevoked: false, ct);
+        var jwt = await accessTokens.ReadOAuthTokenAsync(token, issuer, ct);
         if (jwt is null || !jwt.TryGetPayloadValue<string>("client_id", out var owner) || owner != client.App.ClientId)
             return OAuthResults.Ok(http, inactive);
         var body = new Dictionary<string, object>

@@ -15,6 +15,22 @@ public static class MetadataEndpoint
         return Results.Json(Document(issuer), contentType: "application/json");
     }
 
+    /// <summary>
+    /// <c>GET /.well-known/openid-configuration</c> (OpenID Connect Discovery 1.0 §3): the same document with what an
+    /// OpenID Provider adds — the userinfo endpoint, ID token signing, subject types and claims.
+    /// </summary>
+    public static IResult HandleOpenIdConfiguration(HttpContext http, OAuthIssuer issuers)
+    {
+        var issuer = issuers.For(http);
+        var document = Document(issuer);
+        document["userinfo_endpoint"] = issuer + OAuthIssuer.UserInfoPath;
+        document["id_token_signing_alg_values_supported"] = new[] { "ES256" };
+        document["subject_types_supported"] = new[] { "public" };
+        document["claims_supported"] = new[] { "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "email" };
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return Results.Json(document, contentType: "application/json");
+    }
+
     public static Dictionary<string, object> Document(string issuer) => new()
     {
         ["issuer"] = issuer,
@@ -39,7 +55,10 @@ public static class MetadataEndpoint
         ["prompt_values_supported"] = new[] { "none", "login", "consent", "select_account" },
     };
 
-    /// <summary>Every scope the API knows, from the resource registry: <c>admin</c>, the wildcards, each resource's read and write.</summary>
+    /// <summary>
+    /// Every scope there is: OpenID Connect's (<c>openid</c>, <c>profile</c>, <c>email</c>), then the API's from the
+    /// resource registry (<c>admin</c>, the wildcards, each resource's read and write).
+    /// </summary>
     public static IReadOnlyList<string> ScopesSupported() =>
-        [Scopes.Admin, Scopes.AllRead, Scopes.AllWrite, .. Scopes.Resources.SelectMany(r => new[] { Scopes.Read(r), Scopes.Write(r) })];
+        [.. OAuthScopes.Identity, Scopes.Admin, Scopes.AllRead, Scopes.AllWrite, .. Scopes.Resources.SelectMany(r => new[] { Scopes.Read(r), Scopes.Write(r) })];
 }

@@ -30,6 +30,8 @@ public sealed class OAuthIssuer(IOptions<SwitchboardOptions> options)
     public const string ParPath = "/oauth/par";
     public const string RevocationPath = "/oauth/revoke";
     public const string IntrospectionPath = "/oauth/introspect";
+    public const string UserInfoPath = "/oauth/userinfo";
+    public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string ConsentPath = "/oauth/consent";
     public const string JwksPath = "/.well-known/jwks.json";
     public const string MetadataPath = "/.well-known/oauth-authorization-server";

@@ -12,6 +12,9 @@ public static class OAuthProtocolApi
         app.MapPost(OAuthIssuer.RevocationPath, RevocationEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapPost(OAuthIssuer.IntrospectionPath, IntrospectionEndpoint.HandleAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet(OAuthIssuer.MetadataPath, MetadataEndpoint.Handle).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet(OAuthIssuer.OpenIdConfigurationPath, MetadataEndpoint.HandleOpenIdConfiguration).AllowAnonymous().ExcludeFromDescription();
+        app.MapMethods(OAuthIssuer.UserInfoPath, [HttpMethods.Get, HttpMethods.Post], UserInfoEndpoint.HandleAsync)
+            .RequireAuthorization().DisableAntiforgery().ExcludeFromDescription();
         return app;
     }
 

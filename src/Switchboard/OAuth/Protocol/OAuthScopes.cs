@@ -9,6 +9,19 @@ namespace Switchboard.OAuth.Protocol;
 /// </summary>
 public static class OAuthScopes
 {
+    /// <summary>OpenID Connect's scopes (Core §3.1.2.1, §5.4): who the user is, their name, their email address.</summary>
+    public const string OpenId = "openid";
+    public const string Profile = "profile";
+    public const string Email = "email";
+
+    /// <summary>
+    /// Scopes about the user rather than the organization's data: any app may ask for them (the user decides at the
+    /// consent page), any role may grant them, and only a token with a user (not client_credentials) carries them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Identity = [OpenId, Profile, Email];
+
+    public static bool IsIdentity(string scope) => scope is OpenId or Profile or Email;
+
     /// <summary>
     /// The scopes a user of this role may grant this app from the requested ones: requested ∩ app.Scopes, keeping only
     /// what <see cref="Scopes.ForRole"/> covers (<see cref="Scopes.Covers"/>). A requested scope counts as within the
@@ -20,17 +33,22 @@ public static class OAuthScopes
         var roleScopes = Scopes.ForRole(role);
         var result = new List<string>(requested.Count);
         foreach (var scope in requested)
-            if (Scopes.IsValid(scope) && !result.Contains(scope) && Scopes.Covers(app.Scopes, [scope]) && Scopes.Covers(roleScopes, [scope]))
+            if (!result.Contains(scope) && (IsIdentity(scope)
+                    || (Scopes.IsValid(scope) && Scopes.Covers(app.Scopes, [scope]) && Scopes.Covers(roleScopes, [scope]))))
                 result.Add(scope);
         return result;
     }
 
-    /// <summary>The scopes a client_credentials token of this app may carry: requested ∩ app.Scopes (no user, no role).</summary>
-    public static IReadOnlyList<string> ForApp(IReadOnlyList<string> requested, OAuthApp app)
+    /// <summary>
+    /// The scopes this app may ask for: requested ∩ app.Scopes, and the identity scopes when <paramref name="withUser"/>
+    /// (an authorization request); a client_credentials token has no user to identify.
+    /// </summary>
+    public static IReadOnlyList<string> ForApp(IReadOnlyList<string> requested, OAuthApp app, bool withUser = false)
     {
         var result = new List<string>(requested.Count);
         foreach (var scope in requested)
-            if (Scopes.IsValid(scope) && !result.Contains(scope) && Scopes.Covers(app.Scopes, [scope])) result.Add(scope);
+            if (!result.Contains(scope) && ((withUser && IsIdentity(scope)) || (Scopes.IsValid(scope) && Scopes.Covers(app.Scopes, [scope]))))
+                result.Add(scope);
         return result;
     }
 
@@ -41,11 +59,11 @@ public static class OAuthScopes
     public static string[] WithinRole(IReadOnlyList<string> granted, string role)
     {
         var roleScopes = Scopes.ForRole(role);
-        return [.. granted.Where(s => Scopes.Covers(roleScopes, [s]))];
+        return [.. granted.Where(s => IsIdentity(s) || Scopes.Covers(roleScopes, [s]))];
     }
 
     /// <summary>Whether every scope is one the API knows (RFC 6749 §3.3's scope-token syntax is checked by the parser).</summary>
-    public static bool AllValid(IEnumerable<string> scopes) => scopes.All(Scopes.IsValid);
+    public static bool AllValid(IEnumerable<string> scopes) => scopes.All(s => IsIdentity(s) || Scopes.IsValid(s));
 
     /// <summary>Splits a <c>scope</c> parameter (RFC 6749 §3.3: space-delimited, case-sensitive).</summary>
     public static string[] Parse(string? scope) =>
@@ -59,6 +77,9 @@ public static class OAuthScopes
             case Scopes.Admin: return "Act as an administrator of your organization: everything you can do, including members, API keys, webhooks and settings";
             case Scopes.AllRead: return "See all of your organization's records (contacts, leads, deals and the rest)";
             case Scopes.AllWrite: return "See and change all of your organization's records (contacts, leads, deals and the rest)";
+            case OpenId: return "Know who you are (your Switchboard account's id)";
+            case Profile: return "See your name";
+            case Email: return "See your email address";
         }
         var colon = scope.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0) return scope;

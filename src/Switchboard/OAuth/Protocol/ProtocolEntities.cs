@@ -55,6 +55,8 @@ public sealed class OAuthAuthorizationCode : ITenantOwned
     public required string CodeChallenge { get; init; }
     public string? Nonce { get; init; }
     public string? DpopJkt { get; init; }
+    /// <summary>When the user signed in, if the consent page said (OpenID Connect <c>auth_time</c>).</summary>
+    public DateTime? AuthTime { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime ExpiresAt { get; init; }
     public DateTime? UsedAt { get; set; }

@@ -38,7 +38,7 @@ public static class RevocationEndpoint
                 await grants.RevokeAsync(row.FamilyId, "oauth_client", client.App.ClientId, "oauth.token_revoked",
                     new { clientId = client.App.ClientId, tokenType = "refresh_token" }, http, ct);
         }
-        else if (await accessTokens.ReadOAuthTokenAsync(token, issuers.For(http), includeRevoked: false, ct) is { } jwt
+        else if (await accessTokens.ReadOAuthTokenAsync(token, issuers.For(http), ct) is { } jwt
                  && jwt.TryGetPayloadValue<string>("client_id", out var owner) && owner == client.App.ClientId)
         {
             var invalidation = AuthInvalidationFeed.Stage(db, InvalidationKinds.AccessToken, jwt.Id, time);

@@ -16,7 +16,8 @@ public sealed record TokenResponse(
     [property: System.Text.Json.Serialization.JsonPropertyName("token_type")] string TokenType,
     [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn,
     [property: System.Text.Json.Serialization.JsonPropertyName("refresh_token")] string? RefreshToken,
-    [property: System.Text.Json.Serialization.JsonPropertyName("scope")] string Scope);
+    [property: System.Text.Json.Serialization.JsonPropertyName("scope")] string Scope,
+    [property: System.Text.Json.Serialization.JsonPropertyName("id_token")] string? IdToken = null);
 
 /// <summary>
 /// <c>POST /oauth/token</c> (RFC 6749 §3.2): the authorization_code grant with PKCE S256 required for every client
@@ -117,6 +118,9 @@ public sealed class TokenEndpoint(
             return (null, OAuthError.InvalidGrant("The authorization was revoked, or the user left the organization."));
         }
         var response = Issue(http, client, grant, row.UserId, membership.Role, row.Scopes, proof, now);
+        // OpenID Connect Core §3.1.3.3: with the openid scope the response carries an ID token for the client.
+        if (row.Scopes.Contains(OAuthScopes.OpenId))
+            response = response with { IdToken = accessTokens.CreateIdToken(issuers.For(http), row.UserId, client.App.ClientId, row.Nonce, row.AuthTime, response.AccessToken) };
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return (response, null);
@@ -138,7 +142,8 @@ public sealed class TokenEndpoint(
         if (requested.Length == 0) requested = client.App.Scopes;
         if (!OAuthScopes.AllValid(requested)) return (null, OAuthError.InvalidScope("scope names a scope the API does not know."));
         var scopes = OAuthScopes.ForApp(requested, client.App);
-        if (scopes.Count != requested.Length) return (null, OAuthError.InvalidScope("scope asks for more than this app was registered for."));
+        if (scopes.Count != requested.Length)
+            return (null, OAuthError.InvalidScope("scope asks for more than this app was registered for (and a client_credentials token has no user for openid, profile or email)."));
 
         var issuer = issuers.For(http);
         var app = client.App;

@@ -50,6 +50,7 @@ public sealed class OAuthProtocol : Migration
             code_challenge = t.Column<string>(maxLength: 128),
             nonce = t.Column<string>(maxLength: 500, nullable: true),
             dpop_jkt = t.Column<string>(maxLength: 64, nullable: true),
+            auth_time = t.Column<DateTime>(nullable: true),
             created_at = t.Column<DateTime>(),
             expires_at = t.Column<DateTime>(),
             used_at = t.Column<DateTime>(nullable: true),
