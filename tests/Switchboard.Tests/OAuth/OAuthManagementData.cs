@@ -77,11 +77,20 @@ internal static class OAuthManagementData
 
     /// <summary>An access token issued under the grant to the app (delegated: its user, the grant's id as sid).</summary>
     public static string AccessToken(this SwitchboardFactory node, OAuthGrant grant, string clientId, string role = "owner") =>
-        node.Services.GetRequiredService<AccessTokenService>().Create(grant.UserId, grant.OrganizationId, role, grant.Scopes, grant.Id, clientId);
+        node.Services.GetRequiredService<AccessTokenService>().CreateForClient(node.OAuthIssuer(), Switchboard.OAuth.Protocol.OAuthIssuer.Audience(node.OAuthIssuer()),
+            grant.UserId, clientId, grant.OrganizationId, role, grant.Id, grant.Scopes, jkt: null);
 
     /// <summary>A client_credentials token of the app: the app is its own subject (RFC 9068 §2.2), its id the sid.</summary>
     public static string ClientCredentialsToken(this SwitchboardFactory node, string organizationId, string appId, string clientId, params string[] scopes) =>
-        node.Services.GetRequiredService<AccessTokenService>().Create(clientId, organizationId, "", scopes, appId, clientId);
+        node.Services.GetRequiredService<AccessTokenService>().CreateForClient(node.OAuthIssuer(), Switchboard.OAuth.Protocol.OAuthIssuer.Audience(node.OAuthIssuer()),
+            clientId, clientId, organizationId, role: null, appId, scopes, jkt: null);
+
+    /// <summary>The node's OAuth issuer as its clients reach it (no PublicBaseUrl in these tests: its own loopback origin).</summary>
+    private static string OAuthIssuer(this SwitchboardFactory node)
+    {
+        using var client = node.Client();
+        return client.Http.BaseAddress!.GetLeftPart(UriPartial.Authority);
+    }
 
     /// <summary>A second person in the owner's organization with <paramref name="role"/>, signed in.</summary>
     public static async Task<ApiClient> InviteAsync(this ApiClient owner, string role)

@@ -9,20 +9,12 @@ using Switchboard.Tests.Platform;
 namespace Switchboard.Tests.OAuth.Interop;
 
 /// <summary>
-/// Node A of an installation reached under one public name (<c>Switchboard:PublicBaseUrl</c>, as behind a load
-/// balancer): both nodes are the same issuer, so a token either one issues is good on both.
-/// </summary>
-public sealed class PublicNamePostgresNode : PostgresSwitchboard
-{
-    public const string PublicBaseUrl = "https://switchboard.test";
-    public PublicNamePostgresNode() => With("Switchboard:PublicBaseUrl", PublicBaseUrl);
-}
-
-/// <summary>
-/// Two nodes sharing one PostgreSQL database, used by Duende.IdentityModel as a client behind a load balancer would use
-/// them: any request may land on either node. A token, a code or a refresh token from one works on the other, and a
-/// revocation on one (RFC 7009, connected apps, refresh-token reuse) is honoured by the other within its invalidation
-/// poll interval (0.2 s in the tests).
+/// Two nodes sharing one PostgreSQL database under one public name (<see cref="PublicNamePostgresNode"/>), used by
+/// Duende.IdentityModel as a client behind a load balancer would use them: any request may land on either node. What
+/// ProtocolMultiNodeTests already shows (a code redeemed on the other node, a refresh there, a revoked refresh token,
+/// DPoP replays) is not repeated; these add the metadata, a client_credentials token and its introspection across
+/// nodes, and the three other ways a token ends — RFC 7009 on an access token, the user's connected-apps DELETE,
+/// refresh-token reuse — each on one node and honoured by the other within its invalidation poll interval (0.2 s here).
 /// </summary>
 public sealed class TwoNodeOAuthTests(PublicNamePostgresNode nodeA, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PublicNamePostgresNode>, IAsyncLifetime
 {
@@ -69,7 +61,7 @@ public sealed class TwoNodeOAuthTests(PublicNamePostgresNode nodeA, Xunit.Abstra
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task TokensCodesAndRefreshTokensFromOneNodeWorkOnTheOther()
+    public async Task TheMetadataAndAClientCredentialsTokenAreTheSameOnBothNodes()
     {
         var (world, a, b) = await SetUpAsync();
         var app = world.Confidential;
@@ -93,36 +85,8 @@ public sealed class TwoNodeOAuthTests(PublicNamePostgresNode nodeA, Xunit.Abstra
         });
         introspected.IsActive.ShouldBeTrue(introspected.Raw);
 
-        // The user consents on node A's pages; the code is redeemed on node B, the refresh token on node A.
-        using var receiver = new LoopbackReceiver();
-        using var walker = new PageWalker();
-        var verifier = CryptoRandom.CreateUniqueId(32, CryptoRandom.OutputFormat.Base64Url);
-        var challenge = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
-        var url = new RequestUrl(a + "/oauth/authorize").CreateAuthorizeUrl(app.ClientId, OidcConstants.ResponseTypes.Code, InteropWorld.Scope,
-            receiver.RedirectUri, state: "s1", codeChallenge: challenge, codeChallengeMethod: OidcConstants.CodeChallengeMethods.Sha256);
-        var callback = new AuthorizeResponse((await walker.AuthorizeAsync(url, world.Email, InteropWorld.Password, receiver)).AbsoluteUri);
-        callback.Issuer.ShouldBe(PublicNamePostgresNode.PublicBaseUrl);
-        var tokens = await http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
-        {
-            Address = b + "/oauth/token", ClientId = app.ClientId, ClientSecret = app.ClientSecret!, Code = callback.Code!,
-            RedirectUri = receiver.RedirectUri, CodeVerifier = verifier,
-        });
-        tokens.IsError.ShouldBeFalse(tokens.Raw);
-        (await CallApiAsync(http, a, world, tokens.AccessToken!)).ShouldBe(HttpStatusCode.OK);
-        var refreshed = await http.RequestRefreshTokenAsync(new RefreshTokenRequest
-        {
-            Address = a + "/oauth/token", ClientId = app.ClientId, ClientSecret = app.ClientSecret!, RefreshToken = tokens.RefreshToken!,
-        });
-        refreshed.IsError.ShouldBeFalse(refreshed.Raw);
-        (await CallApiAsync(http, b, world, refreshed.AccessToken!)).ShouldBe(HttpStatusCode.OK);
-
-        // The code is spent on both nodes: node A refuses it after node B redeemed it.
-        var again = await http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
-        {
-            Address = a + "/oauth/token", ClientId = app.ClientId, ClientSecret = app.ClientSecret!, Code = callback.Code!,
-            RedirectUri = receiver.RedirectUri, CodeVerifier = verifier,
-        });
-        again.Error.ShouldBe("invalid_grant", again.Raw);
+        // A token bound to no node: revoking it is the other test's business; here it also works back on node A.
+        (await CallApiAsync(http, a, world, cc.AccessToken!)).ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact(Timeout = 120_000)]
