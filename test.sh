@@ -3,7 +3,7 @@
 # PostgreSQL: installed from Debian's packages if absent, then a private throwaway cluster is started on
 # 127.0.0.1 (a free port from 55432 up) for the run and removed afterwards. Chromium and ChromeDriver (the docs
 # page tests) come from Debian's packages too, installed in the same apt-get run; the npm tools the suite runs
-# (redocly, newman) are installed from tests/node/package-lock.json. Extra arguments go to `dotnet test`.
+# (redocly, newman, oauth4webapi) are installed from tests/node/package-lock.json. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -11,7 +11,7 @@ public sealed record ToolRun(string Command, int ExitCode, string Output, string
 }
 
 /// <summary>
-/// The npm tools the suite runs (redocly, newman), installed by test.sh from tests/node/package-lock.json with
+/// The npm tools the suite runs (redocly, newman, oauth4webapi), installed by test.sh from tests/node/package-lock.json with
 /// <c>npm ci</c>. A missing tool fails the test that needs it: these checks are part of the suite, not optional extras.
 /// </summary>
 public static class NodeTools
