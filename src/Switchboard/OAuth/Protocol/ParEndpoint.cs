@@ -8,7 +8,7 @@ namespace Switchboard.OAuth.Protocol;
 /// </summary>
 public static class ParEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, ClientAuthenticator clients, AuthorizationRequests requests,
+    public static async Task<IResult> HandleAsync(HttpContext http, ClientAuthenticator clients, AuthorizationRequests requests, DpopProofs dpop,
         OAuthIssuer issuers, Microsoft.Extensions.Options.IOptions<Platform.SwitchboardOptions> options, CancellationToken ct)
     {
         if (!http.Request.HasFormContentType)
@@ -23,6 +23,17 @@ public static class ParEndpoint
             return OAuthResults.Error(http, OAuthError.InvalidRequest("request_uri cannot be pushed (RFC 9126 §2.1)."));
         // The authentication parameters are not part of the authorization request.
         foreach (var name in new[] { "client_secret", "client_assertion", "client_assertion_type" }) form.Remove(name);
+
+        // RFC 9449 §10.1: a DPoP proof on the pushed request binds the code to its key, as dpop_jkt would; both given, they
+        // must name the same key.
+        if (DpopProofs.Present(http))
+        {
+            var (proof, error) = await dpop.ValidateAsync(http, accessToken: null, ct);
+            if (proof is null) return OAuthResults.Error(http, OAuthError.InvalidDpopProof(error!));
+            if (form.TryGetValue("dpop_jkt", out var jkt) && (jkt.Count != 1 || !string.Equals(jkt[0], proof.Value.Jkt, StringComparison.Ordinal)))
+                return OAuthResults.Error(http, OAuthError.InvalidDpopProof("dpop_jkt does not match the key of the DPoP proof (RFC 9449 §10.1)."));
+            form["dpop_jkt"] = proof.Value.Jkt;
+        }
 
         if (AuthorizationParameterRules.CheckRedirectUri(client.App, form, out var redirectUri) is { } redirectFault)
             return OAuthResults.Error(http, redirectFault);
