@@ -139,10 +139,12 @@ public static class OAuthAppsApi
         // Tokens issued before a scope was taken away carry it until they expire; stop them on every node, so the app
         // must come back (a refresh) for tokens within its new scopes.
         var invalidation = narrowed ? AuthInvalidationFeed.Stage(db, InvalidationKinds.Session, app.ClientId, time) : null;
+        var changed = AuthInvalidationFeed.Stage(db, InvalidationKinds.OAuthApp, app.ClientId, time); // every node reloads the app
         AuditTrail.Record(db, http, time, caller, "oauth_app.updated", OAuthResources.Apps.Name, app.Id,
             new { app.Name, app.Scopes, app.RedirectUris, app.HomepageUrl, app.LogoUrl, hasJwks = app.Jwks is not null });
         await db.SaveChangesAsync(cancellationToken);
         if (invalidation is not null) invalidations.Apply(invalidation);
+        invalidations.Apply(changed);
         ETags.Set(http.Response, ETags.For(app.Id, app.UpdatedAt));
         return TypedResults.Ok(app.AsResponse(app.UpdatedAt));
     }
@@ -164,12 +166,14 @@ public static class OAuthAppsApi
         var grants = await db.OAuthGrants.Where(g => g.AppId == app.Id && g.RevokedAt == null).ToListAsync(cancellationToken);
         await revocation.StageAsync(grants, app, cancellationToken);
         var invalidation = AuthInvalidationFeed.Stage(db, InvalidationKinds.Session, app.ClientId, time);
+        var changed = AuthInvalidationFeed.Stage(db, InvalidationKinds.OAuthApp, app.ClientId, time); // every node forgets the app
         AuditTrail.Record(db, http, time, http.GetCaller(), "oauth_app.deleted", OAuthResources.Apps.Name, app.Id,
             new { app.Name, app.ClientId, revokedAuthorizations = grants.Count });
         db.OAuthApps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         invalidations.Apply(invalidation);
+        invalidations.Apply(changed);
         return TypedResults.NoContent();
     }
 
@@ -200,10 +204,12 @@ public static class OAuthAppsApi
         (app.SecretHash, app.SecretPrefix) = (secret.Hash, secret.Prefix);
         app.UpdatedAt = now;
         var invalidation = grace == 0 ? AuthInvalidationFeed.Stage(db, InvalidationKinds.Session, app.ClientId, time) : null;
+        var changed = AuthInvalidationFeed.Stage(db, InvalidationKinds.OAuthApp, app.ClientId, time); // every node reloads the secret
         AuditTrail.Record(db, http, time, caller, "oauth_app.secret_rotated", OAuthResources.Apps.Name, app.Id,
             new { gracePeriodSeconds = grace, previousSecretExpiresAt = app.PreviousSecretExpiresAt, app.SecretPrefix });
         await db.SaveChangesAsync(cancellationToken);
         if (invalidation is not null) invalidations.Apply(invalidation);
+        invalidations.Apply(changed);
         ETags.Set(http.Response, ETags.For(app.Id, app.UpdatedAt));
         return TypedResults.Ok(app.AsResponse(now, secret.Secret));
     }

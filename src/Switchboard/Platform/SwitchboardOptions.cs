@@ -46,6 +46,8 @@ public sealed class OAuthOptions
     [Range(10, 600)] public int CodeLifetimeSeconds { get; set; } = 60;
     /// <summary>How far a DPoP proof's <c>iat</c> may be from the server's clock (RFC 9449 §11.1), either way.</summary>
     [Range(5, 600)] public int DpopProofWindowSeconds { get; set; } = 60;
+    /// <summary>How long a node keeps a registered app in memory for client authentication (changes reach every node sooner, through the invalidation feed).</summary>
+    [Range(0, 3_600)] public int AppCacheSeconds { get; set; } = 60;
 }
 
 public sealed class LimitSetting

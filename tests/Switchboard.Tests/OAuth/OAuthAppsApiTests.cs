@@ -350,11 +350,45 @@ public abstract class OAuthAppsApiTests<TFactory>(TFactory node) : IClassFixture
         OAuthAppCredentials.Matches(row, replacement, node.Clock.GetUtcNow().UtcDateTime).ShouldBeFalse();
         OAuthAppCredentials.Matches(row, third, node.Clock.GetUtcNow().UtcDateTime).ShouldBeTrue();
         row.PreviousSecretHash.ShouldBeNull();
-        (await node.DbAsync(db => db.AuthInvalidations.CountAsync(i => i.SubjectId == clientId))).ShouldBe(1);
+        // One revocation of the app's tokens (the leak); each rotation also tells every node to reload the app.
+        (await node.DbAsync(db => db.AuthInvalidations.CountAsync(i => i.SubjectId == clientId && i.Kind == InvalidationKinds.Session))).ShouldBe(1);
+        (await node.DbAsync(db => db.AuthInvalidations.CountAsync(i => i.SubjectId == clientId && i.Kind == InvalidationKinds.OAuthApp))).ShouldBe(2);
         (await owner.GetJsonAsync("/api/v1/audit-logs")).ToJsonString().ShouldContain("oauth_app.secret_rotated");
 
         await (await owner.PostAsync($"/api/v1/oauth/apps/{app.Id()}/rotate-secret", new { gracePeriodSeconds = 8 * 86400 }))
             .ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    /// <summary>Client authentication keeps apps in memory; a rotation must still take effect at once on this node.</summary>
+    [Fact]
+    public async Task ARotatedSecretTakesEffectAtTheTokenEndpointDespiteTheAppCache()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        var app = await owner.CreateAppAsync();
+        var clientId = app["clientId"]!.GetValue<string>();
+        async Task<HttpStatusCode> TokenAsync(string secret)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "contacts:read" }),
+            };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret)}")));
+            using var response = await owner.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+        var original = Secret(app);
+        (await TokenAsync(original)).ShouldBe(HttpStatusCode.OK); // the app is now cached
+
+        var rotate = await owner.PostAsync($"/api/v1/oauth/apps/{app.Id()}/rotate-secret", new { gracePeriodSeconds = 0 });
+        rotate.StatusCode.ShouldBe(HttpStatusCode.OK, await rotate.Content.ReadAsStringAsync());
+        var replacement = Secret(await ApiClient.ReadAsync(rotate));
+        (await TokenAsync(original)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await TokenAsync(replacement)).ShouldBe(HttpStatusCode.OK);
+
+        (await owner.DeleteAsync($"/api/v1/oauth/apps/{app.Id()}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await TokenAsync(replacement)).ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed record PendingAuthorization(string Id, OAuthApp App, string Redire
 /// page: stored validated, answered once, and turned into an authorization code (RFC 6749 §4.1.2) or an error response,
 /// both carrying <c>state</c> and <c>iss</c> (RFC 9207 §2).
 /// </summary>
-public sealed class AuthorizationRequests(SwitchboardDbContext db, IOptions<SwitchboardOptions> options, TimeProvider time)
+public sealed class AuthorizationRequests(SwitchboardDbContext db, OAuthAppCache apps, IOptions<SwitchboardOptions> options, TimeProvider time)
 {
     public const string PendingPrefix = "azr";
     public const string PushedPrefix = "par";
@@ -25,7 +25,7 @@ public sealed class AuthorizationRequests(SwitchboardDbContext db, IOptions<Swit
 
     /// <summary>The app with this <c>client_id</c>, in any organization (the protocol runs before any tenant is known).</summary>
     public Task<OAuthApp?> FindAppAsync(string clientId, CancellationToken ct) =>
-        db.OAuthApps.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(a => a.ClientId == clientId, ct);
+        apps.FindAsync(clientId, (id, token) => db.OAuthApps.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(a => a.ClientId == id, token), ct);
 
     /// <summary>Stores a validated request: pending (for the consent page) or pushed (RFC 9126, for a later authorize).</summary>
     public async Task<OAuthAuthorizationRequest> StoreAsync(AuthorizationParameters p, bool pushed, string issuer, CancellationToken ct)

@@ -22,6 +22,7 @@ public static class OAuthProtocolApi
     {
         services.AddSingleton<OAuthIssuer>();
         services.AddScoped<AuthorizationRequests>();
+        services.AddSingleton<OAuthAppCache>();
         services.AddSingleton<ReplayCache>();
         services.AddSingleton<DpopProofs>();
         services.AddScoped<ClientAuthenticator>();

@@ -22,6 +22,8 @@ public static class InvalidationKinds
     public const string ApiKey = "api_key";
     public const string Session = "session";
     public const string User = "user";
+    /// <summary>A registered OAuth app changed (subject: its client id): nodes reload it (<see cref="OAuth.Protocol.OAuthAppCache"/>).</summary>
+    public const string OAuthApp = "oauth_app";
     /// <summary>One OAuth access token, by its <c>jti</c> (RFC 7009 revocation).</summary>
     public const string AccessToken = "access_token";
 }

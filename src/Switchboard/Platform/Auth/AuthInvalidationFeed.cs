@@ -16,6 +16,7 @@ namespace Switchboard.Platform.Auth;
 public sealed class AuthInvalidationFeed(
     IServiceScopeFactory scopes,
     ApiKeyAuthenticator apiKeys,
+    OAuth.Protocol.OAuthAppCache oauthApps,
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
     ILogger<AuthInvalidationFeed> logger) : BackgroundService
@@ -43,6 +44,9 @@ public sealed class AuthInvalidationFeed(
         {
             case InvalidationKinds.ApiKey:
                 apiKeys.Invalidate(row.SubjectId);
+                break;
+            case InvalidationKinds.OAuthApp:
+                oauthApps.Invalidate(row.SubjectId);
                 break;
             case InvalidationKinds.Session or InvalidationKinds.User or InvalidationKinds.AccessToken:
                 _notBefore.AddOrUpdate(row.SubjectId, row.NotBefore, (_, old) => old > row.NotBefore ? old : row.NotBefore);
