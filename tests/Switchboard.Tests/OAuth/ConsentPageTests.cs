@@ -159,7 +159,11 @@ public abstract class ConsentPageTests<TFactory>(TFactory node) : IClassFixture<
         using var _ = browser;
         await AnswerAsync(browser, await browser.GetAsync(await AuthorizeAsync(browser, app, Redirect, "contacts:write deals:read")), "allow");
 
-        var skipped = await browser.GetAsync(await AuthorizeAsync(browser, app, Redirect, "contacts:write", state: "second"));
+        // A HEAD of the consent page (HEAD reaches every GET) does not answer the app: the request stays for the GET.
+        var consentUrl = await AuthorizeAsync(browser, app, Redirect, "contacts:write", state: "second");
+        using (var head = await browser.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, consentUrl)))
+            head.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var skipped = await browser.GetAsync(consentUrl);
         skipped.Status.ShouldBe(HttpStatusCode.SeeOther);
         var response = QueryOf(skipped.Location!);
         response.ShouldContainKey("code");

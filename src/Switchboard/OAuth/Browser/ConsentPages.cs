@@ -36,6 +36,9 @@ public static class ConsentPages
     internal static async Task<IResult> Show(HttpContext http, AuthorizationRequests requests, BrowserSessions sessions, FormTokens tokens,
         SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
     {
+        // HEAD reaches every GET (RFC 9110 §9.3.2), but a GET here may answer the app at once (remembered consent uses the
+        // request up): a HEAD must not. It learns only that the page exists.
+        if (HttpMethods.IsHead(http.Request.Method)) return Results.Ok();
         var query = http.Request.Query;
         if (await FindAsync(requests, First(query["request"]), ct) is not { } pending) return UnknownRequest();
         var prompts = Prompts(pending);
