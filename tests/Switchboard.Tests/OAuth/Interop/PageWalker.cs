@@ -18,7 +18,28 @@ public sealed partial class PageWalker : IDisposable
         _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() });
 
     /// <summary>Returns the URL the node redirected the browser to on <paramref name="receiver"/>.</summary>
-    public async Task<Uri> AuthorizeAsync(string authorizationUrl, string email, string password, LoopbackReceiver receiver)
+    public async Task<Uri> AuthorizeAsync(string authorizationUrl, string email, string password, LoopbackReceiver receiver) =>
+        await WalkAsync(authorizationUrl, email, password, receiver.RedirectUri, async location =>
+        {
+            var received = receiver.NextAsync();
+            (await _http.GetAsync(location)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            return await received;
+        });
+
+    /// <summary>
+    /// For a redirect URI another program serves (an app under test listening on loopback): walks the pages until the
+    /// node redirects to <paramref name="redirectUriPrefix"/>, visits that address and returns what the app answered.
+    /// </summary>
+    public Task<string> AuthorizeAsync(string authorizationUrl, string email, string password, string redirectUriPrefix) =>
+        WalkAsync(authorizationUrl, email, password, redirectUriPrefix, async location =>
+        {
+            using var arrived = await _http.GetAsync(location);
+            var text = await arrived.Content.ReadAsStringAsync();
+            arrived.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+            return text;
+        });
+
+    private async Task<T> WalkAsync<T>(string authorizationUrl, string email, string password, string redirectUriPrefix, Func<Uri, Task<T>> arrive)
     {
         var origin = new Uri(authorizationUrl).GetLeftPart(UriPartial.Authority);
         var request = new HttpRequestMessage(HttpMethod.Get, authorizationUrl);
@@ -32,12 +53,7 @@ public sealed partial class PageWalker : IDisposable
             {
                 if (wasPost) response.StatusCode.ShouldBe(HttpStatusCode.SeeOther, string.Join("\n", Visited));
                 var location = new Uri(request.RequestUri!, response.Headers.Location!);
-                if (location.AbsoluteUri.StartsWith(receiver.RedirectUri, StringComparison.Ordinal))
-                {
-                    var received = receiver.NextAsync();
-                    (await _http.GetAsync(location)).StatusCode.ShouldBe(HttpStatusCode.OK);
-                    return await received;
-                }
+                if (location.AbsoluteUri.StartsWith(redirectUriPrefix, StringComparison.Ordinal)) return await arrive(location);
                 location.GetLeftPart(UriPartial.Authority).ShouldBe(origin, $"redirected away from the node: {location}");
                 request = new HttpRequestMessage(HttpMethod.Get, location);
                 continue;
