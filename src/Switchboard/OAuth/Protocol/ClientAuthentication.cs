@@ -41,6 +41,29 @@ public sealed class ClientAuthenticator(AuthorizationRequests requests, ReplayCa
     /// <summary>The outcome: the client, or the error and whether it came from HTTP Basic (then 401 names the Basic scheme).</summary>
     public readonly record struct Outcome(AuthenticatedClient? Client, OAuthError? Error, bool ViaBasic);
 
+    /// <summary>An authenticated request to a client endpoint (token, PAR, revocation, introspection): its form and client, or the answer refusing it.</summary>
+    public readonly record struct ClientRequest(Dictionary<string, StringValues>? Form, AuthenticatedClient? Client, IResult? Refusal);
+
+    /// <summary>
+    /// The first steps every endpoint a client calls shares: the body must be a form (RFC 6749 §3.2, RFC 7009 §2.1,
+    /// RFC 7662 §2.1, RFC 9126 §2), parameters must not repeat when <paramref name="singleValued"/>, and the client must
+    /// authenticate; a failed HTTP Basic authentication answers 401 naming the scheme (RFC 6749 §5.2).
+    /// </summary>
+    public async Task<ClientRequest> ReadAsync(HttpContext http, string what, bool singleValued, CancellationToken ct)
+    {
+        if (!http.Request.HasFormContentType)
+            return new(null, null, OAuthResults.Error(http, OAuthError.InvalidRequest($"The {what} must be a form (application/x-www-form-urlencoded).")));
+        var form = (await http.Request.ReadFormAsync(ct)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+        if (singleValued)
+            foreach (var (name, values) in form)
+                if (values.Count > 1) return new(null, null, OAuthResults.Error(http, OAuthError.InvalidRequest($"{name} may be sent only once (RFC 6749 §3.2).")));
+        var auth = await AuthenticateAsync(http, form, ct);
+        if (auth.Client is { } client) return new(form, client, null);
+        return new(null, null, auth.ViaBasic
+            ? OAuthResults.Unauthorized(http, auth.Error!, "Basic realm=\"switchboard\", charset=\"UTF-8\"")
+            : OAuthResults.Error(http, auth.Error!));
+    }
+
     public async Task<Outcome> AuthenticateAsync(HttpContext http, IReadOnlyDictionary<string, StringValues> form, CancellationToken ct)
     {
         string? Param(string name) => form.TryGetValue(name, out var v) && v.Count == 1 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;

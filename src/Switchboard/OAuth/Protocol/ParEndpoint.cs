@@ -11,14 +11,9 @@ public static class ParEndpoint
     public static async Task<IResult> HandleAsync(HttpContext http, ClientAuthenticator clients, AuthorizationRequests requests, DpopProofs dpop,
         OAuthIssuer issuers, Microsoft.Extensions.Options.IOptions<Platform.SwitchboardOptions> options, CancellationToken ct)
     {
-        if (!http.Request.HasFormContentType)
-            return OAuthResults.Error(http, OAuthError.InvalidRequest("The pushed request must be a form (application/x-www-form-urlencoded)."));
-        var form = (await http.Request.ReadFormAsync(ct)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-        var auth = await clients.AuthenticateAsync(http, form, ct);
-        if (auth.Client is not { } client)
-            return auth.ViaBasic
-                ? OAuthResults.Unauthorized(http, auth.Error!, "Basic realm=\"switchboard\", charset=\"UTF-8\"")
-                : OAuthResults.Error(http, auth.Error!);
+        var request = await clients.ReadAsync(http, "pushed request", singleValued: false, ct);
+        if (request.Refusal is { } refusal) return refusal;
+        var (form, client) = (request.Form!, request.Client!);
         if (form.ContainsKey("request_uri"))
             return OAuthResults.Error(http, OAuthError.InvalidRequest("request_uri cannot be pushed (RFC 9126 §2.1)."));
         // The authentication parameters are not part of the authorization request.

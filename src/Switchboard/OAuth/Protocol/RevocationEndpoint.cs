@@ -18,14 +18,9 @@ public static class RevocationEndpoint
         GrantRevocation grants, AccessTokenValidator accessTokens, AuthInvalidationFeed invalidations, OAuthIssuer issuers,
         TimeProvider time, CancellationToken ct)
     {
-        if (!http.Request.HasFormContentType)
-            return OAuthResults.Error(http, OAuthError.InvalidRequest("The revocation request must be a form (application/x-www-form-urlencoded)."));
-        var form = (await http.Request.ReadFormAsync(ct)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-        var auth = await clients.AuthenticateAsync(http, form, ct);
-        if (auth.Client is not { } client)
-            return auth.ViaBasic
-                ? OAuthResults.Unauthorized(http, auth.Error!, "Basic realm=\"switchboard\", charset=\"UTF-8\"")
-                : OAuthResults.Error(http, auth.Error!);
+        var request = await clients.ReadAsync(http, "revocation request", singleValued: false, ct);
+        if (request.Refusal is { } refusal) return refusal;
+        var (form, client) = (request.Form!, request.Client!);
         if (!form.TryGetValue("token", out var tokens) || tokens.Count != 1 || string.IsNullOrEmpty(tokens[0]))
             return OAuthResults.Error(http, OAuthError.InvalidRequest("token is required, once."));
         var token = tokens[0]!;

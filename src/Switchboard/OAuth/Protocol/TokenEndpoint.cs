@@ -37,17 +37,9 @@ public sealed class TokenEndpoint(
 
     private async Task<IResult> TokenAsync(HttpContext http, CancellationToken ct)
     {
-        if (!http.Request.HasFormContentType)
-            return OAuthResults.Error(http, OAuthError.InvalidRequest("The token request must be a form (application/x-www-form-urlencoded)."));
-        var form = (await http.Request.ReadFormAsync(ct)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-        foreach (var (name, values) in form)
-            if (values.Count > 1) return OAuthResults.Error(http, OAuthError.InvalidRequest($"{name} may be sent only once (RFC 6749 §3.2)."));
-
-        var auth = await clients.AuthenticateAsync(http, form, ct);
-        if (auth.Client is not { } client)
-            return auth.ViaBasic
-                ? OAuthResults.Unauthorized(http, auth.Error!, "Basic realm=\"switchboard\", charset=\"UTF-8\"")
-                : OAuthResults.Error(http, auth.Error!);
+        var request = await clients.ReadAsync(http, "token request", singleValued: true, ct);
+        if (request.Refusal is { } refusal) return refusal;
+        var (form, client) = (request.Form!, request.Client!);
 
         DpopProof? proof = null;
         if (DpopProofs.Present(http))
