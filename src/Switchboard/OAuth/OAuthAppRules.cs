@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using Switchboard.Platform.Security;
 
@@ -20,9 +19,9 @@ public static class OAuthAppRules
 
     /// <summary>
     /// A redirect URI is an absolute URI without a fragment (RFC 6749 §3.1.2) and without user information, of one of
-    /// three kinds: <c>https</c> (any host); <c>http</c> on a loopback host only, <c>127.0.0.1</c>, <c>[::1]</c> or
-    /// <c>localhost</c>, for native apps (RFC 8252 §7.3; §8.3 prefers the IP literals, and the port may differ at request
-    /// time); or a private-use scheme in reverse-domain form (<c>com.example.app:/callback</c>, RFC 8252 §7.1), which must
+    /// three kinds: <c>https</c> (any host); <c>http</c> on a loopback IP literal only, <c>127.0.0.1</c> or <c>[::1]</c>,
+    /// for native apps (RFC 8252 §7.3; the name <c>localhost</c> is not, RFC 8252 §8.3 and RFC 9700 §2.1: it can resolve
+    /// elsewhere; the port may differ at request time); or a private-use scheme in reverse-domain form (<c>com.example.app:/callback</c>, RFC 8252 §7.1), which must
     /// contain a period so that it names a domain the developer controls and cannot be a well-known scheme such as
     /// <c>javascript</c> or <c>data</c>. Redirect URIs are matched exactly (RFC 9700 §4.1.3), so they are stored as given.
     /// </summary>
@@ -43,16 +42,20 @@ public static class OAuthAppRules
                 return uri.Host.Length == 0 ? "An https redirect URI must name a host." : null;
             case "http":
                 return IsLoopback(uri) ? null
-                    : "http is allowed only on a loopback address (http://127.0.0.1, http://[::1] or http://localhost, RFC 8252 §7.3); use https.";
+                    : "http is allowed only on a loopback IP literal (http://127.0.0.1 or http://[::1], RFC 8252 §7.3; not localhost, §8.3); use https.";
             default:
                 return IsPrivateUseScheme(uri.Scheme) ? null
                     : "Use https, http on a loopback address, or a private-use scheme in reverse-domain form such as com.example.app:/callback (RFC 8252 §7.1).";
         }
     }
 
-    /// <summary>A loopback redirect: the IPv4 or IPv6 loopback literal, or the name <c>localhost</c> (RFC 8252 §7.3, §8.3).</summary>
-    public static bool IsLoopback(Uri uri) =>
-        uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback)));
+    /// <summary>A loopback redirect: the IPv4 or IPv6 loopback literal as written, <c>127.0.0.1</c> or <c>[::1]</c> (RFC 8252 §7.3, §8.3).</summary>
+    public static bool IsLoopback(Uri uri) => uri.HostNameType switch
+    {
+        UriHostNameType.IPv4 => uri.Host == "127.0.0.1",
+        UriHostNameType.IPv6 => uri.Host == "[::1]",
+        _ => false,
+    };
 
     /// <summary>A scheme like <c>com.example.app</c>: at least two non-empty dot-separated labels of letters, digits, '+' and '-'.</summary>
     private static bool IsPrivateUseScheme(string scheme)

@@ -96,14 +96,14 @@ public abstract class OAuthAppsApiTests<TFactory>(TFactory node) : IClassFixture
         string[] accepted =
         [
             "https://app.example.com/callback?tenant=1", "http://127.0.0.1/callback", "http://127.0.0.1:8080/cb", "http://[::1]/cb",
-            "http://localhost:3000/cb", "com.example.app:/oauth2redirect", "com.example.app://callback",
+            "com.example.app:/oauth2redirect", "com.example.app://callback",
         ];
         var app = await owner.CreateAppAsync(OAuthManagementData.App(redirectUris: accepted));
         app["redirectUris"]!.AsArray().Select(u => u!.GetValue<string>()).ShouldBe(accepted);
 
         (string Uri, string Why)[] refused =
         [
-            ("http://app.example.com/callback", "loopback"), ("http://10.0.0.1/cb", "loopback"), ("https://app.example.com/cb#frag", "fragment"),
+            ("http://app.example.com/callback", "loopback"), ("http://10.0.0.1/cb", "loopback"), ("http://localhost:3000/cb", "loopback"), ("https://app.example.com/cb#frag", "fragment"),
             ("/callback", "absolute"), ("javascript:alert(1)", "private-use"), ("data:text/html,hi", "private-use"), ("myapp:/cb", "private-use"),
             ("https://user:pass@app.example.com/cb", "user information"), ("https://app.example.com/a b", "spaces"), ("file:///etc/passwd", "private-use"),
             ("https://app.example.com/" + new string('a', 1000), "1000"),

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Primitives;
 
 namespace Switchboard.OAuth.Protocol;

@@ -21,23 +21,13 @@ public static class RedirectUris
         return false;
     }
 
-    /// <summary>
-    /// Whether a URI may be a redirect URI at all: absolute, no fragment, and https, http on a loopback IP literal, or a
-    /// private-use scheme (one with a dot, reverse-domain style, as RFC 8252 §7.1 asks). Plain http elsewhere, and
-    /// <c>javascript:</c>, <c>data:</c> and the like, are refused.
-    /// </summary>
-    public static bool IsAcceptable(string uri)
-    {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || uri.Contains('#', StringComparison.Ordinal)) return false;
-        if (parsed.Scheme == Uri.UriSchemeHttps) return parsed.Host.Length > 0 && string.IsNullOrEmpty(parsed.UserInfo);
-        if (parsed.Scheme == Uri.UriSchemeHttp) return IsLoopback(parsed) && string.IsNullOrEmpty(parsed.UserInfo);
-        return parsed.Scheme.Contains('.', StringComparison.Ordinal);
-    }
+    /// <summary>Whether a URI may be a redirect URI at all: the registration rule (<see cref="OAuthAppRules.CheckRedirectUri"/>), one for both.</summary>
+    public static bool IsAcceptable(string uri) => OAuthAppRules.CheckRedirectUri(uri) is null;
 
     /// <summary>A loopback redirect URI with its port taken out, for the RFC 8252 §7.3 comparison; null for any other URI.</summary>
     private static string? LoopbackWithoutPort(string uri)
     {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || !IsLoopback(parsed)) return null;
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || !OAuthAppRules.IsLoopback(parsed)) return null;
         // The authority is everything up to the first '/', '?' after "http://"; the port is what follows the host literal.
         var rest = uri["http://".Length..];
         var end = rest.IndexOfAny(['/', '?']);
@@ -45,11 +35,4 @@ public static class RedirectUris
         var host = authority.StartsWith('[') ? authority[..(authority.IndexOf(']', StringComparison.Ordinal) + 1)] : authority.Split(':')[0];
         return "http://" + host + (end < 0 ? "" : rest[end..]);
     }
-
-    private static bool IsLoopback(Uri uri) => uri.HostNameType switch
-    {
-        UriHostNameType.IPv4 => uri.Host == "127.0.0.1",
-        UriHostNameType.IPv6 => uri.Host == "[::1]",
-        _ => false,
-    };
 }
