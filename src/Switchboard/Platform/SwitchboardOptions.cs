@@ -23,6 +23,7 @@ public sealed class SwitchboardOptions : IValidatableObject
     public EncryptionOptions Encryption { get; set; } = new();
     public ApiOptions Api { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
+    public Integrations.IntegrationOptions Integrations { get; set; } = new();
     public RateLimitOptions RateLimits { get; set; } = new();
     public UsageOptions Usage { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();

@@ -84,6 +84,7 @@ public static class SwitchboardSetup
         services.AddHostedService<UsagePruner>();
 
         services.AddWebhooks();
+        Integrations.IntegrationServices.AddIntegrations(services);
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<SigningKeyRing>();

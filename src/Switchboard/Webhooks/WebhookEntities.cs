@@ -5,7 +5,12 @@ using Switchboard.Platform.Storage;
 
 namespace Switchboard.Webhooks;
 
-/// <summary>A receiver of events. Its secret (and custom headers, which often carry credentials) are encrypted at rest.</summary>
+/// <summary>
+/// Where events go: a receiver URL (<see cref="EndpointKind.Webhook"/>), or an integration installation's action
+/// (<see cref="EndpointKind.Action"/>, a rule of <c>/api/v1/integrations/{id}/rules</c>). Both are fanned out, leased,
+/// retried, dead-lettered, throttled and logged by the one delivery queue; only the last step differs (an HTTP post,
+/// or the provider's action). A webhook's secret (and custom headers, which often carry credentials) are encrypted at rest.
+/// </summary>
 public sealed class WebhookEndpoint : ITenantOwned
 {
     public required string Id { get; init; }
@@ -30,6 +35,30 @@ public sealed class WebhookEndpoint : ITenantOwned
     public DateTime? LastFailureAt { get; set; }
     /// <summary>When the current run of failures began; cleared by a success.</summary>
     public DateTime? FailingSince { get; set; }
+    /// <summary><see cref="EndpointKind.Webhook"/> or <see cref="EndpointKind.Action"/>.</summary>
+    public string Kind { get; init; } = EndpointKind.Webhook;
+    /// <summary>For an action: the installation whose provider performs it (its rules are deleted with it).</summary>
+    public string? InstallationId { get; init; }
+    /// <summary>For an action: the provider's action name (<c>send_message</c>, …).</summary>
+    public string? Action { get; set; }
+    /// <summary>For an action: its input, a JSON object whose strings may hold <c>{{data.field}}</c> placeholders filled from the event.</summary>
+    public string? ActionInput { get; set; }
+    /// <summary>
+    /// For an action: a cron expression (five fields) on which it also runs without an event (a daily digest), in
+    /// <see cref="ScheduleTimeZone"/>; each due time becomes one delivery of an <c>integration.scheduled</c> payload.
+    /// </summary>
+    public string? Schedule { get; set; }
+    /// <summary>The IANA time zone of <see cref="Schedule"/>; UTC when null.</summary>
+    public string? ScheduleTimeZone { get; set; }
+    /// <summary>The next due time of <see cref="Schedule"/> (UTC), claimed by the scheduler that turns it into a delivery.</summary>
+    public DateTime? NextScheduledAt { get; set; }
+    /// <summary>Only events whose data match this (<c>score >= 80 and status == "new"</c>) are delivered; null is every event of the subscribed types.</summary>
+    public string? Filter { get; set; }
+}
+
+public static class EndpointKind
+{
+    public const string Webhook = "webhook", Action = "action";
 }
 
 /// <summary>One event for one endpoint: delivered when the receiver answers 2xx, retried with backoff until then.</summary>
@@ -90,8 +119,19 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         b.Property(x => x.PreviousSecretEncrypted).HasMaxLength(500);
         b.Property(x => x.HeadersEncrypted).HasMaxLength(20_000);
         b.Property(x => x.DisabledReason).HasMaxLength(500);
+        b.Property(x => x.Kind).HasMaxLength(10).HasDefaultValue(EndpointKind.Webhook).ValueGeneratedNever(); // the default serves rows from before the column
+        b.Property(x => x.InstallationId).HasMaxLength(40);
+        b.Property(x => x.Action).HasMaxLength(80);
+        b.Property(x => x.ActionInput).HasMaxLength(20_000);
+        b.Property(x => x.Filter).HasMaxLength(1000);
+        b.Property(x => x.Schedule).HasMaxLength(100);
+        b.Property(x => x.ScheduleTimeZone).HasMaxLength(64);
+        b.HasIndex(x => x.NextScheduledAt).HasFilter("next_scheduled_at IS NOT NULL");
         b.HasIndex(x => new { x.OrganizationId, x.Id });
+        b.HasIndex(x => new { x.InstallationId, x.Id }).HasFilter("installation_id IS NOT NULL");
         b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        // No foreign key to the installation: SQLite cannot add one to an existing table. Uninstalling deletes the
+        // installation's rules (and their deliveries) in the same transaction; an organization's deletion takes both.
     }
 }
 

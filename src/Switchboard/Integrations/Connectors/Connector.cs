@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Switchboard.Integrations.Catalog;
+
+namespace Switchboard.Integrations.Connectors;
+
+/// <summary>
+/// A provider: its catalog entry and what it does. One subclass per provider folder
+/// (<c>Integrations/Providers/&lt;Provider&gt;/</c>), found and registered at start-up (<see cref="IntegrationServices"/>):
+/// adding a provider is adding a folder. A connector is a singleton and holds no per-installation state; everything
+/// about an installation (configuration, credentials, an authenticated HTTP client) comes in its
+/// <see cref="ConnectorContext"/>. Every method that calls the provider throws <see cref="ProviderException"/> with the
+/// provider's own error when the provider refuses.
+/// </summary>
+public abstract class Connector
+{
+    public abstract ProviderDefinition Definition { get; }
+
+    /// <summary>One real, cheap provider call that proves the installation's credentials work (Slack <c>auth.test</c>, …).</summary>
+    public abstract Task<ProviderResponse> TestAsync(ConnectorContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Performs <paramref name="action"/> (one of <see cref="ProviderDefinition.Actions"/>) with its input, the rule's
+    /// template already filled from the event. Answers the provider's response; a refusal throws <see cref="ProviderException"/>.
+    /// </summary>
+    public virtual Task<ProviderResponse> RunActionAsync(ConnectorContext context, string action, JsonObject input, CancellationToken cancellationToken) =>
+        throw new ProviderException($"The {Definition.Name} integration has no action '{action}'.", status: null, providerError: null, retryable: false);
+
+    /// <summary>The sync of <paramref name="model"/> (one of <see cref="ProviderDefinition.Syncs"/>), or null.</summary>
+    public virtual ISyncModel? Sync(string model) => null;
+
+    /// <summary>
+    /// Verifies and handles inbound provider traffic of <paramref name="kind"/> (one of <see cref="ProviderDefinition.Inbound"/>)
+    /// on the installation's URL. Must verify before anything else, by the provider's own scheme; an unverified request
+    /// answers 401 and changes nothing.
+    /// </summary>
+    public virtual Task<InboundResult> ReceiveAsync(ConnectorContext context, string kind, InboundRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(InboundResult.NotFound);
+
+    /// <summary>
+    /// Reads the provider's token endpoint answer (code exchange and refresh): RFC 6749 by default
+    /// (<see cref="OAuthTokenResponse"/>); a provider that differs overrides it.
+    /// </summary>
+    public virtual ProviderTokens ReadTokenResponse(ProviderResponse response, ProviderTokens? previous, DateTime now) =>
+        OAuthTokenResponse.Read(response, Definition.Name, previous, now);
+
+    /// <summary>Revokes the installation's provider tokens on uninstall, where the provider offers revocation. Best effort: the caller logs a failure.</summary>
+    public virtual Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>An inbound request as the connector sees it: the raw body (signatures cover its exact bytes) and the headers.</summary>
+public sealed record InboundRequest(string Method, byte[] Body, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string> Query)
+{
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>What to answer the provider: a status and an optional body (JSON or text).</summary>
+public sealed record InboundResult(int Status, string? Body = null, string ContentType = "application/json")
+{
+    public static readonly InboundResult NotFound = new(404);
+    public static readonly InboundResult Unauthorized = new(401);
+    public static readonly InboundResult Ok = new(200);
+}

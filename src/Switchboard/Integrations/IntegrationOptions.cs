@@ -1,0 +1,48 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Switchboard.Integrations;
+
+/// <summary>
+/// <c>Switchboard:Integrations</c>: how the node talks to third-party providers. Every provider's URLs come from here
+/// when set (<see cref="ProviderSettings"/>), so a deployment can point a provider at a regional or sandbox host, and
+/// the tests at a loopback fake; the defaults are the provider's documented production URLs, declared once in its
+/// folder (<see cref="Catalog.ProviderDefinition"/>).
+/// </summary>
+public sealed class IntegrationOptions
+{
+    /// <summary>Per provider key (<c>slack</c>, <c>hubspot</c>, …): its OAuth client and URL overrides.</summary>
+    public Dictionary<string, ProviderSettings> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How long one provider call may take before it counts as failed (a timeout is retried like a 5xx).</summary>
+    [Range(1, 120)] public int TimeoutSeconds { get; set; } = 20;
+
+    /// <summary>An access token is refreshed when it has less than this left, on use and by the background refresher.</summary>
+    [Range(10, 3_600)] public int RefreshBeforeExpirySeconds { get; set; } = 300;
+
+    /// <summary>How long one node holds an installation's refresh lease; others wait for it (and re-read) at most this long.</summary>
+    [Range(1, 120)] public int RefreshLeaseSeconds { get; set; } = 30;
+
+    /// <summary>How long the state of an OAuth connection (authorize URL → callback) stays valid.</summary>
+    [Range(60, 3_600)] public int ConnectStateLifetimeSeconds { get; set; } = 600;
+
+    /// <summary>How often the scheduler looks for due syncs and tokens close to expiry.</summary>
+    [Range(0.05, 3_600)] public double SchedulerPollSeconds { get; set; } = 5;
+
+    /// <summary>How long a sync run's lease lasts; it is renewed after every page, and a run whose node died is resumed by another after it runs out.</summary>
+    [Range(5, 3_600)] public int SyncLeaseSeconds { get; set; } = 60;
+}
+
+/// <summary>
+/// One provider's operator settings. The OAuth client is the operator's app registered with the provider (as Zapier or
+/// Nango register theirs); its secret is configuration, like the database password, never stored in the database.
+/// </summary>
+public sealed class ProviderSettings
+{
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    public string? AuthorizeUrl { get; set; }
+    public string? TokenUrl { get; set; }
+    public string? RevokeUrl { get; set; }
+    /// <summary>Overrides of the provider's named base URLs (<c>api</c>, …) declared in its definition.</summary>
+    public Dictionary<string, string> BaseUrls { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
