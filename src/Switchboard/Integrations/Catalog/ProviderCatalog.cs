@@ -19,13 +19,12 @@ public sealed class ProviderCatalog
         if (duplicate is not null) throw new InvalidOperationException($"Two connectors declare the provider key '{duplicate.Key}'.");
         _connectors = list.ToFrozenDictionary(c => c.Definition.Key, StringComparer.Ordinal);
         All = list.Select(c => c.Definition).ToArray();
-        var assembly = typeof(ProviderCatalog).Assembly;
         var icons = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var connector in list)
         {
             // The folder is the connector's namespace's last part: Switchboard.Integrations.Providers.Slack → integrations/Slack/icon.svg.
             var folder = connector.GetType().Namespace!.Split('.')[^1];
-            using var stream = assembly.GetManifestResourceStream($"integrations/{folder}/icon.svg")
+            using var stream = connector.GetType().Assembly.GetManifestResourceStream($"integrations/{folder}/icon.svg")
                 ?? throw new InvalidOperationException($"The {connector.Definition.Name} connector has no icon.svg in its folder.");
             using var copy = new MemoryStream();
             stream.CopyTo(copy);

@@ -15,6 +15,13 @@ public abstract class Connector
 {
     public abstract ProviderDefinition Definition { get; }
 
+    /// <summary>
+    /// Whether an installation with this configuration must be connected (OAuth) before it works: it starts
+    /// <c>pending_auth</c> until then. By default, when the provider's auth is OAuth 2.0; a provider that also takes a
+    /// pasted credential (Slack's incoming-webhook URL) says so here.
+    /// </summary>
+    public virtual bool NeedsConnection(JsonObject config, JsonObject credentials) => Definition.Auth.Kind == ProviderAuthKind.OAuth2;
+
     /// <summary>One real, cheap provider call that proves the installation's credentials work (Slack <c>auth.test</c>, …).</summary>
     public abstract Task<ProviderResponse> TestAsync(ConnectorContext context, CancellationToken cancellationToken);
 
