@@ -44,6 +44,31 @@ public abstract class IdempotencyTests<TFactory>(TFactory node) : IClassFixture<
     }
 
     [Fact]
+    public async Task ARecordedResponseIsEncryptedAtRestAndReplayedInTheClear()
+    {
+        using var client = node.Client();
+        await client.SignupAsync();
+        const string body = """{"name":"shown once","scopes":["contacts:read"]}""";
+        var first = await PostAsync(client, "/api/v1/api-keys", body, "secret-once");
+        first.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var secret = (await ApiClient.ReadAsync(first))["key"]!.GetValue<string>();
+
+        await using (var scope = node.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            var stored = await db.IdempotencyRecords.SingleAsync(r => r.OrganizationId == client.OrganizationId && r.Key == "secret-once");
+            stored.ResponseBody.ShouldNotBeNull();
+            stored.ResponseBody[0].ShouldBe(Switchboard.Platform.Security.SecretProtector.BytesFormatVersion);
+            Encoding.UTF8.GetString(stored.ResponseBody).ShouldNotContain(secret);
+            Encoding.UTF8.GetString(stored.ResponseBody).ShouldNotContain("shown once");
+        }
+
+        var replay = await PostAsync(client, "/api/v1/api-keys", body, "secret-once");
+        replay.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+        (await ApiClient.ReadAsync(replay))["key"]!.GetValue<string>().ShouldBe(secret);
+    }
+
+    [Fact]
     public async Task TheSameKeyWithAnotherBodyIs422()
     {
         using var client = node.Client();

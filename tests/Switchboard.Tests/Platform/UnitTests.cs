@@ -143,6 +143,22 @@ public sealed class SecretProtectorTests
         new SecretProtector(NewKey(), [oldKey]).Unprotect(sealedValue, "p").ShouldBe("kept");
         Should.Throw<CryptographicException>(() => new SecretProtector(NewKey()).Unprotect(sealedValue, "p"));
     }
+
+    [Fact]
+    public void BytesRoundTripUnderTheirPurposeAndKeyAndFailWhenTamperedWith()
+    {
+        var oldKey = NewKey();
+        var plain = "{\"key\":\"sk_live_shown_once\"}"u8.ToArray();
+        var sealedBytes = new SecretProtector(oldKey).ProtectBytes(plain, "idem:1");
+        SecretProtector.IsProtectedBytes(sealedBytes).ShouldBeTrue();
+        SecretProtector.IsProtectedBytes(plain).ShouldBeFalse();
+        System.Text.Encoding.UTF8.GetString(sealedBytes).ShouldNotContain("sk_live");
+        var protector = new SecretProtector(NewKey(), [oldKey]);
+        protector.UnprotectBytes(sealedBytes, "idem:1").ShouldBe(plain);
+        Should.Throw<CryptographicException>(() => protector.UnprotectBytes(sealedBytes, "idem:2"));
+        sealedBytes[^1] ^= 1;
+        Should.Throw<CryptographicException>(() => protector.UnprotectBytes(sealedBytes, "idem:1"));
+    }
 }
 
 public sealed class IdsTests

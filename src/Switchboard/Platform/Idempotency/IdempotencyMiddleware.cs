@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Switchboard.Platform.Security;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -58,7 +59,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider tim
                 return;
         }
 
-        var feature = new IdempotencyFeature(caller.OrganizationId, key);
+        var feature = new IdempotencyFeature(caller.OrganizationId, key, context.RequestServices.GetRequiredService<SecretProtector>());
         context.Features.Set(feature);
         var original = context.Response.Body;
         await using var buffer = new MemoryStream();
@@ -79,7 +80,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider tim
         if (status >= 500) await ReleaseAsync(db, feature);
         else if (!feature.Completed)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync(CompleteSql(feature, status, HeadersOf(context.Response), buffer.ToArray()), CancellationToken.None);
+            await db.Database.ExecuteSqlInterpolatedAsync(feature.CompleteSql(status, HeadersOf(context.Response), buffer.ToArray()), CancellationToken.None);
         }
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
@@ -148,7 +149,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider tim
         var headers = record.ResponseHeaders is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(record.ResponseHeaders);
         foreach (var (name, value) in headers ?? []) context.Response.Headers[name] = value;
         context.Response.Headers[ReplayedHeader] = "true";
-        if (record.ResponseBody is { Length: > 0 } body) await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        if (record.ResponseBody is { Length: > 0 } body)
+            await context.Response.Body.WriteAsync(IdempotencyFeature.ReadBody(record, context.RequestServices.GetRequiredService<SecretProtector>()), context.RequestAborted);
     }
 
     private static async Task ReleaseAsync(SwitchboardDbContext db, IdempotencyFeature feature)
@@ -166,14 +168,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider tim
         return JsonSerializer.Serialize(kept);
     }
 
-    internal static FormattableString CompleteSql(IdempotencyFeature feature, int status, string headers, byte[] body) => $"""
-        UPDATE idempotency_keys SET response_status = {status}, response_headers = {headers}, response_body = {body}, locked_until = NULL
-        WHERE organization_id = {feature.OrganizationId} AND "key" = {feature.Key}
-        """;
 }
 
 /// <summary>Present on a request that holds an Idempotency-Key, so a write can complete the key in its own transaction.</summary>
-public sealed class IdempotencyFeature(string organizationId, string key)
+public sealed class IdempotencyFeature(string organizationId, string key, SecretProtector protector)
 {
     public string OrganizationId { get; } = organizationId;
     public string Key { get; } = key;
@@ -185,10 +183,29 @@ public sealed class IdempotencyFeature(string organizationId, string key)
     /// </summary>
     public async Task CompleteWithinAsync(SwitchboardDbContext db, int status, IReadOnlyDictionary<string, string> headers, byte[] body, CancellationToken cancellationToken)
     {
-        await db.Database.ExecuteSqlInterpolatedAsync(
-            IdempotencyMiddleware.CompleteSql(this, status, JsonSerializer.Serialize(headers), body), cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync(CompleteSql(status, JsonSerializer.Serialize(headers), body), cancellationToken);
         Completed = true;
     }
+
+    /// <summary>
+    /// Records the response for replay. Its body is encrypted (a create's answer may hold a secret shown once: an API
+    /// key, a webhook or client secret), under a purpose bound to the organization and the key.
+    /// </summary>
+    internal FormattableString CompleteSql(int status, string headers, byte[] body)
+    {
+        var stored = protector.ProtectBytes(body, BodyPurpose(OrganizationId, Key));
+        return $"""
+            UPDATE idempotency_keys SET response_status = {status}, response_headers = {headers}, response_body = {stored}, locked_until = NULL
+            WHERE organization_id = {OrganizationId} AND "key" = {Key}
+            """;
+    }
+
+    private static string BodyPurpose(string organizationId, string key) => $"idempotency-response:{organizationId}:{key}";
+
+    /// <summary>The recorded body, decrypted; one recorded before bodies were encrypted (JSON, never starting with 0x01) as it is.</summary>
+    internal static byte[] ReadBody(IdempotencyRecord record, SecretProtector protector) =>
+        SecretProtector.IsProtectedBytes(record.ResponseBody) ? protector.UnprotectBytes(record.ResponseBody, BodyPurpose(record.OrganizationId, record.Key))
+            : record.ResponseBody!;
 }
 
 /// <summary>Deletes expired keys once an hour.</summary>

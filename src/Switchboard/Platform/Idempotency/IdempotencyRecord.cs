@@ -20,6 +20,7 @@ public sealed class IdempotencyRecord
     public int? ResponseStatus { get; set; }
     /// <summary>The response headers worth replaying (Content-Type, Location, ETag), as JSON.</summary>
     public string? ResponseHeaders { get; set; }
+    /// <summary>The response body, encrypted (<see cref="IdempotencyFeature.CompleteSql"/>): it may hold a secret shown once.</summary>
     public byte[]? ResponseBody { get; set; }
 }
 

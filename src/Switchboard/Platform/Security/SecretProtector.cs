@@ -50,6 +50,43 @@ public sealed class SecretProtector
         return Encoding.UTF8.GetString(plaintext);
     }
 
+    /// <summary>The first byte of <see cref="ProtectBytes"/>'s output: no JSON or UTF-8 text begins with it.</summary>
+    public const byte BytesFormatVersion = 0x01;
+    private const int KeyIdSize = 4;
+
+    /// <summary>
+    /// Encrypts bytes as <see cref="Protect"/> does text, in a binary form for binary columns:
+    /// <c>0x01 | key id (4 bytes) | nonce | tag | ciphertext</c>.
+    /// </summary>
+    public byte[] ProtectBytes(ReadOnlySpan<byte> plaintext, string purpose)
+    {
+        var header = 1 + KeyIdSize;
+        var output = new byte[header + NonceSize + TagSize + plaintext.Length];
+        output[0] = BytesFormatVersion;
+        Convert.FromHexString(_keyId).CopyTo(output.AsSpan(1, KeyIdSize));
+        var nonce = output.AsSpan(header, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(header + NonceSize + TagSize), output.AsSpan(header + NonceSize, TagSize), Encoding.UTF8.GetBytes(purpose));
+        return output;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is in <see cref="ProtectBytes"/>'s form (rather than stored before it was encrypted).</summary>
+    public static bool IsProtectedBytes(ReadOnlySpan<byte> value) => value.Length >= 1 + KeyIdSize + NonceSize + TagSize && value[0] == BytesFormatVersion;
+
+    public byte[] UnprotectBytes(ReadOnlySpan<byte> protectedValue, string purpose)
+    {
+        if (!IsProtectedBytes(protectedValue)) throw new CryptographicException("Not a protected value.");
+        if (!_keys.TryGetValue(Convert.ToHexStringLower(protectedValue.Slice(1, KeyIdSize)), out var key))
+            throw new CryptographicException("The key that protected this value is not configured.");
+        var header = 1 + KeyIdSize;
+        var plaintext = new byte[protectedValue.Length - header - NonceSize - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(protectedValue.Slice(header, NonceSize), protectedValue[(header + NonceSize + TagSize)..], protectedValue.Slice(header + NonceSize, TagSize),
+            plaintext, Encoding.UTF8.GetBytes(purpose));
+        return plaintext;
+    }
+
     /// <summary>
     /// A 256-bit key for <paramref name="purpose"/> derived from the installation key with HKDF-SHA256 (RFC 5869), so
     /// every node derives the same one and a key for one use (e.g. form tokens) reveals nothing of the others.
