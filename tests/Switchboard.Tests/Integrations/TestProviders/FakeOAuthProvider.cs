@@ -38,6 +38,9 @@ public sealed class FakeOAuthProvider : IAsyncDisposable
     public ConcurrentQueue<string> Revoked { get; } = new();
     public string? CurrentAccessToken { get { lock (_gate) return _access; } }
 
+    /// <summary>The provider stops taking the current access token (revoked, or expired early).</summary>
+    public void RevokeAccess() { lock (_gate) _access = "revoked-" + Guid.NewGuid(); }
+
     public static async Task<FakeOAuthProvider> StartAsync()
     {
         var fake = new FakeOAuthProvider();
