@@ -18,7 +18,9 @@ public abstract class ConnectTests<TNode>(TNode node) : IClassFixture<TNode> whe
     private static async Task<HttpResponseMessage> BrowserAsync(ApiClient client, string url)
     {
         using var browser = client.Anonymous();
-        return await browser.Http.GetAsync(new Uri(url).PathAndQuery);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url).PathAndQuery);
+        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"); // what a browser sends
+        return await browser.Http.SendAsync(request);
     }
 
     [Fact]
@@ -87,6 +89,9 @@ public abstract class ConnectTests<TNode>(TNode node) : IClassFixture<TNode> whe
         tampered.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await tampered.Content.ReadAsStringAsync()).ShouldContain("not valid");
         (await BrowserAsync(owner, $"http://x{ConnectApi.CallbackPath}?code={code}")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        // Not a browser: a problem, not a page.
+        using (var script = owner.Anonymous())
+            await (await script.GetAsync($"{ConnectApi.CallbackPath}?code={code}&state={altered}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "bad_request");
         node.Fake.CodeGrants.ShouldBe(grants); // nothing reached the provider
 
         node.Clock.Advance(TimeSpan.FromMinutes(11)); // the state lives 10 minutes

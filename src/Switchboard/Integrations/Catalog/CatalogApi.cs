@@ -47,7 +47,9 @@ public static class CatalogApi
                 new QueryParameterDoc("sync", "Only providers that sync this model (or local resource).", Example: "contacts"),
                 new QueryParameterDoc("auth", "Only providers that authenticate this way.", Enum: ProviderAuthKind.All, Example: "oauth2"));
         providers.MapGet("/{key}", Get).RequireScope(read).WithName("getIntegrationProvider").WithSummary("A provider's definition: configuration schema, actions, triggers, syncs, rating");
-        providers.MapGet("/{key}/icon.svg", Icon).AllowAnonymous().ExcludeFromDescription();
+        // Anonymous: an <img> in a dashboard sends no credentials, and the icon is the build's, the same for everyone.
+        providers.MapGet("/{key}/icon.svg", Icon).AllowAnonymous().WithName("getIntegrationProviderIcon").WithSummary("A provider's icon (SVG, cacheable)")
+            .Produces<byte[]>(StatusCodes.Status200OK, "image/svg+xml");
         providers.MapGet("/{key}/reviews", Reviews).RequireScope(read).WithPaging().WithName("listIntegrationProviderReviews").WithSummary("A provider's reviews, newest first");
         providers.MapPut("/{key}/reviews/mine", PutReview).RequireScope(write).WithName("putMyIntegrationProviderReview")
             .WithSummary("Create or replace your review of a provider (signed-in users only)").ProducesErrors(ErrorCodes.Forbidden);

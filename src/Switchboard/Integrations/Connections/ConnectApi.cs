@@ -20,6 +20,9 @@ namespace Switchboard.Integrations.Connections;
 /// it): <c>GET …/{id}/connect</c> answers the provider's authorize URL for the user's browser; the provider sends the
 /// browser back to <c>GET …/oauth/callback</c>, which exchanges the code for tokens and stores them encrypted.
 /// </summary>
+/// <summary>The callback's answer to a client that is not a browser: the installation is connected.</summary>
+public sealed record ConnectionCompleted(string InstallationId, string Provider, string Status);
+
 public static class ConnectApi
 {
     public const string CallbackPath = IntegrationsApi.BasePath + "/oauth/callback";
@@ -38,7 +41,8 @@ public static class ConnectApi
                 new QueryParameterDoc("code", "The authorization code.", Example: "4/0AX4XfWh"),
                 new QueryParameterDoc("state", "The state the authorize URL carried.", Required: true, Example: "djEuM2Y…"),
                 new QueryParameterDoc("error", "The provider's error code, when the user refused or the request failed (RFC 6749 §4.1.2.1).", Example: "access_denied"),
-                new QueryParameterDoc("error_description", "The provider's explanation of the error.", Example: "The user denied access."));
+                new QueryParameterDoc("error_description", "The provider's explanation of the error.", Example: "The user denied access."))
+            .ProducesErrors(ErrorCodes.BadRequest);
     }
 
     internal static string RedirectUri(SwitchboardOptions options, HttpRequest request) =>
@@ -89,11 +93,16 @@ public static class ConnectApi
         return TypedResults.Ok(new ConnectResponse(url.ToString(), expires.UtcDateTime));
     }
 
-    internal static async Task<IResult> Callback(
+    internal static async Task<Results<Ok<ConnectionCompleted>, ProblemHttpResult, ContentHttpResult, SeeOther>> Callback(
         SwitchboardDbContext db, ProviderCatalog catalog, ProviderTokenStore tokens, SecretProtector protector, TimeProvider time, HttpContext http,
         ILoggerFactory logs, CancellationToken ct)
     {
         BrowserPage.ApplySecurityHeaders(http.Response);
+        // A browser (the provider's redirect) gets a page; anything else (a script, a test) gets JSON and problems.
+        var browser = http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+        Results<Ok<ConnectionCompleted>, ProblemHttpResult, ContentHttpResult, SeeOther> Failure(string title, string message, int status) =>
+            browser ? (ContentHttpResult)BrowserPage.Error(title, message, status)
+                : ApiProblem.Result(status, status == 404 ? ErrorCodes.NotFound : ErrorCodes.BadRequest, $"{title}: {message}");
         var query = http.Request.Query;
         var state = ConnectState.Open(query["state"].ToString(), protector, time.GetUtcNow());
         if (state is null)
@@ -130,12 +139,11 @@ public static class ConnectApi
         AuditTrail.Record(db, http, time, installation.OrganizationId, state.ActorType, state.ActorId, "integration.connected",
             IntegrationResources.Installations.Name, installation.Id, new { provider = provider.Key });
         await db.SaveChangesAsync(ct);
-        return state.ReturnUrl is { } done ? Back(done, installation.Id, error: null)
-            : BrowserPage.Html($"Connected to {provider.Name}",
-                $"<h1>Connected to {BrowserPage.Encode(provider.Name)}</h1>\n<p>{BrowserPage.Encode(installation.Name)} is connected. You can close this window.</p>\n");
+        if (state.ReturnUrl is { } done) return Back(done, installation.Id, error: null);
+        if (!browser) return TypedResults.Ok(new ConnectionCompleted(installation.Id, provider.Key, InstallationStatus.Active));
+        return (ContentHttpResult)BrowserPage.Html($"Connected to {provider.Name}",
+            $"<h1>Connected to {BrowserPage.Encode(provider.Name)}</h1>\n<p>{BrowserPage.Encode(installation.Name)} is connected. You can close this window.</p>\n");
     }
-
-    private static IResult Failure(string title, string message, int status) => BrowserPage.Error(title, message, status);
 
     /// <summary>Back to the local path given at connect time, with the outcome in its query (RFC 9110 §15.4.4: 303, so the browser GETs it).</summary>
     private static SeeOther Back(string returnUrl, string installationId, string? error)
@@ -148,7 +156,7 @@ public static class ConnectApi
 
     private static string Limit(string text, int max) => text.Length <= max ? text : text[..max];
 
-    private sealed class SeeOther(string location) : IResult
+    internal sealed class SeeOther(string location) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
