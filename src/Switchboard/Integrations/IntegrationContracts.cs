@@ -46,6 +46,9 @@ public sealed record InstallationResponse(
 /// <summary>Where to send the user's browser to connect the installation to its provider, and until when that link works.</summary>
 public sealed record ConnectResponse(string AuthorizeUrl, DateTime ExpiresAt);
 
+/// <summary>The OAuth callback's answer to a client that is not a browser: the installation is connected.</summary>
+public sealed record ConnectionCompleted(string InstallationId, string Provider, string Status);
+
 /// <summary>The outcome of one real provider call: a refusal is <c>success: false</c> with the provider's own error.</summary>
 public sealed record ConnectionTestResponse(bool Success, long LatencyMs, string Status, int? ProviderStatus, string? ProviderError);
 

@@ -20,9 +20,6 @@ namespace Switchboard.Integrations.Connections;
 /// it): <c>GET …/{id}/connect</c> answers the provider's authorize URL for the user's browser; the provider sends the
 /// browser back to <c>GET …/oauth/callback</c>, which exchanges the code for tokens and stores them encrypted.
 /// </summary>
-/// <summary>The callback's answer to a client that is not a browser: the installation is connected.</summary>
-public sealed record ConnectionCompleted(string InstallationId, string Provider, string Status);
-
 public static class ConnectApi
 {
     public const string CallbackPath = IntegrationsApi.BasePath + "/oauth/callback";
