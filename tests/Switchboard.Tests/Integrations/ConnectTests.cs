@@ -62,7 +62,12 @@ public abstract class ConnectTests<TNode>(TNode node) : IClassFixture<TNode> whe
         row.TokensEncrypted.ShouldNotContain(token);
         row.TokenExpiresAt.ShouldNotBeNull();
         installed.ToJsonString().ShouldNotContain(token);
-        node.Logs.Lines.ShouldNotContain(l => l.Contains(token, StringComparison.Ordinal));
+        var refresh = node.Fake.CurrentRefreshToken!;
+        row.TokensEncrypted.ShouldNotContain(refresh);
+        installed.ToJsonString().ShouldNotContain(refresh);
+        // Neither the tokens nor the operator's client secret reach the node's logs.
+        foreach (var secret in (string[])[token, refresh, FakeOAuthProvider.ClientSecret])
+            node.Logs.Lines.ShouldNotContain(l => l.Contains(secret, StringComparison.Ordinal), secret);
 
         // The tokens work: the provider's API takes them.
         (await ApiClient.ReadAsync(await owner.PostAsync($"{Base}/{id}/test", null)))["success"]!.GetValue<bool>().ShouldBeTrue();

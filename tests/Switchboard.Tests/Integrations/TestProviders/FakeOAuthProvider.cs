@@ -37,6 +37,7 @@ public sealed class FakeOAuthProvider : IAsyncDisposable
     public int CodeGrants => Volatile.Read(ref _codeGrants);
     public ConcurrentQueue<string> Revoked { get; } = new();
     public string? CurrentAccessToken { get { lock (_gate) return _access; } }
+    public string? CurrentRefreshToken { get { lock (_gate) return _refresh; } }
 
     /// <summary>The provider stops taking the current access token (revoked, or expired early).</summary>
     public void RevokeAccess() { lock (_gate) _access = "revoked-" + Guid.NewGuid(); }
