@@ -58,7 +58,7 @@ internal static class Examples
             ["type"] = "confidential",
             ["jwks"] = JwkSetExample.DeepClone(),
         },
-    }.ToFrozenDictionary();
+    }.Concat(Integrations.IntegrationExamples.ByType).ToFrozenDictionary();
 
     public static JsonNode? For(IOpenApiSchema? schema, OpenApiDocument document, bool forInput, string? name = null, int depth = 0, string? record = null)
     {

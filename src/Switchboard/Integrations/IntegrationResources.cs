@@ -25,6 +25,14 @@ public static class IntegrationResources
     {
         IdPrefix = "ins", Scope = "integrations", ScopeSubject = "installed integrations, their rules and syncs", Collection = "integrations",
         IdFields = ["installationId"],
+        Representations = [typeof(InstallationResponse)],
+        Enumerations =
+        [
+            new("status", InstallationStatus.All) { Outputs = [typeof(InstallationResponse), typeof(InstallationHealthResponse), typeof(ConnectionTestResponse)] },
+            new("category", Catalog.ProviderCategory.All) { Outputs = [typeof(ProviderInfo)] },
+            new("kind", Catalog.ProviderAuthKind.All) { Outputs = [typeof(ProviderAuthInfo)] },
+            new("direction", [Catalog.SyncDirection.Pull, Catalog.SyncDirection.Push, Catalog.SyncDirection.TwoWay]) { Outputs = [typeof(ProviderSyncInfo)] },
+        ],
         Events =
         [
             new(AuthFailedEvent, "An installation's provider authorization failed (a refresh was refused); it needs to be connected again.", typeof(IntegrationEventData)),
@@ -39,7 +47,7 @@ public static class IntegrationResources
 
     public static readonly ApiResource SyncRuns = new("integration_sync_run") { IdPrefix = "syr", IdFields = ["syncRunId"] };
 
-    public static readonly ApiResource Reviews = new("provider_review") { IdPrefix = "rev", IdFields = ["reviewId"] };
+    public static readonly ApiResource Reviews = new("provider_review") { IdPrefix = "rev", IdFields = ["reviewId"], Representations = [typeof(ReviewResponse)] };
 
     public static readonly ApiResource RecordLinks = new("integration_record_link") { IdPrefix = "lnk" };
 

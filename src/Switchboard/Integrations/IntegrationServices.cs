@@ -19,6 +19,7 @@ public static class IntegrationServices
         services.AddSingleton<IntegrationSecrets>();
         services.AddSingleton<ProviderTokenStore>();
         services.AddSingleton<ConnectorContexts>();
+        services.AddHostedService<Connections.TokenRefresher>();
         services.AddHttpClient(ProviderTokenStore.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

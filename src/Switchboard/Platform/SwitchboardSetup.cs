@@ -147,6 +147,8 @@ public static class SwitchboardSetup
         routes.MapUsageApi();
         routes.MapPlansApi();
         routes.MapWebhooksApi();
+        Integrations.IntegrationsApi.MapIntegrationsApi(routes);
+        Integrations.OverviewApi.MapOverviewApi(routes);
         routes.MapOAuthProtocol();
         routes.MapOAuthAppsApi();
         routes.MapOAuthAuthorizationsApi();

@@ -165,6 +165,35 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         await api.DeleteAsync($"/api/v1/oauth/authorizations/{grant.Id}");
         await api.DeleteAsync($"/api/v1/oauth/apps/{appId}");
 
+        // Integrations: the catalog and its reviews; an install of the integration suites' test-only chat provider, its
+        // connection through their fake provider, its test, health and uninstall; the overview.
+        var fake = ((Switchboard.Tests.Integrations.IIntegrationNode)node).Fake;
+        const string integrations = "/api/v1/integrations";
+        await api.GetAsync($"{integrations}/providers?category=communication");
+        await api.GetAsync($"{integrations}/providers?category=toys");
+        await api.GetAsync($"{integrations}/providers/test_oauth");
+        await api.GetAsync($"{integrations}/providers/nope");
+        await anonymous.GetAsync($"{integrations}/providers/test_oauth/icon.svg");
+        await api.Http.PutAsJsonAsync($"{integrations}/providers/test_oauth/reviews/mine", new { rating = 5, text = "Works." });
+        await api.Http.PutAsJsonAsync($"{integrations}/providers/test_oauth/reviews/mine", new { rating = 9 });
+        await api.GetAsync($"{integrations}/providers/test_oauth/reviews");
+        await api.DeleteAsync($"{integrations}/providers/test_oauth/reviews/mine");
+        var installCreated = await api.PostAsync(integrations, new { provider = "test_oauth", name = "Team chat", config = new { workspace = "acme", signingSecret = "sig-0123456789" } });
+        installCreated.StatusCode.ShouldBe(HttpStatusCode.Created, await installCreated.Content.ReadAsStringAsync());
+        var installId = (await ApiClient.ReadAsync(installCreated))["id"]!.GetValue<string>();
+        await api.PostAsync(integrations, new { provider = "test_oauth", config = new { region = "mars" } });
+        await api.GetAsync($"{integrations}?status=pending_auth");
+        await api.GetAsync($"{integrations}/{installId}");
+        await api.PatchAsync($"{integrations}/{installId}", new { name = "Sales chat" });
+        var connect = await api.GetJsonAsync($"{integrations}/{installId}/connect");
+        (await anonymous.GetAsync(new Uri(fake.Approve(connect["authorizeUrl"]!.GetValue<string>())).PathAndQuery)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await anonymous.GetAsync($"{integrations}/oauth/callback?code=x&state=forged");
+        await api.PostAsync($"{integrations}/{installId}/test", null);
+        await api.GetAsync($"{integrations}/{installId}/status");
+        await api.DeleteAsync($"{integrations}/{installId}");
+        await api.GetAsync($"{integrations}/{installId}");
+        await api.GetAsync("/api/v1/overview");
+
         using (var operatorClient = node.Client(new ConformanceRecorder(conformance)))
         {
             await operatorClient.Http.PutAsJsonAsync($"/api/v1/admin/organizations/{organization["id"]}/plan", new { plan = "pro" });
@@ -182,8 +211,11 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
     }
 }
 
-public sealed class OpenApiConformanceTestsOnSqlite(SqliteSwitchboard node) : OpenApiConformanceTests<SqliteSwitchboard>(node);
-public sealed class OpenApiConformanceTestsOnPostgres(PostgresSwitchboard node) : OpenApiConformanceTests<PostgresSwitchboard>(node);
+// Nodes with the integration suites' test-only providers and their fake, for the walk through the integrations API.
+public sealed class OpenApiConformanceTestsOnSqlite(Switchboard.Tests.Integrations.IntegrationSqliteNode node)
+    : OpenApiConformanceTests<Switchboard.Tests.Integrations.IntegrationSqliteNode>(node);
+public sealed class OpenApiConformanceTestsOnPostgres(Switchboard.Tests.Integrations.IntegrationPostgresNode node)
+    : OpenApiConformanceTests<Switchboard.Tests.Integrations.IntegrationPostgresNode>(node);
 
 /// <summary>What the document says about every operation, checked over the whole document.</summary>
 public sealed class OpenApiContentTests(SqliteSwitchboard node) : IClassFixture<SqliteSwitchboard>

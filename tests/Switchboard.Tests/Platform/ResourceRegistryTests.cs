@@ -27,12 +27,14 @@ public sealed class ResourceRegistryTests
     public void TheScopeListIsTheOneClientsKnewWithoutTheScopesNothingGates()
     {
         // Until 2026-12 the list also held integrations and oauth_apps, which gated no endpoint; oauth_apps came back with
-        // the OAuth app registration it gates (sensitive: who may act for the organization).
+        // the OAuth app registration it gates (sensitive: who may act for the organization), integrations with the
+        // integrations API (#17) it gates.
         Scopes.Resources.ShouldBe(
-            ["contacts", "leads", "deals", "activities", "tasks", "tickets", "calls", "chat", "payments", "analytics", "usage", "webhooks", "api_keys", "oauth_apps", "audit_logs", "members"]);
+            ["contacts", "leads", "deals", "activities", "tasks", "tickets", "calls", "chat", "payments", "analytics", "usage", "webhooks", "api_keys", "oauth_apps",
+             "integrations", "audit_logs", "members"]);
         ResourceRegistry.SensitiveScopes.Order().ShouldBe(["audit_logs", "members", "oauth_apps"]);
         Scopes.Covers(["*:write"], ["oauth_apps:read"]).ShouldBeFalse("*:write does not reach a sensitive resource");
-        Scopes.IsValid("integrations:read").ShouldBeFalse();
+        Scopes.IsValid("integrations:read").ShouldBeTrue();
         Scopes.Covers(["*:read"], ["audit_logs:read"]).ShouldBeFalse("*:read does not reach a sensitive resource");
     }
 
@@ -69,6 +71,12 @@ public sealed class ResourceRegistryTests
         expected.Add(("oauth.authorization_revoked",
             "A user's authorization of a third-party app was revoked (by the user, an admin, the app's deletion, or a replayed refresh token or code).",
             typeof(Switchboard.OAuth.OAuthAuthorizationEventData)));
+        // Since the integration framework (#17).
+        expected.Add(("integration.auth_failed", "An installation's provider authorization failed (a refresh was refused); it needs to be connected again.",
+            typeof(Switchboard.Integrations.IntegrationEventData)));
+        expected.Add(("integration.sync_completed", "A sync run finished.", typeof(Switchboard.Integrations.IntegrationSyncEventData)));
+        expected.Add(("integration.sync_failed", "A sync run failed.", typeof(Switchboard.Integrations.IntegrationSyncEventData)));
+        expected.Add(("integration.action_failed", "An integration action used up its retries and is now dead.", typeof(Switchboard.Integrations.IntegrationEventData)));
 
         ResourceRegistry.EventTypes.Select(e => (e.Type, e.Description, e.Data)).ToList().ShouldBe(expected);
         EventTypes.All.ShouldBe(expected.Select(e => e.Item1));
@@ -100,9 +108,10 @@ public sealed class ResourceRegistryTests
             ["UserResponse"] = "usr", ["MemberResponse"] = "usr",
         };
         Extras(ResourceRegistry.PrefixByIdField, fields).ShouldBe(
-            ["activityId", "appId", "auditLogId", "authorizationId", "callId", "chatMessageId", "invitationId", "paymentId", "taskId", "ticketId"]);
-        Extras(ResourceRegistry.PrefixByCollection, collections).ShouldBe(["audit-logs", "messages", "oauth/apps", "oauth/authorizations"]);
-        Extras(ResourceRegistry.PrefixByRepresentation, records).ShouldBe(["OAuthAppResponse", "OAuthAuthorizationResponse"]);
+            ["activityId", "appId", "auditLogId", "authorizationId", "callId", "chatMessageId", "installationId", "integrationRecordLinkId", "invitationId", "paymentId",
+             "reviewId", "ruleId", "syncRunId", "taskId", "ticketId"]);
+        Extras(ResourceRegistry.PrefixByCollection, collections).ShouldBe(["audit-logs", "integrations", "messages", "oauth/apps", "oauth/authorizations"]);
+        Extras(ResourceRegistry.PrefixByRepresentation, records).ShouldBe(["InstallationResponse", "OAuthAppResponse", "OAuthAuthorizationResponse", "ReviewResponse"]);
     }
 
     private static List<string> Extras(IReadOnlyDictionary<string, string> derived, Dictionary<string, string> before)
@@ -128,6 +137,11 @@ public sealed class ResourceRegistryTests
             ["Organization.plan"] = Switchboard.Identity.Plans.All,
             // Since the OAuth app registration (2026-12).
             ["OAuthApp.type"] = Switchboard.OAuth.OAuthAppTypes.All, ["OAuthAuthorization.status"] = ["active", "revoked"],
+            // Since the integration framework (#17).
+            ["Installation.status"] = Switchboard.Integrations.InstallationStatus.All, ["InstallationHealth.status"] = Switchboard.Integrations.InstallationStatus.All,
+            ["ConnectionTest.status"] = Switchboard.Integrations.InstallationStatus.All,
+            ["ProviderInfo.category"] = Switchboard.Integrations.Catalog.ProviderCategory.All, ["ProviderAuthInfo.kind"] = Switchboard.Integrations.Catalog.ProviderAuthKind.All,
+            ["ProviderSyncInfo.direction"] = ["pull", "push", "two_way"],
         };
         var derived = ResourceRegistry.FieldValues.Select(e => (Key: $"{Owner(e.Key.Type)}.{e.Key.Field}", Values: e.Value, Input: IsInput(e.Key.Type))).ToList();
         derived.Select(e => e.Key).Distinct().Order().ShouldBe(values.Keys.Order());

@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Switchboard.Platform.Http;
+
+namespace Switchboard.Integrations;
+
+/// <summary>A provider as the catalog shows it: its definition, its icon's URL on this node and its rating.</summary>
+public sealed record ProviderInfo(
+    string Key, string Name, string Description, string Category, string Publisher, string Version, string IconUrl, ProviderAuthInfo Auth,
+    JsonNode ConfigSchema, IReadOnlyList<ProviderActionInfo> Actions, IReadOnlyList<string> Triggers, IReadOnlyList<ProviderSyncInfo> Syncs,
+    IReadOnlyList<string> Inbound, string? DocumentationUrl, ProviderRating Rating);
+
+/// <summary>How an installation authenticates to the provider: the kind, the OAuth scopes it asks, whether PKCE is used (never a client secret).</summary>
+public sealed record ProviderAuthInfo(string Kind, IReadOnlyList<string> Scopes, bool Pkce);
+
+/// <summary>An action a rule can run, with the JSON Schema of its input.</summary>
+public sealed record ProviderActionInfo(string Name, string Description, JsonNode InputSchema);
+
+public sealed record ProviderSyncInfo(string Model, string LocalResource, string Direction, int DefaultIntervalSeconds, string Description);
+
+/// <summary>The average of the provider's reviews (1 to 5, one decimal; null without reviews) and how many there are.</summary>
+public sealed record ProviderRating(double? Average, int Count);
+
+/// <summary>A review: 1 to 5 stars and an optional text of at most 2,000 characters.</summary>
+public sealed record ReviewInput(int? Rating, string? Text);
+
+/// <summary>A review as everyone sees it: no author name, email or organization. <c>mine</c> tells the caller's own.</summary>
+public sealed record ReviewResponse(string Id, string Provider, int Rating, string? Text, bool Mine, DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>
+/// An installation to create (provider, name, config) or to change (name, config merged field by field, a field set to
+/// null removed; maxActionsPerSecond; enabled). <c>config</c> holds every field of the provider's configuration schema,
+/// the credentials (<c>writeOnly</c> fields) included: they are split off and stored encrypted.
+/// </summary>
+public sealed record InstallationInput(
+    Optional<string> Provider, Optional<string> Name, Optional<JsonObject?> Config, Optional<int?> MaxActionsPerSecond, Optional<bool> Enabled);
+
+/// <summary>
+/// An installation. <c>config</c> holds the plain fields only; <c>credentialsSet</c> names the credential fields that
+/// are stored (their values are never returned).
+/// </summary>
+public sealed record InstallationResponse(
+    string Id, string Provider, string Name, JsonObject Config, IReadOnlyList<string> CredentialsSet, string Status, string? StatusReason,
+    bool Connected, int? MaxActionsPerSecond, DateTime? LastSuccessAt, DateTime? LastFailureAt, string? LastError, int ConsecutiveFailures,
+    DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>Where to send the user's browser to connect the installation to its provider, and until when that link works.</summary>
+public sealed record ConnectResponse(string AuthorizeUrl, DateTime ExpiresAt);
+
+/// <summary>The OAuth callback's answer to a client that is not a browser: the installation is connected.</summary>
+public sealed record ConnectionCompleted(string InstallationId, string Provider, string Status);
+
+/// <summary>The outcome of one real provider call: a refusal is <c>success: false</c> with the provider's own error.</summary>
+public sealed record ConnectionTestResponse(bool Success, long LatencyMs, string Status, int? ProviderStatus, string? ProviderError);
+
+/// <summary>An installation's health.</summary>
+public sealed record InstallationHealthResponse(
+    string Status, string? StatusReason, double? SuccessRate24h, long Operations24h, DateTime? LastSuccessAt, string? LastError, DateTime? LastErrorAt,
+    int ConsecutiveFailures, DateTime? NextSyncAt);

@@ -1,0 +1,31 @@
+using Switchboard.Developers;
+using Switchboard.Integrations.Catalog;
+using Switchboard.Tests.Integrations.TestProviders.TestKey;
+using Switchboard.Tests.Integrations.TestProviders.TestOAuth;
+
+namespace Switchboard.Tests.Integrations;
+
+/// <summary>A provider's portal page is written from its definition: every field, credential flag, action, event, sync.</summary>
+public sealed class CatalogPortalPageTests
+{
+    [Fact]
+    public void APagePerProviderSaysWhatItsDefinitionSays()
+    {
+        var markdown = ProviderPages.Markdown(new TestOAuthConnector().Definition);
+        var page = PortalMarkdown.Render("integrations-test-oauth", markdown, new Dictionary<string, Func<string>>());
+        page.Title.ShouldBe("Test Chat integration");
+        page.Html.ShouldContain("OAuth 2.0 with PKCE");
+        page.Html.ShouldContain("messages:write");
+        page.Html.ShouldContain("signingSecret");
+        page.Html.ShouldContain("a credential: encrypted, never returned");
+        page.Html.ShouldContain("send_message");
+        page.Html.ShouldContain("lead.*");
+        page.Html.ShouldContain("members");
+        page.Html.ShouldContain("/developers/integrations"); // the link to the guide points into the portal
+
+        var ledger = PortalMarkdown.Render("integrations-test-key", ProviderPages.Markdown(new TestKeyConnector().Definition), new Dictionary<string, Func<string>>());
+        ledger.Html.ShouldContain("An API key of your account");
+        ledger.Html.ShouldContain("two-way");
+        ledger.Html.ShouldContain("<table>");
+    }
+}
