@@ -19,6 +19,10 @@ public static class IntegrationServices
         services.AddSingleton<IntegrationSecrets>();
         services.AddSingleton<ProviderTokenStore>();
         services.AddSingleton<ConnectorContexts>();
+        // Action rules (integ-actions): the runner the delivery worker hands action deliveries to, and the scheduler of cron rules.
+        services.AddSingleton<Actions.ActionRunner>();
+        services.AddSingleton<Actions.RuleScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Actions.RuleScheduler>());
         services.AddHttpClient(ProviderTokenStore.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -147,6 +147,8 @@ public static class SwitchboardSetup
         routes.MapUsageApi();
         routes.MapPlansApi();
         routes.MapWebhooksApi();
+        Integrations.Actions.RulesApi.MapIntegrationRulesApi(routes);
+        Integrations.Actions.InboundApi.MapIntegrationInboundApi(routes);
         routes.MapOAuthProtocol();
         routes.MapOAuthAppsApi();
         routes.MapOAuthAuthorizationsApi();
