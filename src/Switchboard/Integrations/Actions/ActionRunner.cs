@@ -59,6 +59,7 @@ public sealed class ActionRunner(IServiceScopeFactory scopes, ConnectorContexts 
             await using var scope = scopes.CreateAsyncScope();
             // The connector's reads and writes (a digest's CRM counts) are the installation's organization's, and only theirs.
             scope.ServiceProvider.GetRequiredService<TenantScope>().OrganizationId = installation.OrganizationId;
+            scope.ServiceProvider.GetRequiredService<ActionInvocation>().Payload = delivery.Payload;
             var (connector, context) = contexts.For(installation, scope.ServiceProvider);
             var response = await connector.RunActionAsync(context, rule.Action!, input, cancellationToken);
             if (!response.IsSuccess) throw ProviderException.From(response, context.Provider.Name, retryAfter: ProviderClient.RetryAfter(response, time));
@@ -67,7 +68,9 @@ public sealed class ActionRunner(IServiceScopeFactory scopes, ConnectorContexts 
         }
         catch (ProviderException ex) when (ex.NeedsReauthorization)
         {
-            // The token store has set the installation to needs_reauth (and said so with integration.auth_failed).
+            // The provider refused the token (a refused refresh has already set needs_reauth; a token refused outright,
+            // Slack's invalid_auth, has not): the installation waits for its user to connect it again, and so do its runs.
+            await AuthorizationLostAsync(installation.Id, ex.ProviderError ?? ex.Message);
             Forget(installation.Id);
             return new DeliveryOutcome(delivery, rule, OutcomeKind.Deferred, time.UtcNow(), time.UtcNow() + InactiveRecheck);
         }
@@ -106,6 +109,23 @@ public sealed class ActionRunner(IServiceScopeFactory scopes, ConnectorContexts 
         if (_installations.Count > 10_000) _installations.Clear();
         _installations[id] = (installation, clock);
         return installation;
+    }
+
+    /// <summary>Sets an active installation to needs_reauth and emits integration.auth_failed, in one transaction; nothing when it is no longer active.</summary>
+    private async Task AuthorizationLostAsync(string installationId, string reason)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+        var tracked = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().FirstOrDefaultAsync(i => i.Id == installationId, CancellationToken.None);
+        if (tracked is null || tracked.Status != InstallationStatus.Active) return;
+        tracked.Status = InstallationStatus.NeedsReauth;
+        tracked.StatusReason = reason.Length <= 1000 ? reason : reason[..1000];
+        tracked.UpdatedAt = time.UtcNow();
+        IntegrationResources.StageEvent(db, IntegrationResources.AuthFailedEvent, tracked.Id,
+            new IntegrationEventData(tracked.Id, tracked.ProviderKey, tracked.Name, tracked.Status, tracked.StatusReason), tracked.OrganizationId, time);
+        try { await db.SaveChangesAsync(CancellationToken.None); }
+        catch (DbUpdateConcurrencyException) { /* changed meanwhile: whoever changed it decided */ }
+        logger.LogWarning("Installation {InstallationId} ({Provider}) needs to be connected again: the provider refused its token", tracked.Id, tracked.ProviderKey);
     }
 
     /// <summary>Drops a cached installation (its status or tokens changed), so the next delivery reads it again.</summary>
