@@ -75,7 +75,8 @@ public static class SlackBlocks
         if (id.Length > 0 && Text(lead["status"]) is not ("contacted" or "converted"))
             blocks.Add(Actions("lead_actions", Button("Mark contacted", MarkContactedAction, id, "primary")));
         blocks.Add(Context($"Lead `{Escape(id)}` · Switchboard"));
-        var text = $"{heading}: {name}" + (company is null ? "" : $" ({company})") + (score is null ? "" : $", score {score}");
+        // The top-level text is the notification's, and Slack formats it as mrkdwn: escaped, like the fields.
+        var text = Escape($"{heading}: {name}" + (company is null ? "" : $" ({company})") + (score is null ? "" : $", score {score}"));
         return (text, blocks);
     }
 
@@ -90,7 +91,7 @@ public static class SlackBlocks
         if (Text(ticket["description"]) is { Length: > 0 } description) blocks.Add(Section(Escape(Cut(description, 500))));
         blocks.Add(Context($"Ticket `{Escape(id)}` · Switchboard"));
         var priority = Text(ticket["priority"]);
-        return ($"{heading}: {subject}" + (priority is null ? "" : $" ({priority} priority)"), blocks);
+        return (Escape($"{heading}: {subject}" + (priority is null ? "" : $" ({priority} priority)")), blocks);
     }
 
     /// <summary>The digest: the period's counts, and the newest leads.</summary>
