@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Switchboard.Docs;
 using Switchboard.Integrations.Catalog;
 using Switchboard.Integrations.Connectors;
 using Switchboard.Platform;
@@ -21,7 +22,14 @@ public static class InboundApi
 
     public static IEndpointRouteBuilder MapIntegrationInboundApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/integrations/{id}/inbound/{kind}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        // No per-IP limit: a provider sends every customer's traffic from a few shared addresses (Slack's do).
+        app.MapPost("/api/v1/integrations/{id}/inbound/{kind}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().WithTags("Integration rules")
+            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.PayloadTooLarge)
+            .WithName("receiveIntegrationInbound")
+            .WithSummary("A provider's own request to an installation (Slack slash commands and buttons), verified by the provider's signature")
+            .WithDescription("Called by the provider, not by API clients: give this URL to the provider (Slack: the slash command's and interactivity's " +
+                "Request URL, with kind `commands` or `interactions`). Verified by the provider's own scheme before anything is read; an unverified request " +
+                "is 401 and changes nothing. The answer is the provider's (JSON or text).");
         return app;
     }
 

@@ -90,7 +90,7 @@ public static class RulesApi
     {
         var read = IntegrationResources.Installations.ReadScope;
         var write = IntegrationResources.Installations.WriteScope;
-        var group = app.MapGroup("/api/v1/integrations/{id}").WithTags("Integrations");
+        var group = app.MapGroup("/api/v1/integrations/{id}").WithTags("Integration rules");
         group.MapPost("/rules", Create).RequireScope(write).WithName("createIntegrationRule").WithSummary("Create an action rule: events (or a schedule) that run one of the provider's actions");
         group.MapGet("/rules", List).RequireScope(read).WithPaging().WithName("listIntegrationRules").WithSummary("List the installation's action rules");
         group.MapGet("/rules/{ruleId}", Get).RequireScope(read).WithName("getIntegrationRule").WithSummary("Get an action rule");
