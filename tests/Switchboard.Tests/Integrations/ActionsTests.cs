@@ -241,6 +241,57 @@ public abstract class ActionsTests<TNode>(TNode node) : IClassFixture<TNode> whe
     }
 
     [Fact]
+    public async Task AnIncomingWebhookInstallPostsToItsWebhookAndOnlyOnSlacksHooksHost()
+    {
+        var owner = node.Client();
+        await owner.SignupAsync();
+        using var _ = owner;
+        var hook = $"{Slack.Provider.BaseUrl}/services/T0001/B0001/{Guid.NewGuid():N}";
+        var installation = await InstallAsync(node, owner.OrganizationId!, "slack", credentials: new { webhookUrl = hook });
+        await CreateRuleAsync(owner, installation, new { events = new[] { "ticket.created" }, action = "notify_ticket", input = new { ticket = "{{data}}" } });
+        var ticket = await ApiClient.ReadAsync(await owner.PostAsync("/api/v1/tickets", new { subject = "Printer <on fire>", priority = "high", description = "Smoke." }));
+        var ticketId = ticket["id"]!.GetValue<string>();
+
+        var message = await Slack.WaitForPostAsync(m => m.ToJsonString().Contains(ticketId, StringComparison.Ordinal));
+        message["text"]!.GetValue<string>().ShouldBe("Ticket: Printer &lt;on fire&gt; (high priority)");
+        var call = Slack.Calls("/services/T0001/B0001/" + hook[(hook.LastIndexOf('/') + 1)..]).ShouldHaveSingleItem();
+        call.Headers.ContainsKey("authorization").ShouldBeFalse();
+
+        // A webhook URL elsewhere than Slack's hooks host is refused for good, and nothing is sent there.
+        var elsewhere = await InstallAsync(node, owner.OrganizationId!, "slack", credentials: new { webhookUrl = "https://hooks.example.net/services/T/B/X" });
+        await CreateRuleAsync(owner, elsewhere, new { events = new[] { "ticket.created" }, action = "post_message", input = new { text = "{{data.subject}}" } });
+        (await owner.PostAsync("/api/v1/tickets", new { subject = "Second" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var run = (await RunsAsync(owner, elsewhere, r => r.Count == 1 && r[0]!["status"]!.GetValue<string>() == "dead")).Single()!;
+        run["attempts"]!.GetValue<int>().ShouldBe(1);
+        run["attemptLog"]![0]!["error"]!.GetValue<string>().ShouldContain("hooks host", Case.Insensitive);
+        Slack.Provider.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task TheConnectionTestIsAuthTestWithTheBotToken()
+    {
+        var (owner, installation) = await SetupAsync(Channel("test"));
+        using var _ = owner;
+        await using var scope = node.Services.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters().SingleAsync(i => i.Id == installation);
+        var (connector, context) = scope.ServiceProvider.GetRequiredService<ConnectorContexts>().For(row, scope.ServiceProvider);
+        var response = await connector.TestAsync(context, CancellationToken.None);
+        response.Json()!["team_id"]!.GetValue<string>().ShouldBe("T0001");
+        var call = Slack.Calls("/api/auth.test").Last();
+        call.Headers["authorization"].ShouldBe("Bearer " + FakeSlack.BotToken);
+
+        // A webhook-only install: what can be checked without posting to the channel is, and the answer says what cannot.
+        var hookOnly = await InstallAsync(node, owner.OrganizationId!, "slack", credentials: new { webhookUrl = $"{Slack.Provider.BaseUrl}/services/T0001/B0002/untested" });
+        var hookRow = await scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters().SingleAsync(i => i.Id == hookOnly);
+        var (_, hookContext) = scope.ServiceProvider.GetRequiredService<ConnectorContexts>().For(hookRow, scope.ServiceProvider);
+        var answer = (await connector.TestAsync(hookContext, CancellationToken.None)).Json()!;
+        answer["checked"]!.GetValue<string>().ShouldContain("hooks host");
+        answer["notChecked"]!.GetValue<string>().ShouldContain("auth.test");
+        Slack.Calls("/services/T0001/B0002/untested").ShouldBeEmpty();
+        Slack.Provider.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task TheWebhooksApiNeitherShowsNorTouchesActionRules()
     {
         var (owner, installation) = await SetupAsync(Channel("hidden"));

@@ -74,7 +74,7 @@ public static class SlackApi
         var hooks = new Uri(context.BaseUrl("hooks"));
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != hooks.Scheme || !string.Equals(uri.Host, hooks.Host, StringComparison.OrdinalIgnoreCase)
             || uri.Port != hooks.Port || !string.IsNullOrEmpty(uri.UserInfo))
-            throw new ProviderException($"The incoming webhook URL must be on {hooks.GetLeftPart(UriPartial.Authority)}.", null, "invalid_webhook_url", retryable: false);
+            throw new ProviderException($"The incoming webhook URL must be on Slack's hooks host, {hooks.GetLeftPart(UriPartial.Authority)}.", null, "invalid_webhook_url", retryable: false);
         return uri.AbsoluteUri;
     }
 

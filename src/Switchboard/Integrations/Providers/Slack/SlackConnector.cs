@@ -111,15 +111,23 @@ public sealed class SlackConnector : Connector
 
     /// <summary>
     /// <c>auth.test</c> with the bot token. An install by incoming webhook only has nothing Slack lets one check without
-    /// posting (a webhook has no read method): the answer says so, after checking the URL is on Slack's hooks host.
+    /// posting (a webhook has no read method): the answer says what was checked (the URL is on Slack's hooks host) and
+    /// what was not, rather than posting a test message to the channel.
     /// </summary>
     public override async Task<ProviderResponse> TestAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         if (context.Installation.TokensEncrypted is null && HasWebhook(context.Credentials))
         {
             SlackApi.CheckWebhookUrl(context);
-            throw new ProviderException("An incoming webhook cannot be tested without posting to its channel; the URL is on Slack's hooks host. " +
-                "Connect the bot (OAuth) to test with auth.test, or run a rule.", null, "webhook_not_testable", retryable: false);
+            var body = new JsonObject
+            {
+                ["ok"] = true,
+                ["checked"] = "The incoming webhook URL is on Slack's hooks host.",
+                ["notChecked"] = "Slack offers no way to check an incoming webhook without posting to its channel; a rule's first run will. " +
+                    "Connect the bot (OAuth) for a test with auth.test.",
+            };
+            using var answer = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+            return new ProviderResponse(200, body.ToJsonString(), answer.Headers, 0);
         }
         return await SlackApi.CallAsync(context, "auth.test", [], cancellationToken);
     }
