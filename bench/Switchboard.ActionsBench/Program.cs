@@ -1,7 +1,8 @@
 // Integration actions end to end on PostgreSQL: lead writes through the API → outbox → fan-out to an action rule (with a
 // filter) → the Slack connector (Block Kit lead card, chat.postMessage with the bot token) → a loopback fake Slack.
 // 0) warm-up (not timed): SWITCHBOARD_BENCH_WARMUP leads (default 3,000), written and posted;
-// 1) throughput: N leads written by 16 writers; actions/s from the first write to the last message Slack received.
+// 1) throughput: N leads written by 16 writers; actions/s from the first write to the last message Slack received;
+// 2) actions alone: the same N lead events queued at once as runs of the rule (one insert), actions/s from queued to posted.
 // Target (#17): ≥ 1,000 actions/s end to end on this machine.
 // Usage: SWITCHBOARD_BENCH_POSTGRES=… dotnet run -c Release -- [leads]
 using System.Collections.Concurrent;
@@ -75,8 +76,9 @@ await using (var scope = app.Services.CreateAsyncScope())
     });
     await db.SaveChangesAsync();
 }
-(await http.PostAsJsonAsync($"/api/v1/integrations/{installationId}/rules",
-    new { events = new[] { "lead.created" }, filter = "score >= 50", action = "notify_lead", input = new { lead = "{{data}}" } })).EnsureSuccessStatusCode();
+var ruleId = (await (await http.PostAsJsonAsync($"/api/v1/integrations/{installationId}/rules",
+    new { events = new[] { "lead.created" }, filter = "score >= 50", action = "notify_lead", input = new { lead = "{{data}}" } })).EnsureSuccessStatusCode()
+    .Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
 
 async Task<List<string>> WriteLeadsAsync(int count)
 {
@@ -114,5 +116,27 @@ var writesTook = Stopwatch.GetElapsedTime(started);
 var took = await WaitForAsync(written, started, TimeSpan.FromMinutes(10));
 Console.WriteLine($"throughput: {leads:N0} leads; writes took {writesTook.TotalSeconds:F1} s ({leads / writesTook.TotalSeconds:F0} writes/s); " +
                   $"every card posted to Slack after {took.TotalSeconds:F1} s: {leads / took.TotalSeconds:F0} actions/s end to end (target ≥ 1,000)");
+
+// 2) Actions alone: the measured leads' events queued again for the rule in one insert (as a replay would), then the
+// workers lease, run and record them; the API's write rate is out of the figure.
+List<string> queuedIds;
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+    var measured = written.ToHashSet();
+    var events = (await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+        Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.OutboxEvents).Where(e => e.Type == "lead.created")))
+        .Where(e => e.ResourceId is { } id && measured.Contains(id)).ToList();
+    received.Clear();
+    queuedIds = events.Select(e => e.ResourceId!).ToList();
+    var queuedAt = DateTime.UtcNow;
+    db.AddRange(events.Select(e => Switchboard.Webhooks.WebhookDeliveries.For(e, ruleId, queuedAt)));
+    var alone = Stopwatch.GetTimestamp();
+    await db.SaveChangesAsync();
+    var insert = Stopwatch.GetElapsedTime(alone);
+    var tookAlone = await WaitForAsync(queuedIds, alone, TimeSpan.FromMinutes(10));
+    Console.WriteLine($"actions alone: {queuedIds.Count:N0} runs queued in one insert ({insert.TotalSeconds:F2} s) and posted after {tookAlone.TotalSeconds:F1} s: " +
+                      $"{queuedIds.Count / tookAlone.TotalSeconds:F0} actions/s");
+}
 if (refused > 0) Console.WriteLine($"warning: the fake Slack refused {refused} requests");
 await app.StopAsync();
