@@ -202,6 +202,7 @@ public static class DocsSetup
         ["Platform administration"] = "Operator endpoints of the installation, guarded by its admin token.",
         ["Integrations"] = "Third-party providers: the catalog and its reviews, installations with encrypted credentials, OAuth connections, tests and health.",
         ["Overview"] = "The organization at a glance: integrations, webhooks, API keys, requests and deliveries of the last 24 hours.",
+        ["Integration rules"] = "An installation's action rules (CRM events or a schedule that run a provider's action), their runs with every attempt, and the providers' own verified requests.",
     };
 
     /// <summary>RFC 9457 problem details with this API's extensions (see ApiProblem).</summary>

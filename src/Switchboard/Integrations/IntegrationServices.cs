@@ -20,6 +20,11 @@ public static class IntegrationServices
         services.AddSingleton<ProviderTokenStore>();
         services.AddSingleton<ConnectorContexts>();
         services.AddHostedService<Connections.TokenRefresher>();
+        // Action rules (integ-actions): the runner the delivery worker hands action deliveries to, and the scheduler of cron rules.
+        services.AddSingleton<Actions.ActionRunner>();
+        services.AddScoped<Actions.ActionInvocation>();
+        services.AddSingleton<Actions.RuleScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Actions.RuleScheduler>());
         services.AddHttpClient(ProviderTokenStore.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -149,6 +149,8 @@ public static class SwitchboardSetup
         routes.MapWebhooksApi();
         Integrations.IntegrationsApi.MapIntegrationsApi(routes);
         Integrations.OverviewApi.MapOverviewApi(routes);
+        Integrations.Actions.RulesApi.MapIntegrationRulesApi(routes);
+        Integrations.Actions.InboundApi.MapIntegrationInboundApi(routes);
         routes.MapOAuthProtocol();
         routes.MapOAuthAppsApi();
         routes.MapOAuthAuthorizationsApi();

@@ -1,3 +1,4 @@
+using Switchboard.Integrations;
 using Switchboard.Platform.Resources;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -51,6 +52,10 @@ public sealed class DeliveryBookkeeping(IServiceScopeFactory scopes, IOptions<Sw
         if (transactionSetup is not null) await db.Database.ExecuteSqlRawAsync(transactionSetup, cancellationToken);
         var deliveries = await db.Set<WebhookDelivery>().IgnoreQueryFilters().Where(d => deliveryIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
         var endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters().Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+        // Action rules report to their installation's health too (last success and failure, consecutive failures).
+        var installationIds = endpoints.Values.Where(e => e.Kind == EndpointKind.Action && e.InstallationId is not null).Select(e => e.InstallationId!).Distinct().ToList();
+        var installations = installationIds.Count == 0 ? [] : await db.Set<IntegrationInstallation>().IgnoreQueryFilters()
+            .Where(i => installationIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
         var schedule = options.Value.Webhooks.Schedule;
         foreach (var o in outcomes.OrderBy(o => o.At))
         {
@@ -76,24 +81,42 @@ public sealed class DeliveryBookkeeping(IServiceScopeFactory scopes, IOptions<Sw
             tracked.LastStatusCode = o.Status;
             tracked.LastError = o.Error;
             tracked.UpdatedAt = now;
+            var isAction = endpoint.Kind == EndpointKind.Action;
+            var installation = isAction && endpoint.InstallationId is not null ? installations.GetValueOrDefault(endpoint.InstallationId) : null;
             if (o.Status is >= 200 and < 300)
             {
                 tracked.Status = DeliveryStatus.Succeeded;
                 tracked.CompletedAt = now;
                 endpoint.LastSuccessAt = now;
                 endpoint.FailingSince = null;
+                if (installation is not null)
+                {
+                    if (installation.LastSuccessAt is null || installation.LastSuccessAt < now) installation.LastSuccessAt = now;
+                    installation.ConsecutiveFailures = 0;
+                }
                 continue;
             }
             endpoint.LastFailureAt = now;
             endpoint.FailingSince ??= now;
-            if (o.Status == 410) Disable(db, endpoint, "The receiver answered 410 Gone.", now);
-            else if (now - endpoint.FailingSince.Value > TimeSpan.FromDays(options.Value.Webhooks.DisableAfterFailingDays))
+            if (installation is not null)
+            {
+                installation.LastFailureAt = now;
+                installation.LastError = o.Error is null ? $"The provider answered {o.Status}." : o.Error.Length <= 1000 ? o.Error : o.Error[..1000];
+                installation.ConsecutiveFailures++;
+            }
+            // A 410 or a long run of failures disables a webhook endpoint: the receiver is gone. An action rule is not
+            // disabled so: its provider's health is its installation's (needs_reauth, error), and a rule that a user wrote
+            // stays until the user changes it; its dead deliveries and integration.action_failed say what went wrong.
+            if (!isAction && o.Status == 410) Disable(db, endpoint, "The receiver answered 410 Gone.", now);
+            else if (!isAction && now - endpoint.FailingSince.Value > TimeSpan.FromDays(options.Value.Webhooks.DisableAfterFailingDays))
                 Disable(db, endpoint, $"Failing without a success since {endpoint.FailingSince:O}.", now);
-            if (o.Status == 410 || attempt > schedule.Count)
+            var gone = !isAction && o.Status == 410;
+            if (gone || o.Final || attempt > schedule.Count)
             {
                 tracked.Status = DeliveryStatus.Dead;
                 tracked.CompletedAt = now;
-                if (o.Status != 410) Operational(db, endpoint.OrganizationId, "webhook.delivery_exhausted", endpoint, tracked, now);
+                if (isAction) ActionFailed(db, endpoint, installation, tracked, now);
+                else if (!gone) Operational(db, endpoint.OrganizationId, "webhook.delivery_exhausted", endpoint, tracked, now);
             }
             else
             {
@@ -125,6 +148,25 @@ public sealed class DeliveryBookkeeping(IServiceScopeFactory scopes, IOptions<Sw
             Id = Ids.New(ResourceRegistry.Events, time), OrganizationId = organizationId, Type = type, ResourceType = "webhook_endpoint",
             ResourceId = endpoint.Id, Data = data.ToJsonString(), CreatedAt = now,
         });
+    }
+
+    /// <summary>
+    /// <c>integration.action_failed</c>: an action rule's delivery is dead (its retries used up, or refused for good by
+    /// the provider). Its data is the installation's, the reason naming the rule, the delivery and the last error.
+    /// </summary>
+    private void ActionFailed(SwitchboardDbContext db, WebhookEndpoint rule, IntegrationInstallation? installation, WebhookDelivery delivery, DateTime now)
+    {
+        var reason = $"Rule {rule.Id} ({rule.Action}): delivery {delivery.Id} of {delivery.EventType} failed after {delivery.Attempts} attempt(s): "
+            + (delivery.LastError ?? $"the provider answered {delivery.LastStatusCode}.");
+        var data = new IntegrationEventData(rule.InstallationId ?? "", installation?.ProviderKey ?? "", installation?.Name ?? "", installation?.Status ?? "",
+            reason.Length <= 1000 ? reason : reason[..1000]);
+        db.OutboxEvents.Add(new OutboxEvent
+        {
+            Id = Ids.New(ResourceRegistry.Events, time), OrganizationId = rule.OrganizationId, Type = IntegrationResources.ActionFailedEvent,
+            ResourceType = IntegrationResources.Installations.Name, ResourceId = rule.InstallationId ?? rule.Id,
+            Data = System.Text.Json.JsonSerializer.Serialize(data, System.Text.Json.JsonSerializerOptions.Web), CreatedAt = now,
+        });
+        logger.LogWarning("Action rule {RuleId} gave up on delivery {DeliveryId}: {Error}", rule.Id, delivery.Id, delivery.LastError);
     }
 
     /// <summary>Removes finished deliveries, their attempts and dispatched outbox events created before <paramref name="cutoff"/>.</summary>

@@ -17,7 +17,7 @@ namespace Switchboard.Webhooks;
 /// drain.
 /// </para>
 /// </summary>
-public sealed class DeliveryWorker(IWebhookQueue queue, WebhookSender sender, WebhookSignals signals, IRateLimitStore limits,
+public sealed class DeliveryWorker(IWebhookQueue queue, WebhookSender sender, Integrations.Actions.ActionRunner actions, WebhookSignals signals, IRateLimitStore limits,
     IOptions<SwitchboardOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     /// <summary>
@@ -186,12 +186,17 @@ public sealed class DeliveryWorker(IWebhookQueue queue, WebhookSender sender, We
         }
     }
 
-    /// <summary>Sends one delivery (or defers it: endpoint gone or disabled, or over its throttle). Writes nothing.</summary>
+    /// <summary>
+    /// Sends one delivery (or defers it: endpoint gone or disabled, or over its throttle); an action rule's runs its
+    /// provider's action instead of a post (<see cref="Integrations.Actions.ActionRunner"/>, throttled per installation).
+    /// Writes nothing.
+    /// </summary>
     private async Task<DeliveryOutcome> AttemptAsync(WebhookDelivery delivery, WebhookEndpoint? endpoint, CancellationToken cancellationToken)
     {
         var now = time.UtcNow();
         // Disabled meanwhile: keep it pending (replayable, retryable once re-enabled) but stop trying for now.
         if (endpoint is null || !endpoint.IsActive) return new DeliveryOutcome(delivery, endpoint, OutcomeKind.Deferred, now, now.AddYears(100));
+        if (endpoint.Kind == EndpointKind.Action) return await actions.RunAsync(delivery, endpoint, cancellationToken);
         if (endpoint.MaxDeliveriesPerSecond is { } perSecond)
         {
             // The endpoint's throttle is a token bucket in the shared limit store, so it holds across every node.

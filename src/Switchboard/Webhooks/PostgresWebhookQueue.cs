@@ -17,12 +17,12 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
 {
     // One statement claims the batch and reads its organizations' active endpoints. The CTE is evaluated once, so the
     // endpoints read are exactly those of the claimed events' organizations; SKIP LOCKED lets several nodes claim side
-    // by side. Endpoint rows carry only what fan-out needs.
+    // by side. Endpoint rows carry only what fan-out needs (an action rule's filter in the data column, null for webhooks).
     private const string Claim =
         "WITH ev AS (SELECT id, organization_id, type, data, previous_attributes, created_at FROM outbox_events " +
         "WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) " +
         "SELECT TRUE, id, organization_id, type, data, previous_attributes, created_at FROM ev " +
-        "UNION ALL SELECT FALSE, w.id, w.organization_id, w.events, NULL, NULL, NULL FROM webhook_endpoints w " +
+        "UNION ALL SELECT FALSE, w.id, w.organization_id, w.events, w.filter, NULL, NULL FROM webhook_endpoints w " +
         "WHERE w.is_active AND w.organization_id IN (SELECT organization_id FROM ev)";
 
     /// <summary>
@@ -99,7 +99,7 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
                     PreviousAttributes = reader.IsDBNull(5) ? null : reader.GetString(5), CreatedAt = reader.GetDateTime(6),
                 });
             else
-                endpoints.Add(new(reader.GetString(1), reader.GetString(2), StringListColumn.Split(reader.GetString(3))));
+                endpoints.Add(new(reader.GetString(1), reader.GetString(2), StringListColumn.Split(reader.GetString(3)), reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
         return (events, endpoints);
     }
@@ -161,6 +161,11 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
         "UPDATE webhook_endpoints e SET last_success_at = GREATEST(e.last_success_at, u.at), failing_since = NULL " +
         "FROM (SELECT id, max(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at) GROUP BY id) u WHERE e.id = u.id";
 
+    // An action rule's success is its installation's too; sent only when the batch holds actions, so webhooks pay nothing.
+    private const string InstallationsSucceeded =
+        "UPDATE integration_installations i SET last_success_at = GREATEST(i.last_success_at, u.at), consecutive_failures = 0 " +
+        "FROM (SELECT id, max(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at) GROUP BY id) u WHERE i.id = u.id";
+
     /// <summary>
     /// Records a batch. The usual one, every delivery accepted, in one round trip (<see cref="RecordSuccessesAsync"/>);
     /// any other (a failure, a deferral) through the full bookkeeping, committed relaxed like the rest of the queue's work.
@@ -204,6 +209,11 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
         batch.BatchCommands.Add(Command(MarkSucceeded, ids, at, codes));
         batch.BatchCommands.Add(Command(InsertAttempts, ids, attemptIds, at, codes, latencies, bodies));
         batch.BatchCommands.Add(Command(EndpointsSucceeded, endpointIds, at));
+        if (successes.Any(s => s.Endpoint?.Kind == EndpointKind.Action && s.Endpoint.InstallationId is not null))
+        {
+            var actions = successes.Where(s => s.Endpoint?.Kind == EndpointKind.Action && s.Endpoint.InstallationId is not null).ToList();
+            batch.BatchCommands.Add(Command(InstallationsSucceeded, actions.Select(a => a.Endpoint!.InstallationId!).ToArray(), actions.Select(a => a.At).ToArray()));
+        }
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         try
         {

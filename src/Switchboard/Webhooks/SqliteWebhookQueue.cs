@@ -22,7 +22,7 @@ public sealed class SqliteWebhookQueue(IServiceScopeFactory scopes, DeliveryBook
         var organizations = events.Select(e => e.OrganizationId).Distinct().ToList();
         var endpoints = await db.Set<WebhookEndpoint>().IgnoreQueryFilters()
             .Where(w => organizations.Contains(w.OrganizationId) && w.IsActive)
-            .Select(w => new WebhookDeliveries.Subscription(w.Id, w.OrganizationId, w.Events)).ToListAsync(cancellationToken);
+            .Select(w => new WebhookDeliveries.Subscription(w.Id, w.OrganizationId, w.Events, w.Filter)).ToListAsync(cancellationToken);
         var deliveries = WebhookDeliveries.FanOut(events, endpoints, now, leasedUntil);
         db.AddRange(deliveries);
         foreach (var evt in events) evt.DispatchedAt = now;

@@ -42,12 +42,16 @@ public static class WebhookDeliveries
         $"WHERE status = 'pending' AND next_attempt_at <= {now} AND (locked_until IS NULL OR locked_until < {now}) " +
         $"ORDER BY next_attempt_at LIMIT {count}{(skipLocked ? " FOR UPDATE SKIP LOCKED" : "")}) RETURNING {returning}";
 
-    /// <summary>What fan-out needs of an active endpoint: whose it is and the event types it subscribes to.</summary>
-    public readonly record struct Subscription(string EndpointId, string OrganizationId, string[] Events);
+    /// <summary>
+    /// What fan-out needs of an active endpoint: whose it is, the event types it subscribes to, and an action rule's
+    /// filter on the event's data (<see cref="Integrations.Actions.EventFilter"/>; null, as for every webhook, is no filter).
+    /// </summary>
+    public readonly record struct Subscription(string EndpointId, string OrganizationId, string[] Events, string? Filter = null);
 
     /// <summary>
-    /// One delivery per endpoint of the event's organization subscribed to its type, for each event (the payload built
-    /// once per event); leased until <paramref name="leasedUntil"/> when given.
+    /// One delivery per endpoint of the event's organization subscribed to its type (and, for a filtered rule, whose
+    /// filter the event's data matches), for each event (the payload built once per event, its data parsed once per event
+    /// and only when a filter asks); leased until <paramref name="leasedUntil"/> when given.
     /// </summary>
     public static List<WebhookDelivery> FanOut(IEnumerable<OutboxEvent> events, IReadOnlyList<Subscription> endpoints, DateTime now,
         DateTime? leasedUntil = null)
@@ -56,10 +60,25 @@ public static class WebhookDeliveries
         foreach (var evt in events)
         {
             string? payload = null;
+            JsonNode? data = null;
+            var parsed = false;
             foreach (var endpoint in endpoints)
-                if (endpoint.OrganizationId == evt.OrganizationId && EventTypes.Matches(endpoint.Events, evt.Type))
-                    deliveries.Add(For(evt, endpoint.EndpointId, now, payload ??= Payload(evt), leasedUntil));
+            {
+                if (endpoint.OrganizationId != evt.OrganizationId || !EventTypes.Matches(endpoint.Events, evt.Type)) continue;
+                if (endpoint.Filter is { } filter)
+                {
+                    if (!parsed) (data, parsed) = (ParseData(evt.Data), true);
+                    if (Integrations.Actions.EventFilter.Cached(filter)?.Matches(data) != true) continue;
+                }
+                deliveries.Add(For(evt, endpoint.EndpointId, now, payload ??= Payload(evt), leasedUntil));
+            }
         }
         return deliveries;
+    }
+
+    private static JsonNode? ParseData(string data)
+    {
+        try { return JsonNode.Parse(data); }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 }

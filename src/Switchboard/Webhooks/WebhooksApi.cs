@@ -164,11 +164,17 @@ public static class WebhooksApi
     internal static async Task<Results<Ok<ListResponse<WebhookResponse>>, ProblemHttpResult>> List(SwitchboardDbContext db, SecretProtector protector, HttpContext http, CancellationToken ct)
     {
         if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
-        return TypedResults.Ok(await Paging.NewestFirstAsync(db.Set<WebhookEndpoint>().AsNoTracking(), w => w.Id, page, http, w => AsResponse(w, protector), ct));
+        return TypedResults.Ok(await Paging.NewestFirstAsync(db.Set<WebhookEndpoint>().AsNoTracking().Where(w => w.Kind == EndpointKind.Webhook), w => w.Id, page, http,
+            w => AsResponse(w, protector), ct));
     }
 
+    /// <summary>
+    /// A webhook endpoint of the caller's organization. Never an integration's action rule (the same table, kind
+    /// action): those are /api/v1/integrations/{id}/rules', and this API neither shows nor touches them.
+    /// </summary>
     private static Task<WebhookEndpoint?> FindAsync(SwitchboardDbContext db, string id, CancellationToken ct) =>
-        Ids.LooksValid(id, WebhookResources.Endpoints) ? db.Set<WebhookEndpoint>().FirstOrDefaultAsync(w => w.Id == id, ct) : Task.FromResult<WebhookEndpoint?>(null);
+        Ids.LooksValid(id, WebhookResources.Endpoints)
+            ? db.Set<WebhookEndpoint>().FirstOrDefaultAsync(w => w.Id == id && w.Kind == EndpointKind.Webhook, ct) : Task.FromResult<WebhookEndpoint?>(null);
 
     internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(
         string id, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, CancellationToken ct)
@@ -246,7 +252,9 @@ public static class WebhooksApi
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals, CancellationToken ct)
     {
-        var delivery = Ids.LooksValid(deliveryId, WebhookResources.Deliveries) ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId, ct) : null;
+        var webhooks = db.Set<WebhookEndpoint>().Where(w => w.Kind == EndpointKind.Webhook).Select(w => w.Id);
+        var delivery = Ids.LooksValid(deliveryId, WebhookResources.Deliveries)
+            ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId && webhooks.Contains(d.EndpointId), ct) : null;
         if (delivery is null) return ApiProblem.NotFound("delivery");
         delivery.Status = DeliveryStatus.Pending;
         delivery.NextAttemptAt = time.UtcNow();

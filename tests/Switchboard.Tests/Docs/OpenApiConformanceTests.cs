@@ -148,6 +148,21 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         if (deliveries["data"]!.AsArray().FirstOrDefault() is { } delivery) await api.PostAsync($"/api/v1/webhooks/deliveries/{delivery["id"]}/retry", null);
         await api.DeleteAsync($"/api/v1/webhooks/{webhookId}");
 
+        // Integration rules and action runs; the installation is made in the database (the installations API is another change's).
+        var installationId = await Switchboard.Tests.Integrations.ActionsTestKit.InstallAsync(node, organization["id"]!.GetValue<string>(), "slack",
+            new { channel = "C0123456789" }, new { signingSecret = "8f742231b10e8888abcd99yyyzzz85a5" });
+        var rule = await ApiClient.ReadAsync(await api.PostAsync($"/api/v1/integrations/{installationId}/rules",
+            new { events = new[] { "lead.created" }, action = "notify_lead", input = new { lead = "{{data}}" } }));
+        var ruleId = rule["id"]!.GetValue<string>();
+        await api.GetAsync($"/api/v1/integrations/{installationId}/rules");
+        await api.GetAsync($"/api/v1/integrations/{installationId}/rules/{ruleId}");
+        await api.PatchAsync($"/api/v1/integrations/{installationId}/rules/{ruleId}", new { filter = "score >= 80" });
+        await api.GetAsync($"/api/v1/integrations/{installationId}/action-runs?status=dead");
+        await api.PostAsync($"/api/v1/integrations/{installationId}/action-runs/dlv_01JAAAAAAAAAAAAAAAAAAAAAAA/retry", null);
+        await anonymous.SendRawAsync(HttpMethod.Post, $"/api/v1/integrations/{installationId}/inbound/commands", "command=%2Fswitchboard&text=leads",
+            "application/x-www-form-urlencoded");
+        await api.DeleteAsync($"/api/v1/integrations/{installationId}/rules/{ruleId}");
+
         // OAuth apps, from the document's example, and a user's authorization of one (as the consent step stores it).
         var appCreated = await api.PostAsync("/api/v1/oauth/apps", ExampleBody(document, "post", "/api/v1/oauth/apps", links));
         appCreated.StatusCode.ShouldBe(HttpStatusCode.Created, await appCreated.Content.ReadAsStringAsync());

@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Docs;
+using Switchboard.Integrations.Catalog;
+using Switchboard.Integrations.Connectors;
+using Switchboard.Platform;
+using Switchboard.Platform.Errors;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Integrations.Actions;
+
+/// <summary>
+/// <c>POST /api/v1/integrations/{id}/inbound/{kind}</c>: a provider's own traffic to one installation (Slack's slash
+/// commands and button clicks, a provider's webhooks). Anonymous for Switchboard's API authentication — the provider
+/// holds no Switchboard credential — and verified instead by the provider's own scheme, in the connector, before
+/// anything else (<see cref="Connector.ReceiveAsync"/>): anything unverified is 401 and changes nothing. The body is read
+/// raw (signatures cover its exact bytes), at most <see cref="MaxBodyBytes"/>.
+/// </summary>
+public static class InboundApi
+{
+    /// <summary>Slack's payloads are a few KB; a megabyte is room for any provider's event without holding a node's memory hostage.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapIntegrationInboundApi(this IEndpointRouteBuilder app)
+    {
+        // No per-IP limit: a provider sends every customer's traffic from a few shared addresses (Slack's do).
+        app.MapPost("/api/v1/integrations/{id}/inbound/{kind}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().WithTags("Integration rules")
+            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.PayloadTooLarge)
+            .WithName("receiveIntegrationInbound")
+            .WithSummary("A provider's own request to an installation (Slack slash commands and buttons), verified by the provider's signature")
+            .WithDescription("Called by the provider, not by API clients: give this URL to the provider (Slack: the slash command's and interactivity's " +
+                "Request URL, with kind `commands` or `interactions`). Verified by the provider's own scheme before anything is read; an unverified request " +
+                "is 401 and changes nothing. The answer is the provider's (JSON or text).");
+        return app;
+    }
+
+    internal static async Task<IResult> ReceiveAsync(string id, string kind, HttpContext http, IServiceScopeFactory scopes, ConnectorContexts contexts,
+        ProviderCatalog catalog, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(http.Request, ct);
+        if (body is null)
+            return ApiProblem.Result(413, ErrorCodes.PayloadTooLarge, $"An inbound request's body may be at most {MaxBodyBytes} bytes.");
+
+        await using var scope = scopes.CreateAsyncScope();
+        IntegrationInstallation? installation = null;
+        if (Ids.LooksValid(id, IntegrationResources.Installations))
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            installation = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct);
+        }
+        var connector = installation is null ? null : catalog.Find(installation.ProviderKey);
+        if (installation is null || connector is null || !connector.Definition.Inbound.Contains(kind, StringComparer.Ordinal))
+            return ApiProblem.NotFound("inbound endpoint");
+
+        // From here on the request acts for the installation's organization: the connector's reads and writes are its.
+        scope.ServiceProvider.GetRequiredService<TenantScope>().OrganizationId = installation.OrganizationId;
+        var (_, context) = contexts.For(installation, scope.ServiceProvider);
+        var request = new InboundRequest(http.Request.Method, body,
+            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
+        var result = await connector.ReceiveAsync(context, kind, request, ct);
+        return result.Status switch
+        {
+            401 when result.Body is null => ApiProblem.Result(401, ErrorCodes.Unauthorized, "The request's signature did not verify (or it is too old); nothing was done."),
+            404 when result.Body is null => ApiProblem.NotFound("inbound endpoint"),
+            _ when result.Body is null => Results.StatusCode(result.Status),
+            _ => Results.Content(result.Body, result.ContentType, System.Text.Encoding.UTF8, result.Status),
+        };
+    }
+
+    /// <summary>The raw body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}
