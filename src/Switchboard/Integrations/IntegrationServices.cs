@@ -19,6 +19,10 @@ public static class IntegrationServices
         services.AddSingleton<IntegrationSecrets>();
         services.AddSingleton<ProviderTokenStore>();
         services.AddSingleton<ConnectorContexts>();
+        services.AddSingleton<Syncs.SyncSignals>();
+        services.AddSingleton<Syncs.SyncQueue>();
+        services.AddSingleton<Syncs.SyncEngine>();
+        services.AddHostedService<Syncs.SyncRunner>();
         services.AddHttpClient(ProviderTokenStore.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

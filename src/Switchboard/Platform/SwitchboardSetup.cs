@@ -147,6 +147,7 @@ public static class SwitchboardSetup
         routes.MapUsageApi();
         routes.MapPlansApi();
         routes.MapWebhooksApi();
+        Integrations.Syncs.SyncApi.MapIntegrationSyncApi(routes);
         routes.MapOAuthProtocol();
         routes.MapOAuthAppsApi();
         routes.MapOAuthAuthorizationsApi();
