@@ -63,7 +63,7 @@ public sealed class HubSpotConnector(TimeProvider time) : Connector
         if (Text(input, "title") is { } title) properties["hs_call_title"] = title;
         if (Text(input, "body") is { } body) properties["hs_call_body"] = body;
         if (Text(input, "direction") is { } direction) properties["hs_call_direction"] = direction;
-        if (input["durationSeconds"] is JsonValue d && d.TryGetValue<double>(out var seconds))
+        if (Number(input["durationSeconds"]) is { } seconds)
             properties["hs_call_duration"] = ((long)(seconds * 1000)).ToString(CultureInfo.InvariantCulture); // milliseconds
         return Engagement(properties, await ContactIdAsync(context, input, cancellationToken), CallToContact);
     }
@@ -87,12 +87,11 @@ public sealed class HubSpotConnector(TimeProvider time) : Connector
             ["pipeline"] = settings.Pipeline,
             ["dealstage"] = Text(input, "stage") is { } stage ? settings.ToHubSpotStage.GetValueOrDefault(stage, stage) : settings.ToHubSpotStage[Crm.Deals.DealStage.Qualification],
         };
-        if (input["amount"] is JsonValue a && a.TryGetValue<decimal>(out var amount)) properties["amount"] = amount.ToString(CultureInfo.InvariantCulture);
+        if (Number(input["amount"]) is { } amount) properties["amount"] = amount.ToString(CultureInfo.InvariantCulture);
         if (Text(input, "currency") is { } currency) properties["deal_currency_code"] = currency;
         if (Text(input, "closeDate") is { } close) properties["closedate"] = close.Length == 10 ? close + "T00:00:00.000Z" : close;
-        var body = new JsonObject { ["properties"] = properties };
-        if (Text(input, "contactId") is not null) body = Engagement(properties, await ContactIdAsync(context, input, cancellationToken), DealToContact);
-        return body;
+        return Text(input, "contactId") is null ? new JsonObject { ["properties"] = properties }
+            : Engagement(properties, await ContactIdAsync(context, input, cancellationToken), DealToContact);
     }
 
     /// <summary>An object with its association to a contact (the v3 create-with-associations body).</summary>
@@ -120,6 +119,11 @@ public sealed class HubSpotConnector(TimeProvider time) : Connector
 
     private string Timestamp(JsonObject input) =>
         Text(input, "timestamp") ?? time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    /// <summary>A JSON number however the node holds it (parsed, or made from a CLR number by a rule's template).</summary>
+    internal static decimal? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : null;
 
     private static string? Text(JsonObject input, string name) => input[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
 

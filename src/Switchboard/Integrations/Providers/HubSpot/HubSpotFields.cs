@@ -56,8 +56,7 @@ public static class HubSpotFields
     private static JsonValue? Amount(string? value, HubSpotSettings _) =>
         decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) ? JsonValue.Create(amount) : null;
 
-    private static string? Amount(JsonNode? value, HubSpotSettings _) =>
-        value is JsonValue v && v.TryGetValue<decimal>(out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : null;
+    private static string? Amount(JsonNode? value, HubSpotSettings _) => HubSpotConnector.Number(value)?.ToString(CultureInfo.InvariantCulture);
 
     private static JsonValue? Stage(string? value, HubSpotSettings settings) =>
         value is not null && settings.ToCrmStage.TryGetValue(value, out var stage) ? JsonValue.Create(stage) : null;
