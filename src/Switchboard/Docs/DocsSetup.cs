@@ -200,6 +200,7 @@ public static class DocsSetup
         ["OAuth apps"] = "Third-party apps (OAuth 2.0 clients) of the organization: redirect URIs, allowed scopes, client secrets with rotation.",
         ["OAuth authorizations"] = "Connected apps: what users authorized apps to do, and revoking it.",
         ["Platform administration"] = "Operator endpoints of the installation, guarded by its admin token.",
+        ["Integrations"] = "Third-party providers: the catalog and its reviews, installations with encrypted credentials, OAuth connections, tests and health.",
     };
 
     /// <summary>RFC 9457 problem details with this API's extensions (see ApiProblem).</summary>

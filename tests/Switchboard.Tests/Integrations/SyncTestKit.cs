@@ -25,8 +25,13 @@ public static class SyncTestKit
         .With("Switchboard:Integrations:SyncLeaseSeconds", "5");
 
     /// <summary>A HubSpot installation of <paramref name="organizationId"/>, connected to <paramref name="portal"/> (tokens valid for 30 minutes).</summary>
-    public static async Task<string> InstallHubSpotAsync(this SwitchboardFactory node, string organizationId, HubSpotFake.Portal portal, JsonObject? config = null,
-        string status = InstallationStatus.Active, string? refreshToken = null)
+    public static Task<string> InstallHubSpotAsync(this SwitchboardFactory node, string organizationId, HubSpotFake.Portal portal, JsonObject? config = null,
+        string status = InstallationStatus.Active, string? refreshToken = null) =>
+        node.InstallHubSpotAsync(organizationId, portal.AccessToken, refreshToken ?? portal.RefreshToken, config, status);
+
+    /// <summary>A HubSpot installation with these tokens (valid for 30 minutes), in <paramref name="status"/>.</summary>
+    public static async Task<string> InstallHubSpotAsync(this SwitchboardFactory node, string organizationId, string accessToken, string refreshToken,
+        JsonObject? config = null, string status = InstallationStatus.Active)
     {
         var id = Switchboard.Platform.Ids.New(IntegrationResources.Installations, node.Clock);
         var now = node.Clock.GetUtcNow().UtcDateTime;
@@ -41,7 +46,7 @@ public static class SyncTestKit
             await db.SaveChangesAsync();
         }
         await node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(id,
-            new ProviderTokens(portal.AccessToken, refreshToken ?? portal.RefreshToken, now.AddMinutes(30), "oauth crm.objects.contacts.read", "bearer"), CancellationToken.None);
+            new ProviderTokens(accessToken, refreshToken, now.AddMinutes(30), "oauth crm.objects.contacts.read", "bearer"), CancellationToken.None);
         if (status != InstallationStatus.Active)
             await node.WithDbAsync(db => db.Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == id)
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, status)));

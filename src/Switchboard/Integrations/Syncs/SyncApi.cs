@@ -41,7 +41,7 @@ public static class SyncApi
         var group = app.MapGroup("/api/v1/integrations").WithTags("Integrations");
         var installations = IntegrationResources.Installations;
         group.MapPost("/{id}/sync", Start).RequireScope(installations.WriteScope).WithName("startIntegrationSync")
-            .WithSummary("Queue a sync of one model, or of all the provider's models");
+            .WithSummary("Queue a sync of one model, or of all the provider's models").ProducesErrors(ErrorCodes.NotFound, ErrorCodes.Conflict);
         group.MapGet("/{id}/sync-runs", List).RequireScope(installations.ReadScope).WithPaging().WithName("listIntegrationSyncRuns")
             .WithSummary("The installation's sync runs, newest first");
         group.MapGet("/{id}/sync-runs/{runId}", Get).RequireScope(installations.ReadScope).WithName("getIntegrationSyncRun")
