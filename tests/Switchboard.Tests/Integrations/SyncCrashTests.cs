@@ -77,7 +77,14 @@ public abstract class SyncCrashTests
             var started = await http.PostAsJsonAsync($"/api/v1/integrations/{installation}/sync", new { model = "contacts" });
             started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
             runId = (await started.Content.ReadFromJsonAsync<JsonObject>())!["data"]![0]!["id"]!.GetValue<string>();
-            await portal.HeldReached.Task.WaitAsync(TimeSpan.FromSeconds(60)); // pages 1 and 2 committed, page 3 in flight
+            // Page 3 is in flight (fetched while page 2 is applied); once page 2 is committed, the process dies.
+            await portal.HeldReached.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((await http.GetFromJsonAsync<JsonObject>($"/api/v1/integrations/{installation}/sync-runs/{runId}"))!.Count("added") < 200)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("Page 2 was never committed.");
+                await Task.Delay(20);
+            }
             await first.KillAsync();
         }
         var searchesBefore = portal.Searches.Count;

@@ -50,8 +50,15 @@ public abstract class SyncTests<TNode>(TNode fixture) : IClassFixture<TNode> whe
     private async Task<(ApiClient Client, string Organization)> SignupAsync()
     {
         var client = Node.Client();
-        var organization = (await client.SignupAsync())["organization"]!["id"]!.GetValue<string>();
-        return (client, organization);
+        try
+        {
+            var organization = (await client.SignupAsync())["organization"]!["id"]!.GetValue<string>();
+            return (client, organization);
+        }
+        catch (Shouldly.ShouldAssertException ex)
+        {
+            throw new InvalidOperationException(ex.Message + "\n" + string.Join("\n", Node.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal))), ex);
+        }
     }
 
     [Fact]

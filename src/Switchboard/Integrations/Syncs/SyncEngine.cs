@@ -116,13 +116,24 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
         if (run.Checkpoint is null && sync.Direction == SyncDirection.Push) checkpoint = new SyncCheckpoint(SyncCheckpoint.Push);
         var pushes = sync.Direction is SyncDirection.TwoWay or SyncDirection.Push;
 
-        while (checkpoint.Phase == SyncCheckpoint.Pull)
+        // The next page is fetched while this one is applied: the provider's latency and the database's overlap.
+        var fetching = checkpoint.Phase == SyncCheckpoint.Pull ? model.PullAsync(context, since, checkpoint.Page, cancellationToken) : null;
+        try
         {
-            var page = await model.PullAsync(context, since, checkpoint.Page, cancellationToken);
-            var next = checkpoint with { Page = page.NextPageCursor, HighWaterMark = page.HighWaterMark ?? checkpoint.HighWaterMark };
-            if (page.NextPageCursor is null) next = next with { Phase = pushes ? SyncCheckpoint.Push : "done", Page = null };
-            renewed(await ApplyPageAsync(job, page, progress, next, since, held(), cancellationToken));
-            checkpoint = next;
+            while (fetching is not null)
+            {
+                var page = await fetching;
+                fetching = page.NextPageCursor is { } following ? model.PullAsync(context, since, following, cancellationToken) : null;
+                var next = checkpoint with { Page = page.NextPageCursor, HighWaterMark = page.HighWaterMark ?? checkpoint.HighWaterMark };
+                if (page.NextPageCursor is null) next = next with { Phase = pushes ? SyncCheckpoint.Push : "done", Page = null };
+                renewed(await ApplyPageAsync(job, page, progress, next, since, held(), cancellationToken));
+                checkpoint = next;
+            }
+        }
+        finally
+        {
+            // A page fetched ahead of a failure is not applied; its own failure, if any, is not this run's news.
+            if (fetching is not null) try { await fetching; } catch (Exception) { }
         }
         while (checkpoint.Phase == SyncCheckpoint.Push)
         {
@@ -287,6 +298,16 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
         var now = time.UtcNow();
         var until = now.Add(LeaseLength);
         var (checkpoint, errors) = (next.Serialize(), progress.Errors.Count == 0 ? null : JsonSerializer.Serialize(progress.Errors));
+        var fast = await SyncPostgresCommit.TryCommitAsync(db, runId, held,
+            new SyncRunProgress(progress.Added, progress.Updated, progress.Deleted, progress.Skipped, progress.Failed, errors, checkpoint, until, now, since),
+            cancellationToken);
+        if (fast is { } done)
+        {
+            if (!done) throw new LeaseLostException();
+            committed();
+            events.EventsCommitted();
+            return until;
+        }
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         var query = db.Set<IntegrationSyncRun>().IgnoreQueryFilters().Where(r => r.Id == runId && r.LeasedUntil == held);

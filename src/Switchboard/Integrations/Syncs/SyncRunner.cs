@@ -87,7 +87,7 @@ public sealed class SyncRunner(IServiceScopeFactory scopes, SyncEngine engine, S
         var now = time.UtcNow();
 
         var unseen = await installations.Where(i => i.Status == InstallationStatus.Active && keys.Contains(i.ProviderKey) && !states.Any(s => s.InstallationId == i.Id))
-            .AsNoTracking().Take(100).ToListAsync(cancellationToken);
+            .OrderBy(i => i.Id).AsNoTracking().Take(100).ToListAsync(cancellationToken);
         if (unseen.Count > 0)
         {
             foreach (var installation in unseen)
@@ -111,7 +111,7 @@ public sealed class SyncRunner(IServiceScopeFactory scopes, SyncEngine engine, S
                          join i in installations on s.InstallationId equals i.Id
                          where s.NextRunAt <= now && i.Status == InstallationStatus.Active
                          select new { s.InstallationId, s.Model, s.NextRunAt, s.IntervalSeconds, Installation = i })
-            .AsNoTracking().Take(100).ToListAsync(cancellationToken);
+            .OrderBy(d => d.NextRunAt).AsNoTracking().Take(100).ToListAsync(cancellationToken);
         foreach (var d in due)
         {
             var next = now.AddSeconds(Math.Max(60, d.IntervalSeconds));
