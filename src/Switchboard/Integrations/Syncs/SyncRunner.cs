@@ -77,7 +77,10 @@ public sealed class SyncRunner(IServiceScopeFactory scopes, SyncEngine engine, S
     /// </summary>
     public async Task ScheduleDueAsync(CancellationToken cancellationToken)
     {
-        var syncing = catalog.All.Where(p => p.Syncs.Count > 0).ToDictionary(p => p.Key, StringComparer.Ordinal);
+        // Only the models a connector implements are scheduled (a definition may declare more than its connector syncs).
+        var syncing = catalog.All
+            .Select(p => (p.Key, Syncs: p.Syncs.Where(s => catalog.Find(p.Key)?.Sync(s.Model) is not null).ToList()))
+            .Where(p => p.Syncs.Count > 0).ToDictionary(p => p.Key, p => p.Syncs, StringComparer.Ordinal);
         if (syncing.Count == 0) return;
         var keys = syncing.Keys.ToList();
         await using var scope = scopes.CreateAsyncScope();
@@ -93,7 +96,7 @@ public sealed class SyncRunner(IServiceScopeFactory scopes, SyncEngine engine, S
             foreach (var installation in unseen)
             {
                 var config = JsonNode.Parse(installation.Config) as JsonObject ?? [];
-                foreach (var sync in syncing[installation.ProviderKey].Syncs)
+                foreach (var sync in syncing[installation.ProviderKey])
                 {
                     var interval = SyncQueue.IntervalSeconds(config, sync);
                     db.Add(new IntegrationSyncState
