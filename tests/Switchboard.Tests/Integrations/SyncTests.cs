@@ -237,6 +237,41 @@ public abstract class SyncTests<TNode>(TNode fixture) : IClassFixture<TNode> whe
     }
 
     [Fact]
+    public async Task AnActiveInstallationIsSyncedOnItsScheduleByOneRun()
+    {
+        var (client, organization) = await SignupAsync();
+        using var _ = client;
+        var portal = Fake.NewPortal();
+        portal.SeedContacts(30, "Sched");
+        var installation = await Node.InstallHubSpotAsync(organization, portal, new JsonObject { ["syncIntervalSeconds"] = 60 });
+
+        // The scheduler gives the installation its schedule: the first run one interval after it is first seen.
+        IntegrationSyncState? state = null;
+        for (var i = 0; i < 100 && state is null; i++)
+        {
+            await Task.Delay(50);
+            state = await Node.WithDbAsync(db => db.Set<IntegrationSyncState>().IgnoreQueryFilters()
+                .FirstOrDefaultAsync(s => s.InstallationId == installation && s.Model == "contacts"));
+        }
+        state.ShouldNotBeNull();
+        state.IntervalSeconds.ShouldBe(60);
+        (await client.GetJsonAsync($"/api/v1/integrations/{installation}/sync-runs"))["data"]!.AsArray().ShouldBeEmpty();
+
+        Node.Clock.Advance(TimeSpan.FromSeconds(61));
+        JsonArray runs;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(100);
+            runs = (await client.GetJsonAsync($"/api/v1/integrations/{installation}/sync-runs"))["data"]!.AsArray();
+        } while ((runs.Count < 2 || runs.Any(r => r!["status"]!.GetValue<string>() is "queued" or "running")) && DateTime.UtcNow < deadline);
+        runs.Select(r => (r!["model"]!.GetValue<string>(), r["trigger"]!.GetValue<string>(), r["status"]!.GetValue<string>())).Order()
+            .ShouldBe([("contacts", "scheduled", "succeeded"), ("deals", "scheduled", "succeeded")]);
+        runs.Single(r => r!["model"]!.GetValue<string>() == "contacts")!.AsObject().Count("added").ShouldBe(30);
+        Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task TheApiRefusesWhatItCannotRunAndHidesOtherOrganizationsInstallations()
     {
         var (client, organization) = await SignupAsync();
