@@ -25,6 +25,10 @@ public static class IntegrationServices
         services.AddScoped<Actions.ActionInvocation>();
         services.AddSingleton<Actions.RuleScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Actions.RuleScheduler>());
+        services.AddSingleton<Syncs.SyncSignals>();
+        services.AddSingleton<Syncs.SyncQueue>();
+        services.AddSingleton<Syncs.SyncEngine>();
+        services.AddHostedService<Syncs.SyncRunner>();
         services.AddHttpClient(ProviderTokenStore.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -151,6 +151,7 @@ public static class SwitchboardSetup
         Integrations.OverviewApi.MapOverviewApi(routes);
         Integrations.Actions.RulesApi.MapIntegrationRulesApi(routes);
         Integrations.Actions.InboundApi.MapIntegrationInboundApi(routes);
+        Integrations.Syncs.SyncApi.MapIntegrationSyncApi(routes);
         routes.MapOAuthProtocol();
         routes.MapOAuthAppsApi();
         routes.MapOAuthAuthorizationsApi();

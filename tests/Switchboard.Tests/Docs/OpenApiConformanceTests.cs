@@ -215,6 +215,13 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
             operatorClient.Http.DefaultRequestHeaders.Add("X-Admin-Token", node.AdminToken);
             await operatorClient.Http.PutAsJsonAsync($"/api/v1/admin/organizations/{organization["id"]}/plan", new { plan = "pro" });
         }
+        // Syncs: an installation that is not active refuses to sync (nothing is sent to the provider); its runs.
+        var notActive = await Switchboard.Tests.Integrations.SyncTestKit.InstallHubSpotAsync(node, organization["id"]!.GetValue<string>(), "at-walk", "rt-walk",
+            status: Switchboard.Integrations.InstallationStatus.NeedsReauth);
+        await api.PostAsync($"/api/v1/integrations/{notActive}/sync", new { model = "contacts" });
+        await api.PostAsync($"/api/v1/integrations/{notActive}/sync", new { model = 7 });
+        await api.GetAsync($"/api/v1/integrations/{notActive}/sync-runs?limit=5");
+        await api.GetAsync($"/api/v1/integrations/{notActive}/sync-runs/syr_01JC0000000000000000000000");
         await api.PostAsync("/api/v1/auth/logout", new { refreshToken = refreshed["refreshToken"]!.GetValue<string>() });
 
         conformance.Failures.ShouldBeEmpty(string.Join("\n", conformance.Failures));
