@@ -213,6 +213,31 @@ public abstract class GoogleCalendarTests<TNode>(TNode fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task RulesOnATasksEventsFindItsEventByTheTasksIdAlone()
+    {
+        var installed = await InstallAsync();
+        // task.created → create_event, task.updated → update_event, task.deleted → delete_event, each keyed by the task's id.
+        var created = (await RunAsync(installed, "create_event", new JsonObject
+        {
+            ["idempotencyKey"] = "task_01JRENEWAL", ["summary"] = "Renewal call", ["start"] = "2026-12-10T09:00:00Z",
+        })).Json()!["id"]!.GetValue<string>();
+        await RunAsync(installed, "update_event", new JsonObject { ["idempotencyKey"] = "task_01JRENEWAL", ["description"] = "Due tomorrow" });
+        Google.Event(installed.CalendarId, created)!["description"]!.GetValue<string>().ShouldBe("Due tomorrow");
+        (await RunAsync(installed, "delete_event", new JsonObject { ["idempotencyKey"] = "task_01JRENEWAL" })).IsSuccess.ShouldBeTrue();
+        Google.Event(installed.CalendarId, created)!["status"]!.GetValue<string>().ShouldBe("cancelled");
+
+        // A task older than the installation: its update creates the event it lacks, when the rule gives summary and start.
+        var older = await RunAsync(installed, "update_event", new JsonObject
+        {
+            ["idempotencyKey"] = "task_01JOLDER", ["summary"] = "Older task", ["start"] = "2026-12-12",
+        });
+        Google.Event(installed.CalendarId, older.Json()!["id"]!.GetValue<string>())!["start"]!["date"]!.GetValue<string>().ShouldBe("2026-12-12");
+        var missing = await Should.ThrowAsync<ProviderException>(() => RunAsync(installed, "update_event", new JsonObject { ["idempotencyKey"] = "task_01JNONE", ["summary"] = "x" }));
+        missing.Status.ShouldBe(404);
+        Google.Provider.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task AFullSyncReadsEveryPageThenTheSyncTokenBringsOnlyChanges()
     {
         var installed = await InstallAsync(timeZone: "UTC");

@@ -42,8 +42,7 @@ public sealed class GoogleCalendarConnector(TimeProvider time, ILogger<GoogleCal
         var response = action switch
         {
             GoogleCalendarDefinition.CreateEvent => await CreateAsync(context, settings, input, cancellationToken),
-            GoogleCalendarDefinition.UpdateEvent => await SendAsync(context, HttpMethod.Patch, EventUrl(context, settings, input), settings,
-                EventMapping.FromActionInput(input, settings, partial: true), cancellationToken),
+            GoogleCalendarDefinition.UpdateEvent => await UpdateAsync(context, settings, input, cancellationToken),
             GoogleCalendarDefinition.DeleteEvent => await DeleteAsync(context, settings, input, cancellationToken),
             _ => null,
         };
@@ -69,19 +68,42 @@ public sealed class GoogleCalendarConnector(TimeProvider time, ILogger<GoogleCal
         return response;
     }
 
+    /// <summary>
+    /// <c>events.patch</c> of the fields given. An event addressed by its <c>idempotencyKey</c> (a task's id) that Google
+    /// does not have (the task predates the installation) is created from the input when it holds a summary and a start.
+    /// </summary>
+    private static async Task<ProviderResponse> UpdateAsync(ConnectorContext context, CalendarSettings settings, JsonObject input, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(context, HttpMethod.Patch, EventUrl(context, settings, input), settings,
+            EventMapping.FromActionInput(input, settings, partial: true), cancellationToken);
+        return response.Status == 404 && EventMapping.Text(input, "eventId") is null && EventMapping.Text(input, "summary") is not null
+            && EventMapping.Text(input, "start") is not null
+            ? await CreateAsync(context, settings, input, cancellationToken)
+            : response;
+    }
+
     /// <summary><c>events.delete</c>. Deleting an event already deleted (410 <c>deleted</c>: a retry after a lost answer) has its intended effect, so it succeeds.</summary>
     private static async Task<ProviderResponse> DeleteAsync(ConnectorContext context, CalendarSettings settings, JsonObject input, CancellationToken cancellationToken)
     {
         var url = EventUrl(context, settings, input) + "?sendUpdates=" + Uri.EscapeDataString(settings.SendUpdates);
         var response = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, url), cancellationToken);
         return response.Status == 410 && GoogleErrors.Reason(response) == "deleted"
-            ? response with { Status = 200, Body = new JsonObject { ["id"] = EventMapping.Text(input, "eventId"), ["status"] = "cancelled" }.ToJsonString() }
+            ? response with { Status = 200, Body = new JsonObject { ["id"] = url[(url.LastIndexOf('/') + 1)..url.IndexOf('?')], ["status"] = "cancelled" }.ToJsonString() }
             : response;
     }
 
-    private static string EventUrl(ConnectorContext context, CalendarSettings settings, JsonObject input) =>
-        $"{settings.EventsUrl(context)}/{Uri.EscapeDataString(EventMapping.Text(input, "eventId")
-            ?? throw new ProviderException("The action needs the 'eventId' of the Google Calendar event.", null, null, retryable: false))}";
+    /// <summary>
+    /// The event an update or delete addresses: its <c>eventId</c>, or the id derived from the <c>idempotencyKey</c> the
+    /// create was given, so rules on <c>task.updated</c> and <c>task.deleted</c> find the event of <c>task.created</c>'s
+    /// rule by the task's id alone, with no id map to keep.
+    /// </summary>
+    private static string EventUrl(ConnectorContext context, CalendarSettings settings, JsonObject input)
+    {
+        var eventId = EventMapping.Text(input, "eventId")
+            ?? (EventMapping.Text(input, "idempotencyKey") is { } key ? EventMapping.EventId(context.Installation.Id, key) : null)
+            ?? throw new ProviderException("The action needs the Google Calendar event's 'eventId', or the 'idempotencyKey' it was created with.", null, null, retryable: false);
+        return $"{settings.EventsUrl(context)}/{Uri.EscapeDataString(eventId)}";
+    }
 
     /// <summary>An insert or a patch of an event, with the installation's <c>sendUpdates</c> (whether Google emails the attendees).</summary>
     internal static Task<ProviderResponse> SendAsync(ConnectorContext context, HttpMethod method, string url, CalendarSettings settings, JsonObject body,

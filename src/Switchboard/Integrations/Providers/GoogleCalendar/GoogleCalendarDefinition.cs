@@ -61,25 +61,29 @@ public static class GoogleCalendarDefinition
                   "required": ["summary", "start"],
                   "properties": {
                     {{EventProperties}},
-                    "idempotencyKey": { "type": "string", "description": "Makes a retried create answer the event the first attempt made (use the CRM event's id)." }
+                    "idempotencyKey": { "type": "string", "description": "A stable key of what the event is for (the task's or meeting's id): a retried create answers the event the first attempt made, and update_event and delete_event find the event by the same key." }
                   }
                 }
                 """),
-            new(UpdateEvent, "Changes the fields given of an event (a PATCH).", $$"""
+            new(UpdateEvent, "Changes the fields given of an event (a PATCH), found by its eventId or its create's idempotencyKey.", $$"""
                 {
                   "type": "object",
-                  "required": ["eventId"],
+                  "anyOf": [{ "required": ["eventId"] }, { "required": ["idempotencyKey"] }],
                   "properties": {
                     "eventId": { "type": "string", "description": "The Google event's id, as create_event answered it." },
+                    "idempotencyKey": { "type": "string", "description": "Instead of eventId: the key create_event was given. When Google has no such event and summary and start are given, it is created." },
                     {{EventProperties}}
                   }
                 }
                 """),
-            new(DeleteEvent, "Deletes an event; an event already deleted counts as done.", """
+            new(DeleteEvent, "Deletes an event (by eventId or idempotencyKey); an event already deleted counts as done.", """
                 {
                   "type": "object",
-                  "required": ["eventId"],
-                  "properties": { "eventId": { "type": "string" } }
+                  "anyOf": [{ "required": ["eventId"] }, { "required": ["idempotencyKey"] }],
+                  "properties": {
+                    "eventId": { "type": "string" },
+                    "idempotencyKey": { "type": "string", "description": "Instead of eventId: the key create_event was given." }
+                  }
                 }
                 """),
         ],
