@@ -234,6 +234,9 @@ public abstract class GoogleCalendarTests<TNode>(TNode fixture) : IClassFixture<
         Google.Event(installed.CalendarId, older.Json()!["id"]!.GetValue<string>())!["start"]!["date"]!.GetValue<string>().ShouldBe("2026-12-12");
         var missing = await Should.ThrowAsync<ProviderException>(() => RunAsync(installed, "update_event", new JsonObject { ["idempotencyKey"] = "task_01JNONE", ["summary"] = "x" }));
         missing.Status.ShouldBe(404);
+        // Deleting by key an event never made is done; by an explicit id that Google does not know, an error naming it.
+        (await RunAsync(installed, "delete_event", new JsonObject { ["idempotencyKey"] = "task_01JNONE" })).IsSuccess.ShouldBeTrue();
+        (await Should.ThrowAsync<ProviderException>(() => RunAsync(installed, "delete_event", new JsonObject { ["eventId"] = "nosuchevent1" }))).Status.ShouldBe(404);
         Google.Provider.AssertNoViolations();
     }
 
@@ -356,6 +359,14 @@ public abstract class GoogleCalendarTests<TNode>(TNode fixture) : IClassFixture<
         // The same push again (its answer lost, or the run resumed after a crash): Google's 409 duplicate, then a patch, no second event.
         var again = await WithConnectorAsync(installed, (c, ctx) => c.Sync("events")!.PushAsync(ctx, null, activity, CancellationToken.None));
         again.RemoteId.ShouldBe(created.RemoteId);
+        Google.Events(installed.CalendarId).Count.ShouldBe(1);
+
+        // A rule's create_event keyed by the same activity meets the same event.
+        var fromRule = await RunAsync(installed, "create_event", new JsonObject
+        {
+            ["idempotencyKey"] = "act_01JMEETING", ["summary"] = "Quarterly review", ["start"] = "2026-12-03T13:00:00Z",
+        });
+        fromRule.Json()!["id"]!.GetValue<string>().ShouldBe(created.RemoteId);
         Google.Events(installed.CalendarId).Count.ShouldBe(1);
 
         activity["subject"] = "Quarterly review (moved)";

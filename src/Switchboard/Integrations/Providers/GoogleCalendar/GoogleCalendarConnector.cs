@@ -82,12 +82,18 @@ public sealed class GoogleCalendarConnector(TimeProvider time, ILogger<GoogleCal
             : response;
     }
 
-    /// <summary><c>events.delete</c>. Deleting an event already deleted (410 <c>deleted</c>: a retry after a lost answer) has its intended effect, so it succeeds.</summary>
+    /// <summary>
+    /// <c>events.delete</c>. Deleting an event already deleted (410 <c>deleted</c>: a retry after a lost answer) has its
+    /// intended effect, so it succeeds; so does deleting by <c>idempotencyKey</c> an event Google never had (404: the
+    /// task's create was never run, or failed). A 404 for an explicit <c>eventId</c> stays an error: it names a wrong id
+    /// or calendar.
+    /// </summary>
     private static async Task<ProviderResponse> DeleteAsync(ConnectorContext context, CalendarSettings settings, JsonObject input, CancellationToken cancellationToken)
     {
         var url = EventUrl(context, settings, input) + "?sendUpdates=" + Uri.EscapeDataString(settings.SendUpdates);
         var response = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, url), cancellationToken);
-        return response.Status == 410 && GoogleErrors.Reason(response) == "deleted"
+        var gone = (response.Status == 410 && GoogleErrors.Reason(response) == "deleted") || (response.Status == 404 && EventMapping.Text(input, "eventId") is null);
+        return gone
             ? response with { Status = 200, Body = new JsonObject { ["id"] = url[(url.LastIndexOf('/') + 1)..url.IndexOf('?')], ["status"] = "cancelled" }.ToJsonString() }
             : response;
     }
