@@ -374,6 +374,13 @@ public abstract class GoogleCalendarTests<TNode>(TNode fixture) : IClassFixture<
         var updated = await WithConnectorAsync(installed, (c, ctx) => c.Sync("events")!.PushAsync(ctx, created.RemoteId, activity, CancellationToken.None));
         updated.ModifiedAt.ShouldBeGreaterThan(created.ModifiedAt);
         Google.Event(installed.CalendarId, created.RemoteId)!["summary"]!.GetValue<string>().ShouldBe("Quarterly review (moved)");
+
+        // A call or a note is an activity but not an event: refused without reaching Google, not retried.
+        var before = Google.Provider.Requests.Count;
+        var call = new JsonObject { ["id"] = "act_01JCALL", ["type"] = "call", ["subject"] = "Cold call", ["occurredAt"] = "2026-12-03T13:00:00Z" };
+        var refused = await Should.ThrowAsync<ProviderException>(() => WithConnectorAsync(installed, (c, ctx) => c.Sync("events")!.PushAsync(ctx, null, call, CancellationToken.None)));
+        refused.Retryable.ShouldBeFalse();
+        Google.Provider.Requests.Count.ShouldBe(before);
         Google.Provider.AssertNoViolations();
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Switchboard.Integrations.Connectors;
 
@@ -62,6 +61,10 @@ public sealed class EventsSync(TimeProvider time, ILogger logger) : ISyncModel
 
     public async Task<SyncRecord> PushAsync(ConnectorContext context, string? remoteId, JsonObject fields, CancellationToken cancellationToken)
     {
+        // Calls, notes and emails are activities too, but not calendar events. A sync declares no filter on the local
+        // side (ProviderSync has none), so the refusal is here: clear, and never retried.
+        if (EventMapping.Text(fields, "type") is { } type && type != "meeting")
+            throw new ProviderException($"Only meetings become Google Calendar events; this activity is a {type}.", null, null, retryable: false);
         var settings = CalendarSettings.For(context);
         var body = EventMapping.FromActivity(fields, settings);
         ProviderResponse response;
