@@ -41,7 +41,7 @@ public sealed class WebhookEndpoint : ITenantOwned
     public string? InstallationId { get; init; }
     /// <summary>For an action: the provider's action name (<c>send_message</c>, …).</summary>
     public string? Action { get; set; }
-    /// <summary>For an action: its input, a JSON object whose strings may hold <c>{{data.field}}</c> placeholders filled from the event.</summary>
+    /// <summary>For an action: its input, a JSON object whose strings may hold <c>{{data.field}}</c> template variables filled from the event.</summary>
     public string? ActionInput { get; set; }
     /// <summary>
     /// For an action: a cron expression (five fields) on which it also runs without an event (a daily digest), in

@@ -56,7 +56,7 @@ public abstract class CustomHttpTests<TNode>(TNode node) : IClassFixture<TNode> 
         got[1].Headers["authorization"].ShouldBe("Basic " + Convert.ToBase64String("switch:board:pass"u8.ToArray()));
         got[1].Headers["x-lead"].ShouldBe(first);
         var body = JsonNode.Parse(got[1].Body)!;
-        body["score"]!.GetValue<int>().ShouldBe(12, "a whole placeholder keeps the value's JSON type");
+        body["score"]!.GetValue<int>().ShouldBe(12, "a whole template variable keeps the value's JSON type");
         body["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ShouldBe(["crm", "web"]);
 
         receiver.Answer(422);

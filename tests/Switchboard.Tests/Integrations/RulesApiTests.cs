@@ -46,7 +46,7 @@ public abstract class RulesApiTests<TNode>(TNode node) : IClassFixture<TNode> wh
     {
         var (owner, installation) = await SetupAsync();
         using var _ = owner;
-        // A placeholder stands where the schema wants an object: its value is known per event.
+        // A template variable stands where the schema wants an object: its value is known per event.
         var created = await owner.PostAsync($"/api/v1/integrations/{installation}/rules", new
         {
             events = new[] { "lead.*" }, filter = "score >= 80", action = "notify_lead", input = new { lead = "{{data}}", channel = "C999" },

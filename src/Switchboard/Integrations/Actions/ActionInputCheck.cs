@@ -9,9 +9,9 @@ namespace Switchboard.Integrations.Actions;
 
 /// <summary>
 /// Checks a rule's action and input where the rule is saved: the action is one the provider declares, and the input
-/// satisfies the action's JSON Schema (draft 2020-12, JsonSchema.Net) — except where a string holds a placeholder, whose
+/// satisfies the action's JSON Schema (draft 2020-12, JsonSchema.Net) — except where a string holds a template variable, whose
 /// value is only known per event (<c>"{{data.score}}"</c> for an integer field passes; the provider answers for the
-/// filled value). Placeholders must name a part of the payload. For a provider whose URLs the user gives
+/// filled value). Template variables must name a part of the payload. For a provider whose URLs the user gives
 /// (<see cref="ProviderDefinition.UserSuppliedUrls"/>), an input <c>url</c> passes the SSRF guard's save-time check.
 /// </summary>
 public static class ActionInputCheck
@@ -36,7 +36,7 @@ public static class ActionInputCheck
             return Done(errors);
         }
         foreach (var path in ActionTemplate.Paths(input).Where(p => !ActionTemplate.IsKnownRoot(p)))
-            Add("input", $"The placeholder {{{{{path}}}}} names nothing in a payload; use data.<field>, previousAttributes.<field>, type, id or timestamp.");
+            Add("input", $"The template variable {{{{{path}}}}} names nothing in a payload; use data.<field>, previousAttributes.<field>, type, id or timestamp.");
 
         var schema = Schemas.GetOrAdd(provider.Key + "/" + action, static (_, text) => JsonSchema.FromText(text), declared.InputSchema);
         using var document = JsonDocument.Parse(input.ToJsonString());
@@ -44,7 +44,7 @@ public static class ActionInputCheck
         if (!results.IsValid)
             foreach (var (location, message) in Failures(results))
             {
-                // A placeholder's value is known per event: what the schema says of the text "{{…}}" does not count.
+                // A template variable's value is known per event: what the schema says of the text "{{…}}" does not count.
                 if (At(input, location) is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Contains("{{", StringComparison.Ordinal)) continue;
                 Add(location.Length == 0 ? "input" : "input." + location.Replace('/', '.'), message);
             }

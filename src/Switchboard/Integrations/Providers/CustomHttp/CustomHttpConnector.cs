@@ -11,7 +11,7 @@ namespace Switchboard.Integrations.Providers.CustomHttp;
 /// <summary>
 /// A custom integration (seed 003): one HTTP request to a URL the user gives, with a method, headers, authentication
 /// (none, bearer, basic, or an API key header; the secrets encrypted as any credential) and a body made from a template
-/// — placeholders substituted, never code run. The URL is the user's, so the request goes through the webhook SSRF guard
+/// — template variables substituted, never code run. The URL is the user's, so the request goes through the webhook SSRF guard
 /// (<see cref="OutboundGuard"/>): checked where it is saved (a rule's input url) and here before each request, and at
 /// connect time against what the name resolves to then; its client is the guarded webhook client
 /// (<see cref="ProviderDefinition.UserSuppliedUrls"/>).
@@ -37,7 +37,7 @@ public sealed class CustomHttpConnector : Connector
             "method": { "enum": ["POST", "PUT", "PATCH", "GET", "DELETE"], "default": "POST" },
             "headers": { "type": "object", "maxProperties": 20, "additionalProperties": { "type": "string", "maxLength": 2000 } },
             "contentType": { "type": "string", "maxLength": 100, "default": "application/json" },
-            "bodyTemplate": { "type": "string", "maxLength": 20000, "description": "The body, with {{data.field}}, {{type}}, {{id}}, {{timestamp}} placeholders; values are JSON-escaped when the content type is JSON. Without it, the event itself is sent." },
+            "bodyTemplate": { "type": "string", "maxLength": 20000, "description": "The body, with {{data.field}}, {{type}}, {{id}}, {{timestamp}} template variables; values are JSON-escaped when the content type is JSON. Without it, the event itself is sent." },
             "authType": { "enum": ["none", "bearer", "basic", "api_key_header"], "default": "none" },
             "bearerToken": { "type": "string", "maxLength": 4000, "writeOnly": true },
             "username": { "type": "string", "maxLength": 200 },
@@ -51,7 +51,7 @@ public sealed class CustomHttpConnector : Connector
         """,
         Actions =
         [
-            new("send_request", "Sends the configured request for the event; the input may override the url, the method, add headers, or give a JSON body (an object whose strings may hold placeholders).", """
+            new("send_request", "Sends the configured request for the event; the input may override the url, the method, add headers, or give a JSON body (an object whose strings may hold template variables).", """
             {
               "type": "object",
               "properties": {
