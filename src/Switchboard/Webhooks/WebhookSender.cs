@@ -41,7 +41,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, SecretProtector pr
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var body = await ReadPrefixAsync(response, timeout.Token);
             TimeSpan? retryAfter = response.StatusCode is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.ServiceUnavailable
-                ? response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - time.GetUtcNow())
+                ? Platform.Http.RetryAfterHeader.Of(response.Headers, time)
                 : null;
             return ((int)response.StatusCode, body, null, retryAfter, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }

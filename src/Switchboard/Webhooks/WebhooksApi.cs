@@ -234,20 +234,9 @@ public static class WebhooksApi
     internal static async Task<Results<Ok<ListResponse<DeliveryResponse>>, ProblemHttpResult>> Deliveries(string id, SwitchboardDbContext db, HttpContext http, CancellationToken ct)
     {
         if (await FindAsync(db, id, ct) is null) return ApiProblem.NotFound("webhook endpoint");
-        if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
-        var query = db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.EndpointId == id);
-        if (http.Request.Query["status"].ToString() is { Length: > 0 } status)
-        {
-            if (status is not (DeliveryStatus.Pending or DeliveryStatus.Succeeded or DeliveryStatus.Dead)) return ApiProblem.Validation("status", "Must be pending, succeeded or dead.");
-            query = query.Where(d => d.Status == status);
-        }
-        var list = await Paging.NewestFirstAsync(query, d => d.Id, page, http, d => d, ct);
-        var ids = list.Data.Select(d => d.Id).ToList();
-        var attempts = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => ids.Contains(a.DeliveryId)).ToListAsync(ct)).ToLookup(a => a.DeliveryId);
-        return TypedResults.Ok(new ListResponse<DeliveryResponse>(list.Data.Select(d => new DeliveryResponse(d.Id, d.EndpointId, d.EventId, d.EventType, d.Status, d.Attempts,
-            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.CreatedAt, d.CompletedAt,
-            attempts[d.Id].OrderBy(a => a.Attempt).Select(a => new AttemptResponse(a.Attempt, a.AttemptedAt, a.StatusCode, a.LatencyMs, a.ResponseBody, a.Error)).ToList())).ToList(),
-            list.HasMore, list.NextCursor));
+        return await DeliveryLog.PageAsync(db, db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.EndpointId == id), http,
+            (d, attempts) => new DeliveryResponse(d.Id, d.EndpointId, d.EventId, d.EventType, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode,
+                d.LastError, d.CreatedAt, d.CompletedAt, attempts), ct);
     }
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals, CancellationToken ct)
@@ -256,12 +245,7 @@ public static class WebhooksApi
         var delivery = Ids.LooksValid(deliveryId, WebhookResources.Deliveries)
             ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId && webhooks.Contains(d.EndpointId), ct) : null;
         if (delivery is null) return ApiProblem.NotFound("delivery");
-        delivery.Status = DeliveryStatus.Pending;
-        delivery.NextAttemptAt = time.UtcNow();
-        delivery.CompletedAt = null;
-        delivery.UpdatedAt = delivery.NextAttemptAt;
-        await db.SaveChangesAsync(ct);
-        signals.DeliveriesCreated();
+        await DeliveryLog.RetryNowAsync(db, delivery, time, signals, ct);
         return TypedResults.Accepted($"/api/v1/webhooks/{delivery.EndpointId}/deliveries");
     }
 

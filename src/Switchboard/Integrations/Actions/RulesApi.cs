@@ -214,22 +214,11 @@ public static class RulesApi
     internal static async Task<Results<Ok<ListResponse<ActionRunResponse>>, ProblemHttpResult>> Runs(string id, SwitchboardDbContext db, HttpContext http, CancellationToken ct)
     {
         if (await InstallationAsync(db, id, ct) is null) return ApiProblem.NotFound("integration");
-        if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
         var rules = db.Set<WebhookEndpoint>().Where(r => r.Kind == EndpointKind.Action && r.InstallationId == id).Select(r => r.Id);
         var query = db.Set<WebhookDelivery>().AsNoTracking().Where(d => rules.Contains(d.EndpointId));
-        if (http.Request.Query["status"].ToString() is { Length: > 0 } status)
-        {
-            if (status is not (DeliveryStatus.Pending or DeliveryStatus.Succeeded or DeliveryStatus.Dead)) return ApiProblem.Validation("status", "Must be pending, succeeded or dead.");
-            query = query.Where(d => d.Status == status);
-        }
         if (http.Request.Query["ruleId"].ToString() is { Length: > 0 } ruleId) query = query.Where(d => d.EndpointId == ruleId);
-        var list = await Paging.NewestFirstAsync(query, d => d.Id, page, http, d => d, ct);
-        var ids = list.Data.Select(d => d.Id).ToList();
-        var attempts = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => ids.Contains(a.DeliveryId)).ToListAsync(ct)).ToLookup(a => a.DeliveryId);
-        return TypedResults.Ok(new ListResponse<ActionRunResponse>(list.Data.Select(d => new ActionRunResponse(d.Id, d.EndpointId, d.EventId, d.EventType, d.Status,
-            d.Attempts, d.NextAttemptAt, d.LastStatusCode, d.LastError, d.CreatedAt, d.CompletedAt,
-            attempts[d.Id].OrderBy(a => a.Attempt).Select(a => new AttemptResponse(a.Attempt, a.AttemptedAt, a.StatusCode, a.LatencyMs, a.ResponseBody, a.Error)).ToList())).ToList(),
-            list.HasMore, list.NextCursor));
+        return await DeliveryLog.PageAsync(db, query, http, (d, attempts) => new ActionRunResponse(d.Id, d.EndpointId, d.EventId, d.EventType, d.Status,
+            d.Attempts, d.NextAttemptAt, d.LastStatusCode, d.LastError, d.CreatedAt, d.CompletedAt, attempts), ct);
     }
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string id, string deliveryId, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals,
@@ -240,12 +229,7 @@ public static class RulesApi
         var delivery = Ids.LooksValid(deliveryId, WebhookResources.Deliveries)
             ? await db.Set<WebhookDelivery>().FirstOrDefaultAsync(d => d.Id == deliveryId && rules.Contains(d.EndpointId), ct) : null;
         if (delivery is null) return ApiProblem.NotFound("action run");
-        delivery.Status = DeliveryStatus.Pending;
-        delivery.NextAttemptAt = time.UtcNow();
-        delivery.CompletedAt = null;
-        delivery.UpdatedAt = delivery.NextAttemptAt;
-        await db.SaveChangesAsync(ct);
-        signals.DeliveriesCreated();
+        await DeliveryLog.RetryNowAsync(db, delivery, time, signals, ct);
         return TypedResults.Accepted($"/api/v1/integrations/{id}/action-runs");
     }
 }

@@ -75,18 +75,7 @@ public sealed class ProviderClient(HttpClient http, ProviderTokenStore tokens, I
         return text.ToString();
     }
 
-    /// <summary>
-    /// Reads <c>Retry-After</c> (RFC 9110 §10.2.3: seconds or an HTTP date) from a 429 or 503, or null.
-    /// </summary>
-    public static TimeSpan? RetryAfter(ProviderResponse response, TimeProvider time)
-    {
-        if (response.Status is not (429 or 503)) return null;
-        var value = response.HeaderValue("Retry-After");
-        if (value is null) return null;
-        if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
-            return TimeSpan.FromSeconds(Math.Max(0, seconds));
-        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
-            ? at - time.GetUtcNow() is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero
-            : null;
-    }
+    /// <summary>The wait a 429 or 503 asks for (<see cref="Platform.Http.RetryAfterHeader"/>), or null.</summary>
+    public static TimeSpan? RetryAfter(ProviderResponse response, TimeProvider time) =>
+        response.Status is 429 or 503 ? Platform.Http.RetryAfterHeader.Of(response.Headers, time) : null;
 }

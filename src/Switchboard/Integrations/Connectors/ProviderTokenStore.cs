@@ -53,7 +53,7 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
                 if (current.RefreshToken is null)
                 {
                     if (!force) return current; // does not expire, or cannot be refreshed: used until the provider refuses it
-                    throw await AuthorizationLostAsync(row, provider, "The provider refused the access token and issued no refresh token.", cancellationToken);
+                    throw await AuthorizationLostAsync(row, provider, "The provider refused the access token and issued no refresh token.");
                 }
                 if (await TryLeaseAsync(row, cancellationToken)) return await RefreshAsync(row, current, provider, cancellationToken);
                 if (time.UtcNow() > deadline)
@@ -101,7 +101,7 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
         }
         catch (ProviderException ex) when (ex.NeedsReauthorization)
         {
-            throw await AuthorizationLostAsync(row, provider, ex.ProviderError ?? ex.Message, cancellationToken);
+            throw await AuthorizationLostAsync(row, provider, ex.ProviderError ?? ex.Message);
         }
         catch
         {
@@ -170,7 +170,8 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
         return catalog.Connector(provider.Key).ReadTokenResponse(response, previous, time.UtcNow());
     }
 
-    private async Task<ProviderException> AuthorizationLostAsync(IntegrationInstallation row, ProviderDefinition provider, string reason, CancellationToken cancellationToken)
+    /// <remarks>Writes with no cancellation: the caller's cancellation must not leave the lease held or the state half-recorded.</remarks>
+    private async Task<ProviderException> AuthorizationLostAsync(IntegrationInstallation row, ProviderDefinition provider, string reason)
     {
         var now = time.UtcNow();
         await using var scope = scopes.CreateAsyncScope();
@@ -188,7 +189,6 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
             logger.LogWarning("Installation {InstallationId} ({Provider}) needs to be connected again: the refresh was refused", row.Id, provider.Key);
         }
         else if (tracked is not null) await ReleaseAsync(row.Id);
-        _ = cancellationToken;
         return NotConnected(provider, reason);
     }
 

@@ -34,24 +34,11 @@ public static class GoogleErrors
         var retryable = rateLimited || response.Status is 408 or >= 500;
         var providerError = reason is null ? message ?? ProviderException.Truncate(response.Body) : message is null ? reason : $"{reason}: {message}";
         return new ProviderException($"Google Calendar answered {response.Status}{(message is null ? "" : ": " + message)}.", response.Status, providerError,
-            retryable, rateLimited || response.Status == 503 ? RetryAfter(response, time) : null)
+            retryable, rateLimited || response.Status == 503 ? Platform.Http.RetryAfterHeader.Of(response.Headers, time) : null)
         {
             // The provider client has already refreshed once and retried: a second 401 means the grant itself is gone.
             NeedsReauthorization = response.Status == 401,
         };
     }
 
-    /// <summary>
-    /// <c>Retry-After</c> (RFC 9110 §10.2.3: seconds or an HTTP date) on any rate-limit answer: Google's 403
-    /// <c>rateLimitExceeded</c> is a rate limit as much as a 429 is, so it is read there too when Google sends it.
-    /// </summary>
-    private static TimeSpan? RetryAfter(ProviderResponse response, TimeProvider time)
-    {
-        var value = response.HeaderValue("Retry-After");
-        if (value is null) return null;
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)) return TimeSpan.FromSeconds(Math.Max(0, seconds));
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-            ? at - time.GetUtcNow() is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero
-            : null;
-    }
 }
