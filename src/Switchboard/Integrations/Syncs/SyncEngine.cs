@@ -118,6 +118,7 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
 
         // The next page is fetched while this one is applied: the provider's latency and the database's overlap.
         var fetching = checkpoint.Phase == SyncCheckpoint.Pull ? model.PullAsync(context, since, checkpoint.Page, cancellationToken) : null;
+        var analyzeAt = AnalyzeFirstAt;
         try
         {
             while (fetching is not null)
@@ -128,6 +129,11 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
                 if (page.NextPageCursor is null) next = next with { Phase = pushes ? SyncCheckpoint.Push : "done", Page = null };
                 renewed(await ApplyPageAsync(job, page, progress, next, since, held(), cancellationToken));
                 checkpoint = next;
+                if (progress.Added >= analyzeAt)
+                {
+                    await AnalyzeAsync(db, local, cancellationToken);
+                    analyzeAt = progress.Added * 2;
+                }
             }
         }
         finally
@@ -138,16 +144,42 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
         while (checkpoint.Phase == SyncCheckpoint.Push)
         {
             List<(CrmRecord Record, IntegrationRecordLink? Link)> batch;
+            string? scanned;
             await using (var scope = TenantScoped(run.OrganizationId, out var batchDb))
-                batch = await local.ChangedAsync(batchDb, run.InstallationId, run.Model, checkpoint.PushedAfter, PushBatch, cancellationToken);
+                (batch, scanned) = await local.ChangedAsync(batchDb, run.InstallationId, run.Model, checkpoint.PushedAfter, PushBatch, cancellationToken);
             if (batch.Count == 0) { checkpoint = checkpoint with { Phase = "done" }; break; }
             foreach (var (record, link) in batch)
             {
-                checkpoint = checkpoint with { PushedAfter = record.Id };
+                checkpoint = checkpoint with { PushedAfter = ISyncLocalResource.CursorOf(record) };
                 renewed(await PushAsync(job, record, link, progress, checkpoint, held(), cancellationToken));
             }
+            // Past the unchanged records the scan looked at after the last one pushed (committed with the next push, if any).
+            checkpoint = checkpoint with { PushedAfter = scanned };
         }
         await FinishAsync(run, held(), progress, checkpoint with { HighWaterMark = checkpoint.HighWaterMark ?? since }, failure: null, cancellationToken, job);
+    }
+
+    /// <summary>Records a run adds before the tables it writes are first analyzed (then again each time the count doubles).</summary>
+    private const int AnalyzeFirstAt = 1000;
+
+    /// <summary>
+    /// PostgreSQL: refreshes the planner's statistics of the id map and of the CRM table a run is filling. Autovacuum
+    /// analyzes a table about a minute after it grew, and until then the statistics say an installation whose first
+    /// sync is running has no links and its organization no records: the planner then reads every link of the
+    /// installation to find a page's hundred (the lookups by remote and by local id both), and a 100,000-record sync
+    /// became quadratic. PostgreSQL's documentation advises ANALYZE after a table's contents changed substantially
+    /// (https://www.postgresql.org/docs/current/sql-analyze.html); it samples at most 300 × default_statistics_target rows,
+    /// so its cost does not grow with the table, and the doubling keeps it to a handful per run.
+    /// </summary>
+    private static async Task AnalyzeAsync(SwitchboardDbContext db, ISyncLocalResource local, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql()) return;
+        var linkTable = db.Model.FindEntityType(typeof(IntegrationRecordLink))!.GetTableName();
+        var localTable = db.Model.FindEntityType(local.EntityType)!.GetTableName();
+        // Names from the model, not from input.
+#pragma warning disable EF1002
+        await db.Database.ExecuteSqlRawAsync($"ANALYZE \"{linkTable}\", \"{localTable}\"", cancellationToken);
+#pragma warning restore EF1002
     }
 
     private sealed record Job(IntegrationSyncRun Run, IntegrationInstallation Installation, ConnectorContext Context, ProviderSync Sync, ISyncModel Model,

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Crm.Pipeline;
 using Switchboard.Platform.Auth;
+using Switchboard.Platform.Pagination;
 using Switchboard.Platform.Storage;
 using Switchboard.Platform.Validation;
 
@@ -20,6 +21,9 @@ namespace Switchboard.Integrations.Syncs;
 public interface ISyncLocalResource
 {
     string Name { get; }
+
+    /// <summary>The CRM entity type the resource stores.</summary>
+    Type EntityType { get; }
 
     /// <summary>The fields a sync maps when the provider's model names none: the resource's own, minus ids, metadata and times.</summary>
     IReadOnlyList<string> DefaultFields { get; }
@@ -39,11 +43,18 @@ public interface ISyncLocalResource
     JsonObject Read(CrmRecord record, IEnumerable<string> fields, JsonSerializerOptions json);
 
     /// <summary>
-    /// Records to push (after <paramref name="afterId"/>, by id): those without a link for the installation's model, or
-    /// changed since the sync last wrote or read them (<c>updatedAt</c> later than the link's <c>LocalUpdatedAt</c>).
+    /// Up to <paramref name="limit"/> records to push, after <paramref name="after"/> in (<c>updatedAt</c>, id) order: those
+    /// without a link for the installation's model, or changed since the sync last wrote or read them (<c>updatedAt</c> later
+    /// than the link's <c>LocalUpdatedAt</c>), with their links; and the cursor of the last record looked at (null when none
+    /// was). No records means none is left.
     /// </summary>
-    Task<List<(CrmRecord Record, IntegrationRecordLink? Link)>> ChangedAsync(SwitchboardDbContext db, string installationId, string model, string? afterId, int limit,
-        CancellationToken cancellationToken);
+    Task<(List<(CrmRecord Record, IntegrationRecordLink? Link)> Changed, string? Cursor)> ChangedAsync(SwitchboardDbContext db, string installationId,
+        string model, string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The push cursor just past <paramref name="record"/>.</summary>
+    static string CursorOf(CrmRecord record) => Cursor(record.UpdatedAt, record.Id);
+
+    internal static string Cursor(DateTime updatedAt, string id) => $"{updatedAt.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{id}";
 }
 
 /// <summary>A <see cref="ISyncLocalResource"/> over a CRM <see cref="ResourceDefinition{TEntity,TInput,TResponse}"/>.</summary>
@@ -53,6 +64,8 @@ public sealed class SyncLocalResource<TEntity, TInput, TResponse>(ResourceDefini
     private static readonly HashSet<string> NotSynced = ["id", "metadata", "createdAt", "updatedAt"];
 
     public string Name => def.Path;
+
+    public Type EntityType => typeof(TEntity);
 
     public IReadOnlyList<string> DefaultFields { get; } = typeof(TResponse).GetProperties()
         .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Where(n => !NotSynced.Contains(n)).ToArray();
@@ -97,18 +110,59 @@ public sealed class SyncLocalResource<TEntity, TInput, TResponse>(ResourceDefini
         return picked;
     }
 
-    public async Task<List<(CrmRecord Record, IntegrationRecordLink? Link)>> ChangedAsync(SwitchboardDbContext db, string installationId, string model, string? afterId,
-        int limit, CancellationToken cancellationToken)
+    /// <summary>Records looked at per query of the push scan.</summary>
+    private const int ScanBatch = 1000;
+
+    public async Task<(List<(CrmRecord Record, IntegrationRecordLink? Link)> Changed, string? Cursor)> ChangedAsync(SwitchboardDbContext db,
+        string installationId, string model, string? after, int limit, CancellationToken cancellationToken)
     {
-        var links = db.Set<IntegrationRecordLink>().Where(l => l.InstallationId == installationId && l.Model == model);
-        var query = from e in db.Set<TEntity>().AsNoTracking()
-                    join l in links on e.Id equals l.LocalId into linked
-                    from l in linked.DefaultIfEmpty()
-                    where l == null || l.LocalUpdatedAt == null || e.UpdatedAt > l.LocalUpdatedAt
-                    select new { e, l };
-        if (afterId is not null) query = query.Where(x => string.Compare(x.e.Id, afterId) > 0);
-        var rows = await query.OrderBy(x => x.e.Id).Take(limit).ToListAsync(cancellationToken);
-        return rows.Select(x => ((CrmRecord)x.e, (IntegrationRecordLink?)x.l)).ToList();
+        // The organization's records are scanned in (updatedAt, id) order on its (organization_id, updated_at, id) index, a
+        // batch at a time, and their links fetched by local id; the changed ones are then loaded whole. Each query's cost is
+        // bounded by its batch. One query joining records to links was left to the planner, which (with the statistics of
+        // an organization whose first sync was running) nested a scan of every link inside a scan of every record.
+        var changed = new List<(CrmRecord, IntegrationRecordLink?)>();
+        var cursor = ParseCursor(after);
+        string? scanned = null;
+        while (changed.Count < limit)
+        {
+            var query = db.Set<TEntity>().AsNoTracking();
+            if (cursor is { } from) query = Keyset.After(query, e => e.UpdatedAt, e => e.Id, descending: false, from.At, from.Id);
+            var keys = await query.OrderBy(e => e.UpdatedAt).ThenBy(e => e.Id).Select(e => new { e.Id, e.UpdatedAt }).Take(ScanBatch)
+                .ToListAsync(cancellationToken);
+            if (keys.Count == 0) break;
+            var ids = keys.Select(k => k.Id).ToList();
+            var links = await db.Set<IntegrationRecordLink>().AsNoTracking()
+                .Where(l => l.InstallationId == installationId && l.Model == model && ids.Contains(l.LocalId))
+                .ToDictionaryAsync(l => l.LocalId, StringComparer.Ordinal, cancellationToken);
+            var wanted = new List<string>();
+            foreach (var key in keys)
+            {
+                if (wanted.Count + changed.Count == limit) break;
+                cursor = (key.UpdatedAt, key.Id);
+                var link = links.GetValueOrDefault(key.Id);
+                if (link is null || link.LocalUpdatedAt is null || key.UpdatedAt > link.LocalUpdatedAt) wanted.Add(key.Id);
+            }
+            scanned = ISyncLocalResource.Cursor(cursor!.Value.At, cursor.Value.Id);
+            if (wanted.Count > 0)
+            {
+                var records = await db.Set<TEntity>().AsNoTracking().Where(e => wanted.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+                // In scan order; a record deleted between the two queries is not pushed.
+                foreach (var id in wanted)
+                    if (records.TryGetValue(id, out var record)) changed.Add((record, links.GetValueOrDefault(id)));
+            }
+            if (keys.Count < ScanBatch) break;
+        }
+        return (changed, scanned);
+    }
+
+    /// <summary>A cursor of <see cref="ISyncLocalResource.CursorOf"/>; null (from the start) for none or one of an earlier form.</summary>
+    private static (DateTime At, string Id)? ParseCursor(string? cursor)
+    {
+        var colon = cursor?.IndexOf(':') ?? -1;
+        return colon > 0 && long.TryParse(cursor.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+               && ticks <= DateTime.MaxValue.Ticks
+            ? (new DateTime(ticks, DateTimeKind.Utc), cursor![(colon + 1)..])
+            : null;
     }
 
     /// <summary>The resource's input type made from the fields, as the API would bind a request body, and its validator's verdict.</summary>
