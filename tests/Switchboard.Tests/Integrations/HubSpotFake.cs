@@ -10,7 +10,7 @@ namespace Switchboard.Tests.Integrations;
 /// <summary>
 /// HubSpot as its API reference documents it, on loopback (<see cref="FakeProvider"/>): the v1 token endpoint
 /// (refresh_token grant, client_secret_post), the CRM v3 objects API (search with filterGroups, sorts, limit ≤ 200,
-/// <c>after</c> paging and the 10,000-result cap; create; update), calls and notes with associations, and its error
+/// <c>after</c> offsets and the 10,000-result cap; create; update), calls and notes with associations, and its error
 /// shapes (<c>{"status":"error","message","correlationId","category"}</c>; 401 EXPIRED_AUTHENTICATION; 429 with
 /// policyName and the X-HubSpot-RateLimit-* headers). Each installation gets its own <see cref="Portal"/> (HubSpot
 /// account), told apart by its tokens, so tests sharing the fake do not see each other's records.
@@ -48,8 +48,10 @@ public sealed class HubSpotFake : IAsyncDisposable
         public int RateLimitNext { get => Volatile.Read(ref _rateLimitNext); set => Volatile.Write(ref _rateLimitNext, value); }
         private int _rateLimitNext;
         internal bool TakeRateLimit() => Interlocked.Decrement(ref _rateLimitNext) >= 0;
-        /// <summary>When set, a search for this <c>after</c> waits until it is released (a page held while a node is killed).</summary>
-        public string? HoldAfter { get; set; }
+        /// <summary>When set, this search (the n-th of an object type, from 1) waits until it is released (a page held while a node is killed).</summary>
+        public (string Type, int Search)? Hold { get; set; }
+        private readonly ConcurrentDictionary<string, int> _searchesByType = new();
+        internal int CountSearch(string type) => _searchesByType.AddOrUpdate(type, 1, (_, n) => n + 1);
         public TaskCompletionSource HeldReached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public ConcurrentQueue<JsonObject> Searches { get; } = new();
@@ -239,7 +241,7 @@ public sealed class HubSpotFake : IAsyncDisposable
         }
         var properties = (body["properties"] as JsonArray)?.Select(p => p!.GetValue<string>()).ToList();
         fake.Require(properties is { Count: > 0 }, "name the properties to read (HubSpot answers only a default few otherwise)");
-        if (portal.HoldAfter is not null && after == portal.HoldAfter)
+        if (portal.CountSearch(type) is var nth && portal.Hold is { } hold && hold.Type == type && hold.Search == nth)
         {
             portal.HeldReached.TrySetResult();
             await portal.Release.Task;

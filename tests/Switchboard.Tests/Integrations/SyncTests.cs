@@ -114,6 +114,36 @@ public abstract class SyncTests<TNode>(TNode fixture) : IClassFixture<TNode> whe
     }
 
     [Fact]
+    public async Task AContactChangedWhileARunPagesIsNeitherMissedNorAddedTwice()
+    {
+        var (client, organization) = await SignupAsync();
+        using var _ = client;
+        var portal = Fake.NewPortal();
+        portal.SeedContacts(250, "Moving");
+        portal.Hold = ("contacts", 3);
+        var installation = await Node.InstallHubSpotAsync(organization, portal);
+
+        var runId = (await client.StartSyncAsync(installation, "contacts")).Single()!["id"]!.GetValue<string>();
+        await portal.HeldReached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        // A contact of page 2 changes in HubSpot: it moves to the end of the results. With offset paging the contact behind
+        // it would slide into page 2's range and never be read.
+        var moved = portal.Sorted("contacts")[150];
+        portal.Change("contacts", moved.Id, new() { ["jobtitle"] = "Moved" });
+        portal.Release.SetResult();
+        var run = await client.WaitForRunAsync(installation, runId);
+
+        run["status"]!.GetValue<string>().ShouldBe("succeeded", run.ToJsonString());
+        (run.Count("added"), run.Count("updated"), run.Count("failed")).ShouldBe((250, 1, 0));
+        var links = await Node.WithDbAsync(db => db.Set<IntegrationRecordLink>().IgnoreQueryFilters().Where(l => l.InstallationId == installation).ToListAsync());
+        links.Select(l => l.RemoteId).Order().ShouldBe(portal.Contacts.Keys.Order());
+        links.Select(l => l.LocalId).Distinct().Count().ShouldBe(250);
+        (await Node.WithDbAsync(db => db.Set<Contact>().IgnoreQueryFilters().CountAsync(c => c.OrganizationId == organization))).ShouldBe(250);
+        var local = links.Single(l => l.RemoteId == moved.Id).LocalId;
+        (await client.GetJsonAsync($"/api/v1/contacts/{local}"))["jobTitle"]!.GetValue<string>().ShouldBe("Moved");
+        Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task BothSidesChangedIsResolvedPerFieldAndTheNextRunDoesNotEchoItsOwnWrites()
     {
         var (client, organization) = await SignupAsync();
@@ -278,7 +308,7 @@ public abstract class SyncTests<TNode>(TNode fixture) : IClassFixture<TNode> whe
         using var _ = client;
         var portal = Fake.NewPortal();
         portal.SeedContacts(250, "Busy");
-        portal.HoldAfter = "100";
+        portal.Hold = ("contacts", 2);
         var installation = await Node.InstallHubSpotAsync(organization, portal);
 
         // While a contacts run is in progress, another is refused; the deals model alone still queues.

@@ -116,9 +116,27 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
         if (run.Checkpoint is null && sync.Direction == SyncDirection.Push) checkpoint = new SyncCheckpoint(SyncCheckpoint.Push);
         var pushes = sync.Direction is SyncDirection.TwoWay or SyncDirection.Push;
 
-        // The next page is fetched while this one is applied: the provider's latency and the database's overlap.
+        // Three stages overlap: the provider's next page is fetched while this one is applied to a unit of work, and that is
+        // built while the previous page's unit commits. Commits stay in page order, one at a time, each renewing the lease
+        // the next one names. A page that repeats a record of the page being committed, unchanged (a provider paging by
+        // modification time from the last one read sends it again), skips it; one holding a newer version waits for that
+        // commit first, so its lookups see the link and record the earlier page wrote.
         var fetching = checkpoint.Phase == SyncCheckpoint.Pull ? model.PullAsync(context, since, checkpoint.Page, cancellationToken) : null;
         var analyzeAt = AnalyzeFirstAt;
+        Task<DateTime>? committing = null;
+        IReadOnlyDictionary<string, DateTime> inFlight = new Dictionary<string, DateTime>();
+        var applied = progress; // the counts with every applied page, committed or not
+        async Task CommittedAsync()
+        {
+            if (committing is null) return;
+            var task = committing;
+            committing = null;
+            inFlight = new Dictionary<string, DateTime>();
+            renewed(await task);
+            if (progress.Added < analyzeAt) return;
+            await AnalyzeAsync(db, local, cancellationToken);
+            analyzeAt = progress.Added * 2;
+        }
         try
         {
             while (fetching is not null)
@@ -127,19 +145,23 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
                 fetching = page.NextPageCursor is { } following ? model.PullAsync(context, since, following, cancellationToken) : null;
                 var next = checkpoint with { Page = page.NextPageCursor, HighWaterMark = page.HighWaterMark ?? checkpoint.HighWaterMark };
                 if (page.NextPageCursor is null) next = next with { Phase = pushes ? SyncCheckpoint.Push : "done", Page = null };
-                renewed(await ApplyPageAsync(job, page, progress, next, since, held(), cancellationToken));
+                if (page.Records.Any(r => inFlight.TryGetValue(r.RemoteId, out var at) && r.ModifiedAt > at)) await CommittedAsync();
+                var unit = await ApplyPageAsync(job, page, applied, inFlight, cancellationToken);
+                try { await CommittedAsync(); }
+                catch { await unit.DisposeAsync(); throw; }
+                applied = unit.Progress;
+                inFlight = unit.Written;
+                committing = CommitPageAsync(unit, run.Id, next, since, held(), progress, cancellationToken);
                 checkpoint = next;
-                if (progress.Added >= analyzeAt)
-                {
-                    await AnalyzeAsync(db, local, cancellationToken);
-                    analyzeAt = progress.Added * 2;
-                }
             }
+            await CommittedAsync();
         }
         finally
         {
-            // A page fetched ahead of a failure is not applied; its own failure, if any, is not this run's news.
+            // A page fetched ahead of a failure is not applied; its own failure, if any, is not this run's news. A commit under
+            // way finishes (its renewed lease is the one the failure is recorded under).
             if (fetching is not null) try { await fetching; } catch (Exception) { }
+            if (committing is not null) try { renewed(await committing); } catch (Exception) { }
         }
         while (checkpoint.Phase == SyncCheckpoint.Push)
         {
@@ -193,20 +215,62 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
         return scope;
     }
 
-    /// <summary>Applies one pulled page and commits it with the run's progress; answers the renewed lease.</summary>
-    private async Task<DateTime> ApplyPageAsync(Job job, SyncPage page, Progress committed, SyncCheckpoint next, string? since, DateTime held,
+    /// <summary>
+    /// A pulled page applied to a unit of work not yet saved: the scope that owns its <see cref="SwitchboardDbContext"/>, the
+    /// run's counts with the page, and the modification time of each record the page applied (all but those that failed).
+    /// </summary>
+    private sealed class PageUnit(AsyncServiceScope scope, SwitchboardDbContext db, Progress progress, IReadOnlyDictionary<string, DateTime> written)
+        : IAsyncDisposable
+    {
+        public SwitchboardDbContext Db => db;
+        public Progress Progress => progress;
+        public IReadOnlyDictionary<string, DateTime> Written => written;
+        public ValueTask DisposeAsync() => scope.DisposeAsync();
+    }
+
+    /// <summary>Commits an applied page with the run's progress and <paramref name="next"/> checkpoint; answers the renewed lease.</summary>
+    private async Task<DateTime> CommitPageAsync(PageUnit unit, string runId, SyncCheckpoint next, string? since, DateTime held, Progress committed,
         CancellationToken cancellationToken)
     {
+        await using (unit)
+            return await CommitAsync(unit.Db, runId, held, unit.Progress, next, since, () => committed.CopyFrom(unit.Progress), cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies one pulled page to a new unit of work, counted on top of <paramref name="basis"/>. Records of
+    /// <paramref name="inFlight"/> (the page being committed) that come again unchanged are skipped.
+    /// </summary>
+    private async Task<PageUnit> ApplyPageAsync(Job job, SyncPage page, Progress basis, IReadOnlyDictionary<string, DateTime> inFlight,
+        CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var unit = await ApplyAsync(job, page, basis, inFlight, scope.ServiceProvider, cancellationToken);
+            return new PageUnit(scope, unit.Db, unit.Progress, unit.Written);
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<(SwitchboardDbContext Db, Progress Progress, IReadOnlyDictionary<string, DateTime> Written)> ApplyAsync(Job job, SyncPage page,
+        Progress basis, IReadOnlyDictionary<string, DateTime> inFlight, IServiceProvider services, CancellationToken cancellationToken)
+    {
         var run = job.Run;
-        await using var scope = scopes.CreateAsyncScope();
-        var services = scope.ServiceProvider;
         services.GetRequiredService<TenantScope>().OrganizationId = run.OrganizationId;
         var writer = services.GetRequiredService<CrmWriter>();
         var db = writer.Db;
-        var progress = committed.Copy();
+        var progress = basis.Copy();
 
+        var records = new List<SyncRecord>();
+        foreach (var record in page.Records.GroupBy(r => r.RemoteId, StringComparer.Ordinal).Select(g => g.Last()))
+            if (inFlight.TryGetValue(record.RemoteId, out var at) && record.ModifiedAt <= at) progress.Skipped++; // as its link will say once committed
+            else records.Add(record);
+        var failed = new HashSet<string>(StringComparer.Ordinal);
         // The page's links in one query, and their CRM records in another (not one query per record).
-        var records = page.Records.GroupBy(r => r.RemoteId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
         var remoteIds = records.Select(r => r.RemoteId).ToList();
         var links = await db.Set<IntegrationRecordLink>()
             .Where(l => l.InstallationId == run.InstallationId && l.Model == run.Model && remoteIds.Contains(l.RemoteId))
@@ -220,7 +284,7 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
             {
                 if (record.Deleted) { progress.Skipped++; continue; }
                 var (created, error) = await job.Local.CreateAsync(writer, services, run.OrganizationId, record.Fields.DeepClone().AsObject(), cancellationToken);
-                if (created is null) { progress.Failed++; progress.Error($"{job.Sync.Model} {record.RemoteId}: {error}"); continue; }
+                if (created is null) { progress.Failed++; failed.Add(record.RemoteId); progress.Error($"{job.Sync.Model} {record.RemoteId}: {error}"); continue; }
                 db.Add(new IntegrationRecordLink
                 {
                     Id = Ids.New(IntegrationResources.RecordLinks, time), OrganizationId = run.OrganizationId, InstallationId = run.InstallationId,
@@ -265,7 +329,7 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
                 }
             }
             var (changed, updateError) = apply.Count == 0 ? (false, null) : await job.Local.UpdateAsync(writer, services, entity, apply, cancellationToken);
-            if (updateError is not null) { progress.Failed++; progress.Error($"{job.Sync.Model} {record.RemoteId}: {updateError}"); continue; }
+            if (updateError is not null) { progress.Failed++; failed.Add(record.RemoteId); progress.Error($"{job.Sync.Model} {record.RemoteId}: {updateError}"); continue; }
             if (changed) progress.Updated++; else progress.Skipped++;
             link.RemoteUpdatedAt = record.ModifiedAt;
             link.Fingerprint = fingerprint;
@@ -273,8 +337,7 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
             if (!localWinsSomewhere) link.LocalUpdatedAt = entity.UpdatedAt;
             link.UpdatedAt = writer.Now;
         }
-
-        return await CommitAsync(db, run.Id, held, progress, next, since, () => committed.CopyFrom(progress), cancellationToken);
+        return (db, progress, records.Where(r => !failed.Contains(r.RemoteId)).ToDictionary(r => r.RemoteId, r => r.ModifiedAt, StringComparer.Ordinal));
     }
 
     /// <summary>Pushes one local record and records the provider's answer in its link; answers the renewed lease.</summary>

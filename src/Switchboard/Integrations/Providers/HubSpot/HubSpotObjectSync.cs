@@ -9,10 +9,13 @@ namespace Switchboard.Integrations.Providers.HubSpot;
 /// <summary>
 /// A two-way sync of one HubSpot CRM object type (contacts, deals) through the CRM v3 objects API
 /// (https://developers.hubspot.com/docs/api/crm/search). Incremental by the object's modification date: the search
-/// endpoint filtered <c>GTE</c> the previous run's high-water mark, sorted by it ascending, 100 a page, paged by
-/// <c>paging.next.after</c>. The search endpoint answers at most 10,000 results to one query; before a page would pass
-/// that cap the query is re-anchored at the last modification time read (records of that very millisecond come again
-/// and the engine skips them as unchanged). Pushes create (<c>POST /crm/v3/objects/{type}</c>) or update
+/// endpoint filtered <c>GTE</c> the previous run's high-water mark, sorted by it ascending, 100 a page. Each next page is
+/// a new query anchored at the last modification time read (keyset paging; the records of that very millisecond come
+/// again and the engine skips them as unchanged), not HubSpot's <c>paging.next.after</c> offset: an object modified
+/// while a run pages moves to the end of the results, and with offsets the one behind it would slip into the previous
+/// page's range and be missed by this run and, being older than its high-water mark, by every later one. Offsets are
+/// used only while a whole page shares the anchor's millisecond, up to the search endpoint's cap of 10,000 results to
+/// one query. Pushes create (<c>POST /crm/v3/objects/{type}</c>) or update
 /// (<c>PATCH /crm/v3/objects/{type}/{id}</c>).
 /// </summary>
 public sealed class HubSpotObjectSync(string objectType, string modifiedProperty, IReadOnlyList<HubSpotProperty> map, TimeProvider time)
@@ -52,15 +55,16 @@ public sealed class HubSpotObjectSync(string objectType, string modifiedProperty
         string? next = null;
         if (json["paging"]?["next"]?["after"] is JsonValue nextAfter && nextAfter.ToString() is { Length: > 0 } nextText)
         {
-            var offset = long.TryParse(nextText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
-            if (offset + PageSize <= SearchCap) next = Cursor(anchor, nextText);
+            var last = records.Count == 0 ? (long?)null : new DateTimeOffset(records[^1].ModifiedAt).ToUnixTimeMilliseconds();
+            if (last is not null && last != anchor) next = Cursor(last, null);
             else
             {
-                var last = records.Count == 0 ? (long?)null : new DateTimeOffset(records[^1].ModifiedAt).ToUnixTimeMilliseconds();
-                if (last is null || last == anchor)
+                // The whole page shares the anchor's millisecond: on by offset within it.
+                var offset = long.TryParse(nextText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+                if (offset + PageSize > SearchCap)
                     throw new ProviderException($"More than {SearchCap} HubSpot {objectType} share one modification time; the search API cannot page past them.",
                         null, null, retryable: false);
-                next = Cursor(last, null);
+                next = Cursor(anchor, nextText);
             }
         }
         var mark = records.Count == 0 ? null : records.Max(r => r.ModifiedAt).ToString("O", CultureInfo.InvariantCulture);
