@@ -13,12 +13,13 @@ using Switchboard.Platform.Storage;
 namespace Switchboard.Integrations.Providers.WhatsApp;
 
 /// <summary>
-/// WhatsApp Business (Cloud API): <see cref="WhatsAppDefinition"/>. Outbound, one template message per recipient
+/// WhatsApp Business (Cloud API): <see cref="WhatsAppDefinition"/>. Stateless and made without services (the clock comes
+/// with the context), so the developer portal writes its page from the definition. Outbound, one template message per recipient
 /// (<c>POST /{version}/{phone-number-id}/messages</c> with <c>messaging_product: whatsapp</c>, <c>type: template</c>, the
 /// template's name, language code and body parameters), the installation's access token as a bearer token. Inbound,
 /// <see cref="WhatsAppInbound"/>.
 /// </summary>
-public sealed partial class WhatsAppConnector(TimeProvider time) : Connector
+public sealed partial class WhatsAppConnector : Connector
 {
     /// <summary>The id map's model recording which (event, recipient) pairs were sent, so a retried run does not message anyone twice.</summary>
     public const string SentModel = "sent_notifications";
@@ -33,7 +34,7 @@ public sealed partial class WhatsAppConnector(TimeProvider time) : Connector
     {
         var url = $"{PhoneUrl(context)}?fields=display_phone_number,verified_name";
         var response = await context.Http.SendAsync(() => Authorized(context, new HttpRequestMessage(HttpMethod.Get, url)), cancellationToken, authenticate: false);
-        return response.IsSuccess ? response : throw WhatsAppErrors.From(response, time);
+        return response.IsSuccess ? response : throw WhatsAppErrors.From(response, context.Time);
     }
 
     public override async Task<ProviderResponse> RunActionAsync(ConnectorContext context, string action, JsonObject input, CancellationToken cancellationToken)
@@ -79,7 +80,7 @@ public sealed partial class WhatsAppConnector(TimeProvider time) : Connector
             {
                 Content = new StringContent(json, new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }),
             }), cancellationToken, authenticate: false);
-            if (!response.IsSuccess) throw WhatsAppErrors.From(response, time);
+            if (!response.IsSuccess) throw WhatsAppErrors.From(response, context.Time);
             var messageId = WhatsAppErrors.Text(((response.Json() as JsonObject)?["messages"] as JsonArray)?.FirstOrDefault()?["id"]) ?? "";
             if (key is not null && messageId.Length > 0) await RecordSentAsync(context, key, messageId, cancellationToken);
             sent.Add(new JsonObject { ["to"] = to, ["id"] = messageId });
@@ -136,13 +137,13 @@ public sealed partial class WhatsAppConnector(TimeProvider time) : Connector
             .Where(l => l.InstallationId == context.Installation.Id && l.Model == SentModel && l.LocalId == key)
             .Select(l => l.RemoteId).FirstOrDefaultAsync(cancellationToken);
 
-    private async Task RecordSentAsync(ConnectorContext context, string key, string messageId, CancellationToken cancellationToken)
+    private static async Task RecordSentAsync(ConnectorContext context, string key, string messageId, CancellationToken cancellationToken)
     {
         var db = context.Services.GetRequiredService<SwitchboardDbContext>();
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = context.Time.GetUtcNow().UtcDateTime;
         var link = new IntegrationRecordLink
         {
-            Id = Ids.New(IntegrationResources.RecordLinks, time), OrganizationId = context.Installation.OrganizationId, InstallationId = context.Installation.Id,
+            Id = Ids.New(IntegrationResources.RecordLinks, context.Time), OrganizationId = context.Installation.OrganizationId, InstallationId = context.Installation.Id,
             Model = SentModel, LocalId = key, RemoteId = messageId, RemoteUpdatedAt = now, UpdatedAt = now,
         };
         db.Add(link);
