@@ -25,7 +25,11 @@ namespace Switchboard.Tests.Integrations;
 /// "Invalid Argument" with <c>details</c>;</item>
 /// <item><c>DELETE /webhook_subscriptions/{uuid}</c>: 204, or 404 "Resource Not Found".</item>
 /// </list>
-/// A 429 is scripted with <see cref="FailNext"/> and carries <c>X-RateLimit-Limit/Remaining/Reset</c>.
+/// A 429 is scripted with <see cref="FailNext"/> and carries <c>X-RateLimit-Limit/Remaining/Reset</c>. OAuth (Calendly's
+/// "OAuth 2.0" guide and https://calendly.com/.well-known/oauth-authorization-server): <c>POST /oauth/token</c> takes
+/// <c>grant_type=refresh_token</c> with <c>client_id</c> and <c>client_secret</c> in the form and answers RFC 6749's shape
+/// plus <c>owner</c> and <c>organization</c>, rotating the refresh token; <c>POST /oauth/revoke</c> takes the client and the
+/// token (RFC 7009).
 /// </summary>
 public sealed class CalendlyFake : IAsyncDisposable
 {
@@ -33,6 +37,13 @@ public sealed class CalendlyFake : IAsyncDisposable
     public const string UserUri = "https://api.calendly.com/users/AAAAAAAAAAAAAAAA";
     public const string OrganizationUri = "https://api.calendly.com/organizations/BBBBBBBBBBBBBBBB";
     public const string SchedulingUrl = "https://calendly.com/acme-sales";
+    public const string ClientId = "calendly-test-client-id", ClientSecret = "calendly-test-client-secret-0123456789";
+    /// <summary>OAuth access tokens it issued (and still takes), refresh tokens it takes, and what was revoked.</summary>
+    public ConcurrentDictionary<string, bool> AccessTokens { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, bool> RefreshTokens { get; } = new(StringComparer.Ordinal);
+    public ConcurrentQueue<string> Revoked { get; } = new();
+    public int Refreshes => _refreshes;
+    private int _refreshes;
     private static readonly string[] KnownEvents = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted", "routing_form_submission.created"];
 
     public FakeProvider Provider { get; }
@@ -58,6 +69,8 @@ public sealed class CalendlyFake : IAsyncDisposable
             app.MapGet("/webhook_subscriptions", (Delegate)((HttpContext http) => calendly!.List(http, fake)));
             app.MapPost("/webhook_subscriptions", (Delegate)((HttpContext http) => calendly!.CreateAsync(http, fake)));
             app.MapDelete("/webhook_subscriptions/{uuid}", (Delegate)((HttpContext http) => calendly!.Delete(http, fake)));
+            app.MapPost("/oauth/token", (Delegate)((HttpContext http) => calendly!.TokenAsync(http, fake)));
+            app.MapPost("/oauth/revoke", (Delegate)((HttpContext http) => calendly!.RevokeAsync(http, fake)));
         }).GetAwaiter().GetResult();
         calendly = new CalendlyFake(provider);
         return calendly;
@@ -99,7 +112,7 @@ public sealed class CalendlyFake : IAsyncDisposable
         refusal = null;
         var header = http.Request.Headers.Authorization.ToString();
         fake.Require(header.StartsWith("Bearer ", StringComparison.Ordinal), "Calendly takes the token as Authorization: Bearer");
-        if (header != "Bearer " + PersonalToken)
+        if (header != "Bearer " + PersonalToken && !AccessTokens.ContainsKey(header["Bearer ".Length..]))
         {
             refusal = Problem(401, "Unauthenticated", "The access token is invalid");
             return false;
@@ -192,7 +205,50 @@ public sealed class CalendlyFake : IAsyncDisposable
             ? Results.StatusCode(204) : Problem(404, "Resource Not Found", "The server could not find the requested resource.");
     }
 
+    private async Task<IResult> TokenAsync(HttpContext http, FakeProvider fake)
+    {
+        var form = await http.Request.ReadFormAsync();
+        fake.Require(form["client_id"] == ClientId && form["client_secret"] == ClientSecret, "the token endpoint takes the client's id and secret in the form");
+        if (!fake.Require(form["grant_type"] == "refresh_token", "only refresh_token grants are expected here")
+            || !RefreshTokens.TryRemove(form["refresh_token"].ToString(), out _))
+            return Results.Json(new { error = "invalid_grant", error_description = "The provided authorization grant is invalid, expired or revoked." }, statusCode: 400);
+        Interlocked.Increment(ref _refreshes);
+        var (access, refresh) = ($"cal-access-{Guid.NewGuid():N}", $"cal-refresh-{Guid.NewGuid():N}");
+        AccessTokens[access] = true;
+        RefreshTokens[refresh] = true;
+        return Results.Json(new JsonObject
+        {
+            ["token_type"] = "Bearer", ["access_token"] = access, ["refresh_token"] = refresh, ["expires_in"] = 7200, ["scope"] = "users:read webhooks:read webhooks:write",
+            ["created_at"] = 1733300000, ["owner"] = UserUri, ["organization"] = OrganizationUri,
+        });
+    }
+
+    private async Task<IResult> RevokeAsync(HttpContext http, FakeProvider fake)
+    {
+        var form = await http.Request.ReadFormAsync();
+        fake.Require(form["client_id"] == ClientId && form["client_secret"] == ClientSecret, "revocation takes the client's id and secret");
+        fake.Require(form["token"].ToString().Length > 0, "revocation names the token");
+        Revoked.Enqueue(form["token"].ToString());
+        RefreshTokens.TryRemove(form["token"].ToString(), out _);
+        return Results.Json(new JsonObject());
+    }
+
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
+}
+
+internal static class CalendlyNode
+{
+    public static void Configure(SwitchboardFactory node, CalendlyFake calendly)
+    {
+        const string Prefix = "Switchboard:Integrations:Providers:calendly:";
+        node.With(Prefix + "BaseUrls:api", calendly.Provider.BaseUrl);
+        node.With(Prefix + "TokenUrl", calendly.Provider.BaseUrl + "/oauth/token");
+        node.With(Prefix + "RevokeUrl", calendly.Provider.BaseUrl + "/oauth/revoke");
+        node.With(Prefix + "ClientId", CalendlyFake.ClientId);
+        node.With(Prefix + "ClientSecret", CalendlyFake.ClientSecret);
+        node.With("Switchboard:PublicBaseUrl", CalendlySqliteNode.PublicBaseUrl);
+        node.With("Switchboard:Integrations:SchedulerPollSeconds", "0.2");
+    }
 }
 
 public sealed class CalendlySqliteNode : SqliteSwitchboard
@@ -200,12 +256,7 @@ public sealed class CalendlySqliteNode : SqliteSwitchboard
     public const string PublicBaseUrl = "https://switchboard.example.com";
     public CalendlyFake Calendly { get; } = CalendlyFake.Start();
 
-    public CalendlySqliteNode()
-    {
-        With("Switchboard:Integrations:Providers:calendly:BaseUrls:api", Calendly.Provider.BaseUrl);
-        With("Switchboard:PublicBaseUrl", PublicBaseUrl);
-        With("Switchboard:Integrations:SchedulerPollSeconds", "0.2");
-    }
+    public CalendlySqliteNode() => CalendlyNode.Configure(this, Calendly);
 
     public override async ValueTask DisposeAsync()
     {
@@ -218,12 +269,7 @@ public sealed class CalendlyPostgresNode : PostgresSwitchboard
 {
     public CalendlyFake Calendly { get; } = CalendlyFake.Start();
 
-    public CalendlyPostgresNode()
-    {
-        With("Switchboard:Integrations:Providers:calendly:BaseUrls:api", Calendly.Provider.BaseUrl);
-        With("Switchboard:PublicBaseUrl", CalendlySqliteNode.PublicBaseUrl);
-        With("Switchboard:Integrations:SchedulerPollSeconds", "0.2");
-    }
+    public CalendlyPostgresNode() => CalendlyNode.Configure(this, Calendly);
 
     public override async ValueTask DisposeAsync()
     {

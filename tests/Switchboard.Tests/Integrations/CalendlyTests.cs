@@ -289,6 +289,38 @@ public abstract class CalendlyTests<TNode>(TNode node) : IClassFixture<TNode> wh
     }
 
     [Fact]
+    public async Task AnOAuthConnectionWhoseTokenCalendlyRefusesIsRefreshedOnceThenRevokedOnUninstall()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        var created = await owner.PostAsync("/api/v1/integrations", new { provider = "calendly", config = new { webhookSigningKey = SigningKey } });
+        var installation = (await ApiClient.ReadAsync(created))["id"]!.GetValue<string>();
+        (await owner.GetJsonAsync($"/api/v1/integrations/{installation}"))["status"]!.GetValue<string>().ShouldBe("pending_auth");
+        // Connected as the OAuth callback stores it; Calendly has since stopped taking the access token.
+        var refresh = $"cal-refresh-{Guid.NewGuid():N}";
+        Fake.RefreshTokens[refresh] = true;
+        await node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(installation,
+            new ProviderTokens("cal-access-expired", refresh, node.Clock.GetUtcNow().UtcDateTime.AddHours(1), "users:read webhooks:read webhooks:write", "Bearer"),
+            CancellationToken.None);
+        await node.WithDbAsync(db => db.Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == installation)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstallationStatus.Active)));
+
+        var refreshes = Fake.Refreshes;
+        var test = await ApiClient.ReadAsync(await owner.PostAsync($"/api/v1/integrations/{installation}/test", null));
+        test["success"]!.GetValue<bool>().ShouldBeTrue(test.ToJsonString());
+        (Fake.Refreshes - refreshes).ShouldBe(1, "one refresh, then the call succeeded");
+        (JsonNode.Parse((await SubscribeAsync(installation)).Body)!)["created"]!.GetValue<bool>().ShouldBeTrue();
+        Fake.SigningKeys[Callback(installation)].ShouldBeNull("an OAuth app's subscriptions are signed with the app's key; none is sent");
+        (Fake.Refreshes - refreshes).ShouldBe(1);
+
+        (await owner.DeleteAsync($"/api/v1/integrations/{installation}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        Fake.For(Callback(installation)).ShouldBeEmpty();
+        Fake.Revoked.ShouldNotBeEmpty();
+        Fake.RefreshTokens.Keys.ShouldNotContain(Fake.Revoked.Last());
+        Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task AnotherOrganizationsInstallationCannotBeUsed()
     {
         var (owner, installation) = await InstallAsync();
