@@ -106,7 +106,9 @@ public static class WhatsAppInbound
                     var from = WhatsAppErrors.Text(message["from"]);
                     if (id is null || from is null || id.Length > 200 || from.Length > 40) continue;
                     var type = WhatsAppErrors.Text(message["type"]) ?? "unknown";
-                    found.Add(new Incoming(id, from, names.GetValueOrDefault(from), Body(message, type), type, WhatsAppErrors.Text(message["timestamp"])));
+                    // A profile name is the customer's own text: cut to what the chat's name columns hold.
+                    var name = names.GetValueOrDefault(from) is { } profile ? profile.Length <= 200 ? profile : profile[..200] : null;
+                    found.Add(new Incoming(id, from, name, Body(message, type), type[..Math.Min(type.Length, 40)], WhatsAppErrors.Text(message["timestamp"])));
                 }
             }
         return found.DistinctBy(m => m.Id).ToList();
