@@ -152,7 +152,7 @@ public static class ChatApi
     /// Adds the message and counts it on its session. The count is one atomic UPDATE, so messages arriving together in one
     /// session never conflict; a visitor writing into a closed session reopens it, an agent cannot.
     /// </summary>
-    private static async Task<ProblemHttpResult?> AddAsync(CrmWriter writer, Caller caller, ChatSession session, ChatMessage message, CancellationToken cancellationToken)
+    internal static async Task<ProblemHttpResult?> AddAsync(CrmWriter writer, Caller caller, ChatSession session, ChatMessage message, CancellationToken cancellationToken)
     {
         if (session.Status == ChatSessionStatus.Closed)
         {

@@ -30,6 +30,15 @@ public static class InboundApi
             .WithDescription("Called by the provider, not by API clients: give this URL to the provider (Slack: the slash command's and interactivity's " +
                 "Request URL, with kind `commands` or `interactions`). Verified by the provider's own scheme before anything is read; an unverified request " +
                 "is 401 and changes nothing. The answer is the provider's (JSON or text).");
+        // The same URL answers a provider's GET verification handshake (the Graph API's hub.challenge, sent when a
+        // webhook is registered): the connector checks it as it checks a POST's signature; a GET without a body.
+        app.MapGet("/api/v1/integrations/{id}/inbound/{kind}", ReceiveAsync).AllowAnonymous().WithTags("Integration rules")
+            .ProducesErrors(ErrorCodes.Unauthorized)
+            .WithName("verifyIntegrationInbound")
+            .WithSummary("A provider's verification handshake for an installation's inbound URL (WhatsApp's hub.challenge)")
+            .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
+                "scheme (WhatsApp: `hub.mode=subscribe` and the installation's verify token, compared in constant time) and answers the provider's challenge " +
+                "as text. Anything else is 401 and changes nothing.");
         return app;
     }
 
@@ -67,9 +76,10 @@ public static class InboundApi
         };
     }
 
-    /// <summary>The raw body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    /// <summary>The raw body, or null when it is larger than <see cref="MaxBodyBytes"/>; a GET has none.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
+        if (HttpMethods.IsGet(request.Method)) return [];
         if (request.ContentLength > MaxBodyBytes) return null;
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
