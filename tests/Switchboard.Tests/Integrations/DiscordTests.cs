@@ -72,6 +72,8 @@ public abstract class DiscordTests<TNode>(TNode node) : IClassFixture<TNode> whe
         run["attemptLog"]![0]!["statusCode"]!.GetValue<int>().ShouldBe(200);
         run["attemptLog"]![0]!["responseBody"]!.GetValue<string>().ShouldContain("\"webhook_id\"");
         run.ToJsonString().ShouldNotContain(DiscordFake.Token);
+        // The webhook's token is in the URL's path: no log line (the HTTP client's request logging included) holds it.
+        node.Logs.Lines.Where(l => l.Contains(DiscordFake.Token, StringComparison.Ordinal)).ShouldBeEmpty();
         Discord.Provider.AssertNoViolations();
     }
 

@@ -77,6 +77,8 @@ public abstract class SendGridTests<TNode>(TNode node) : IClassFixture<TNode> wh
         run["attemptLog"]![0]!["statusCode"]!.GetValue<int>().ShouldBe(202);
         run["attemptLog"]![0]!["responseBody"]!.GetValue<string>().ShouldContain("\"messageId\":\"W3fQm2");
         run.ToJsonString().ShouldNotContain(SendGridFake.ApiKey);
+        node.Logs.Lines.Where(l => l.Contains(SendGridFake.ApiKey, StringComparison.Ordinal)).ShouldBeEmpty();
+        (await owner.GetJsonAsync("/api/v1/audit-logs")).ToJsonString().ShouldNotContain(SendGridFake.ApiKey);
         SendGrid.Provider.AssertNoViolations();
     }
 

@@ -113,6 +113,8 @@ public abstract class TeamsTests<TNode>(TNode node) : IClassFixture<TNode> where
         log.Select(a => a!["statusCode"]!.GetValue<int>()).ShouldBe([429, 200], "the 429 inside the connector's 200 is read as one");
         log[0]!["error"]!.GetValue<string>().ShouldContain("Microsoft Teams endpoint returned HTTP error 429");
         log[1]!["responseBody"]!.GetValue<string>().ShouldBe("1");
+        // The incoming webhook's URL is its secret, path and all: no log line holds it, nor the Workflows signature.
+        node.Logs.Lines.Where(l => l.Contains("IncomingWebhook/", StringComparison.Ordinal) || l.Contains(TeamsFake.Signature, StringComparison.Ordinal)).ShouldBeEmpty();
         Teams.Provider.AssertNoViolations();
     }
 
