@@ -83,7 +83,7 @@ public abstract class DiscordTests<TNode>(TNode node) : IClassFixture<TNode> whe
         var (owner, installation) = await InstallAsync();
         using var _ = owner;
         await CreateRuleAsync(owner, installation, new { events = new[] { "ticket.created" }, action = "notify_ticket", input = new { ticket = "{{data}}" } });
-        Discord.RateLimitNext(1.25);
+        Discord.RateLimitNext(1.25, global: true);
         var ticket = await ApiClient.ReadAsync(await owner.PostAsync("/api/v1/tickets", new { subject = "Printer on fire", priority = "urgent", description = "Smoke." }));
         var ticketId = ticket["id"]!.GetValue<string>();
 
@@ -96,7 +96,7 @@ public abstract class DiscordTests<TNode>(TNode node) : IClassFixture<TNode> whe
         var run = (await RunsAsync(owner, installation, r => r.Count == 1 && r[0]!["status"]!.GetValue<string>() == "succeeded")).Single()!;
         var log = run["attemptLog"]!.AsArray();
         log.Select(a => a!["statusCode"]!.GetValue<int>()).ShouldBe([429, 200]);
-        log[0]!["error"]!.GetValue<string>().ShouldContain("rate limit");
+        log[0]!["error"]!.GetValue<string>().ShouldContain("global rate limit", Case.Insensitive);
         log[0]!["error"]!.GetValue<string>().ShouldContain("You are being rate limited.");
         Discord.Provider.AssertNoViolations();
     }

@@ -45,6 +45,10 @@ public sealed class TeamsFake : IAsyncDisposable
     public string WorkflowUrl(string id = WorkflowId, string sig = Signature) =>
         $"{Provider.BaseUrl}/workflows/{id}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={sig}";
 
+    /// <summary>A Workflows URL on the Power Platform host, as Teams issues them since 2025.</summary>
+    public string PowerPlatformUrl =>
+        $"{Provider.BaseUrl}/powerautomate/automations/direct/workflows/{WorkflowId}/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={Signature}";
+
     public string IncomingWebhookUrl => $"{Provider.BaseUrl}/webhookb2/2c1e7a9e-0000-4d2b-9c3f-1a2b3c4d5e6f@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/5d4c3b2a1f0e/9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0";
 
     public static async Task<TeamsFake> StartAsync()
@@ -82,7 +86,7 @@ public sealed class TeamsFake : IAsyncDisposable
     private async Task<IResult> WorkflowAsync(HttpContext http, FakeProvider fake)
     {
         var query = http.Request.Query;
-        fake.Require(query["api-version"] == "2016-06-01" && query["sp"] == "/triggers/manual/run" && query["sv"] == "1.0",
+        fake.Require(query["api-version"] is { Count: 1 } version && version[0] is "2016-06-01" or "1" && query["sp"] == "/triggers/manual/run" && query["sv"] == "1.0",
             "the trigger URL's api-version, sp and sv are sent as they were given");
         var id = http.Request.RouteValues["id"]?.ToString();
         if (id != WorkflowId) return Results.Json(new { error = new { code = "WorkflowNotFound", message = $"The workflow '{id}' could not be found." } }, statusCode: 404);

@@ -77,7 +77,7 @@ public abstract class TeamsTests<TNode>(TNode node) : IClassFixture<TNode> where
     [Fact]
     public async Task AThrottledWorkflowIsRetriedAfterItsRetryAfter()
     {
-        var (owner, installation) = await InstallAsync(Teams.WorkflowUrl());
+        var (owner, installation) = await InstallAsync(Teams.PowerPlatformUrl);
         using var _ = owner;
         await CreateRuleAsync(owner, installation, new { events = new[] { "payment.completed" }, action = "notify_payment", input = new { payment = "{{data}}" } });
         Teams.ThrottleNext(2);
