@@ -37,7 +37,10 @@ public static class IntegrationServices
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 MaxConnectionsPerServer = 64,
             })
-            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            // The default request logging writes each URL's path, and some providers' credentials are paths (Discord's
+            // webhook token, Slack's and Teams' incoming-webhook URLs): no request URL of a provider call is logged.
+            .RemoveAllLoggers();
         return services;
     }
 }
