@@ -92,7 +92,19 @@ public static class IntegrationsApi
         Ids.LooksValid(id, IntegrationResources.Installations) ? db.Set<IntegrationInstallation>().FirstOrDefaultAsync(i => i.Id == id, ct)
             : Task.FromResult<IntegrationInstallation?>(null);
 
-    private static Dictionary<string, string[]> ConfigProblems(ProviderDefinition provider, JsonObject config) => ConfigSchemas.Validate(provider, config);
+    /// <summary>
+    /// The configuration's errors: its provider's schema, and for a provider whose URLs the user supplies (custom HTTP),
+    /// the SSRF guard's save-time check of <c>url</c> (the connect-time check runs on every request too).
+    /// </summary>
+    private static Dictionary<string, string[]> ConfigProblems(ProviderDefinition provider, JsonObject config, HttpContext http)
+    {
+        var errors = ConfigSchemas.Validate(provider, config);
+        if (errors.Count == 0 && provider.UserSuppliedUrls && config["url"] is JsonValue url && url.GetValueKind() == System.Text.Json.JsonValueKind.String
+            && OutboundGuard.ValidateUrl(url.GetValue<string>(),
+                http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value.Webhooks.AllowPrivateNetworks) is { } refused)
+            errors["config.url"] = [refused];
+        return errors;
+    }
 
     internal static async Task<Results<Created<InstallationResponse>, ProblemHttpResult>> Create(
         InstallationInput input, IValidator<InstallationInput> validator, ProviderCatalog catalog, IntegrationSecrets secrets, SwitchboardDbContext db,
@@ -103,7 +115,7 @@ public static class IntegrationsApi
             return ApiProblem.Validation("provider", $"No provider '{input.Provider.Value}' in the catalog (GET {CatalogApi.ProvidersPath}).");
         var provider = connector.Definition;
         var config = input.Config.Value ?? [];
-        if (ConfigProblems(provider, config) is { Count: > 0 } errors) return ApiProblem.Validation(errors);
+        if (ConfigProblems(provider, config, http) is { Count: > 0 } errors) return ApiProblem.Validation(errors);
         var (plain, credentials) = ConfigSchemas.Split(provider, config);
         var caller = http.GetCaller();
         var now = time.UtcNow();
@@ -155,7 +167,7 @@ public static class IntegrationsApi
             // The whole configuration (credentials included) is checked after the merge: a change may break a rule across fields.
             var current = ConfigSchemas.Merge(JsonNode.Parse(installation.Config) as JsonObject ?? [], secrets.Credentials(installation));
             var merged = ConfigSchemas.Merge(current, input.Config.Value ?? []);
-            if (ConfigProblems(provider, merged) is { Count: > 0 } errors) return ApiProblem.Validation(errors);
+            if (ConfigProblems(provider, merged, http) is { Count: > 0 } errors) return ApiProblem.Validation(errors);
             var (plain, credentials) = ConfigSchemas.Split(provider, merged);
             installation.Config = plain.ToJsonString();
             installation.CredentialsEncrypted = credentials.Count > 0 ? secrets.ProtectCredentials(installation.Id, credentials) : null;

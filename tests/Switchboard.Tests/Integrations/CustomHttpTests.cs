@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Switchboard.Tests.Infrastructure;
 using static Switchboard.Tests.Integrations.ActionsTestKit;
@@ -100,6 +101,25 @@ public sealed class CustomHttpSsrfTests : IAsyncLifetime
             problem["errors"]!["input.url"]!.ToJsonString().ShouldContain("internal");
         }
         receiver.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task InstallingOrChangingToAnInternalAddressIsRefused()
+    {
+        using var owner = _node.Client();
+        await owner.SignupAsync();
+        foreach (var url in new[] { "https://127.0.0.1/hook", "https://[::1]/hook", "https://169.254.169.254/latest/meta-data", "https://10.0.0.1/hook" })
+        {
+            var refused = await owner.PostAsync("/api/v1/integrations", new { provider = "custom_http", config = new { url } });
+            var problem = await refused.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+            problem["errors"]!["config.url"]!.ToJsonString().ShouldContain("internal");
+        }
+        var created = await owner.PostAsync("/api/v1/integrations", new { provider = "custom_http", config = new { url = "https://example.com/hook" } });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var patched = await owner.PatchAsync($"/api/v1/integrations/{id}", new { config = new { url = "https://10.1.2.3/hook" } });
+        (await patched.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["config.url"].ShouldNotBeNull();
+        (await owner.GetJsonAsync($"/api/v1/integrations/{id}"))["config"]!["url"]!.GetValue<string>().ShouldBe("https://example.com/hook");
     }
 
     [Fact]

@@ -70,10 +70,6 @@ public sealed class CustomHttpConnector : Connector
 
     public override ProviderDefinition Definition => Declared;
 
-    /// <summary>Why a configuration's URL may not be used (the SSRF guard's save-time check), or null; for the install's validation.</summary>
-    public static string? CheckConfig(JsonObject config, bool allowPrivateNetworks) =>
-        OutboundGuard.ValidateUrl(Text(config["url"]), allowPrivateNetworks);
-
     /// <summary>A HEAD request to the URL: reachable and answering (any status below 500), without sending an event.</summary>
     public override async Task<ProviderResponse> TestAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
