@@ -23,20 +23,25 @@ internal static class SyncPostgresCommit
 
     /// <summary>
     /// Null when the unit of work is not insert-only (or not storable this way): the caller saves it through EF Core.
-    /// Otherwise whether it committed (false: the lease was lost, and nothing was written).
+    /// Otherwise whether it committed (false: the lease was lost, and nothing was written). The context is not usable
+    /// for further work after a commit (its entries stay Added): the caller disposes it.
     /// </summary>
     public static async Task<bool?> TryCommitAsync(SwitchboardDbContext db, string runId, DateTime held, SyncRunProgress progress, CancellationToken cancellationToken)
     {
         if (!db.Database.IsNpgsql()) return null;
         var tracker = db.ChangeTracker;
-        tracker.DetectChanges();
         var rows = new List<PostgresInserts.Row>();
-        foreach (EntityEntry entry in tracker.Entries())
+        // Added entries' values are read as they are inserted: changes need detecting only when something is tracked
+        // unchanged (a link or record read to update), and then the unit is left to EF Core, which detects them itself.
+        var detect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
         {
-            if (entry.State == EntityState.Unchanged) continue;
-            if (entry.State != EntityState.Added || PostgresInserts.Row.Of(entry.Metadata, entry.Entity) is not { } row) return null;
-            rows.Add(row);
+            foreach (EntityEntry entry in tracker.Entries())
+                if (entry.State != EntityState.Added || PostgresInserts.Row.Of(entry.Metadata, entry.Entity) is not { } row) return null;
+                else rows.Add(row);
         }
+        finally { tracker.AutoDetectChangesEnabled = detect; }
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -64,7 +69,7 @@ internal static class SyncPostgresCommit
             await tx.CommitAsync(cancellationToken);
         }
         finally { await db.Database.CloseConnectionAsync(); }
-        tracker.AcceptAllChanges();
+        // Nothing is accepted into the change tracker: the sync discards a unit of work once it has committed.
         return true;
     }
 }
