@@ -30,13 +30,13 @@ public sealed class PortalLibrary
     public IReadOnlyList<PortalLayout.NavItem> Navigation { get; }
     public PortalLayout Layout { get; }
 
-    public PortalLibrary()
+    public PortalLibrary(Integrations.Catalog.ProviderCatalog catalog)
     {
         var assembly = typeof(PortalLibrary).Assembly;
         var sources = assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".md", StringComparison.Ordinal))
             .Select(n => (Slug: n[ResourcePrefix.Length..^3], Markdown: Read(assembly, n)))
-            .Concat(Integrations.Catalog.ProviderPages.Sources()) // a page per built-in provider, from its definition
+            .Concat(Integrations.Catalog.ProviderPages.Sources(catalog)) // a page per provider of the catalog, from its definition
             .OrderBy(s => Array.IndexOf(NavigationOrder, s.Slug) is var i && i >= 0 ? i : int.MaxValue)
             .ThenBy(s => s.Slug, StringComparer.Ordinal)
             .ToList();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Developers;
 using Switchboard.Integrations.Catalog;
 using Switchboard.Tests.Integrations.TestProviders.TestKey;
@@ -27,5 +28,29 @@ public sealed class CatalogPortalPageTests
         ledger.Html.ShouldContain("An API key of your account");
         ledger.Html.ShouldContain("two-way");
         ledger.Html.ShouldContain("<table>");
+    }
+}
+
+/// <summary>Every provider of the catalog has its portal page, including connectors made with services (HubSpot, Google Calendar).</summary>
+public sealed class CatalogPortalPagesServedTests : IAsyncLifetime
+{
+    private readonly Infrastructure.SqliteSwitchboard _node = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _node.DisposeAsync();
+
+    [Fact]
+    public async Task EachProviderOfTheCatalogHasItsPage()
+    {
+        using var http = _node.CreateClient();
+        var providers = _node.Services.GetRequiredService<ProviderCatalog>().All;
+        providers.Select(p => p.Key).ShouldContain("hubspot");
+        providers.Select(p => p.Key).ShouldContain("google_calendar");
+        foreach (var provider in providers)
+        {
+            var response = await http.GetAsync($"/developers/{ProviderPages.SlugPrefix}{provider.Key.Replace('_', '-')}");
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, provider.Key);
+            (await response.Content.ReadAsStringAsync()).ShouldContain(System.Net.WebUtility.HtmlEncode(provider.Name));
+        }
     }
 }

@@ -14,12 +14,9 @@ public static class ProviderPages
 {
     public const string SlugPrefix = "integrations-";
 
-    /// <summary>The pages of the connectors built into this assembly (slug, Markdown), by provider name.</summary>
-    public static IEnumerable<(string Slug, string Markdown)> Sources() =>
-        ProviderCatalog.ConnectorTypes()
-            // A connector is a stateless singleton; one that needs services to be made is left to the catalog API.
-            .Where(t => t.GetConstructor(Type.EmptyTypes) is not null)
-            .Select(t => ((Connector)Activator.CreateInstance(t)!).Definition)
+    /// <summary>The pages of the catalog's providers (slug, Markdown), by provider name.</summary>
+    public static IEnumerable<(string Slug, string Markdown)> Sources(ProviderCatalog catalog) =>
+        catalog.All
             .OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase)
             .Select(d => (SlugPrefix + d.Key.Replace('_', '-'), Markdown(d)));
 
