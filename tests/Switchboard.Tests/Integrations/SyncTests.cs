@@ -199,6 +199,33 @@ public abstract class SyncTests<TNode>(TNode fixture) : IClassFixture<TNode> whe
     }
 
     [Fact]
+    public async Task MoreLocalContactsThanOneScanHoldsArePushedOnceEachAndThenLeftAlone()
+    {
+        var (client, organization) = await SignupAsync();
+        using var _ = client;
+        var portal = Fake.NewPortal();
+        // The push phase scans the organization's contacts 1,000 at a time, in (updatedAt, id) order.
+        const int Local = 1_050;
+        for (var i = 0; i < Local; i++)
+            (await client.PostAsync("/api/v1/contacts", new { firstName = $"Local{i}", email = $"local{i}@example.com" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var installation = await Node.InstallHubSpotAsync(organization, portal);
+
+        var run = await client.SyncAsync(installation, "contacts");
+        (run.Count("added"), run.Count("failed")).ShouldBe((Local, 0));
+        portal.Writes.Count(w => w.Method == "POST").ShouldBe(Local);
+        portal.Contacts.Values.Select(c => c.Properties["email"]).Distinct().Count().ShouldBe(Local);
+        var links = await Node.WithDbAsync(db => db.Set<IntegrationRecordLink>().IgnoreQueryFilters().Where(l => l.InstallationId == installation).ToListAsync());
+        links.Select(l => l.LocalId).Distinct().Count().ShouldBe(Local);
+
+        // The next run reads the pushed contacts back and pushes nothing.
+        var writes = portal.Writes.Count;
+        var next = await client.SyncAsync(installation, "contacts");
+        (next.Count("added"), next.Count("updated"), next.Count("failed")).ShouldBe((0, 0, 0));
+        portal.Writes.Count.ShouldBe(writes);
+        Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task DealStagesAreMappedBothWays()
     {
         var (client, organization) = await SignupAsync();
