@@ -1,0 +1,29 @@
+using Switchboard.Dashboard.Components;
+
+namespace Switchboard.Dashboard;
+
+/// <summary>
+/// The browser dashboard: Razor components rendered on the server (static rendering: no circuit, no WebSocket, every
+/// page an ordinary GET and every action an ordinary form POST) under <c>/dashboard</c>, and the landing page at <c>/</c>.
+/// Every page goes through <see cref="DashboardGate"/>; every action calls the code of the API operation it stands for.
+/// </summary>
+public static class DashboardSetup
+{
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.AddScoped<DashboardSession>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        app.MapDashboardAssets();
+        app.MapRazorComponents<DashboardApp>()
+            // Forms carry FormTokens instead, verified by the gate on every POST (one key on every node; ASP.NET Core's
+            // antiforgery would need a Data Protection key ring shared by the nodes, which this installation does not have).
+            .DisableAntiforgery()
+            .Add(endpoint => endpoint.RequestDelegate = DashboardGate.Wrap(endpoint.RequestDelegate!, new EndpointMetadataCollection(endpoint.Metadata)));
+        return app;
+    }
+}
