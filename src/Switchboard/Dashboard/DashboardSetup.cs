@@ -23,7 +23,12 @@ public static class DashboardSetup
             // Forms carry FormTokens instead, verified by the gate on every POST (one key on every node; ASP.NET Core's
             // antiforgery would need a Data Protection key ring shared by the nodes, which this installation does not have).
             .DisableAntiforgery()
-            .Add(endpoint => endpoint.RequestDelegate = DashboardGate.Wrap(endpoint.RequestDelegate!, new EndpointMetadataCollection(endpoint.Metadata)));
+            .Add(endpoint =>
+            {
+                // Pages only: Blazor's own /_framework/opaque-redirect (for its enhanced navigation, unused here) is left as it is.
+                if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>().Any()) return;
+                endpoint.RequestDelegate = DashboardGate.Wrap(endpoint.RequestDelegate!, new EndpointMetadataCollection(endpoint.Metadata));
+            });
         return app;
     }
 }
