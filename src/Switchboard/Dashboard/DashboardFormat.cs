@@ -7,9 +7,9 @@ public static class DashboardFormat
 {
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public static string Percent(double? value) => value is { } v ? v.ToString("0.#", CultureInfo.InvariantCulture) + " %" : "—";
+    public static string Percent(double? value) => value is { } v ? v.ToString("0.#", CultureInfo.InvariantCulture) + "\u00a0%" : "—";
 
-    public static string Milliseconds(double? value) => value is { } v ? v.ToString(v < 10 ? "0.##" : "N0", CultureInfo.InvariantCulture) + " ms" : "—";
+    public static string Milliseconds(double? value) => value is { } v ? v.ToString(v < 10 ? "0.##" : "N0", CultureInfo.InvariantCulture) + "\u00a0ms" : "—";
 
     public static string Time(DateTime? value) => value is { } v ? v.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "—";
 
