@@ -10,11 +10,15 @@ public static class DashboardNavigation
 {
     public const string Home = "/dashboard";
     public const string ApiKeys = "/dashboard/api-keys";
+    public const string OAuthApps = "/dashboard/oauth-apps";
+    public const string ConnectedApps = "/dashboard/connected-apps";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
+        new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
     ];
 
     /// <summary>Whether <paramref name="link"/> is the section <paramref name="path"/> belongs to.</summary>

@@ -157,6 +157,74 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
         browser.WaitUntil("the sign-in page again", d => d.Url.StartsWith(Origin + "/signin?returnUrl=", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task AnAdminRegistersAnAppRotatesItsSecretAndRevokesItsConnection()
+    {
+        await using var receiver = await LoopbackRedirectReceiver.StartAsync();
+        var (owner, api) = await NewOrganizationAsync(node, "Acme Corporation");
+        using var _ = api;
+        using var browser = new HeadlessChromium();
+        var driver = browser.Driver;
+        await SignInAsync(browser, owner.Email, "/dashboard/oauth-apps");
+        browser.WaitFor("the register form", d => d.FindElement(By.Id("app-name")));
+        driver.FindElement(By.CssSelector(".nav a[aria-current=page]")).Text.ShouldBe("OAuth apps");
+
+        // Refused fields first, each explained beside it.
+        driver.FindElement(By.Id("app-redirects")).SendKeys("ftp://example.com/callback");
+        driver.FindElement(By.CssSelector("form[aria-labelledby=register-title] button[type=submit]")).Click();
+        browser.WaitFor("the field errors", d => d.FindElement(By.Id("name-error")));
+        driver.FindElement(By.Id("redirectUris-error")).Displayed.ShouldBeTrue();
+        driver.FindElement(By.Id("scopes-error")).Displayed.ShouldBeTrue();
+        Screenshot(browser, "oauth-apps-register-errors");
+
+        driver.FindElement(By.Id("app-name")).SendKeys("Example CRM Sync");
+        var redirects = driver.FindElement(By.Id("app-redirects"));
+        redirects.Clear();
+        redirects.SendKeys(receiver.RedirectUri);
+        driver.FindElement(By.Id("app-scope-contacts-read")).Click();
+        driver.FindElement(By.CssSelector("form[aria-labelledby=register-title] button[type=submit]")).Click();
+        var clientId = browser.WaitFor("the client id", d => d.FindElement(By.Id("client-id"))).Text;
+        var secret = driver.FindElement(By.Id("secret-value")).GetAttribute("value")!;
+        secret.ShouldNotBeNullOrEmpty();
+        Screenshot(browser, "oauth-apps-registered");
+
+        // The credentials shown work: a client_credentials token that reads contacts.
+        var appId = await node.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.OAuthApps), a => a.ClientId == clientId)).ContinueWith(t => t.Result.Id);
+        using var oauth = new OAuthTestClient(node);
+        var tokens = await OAuthTestClient.JsonAsync(await oauth.ClientCredentialsAsync(new TestApp(appId, clientId, secret, owner.OrganizationId, [receiver.RedirectUri])));
+        (await oauth.CallApiAsync("/api/v1/contacts", tokens["access_token"]!.GetValue<string>())).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Its page: another redirect URI, then a new secret that replaces the old one at once.
+        driver.FindElement(By.LinkText("Example CRM Sync")).Click();
+        var uris = browser.WaitFor("the app's page", d => d.FindElement(By.Id("app-redirects")));
+        uris.SendKeys("\nhttps://sync.example.com/oauth/callback");
+        driver.FindElement(By.CssSelector("#redirects-form button[type=submit]")).Click();
+        browser.WaitFor("the saved URIs", d => d.FindElement(By.Id("app-message"))).Text.ShouldBe("The redirect URIs were saved.");
+        driver.FindElement(By.Id("redirect-uris")).Text.ShouldContain("https://sync.example.com/oauth/callback");
+        driver.FindElement(By.CssSelector("#grace option[value='0']")).Click();
+        driver.FindElement(By.CssSelector("#rotate-form button[type=submit]")).Click();
+        var rotated = browser.WaitFor("the new secret", d => d.FindElement(By.Id("secret-value"))).GetAttribute("value")!;
+        rotated.ShouldNotBe(secret);
+        Screenshot(browser, "oauth-app-rotated");
+        (await oauth.ClientCredentialsAsync(new TestApp(appId, clientId, secret, owner.OrganizationId, []))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await oauth.ClientCredentialsAsync(new TestApp(appId, clientId, rotated, owner.OrganizationId, []))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The owner connects the app to their account through the consent page, then revokes it from the dashboard.
+        var app = await node.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.OAuthApps), a => a.Id == appId));
+        await Task.Run(() => driver.Navigate().GoToUrl(Origin + ConsentTestSupport.AuthorizeUrl(app, receiver.RedirectUri, "contacts:read", "dash-1")));
+        browser.WaitFor("the consent page", d => d.FindElement(By.CssSelector("button[value=allow]"))).Click();
+        browser.WaitUntil("the app's redirect URI to be reached", _ => !receiver.Responses.IsEmpty);
+        await Task.Run(() => driver.Navigate().GoToUrl(Origin + "/dashboard/connected-apps"));
+        var revoke = browser.WaitFor("the connected app", d => d.FindElement(By.CssSelector("button[aria-label='Revoke Example CRM Sync']")));
+        Screenshot(browser, "connected-apps");
+        revoke.Click();
+        browser.WaitFor("the revocation", d => d.FindElement(By.Id("connected-message"))).Text.ShouldBe("Example CRM Sync can no longer act for you.");
+        driver.FindElements(By.CssSelector("button[aria-label='Revoke Example CRM Sync']")).ShouldBeEmpty();
+        (await ConsentTestSupport.GrantsAsync(node, owner.UserId, appId)).ShouldHaveSingleItem().RevokedAt.ShouldNotBeNull();
+    }
+
     [Fact(Timeout = 240_000)]
     public async Task AViewerSeesTheKeysButNoWriteControls()
     {
@@ -170,6 +238,7 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
         await SignInAsync(browser, viewer.Email, "/dashboard/api-keys");
         browser.WaitFor("the list", d => d.FindElement(By.LinkText("Warehouse import")));
         driver.FindElement(By.CssSelector(".org")).Text.ShouldContain("Your role: viewer");
+        driver.FindElements(By.CssSelector(".nav a")).Select(a => a.Text).ShouldBe(["Overview", "API keys", "Connected apps"]); // no OAuth apps: oauth_apps:read is admin only
         driver.FindElements(By.CssSelector("main form")).ShouldBeEmpty();
         driver.FindElements(By.Id("key-name")).ShouldBeEmpty();
         Screenshot(browser, "api-keys-viewer");

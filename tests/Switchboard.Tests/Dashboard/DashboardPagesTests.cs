@@ -112,6 +112,10 @@ public abstract class DashboardPagesTests<TNode>(TNode node) : IClassFixture<TNo
         forged.Html.ShouldContain("api_keys:write");
         (await browser.PostAsync($"/dashboard/api-keys/{key["id"]}", ("_handler", "revoke"), ("csrf", token))).Status.ShouldBe(HttpStatusCode.Forbidden);
         (await KeyCountAsync(node, owner.OrganizationId)).ShouldBe(before);
+        // OAuth apps are for owners and admins only (oauth_apps:read is not in *:read), in the API and here.
+        (await browser.GetAsync("/dashboard/oauth-apps")).Status.ShouldBe(HttpStatusCode.Forbidden);
+        (await browser.PostAsync("/dashboard/oauth-apps", ("_handler", "register-app"), ("csrf", token), ("name", "forged"), ("type", "public"),
+            ("redirectUris", "https://evil.example/cb"), ("scopes", "contacts:read"))).Status.ShouldBe(HttpStatusCode.Forbidden);
         (await api.GetJsonAsync($"/api/v1/api-keys/{key["id"]}"))["status"]!.GetValue<string>().ShouldBe("active");
     }
 
