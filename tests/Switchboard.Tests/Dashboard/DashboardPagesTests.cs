@@ -120,6 +120,37 @@ public abstract class DashboardPagesTests<TNode>(TNode node) : IClassFixture<TNo
     }
 
     [Fact]
+    public async Task AMemberOfSeveralOrganizationsSwitchesBetweenThemAndOnlyToTheirOwn()
+    {
+        var (owner, api) = await NewOrganizationAsync(node, "Acme Corporation");
+        using var _ = api;
+        var (other, otherApi) = await NewOrganizationAsync(node, "Globex Sales");
+        using var __ = otherApi;
+        var (stranger, strangerApi) = await NewOrganizationAsync(node, "Umbrella");
+        using var ___ = strangerApi;
+        await ConsentTestSupport.JoinAsync(node, owner.UserId, other.OrganizationId, "viewer");
+        using var browser = await SignedInAsync(node, owner.Email);
+
+        var first = await browser.GetAsync("/dashboard");
+        first.Html.ShouldContain("<strong>Acme Corporation</strong>");
+        first.Html.ShouldContain("Switch organization");
+        var token = FormToken(await browser.GetAsync("/dashboard/organization"));
+
+        var refused = await browser.PostAsync("/dashboard/organization", ("_handler", "switch-organization"), ("csrf", token), ("org", stranger.OrganizationId));
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await browser.GetAsync("/dashboard")).Html.ShouldContain("<strong>Acme Corporation</strong>");
+
+        var switched = await browser.PostAsync("/dashboard/organization", ("_handler", "switch-organization"), ("csrf", token), ("org", other.OrganizationId));
+        ((int)switched.Status).ShouldBeInRange(300, 399);
+        switched.Location.ShouldEndWith("/dashboard");
+        var now = await browser.GetAsync("/dashboard");
+        now.Html.ShouldContain("<strong>Globex Sales</strong>");
+        now.Html.ShouldContain("Your role: viewer");
+        // The role there, not the one at home, decides: a viewer of Globex cannot create its keys.
+        (await browser.GetAsync("/dashboard/api-keys")).Html.ShouldNotContain("Create a key");
+    }
+
+    [Fact]
     public async Task APostWithoutTheFormTokenOfThisSessionChangesNothing()
     {
         var (owner, api) = await NewOrganizationAsync(node);
