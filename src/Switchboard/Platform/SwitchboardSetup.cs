@@ -96,6 +96,7 @@ public static class SwitchboardSetup
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<BrowserSessions>();
         services.AddSingleton<FormTokens>();
+        Dashboard.DashboardSetup.AddDashboard(services);
 
         services.AddSingleton<ApiKeyUsageTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
@@ -157,6 +158,7 @@ public static class SwitchboardSetup
         routes.MapOAuthAuthorizationsApi();
         routes.MapDevelopersPortal();
         routes.MapBrowserPages();
+        Dashboard.DashboardSetup.MapDashboard(routes);
         app.MapApiDocs(); // the OpenAPI documents, the Postman collections and the reference pages' static files
         return app;
     }

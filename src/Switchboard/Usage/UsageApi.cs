@@ -52,6 +52,13 @@ public static class UsageApi
         string? clientId = null)
     {
         if (!AnalyticsApi.TryPeriod(http.Request, time, out var period, out var problem)) return problem!;
+        return TypedResults.Ok(await SummarizeAsync(db, time, plans, store, http.GetCaller().OrganizationId, period, apiKeyId, clientId, ct));
+    }
+
+    /// <summary>The usage of the caller's organization (the context's tenant) in <paramref name="period"/>: what the API answers, for the dashboard too.</summary>
+    internal static async Task<UsageResponse> SummarizeAsync(SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store,
+        string organizationId, Period period, string? apiKeyId, string? clientId, CancellationToken ct)
+    {
         var from = UsageHour.HourOf(period.From);
         var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To);
         if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
@@ -80,14 +87,13 @@ public static class UsageApi
                 .OrderByDescending(k => k.Requests).ThenBy(k => k.Key).Take(10).ToListAsync(ct))
             .Select(k => new AppUsage(k.Key, k.Requests, k.Failed)).ToList();
 
-        var caller = http.GetCaller();
-        var quota = await QuotaAsync(db, plans, store, caller.OrganizationId, period, time, ct);
-        return TypedResults.Ok(new UsageResponse(period, apiKeyId, clientId,
+        var quota = await QuotaAsync(db, plans, store, organizationId, period, time, ct);
+        return new UsageResponse(period, apiKeyId, clientId,
             new UsageTotals(totals.Requests, totals.Requests - totals.Failed, totals.Failed, Average(totals.Latency, totals.Requests),
                 LatencyHistogram.Quantile(totals.Histogram, 0.95), totals.RequestBytes, totals.ResponseBytes),
             byEndpoint.OrderByDescending(e => e.Requests).ThenBy(e => e.Route, StringComparer.Ordinal)
                 .Select(e => new EndpointUsage(e.Method, e.Route, e.Requests, e.Failed, Average(e.Latency, e.Requests), LatencyHistogram.Quantile(e.Histogram, 0.95))).ToList(),
-            byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, topApps, quota));
+            byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, topApps, quota);
     }
 
     private static async Task<QuotaStatus> QuotaAsync(SwitchboardDbContext db, PlanCache plans, IRateLimitStore store, string organizationId, Period period,

@@ -188,8 +188,8 @@ public static class BrowserScreenshots
 
     public static string Save(HeadlessChromium browser, string name)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var path = Path.Combine(Directory, name + ".png");
+        var path = Path.Combine(Directory, name + ".png"); // a name may hold a folder: "dashboard/overview"
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         browser.Driver.GetScreenshot().SaveAsFile(path);
         new FileInfo(path).Length.ShouldBeGreaterThan(5_000, "a rendered page, not a blank image");
         return path;

@@ -1,0 +1,27 @@
+using Switchboard.ApiKeys;
+
+namespace Switchboard.Dashboard;
+
+/// <summary>One entry of the dashboard's navigation, shown to members whose role includes its scope.</summary>
+public sealed record DashboardLink(string Title, string Path, string Scope);
+
+/// <summary>The pages of the dashboard that exist, in the order the navigation lists them.</summary>
+public static class DashboardNavigation
+{
+    public const string Home = "/dashboard";
+    public const string ApiKeys = "/dashboard/api-keys";
+    public const string OAuthApps = "/dashboard/oauth-apps";
+    public const string ConnectedApps = "/dashboard/connected-apps";
+
+    public static readonly IReadOnlyList<DashboardLink> Links =
+    [
+        new("Overview", Home, DashboardPageAttribute.AnyMember),
+        new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
+        new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
+    ];
+
+    /// <summary>Whether <paramref name="link"/> is the section <paramref name="path"/> belongs to.</summary>
+    public static bool IsCurrent(DashboardLink link, string path) =>
+        link.Path == Home ? path.TrimEnd('/') == Home : path == link.Path || path.StartsWith(link.Path + "/", StringComparison.Ordinal);
+}
