@@ -1,6 +1,6 @@
 // Integration actions end to end on PostgreSQL: lead writes through the API → outbox → fan-out to an action rule (with a
 // filter) → the Slack connector (Block Kit lead card, chat.postMessage with the bot token) → a loopback fake Slack.
-// 0) warm-up (not timed): SWITCHBOARD_BENCH_WARMUP leads (default 3,000), written and posted;
+// 0) warm-up (not timed): SWITCHBOARD_BENCH_WARMUP leads (default 10,000, so the tiered JIT has compiled the hot paths), written and posted;
 // 1) throughput: N leads written by 16 writers; actions/s from the first write to the last message Slack received;
 // 2) actions alone: the same N lead events queued at once as runs of the rule (one insert), actions/s from queued to posted.
 // Target (#17): ≥ 1,000 actions/s end to end on this machine.
@@ -18,7 +18,7 @@ using Switchboard.Platform;
 using Switchboard.Platform.Storage;
 
 var leads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-var warmupCount = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_WARMUP") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : 3_000;
+var warmupCount = Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_WARMUP") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : 10_000;
 await using var database = await BenchDatabase.CreateAsync("sb_actions", maxPoolSize: 100);
 
 // The fake Slack: chat.postMessage answers {"ok": true} and records when each lead's card arrived.

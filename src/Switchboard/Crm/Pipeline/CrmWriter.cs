@@ -106,18 +106,26 @@ public sealed class CrmWriter(SwitchboardDbContext db, TimeProvider time, IOptio
             await db.SaveChangesAsync(cancellationToken);
             return;
         }
-        // Changes are detected once, for both the check below and SaveChanges (each would detect them again).
+        // Changes are detected once, for both the check below and SaveChanges (each would detect them again), and not at
+        // all for a unit of work that only adds rows stored by PostgresInserts: an Added entry's values are read as it is
+        // inserted. (Detecting them costs as much as the rest of the save for entities with JSON columns.)
         var tracker = db.ChangeTracker;
-        tracker.DetectChanges();
         var (autoDetect, autoTransaction) = (tracker.AutoDetectChangesEnabled, db.Database.AutoTransactionBehavior);
         tracker.AutoDetectChangesEnabled = false;
         try
         {
+            var detected = false;
+            if (!tracker.Entries().All(e => e.State == EntityState.Added))
+            {
+                tracker.DetectChanges();
+                detected = true;
+            }
             if (OnlyInserts(tracker) is { } added)
             {
                 if (await PostgresInserts.TryInsertAsync(db, group, added)) return;
                 db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             }
+            if (!detected) tracker.DetectChanges();
             await db.SaveChangesAsync(cancellationToken);
         }
         finally { (tracker.AutoDetectChangesEnabled, db.Database.AutoTransactionBehavior) = (autoDetect, autoTransaction); }
