@@ -15,9 +15,11 @@ public static class IpAllowlist
             if (!IPAddress.TryParse(text, out var ip)) return false;
             text += ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "/128" : "/32";
         }
-        // IPNetwork.TryParse refuses host bits set beyond the prefix ("10.0.0.1/8"), which is what we want:
-        // such an entry is almost always a mistake.
+        // A block with host bits set beyond its prefix ("10.0.0.1/8") is refused, as almost always a mistake. (.NET 10's
+        // IPNetwork.TryParse accepts it and clears them, so the base address is compared with the one written.)
         if (!IPNetwork.TryParse(text, out var network)) return false;
+        if (!IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out var written) || !written.Equals(network.BaseAddress))
+            return false;
         normalized = network.ToString();
         return true;
     }

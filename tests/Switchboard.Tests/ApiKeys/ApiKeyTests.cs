@@ -117,6 +117,15 @@ public abstract class ApiKeyTests<TFactory>(TFactory node) : IClassFixture<TFact
 
         var none = await owner.PostAsync("/api/v1/api-keys", new { name = "n", scopes = Array.Empty<string>() });
         (await none.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["scopes"].ShouldNotBeNull();
+
+        // A block with host bits set is refused on its own (documented as a likely mistake), in both families.
+        foreach (var block in new[] { "10.0.0.1/8", "2001:db8::1/32" })
+        {
+            var hostBits = await owner.PostAsync("/api/v1/api-keys", new { name = "n", scopes = new[] { "contacts:read" }, allowedIps = new[] { block } });
+            (await hostBits.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["allowedIps"].ShouldNotBeNull(block);
+        }
+        var clean = await owner.PostAsync("/api/v1/api-keys", new { name = "n", scopes = new[] { "contacts:read" }, allowedIps = new[] { "10.0.0.0/8", "203.0.113.7" } });
+        clean.StatusCode.ShouldBe(HttpStatusCode.Created, await clean.Content.ReadAsStringAsync());
     }
 
     [Fact]
