@@ -16,9 +16,12 @@ public static class Ids
     public const int MaxLength = 40;
 
     private static readonly Lock Gate = new();
-    private static long _lastMs;
-    private static UInt128 _lastRandom;
     private static readonly UInt128 RandomMask = (UInt128.One << 80) - 1;
+    /// <summary>The last random part given in each of the most recent milliseconds (a ring of them).</summary>
+    private const int Recent = 64;
+    private static readonly long[] RecentMs = new long[Recent];
+    private static readonly UInt128[] RecentRandom = new UInt128[Recent];
+    private static int _next;
 
     /// <summary>
     /// A new id. Within one process ids are strictly increasing (the ULID spec's monotonic mode): in the same
@@ -33,17 +36,26 @@ public static class Ids
         {
             // Only within one millisecond: after a clock step back the time part stays true (access-token ids carry
             // their issue instant, which revocation compares), at the cost of order across the step. Fresh random bits
-            // are drawn only when the millisecond changes: the ids after the first in a millisecond are its successors
-            // anyway, and the system RNG (a syscall through OpenSSL) was a measurable share of a cheap request.
-            if (ms == _lastMs && _lastRandom < RandomMask) bits = _lastRandom + 1;
+            // are drawn only for a new millisecond: the ids after the first in a millisecond are its successors anyway,
+            // and the system RNG (a syscall through OpenSSL) was a measurable share of a cheap request. The last few
+            // milliseconds are remembered, not only the last: a thread that read the clock just before another thread's
+            // id of the next millisecond (or a node on another clock, as tests run them) still continues its own
+            // millisecond's sequence, so two events of one request never sort the wrong way round.
+            var slot = Array.IndexOf(RecentMs, ms);
+            if (slot >= 0 && RecentRandom[slot] < RandomMask) bits = RecentRandom[slot] + 1;
             else
             {
                 Span<byte> random = stackalloc byte[16];
                 RandomNumberGenerator.Fill(random);
                 bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(random) & RandomMask;
+                if (slot < 0)
+                {
+                    slot = _next;
+                    _next = (_next + 1) % Recent;
+                    RecentMs[slot] = ms;
+                }
             }
-            _lastMs = ms;
-            _lastRandom = bits;
+            RecentRandom[slot] = bits;
         }
         return string.Create(prefix.Length + 1 + UlidLength, (prefix, ms, bits), static (span, s) =>
         {

@@ -181,6 +181,26 @@ public sealed class IdsTests
     }
 
     [Fact]
+    public void IdsOfOneMillisecondStayInOrderWhenAnotherMillisecondsIdComesBetween()
+    {
+        // One fixed instant, and another clock's ids in between (another thread a millisecond on, or another node's clock).
+        var fixedAt = new FixedClock(DateTimeOffset.UtcNow.AddDays(-3));
+        var other = new FixedClock(DateTimeOffset.UtcNow.AddDays(-2));
+        for (var round = 0; round < 200; round++)
+        {
+            var first = Ids.New("evt", fixedAt);
+            Ids.New("evt", other);
+            var second = Ids.New("evt", fixedAt);
+            string.CompareOrdinal(second, first).ShouldBeGreaterThan(0, $"round {round}");
+        }
+    }
+
+    private sealed class FixedClock(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
+    }
+
+    [Fact]
     public void AccessTokenIdsCarryTheirIssueInstant()
     {
         var clock = new Infrastructure.TestClock();
