@@ -44,39 +44,10 @@ public sealed class DiscordConnector : Connector
         """,
         Actions =
         [
-            new("notify_lead", "Posts a lead embed (name, company, email, phone, score, status, source) linking to the record. Input: {\"lead\": \"{{data}}\"} on lead events.", $$"""
-            {
-              "type": "object",
-              "properties": {
-                {{RecordInputs}},
-                "lead": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "name": { "type": "string" } } }
-              },
-              "required": ["lead"],
-              "additionalProperties": false
-            }
-            """),
-            new("notify_ticket", "Posts a ticket embed (subject, priority, status, description). Input: {\"ticket\": \"{{data}}\"} on ticket events.", $$"""
-            {
-              "type": "object",
-              "properties": {
-                {{RecordInputs}},
-                "ticket": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "subject": { "type": "string" } } }
-              },
-              "required": ["ticket"],
-              "additionalProperties": false
-            }
-            """),
-            new("notify_payment", "Posts a payment embed (amount, currency, status, method). Input: {\"payment\": \"{{data}}\"} on payment events.", $$"""
-            {
-              "type": "object",
-              "properties": {
-                {{RecordInputs}},
-                "payment": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "amount": { "type": "number" } } }
-              },
-              "required": ["payment"],
-              "additionalProperties": false
-            }
-            """),
+            .. RecordNotificationActions.For(RecordInputs,
+                "Posts a lead embed (name, company, email, phone, score, status, source) linking to the record. Input: {\"lead\": \"{{data}}\"} on lead events.",
+                "Posts a ticket embed (subject, priority, status, description). Input: {\"ticket\": \"{{data}}\"} on ticket events.",
+                "Posts a payment embed (amount, currency, status, method). Input: {\"payment\": \"{{data}}\"} on payment events."),
             new("post_message", "Posts a message: content (up to 2,000 characters) and/or up to 10 embeds of your own, within Discord's embed limits.", """
             {
               "type": "object",

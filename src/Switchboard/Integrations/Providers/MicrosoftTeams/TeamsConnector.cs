@@ -40,39 +40,10 @@ public sealed class TeamsConnector : Connector
         """,
         Actions =
         [
-            new("notify_lead", "Posts a lead-details card (company, email, phone, score, status, source) with an Open lead button back to the record. Input: {\"lead\": \"{{data}}\", \"recordUrl\": \"https://crm.example.com/leads/{{data.id}}\"}.", $$"""
-            {
-              "type": "object",
-              "properties": {
-                {{RecordInputs}},
-                "lead": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "name": { "type": "string" } } }
-              },
-              "required": ["lead"],
-              "additionalProperties": false
-            }
-            """),
-            new("notify_ticket", "Posts a ticket card (subject, priority, status, description). Input: {\"ticket\": \"{{data}}\"}.", $$"""
-            {
-              "type": "object",
-              "properties": {
-                {{RecordInputs}},
-                "ticket": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "subject": { "type": "string" } } }
-              },
-              "required": ["ticket"],
-              "additionalProperties": false
-            }
-            """),
-            new("notify_payment", "Posts a payment card (amount, currency, status, method). Input: {\"payment\": \"{{data}}\"}.", $$"""
-            {
-              "type": "object",
-              "properties": {
-                {{RecordInputs}},
-                "payment": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "amount": { "type": "number" } } }
-              },
-              "required": ["payment"],
-              "additionalProperties": false
-            }
-            """),
+            .. RecordNotificationActions.For(RecordInputs,
+                "Posts a lead-details card (company, email, phone, score, status, source) with an Open lead button back to the record. Input: {\"lead\": \"{{data}}\", \"recordUrl\": \"https://crm.example.com/leads/{{data.id}}\"}.",
+                "Posts a ticket card (subject, priority, status, description). Input: {\"ticket\": \"{{data}}\"}.",
+                "Posts a payment card (amount, currency, status, method). Input: {\"payment\": \"{{data}}\"}."),
             new("post_message", "Posts a card with your text (template variables filled), under an optional heading.", """
             {
               "type": "object",
