@@ -169,11 +169,21 @@ public static class IntegrationsApi
             var merged = ConfigSchemas.Merge(current, input.Config.Value ?? []);
             if (ConfigProblems(provider, merged, http) is { Count: > 0 } errors) return ApiProblem.Validation(errors);
             var (plain, credentials) = ConfigSchemas.Split(provider, merged);
+            var newCredentials = !JsonNode.DeepEquals(credentials, secrets.Credentials(installation));
             installation.Config = plain.ToJsonString();
             installation.CredentialsEncrypted = credentials.Count > 0 ? secrets.ProtectCredentials(installation.Id, credentials) : null;
-            // A pasted credential can make a connection unnecessary (or necessary again).
-            if (installation.Status is InstallationStatus.PendingAuth or InstallationStatus.Active && installation.TokensEncrypted is null)
+            // A pasted credential can make a connection unnecessary (or necessary again); a new one is the cure for an
+            // installation whose credential the provider refused (needs_reauth) or that failed, when it has no OAuth tokens.
+            if (installation.TokensEncrypted is null && (installation.Status is InstallationStatus.PendingAuth or InstallationStatus.Active
+                || newCredentials && installation.Status is InstallationStatus.NeedsReauth or InstallationStatus.Error))
+            {
+                if (installation.Status is InstallationStatus.NeedsReauth or InstallationStatus.Error)
+                {
+                    installation.StatusReason = null;
+                    installation.ConsecutiveFailures = 0;
+                }
                 installation.Status = connector.NeedsConnection(plain, credentials) ? InstallationStatus.PendingAuth : InstallationStatus.Active;
+            }
         }
         input.Name.IfSet(v => installation.Name = v!.Trim());
         input.MaxActionsPerSecond.IfSet(v => installation.MaxActionsPerSecond = v);

@@ -119,6 +119,26 @@ public abstract class InstallationTests<TNode>(TNode node) : IClassFixture<TNode
     }
 
     [Fact]
+    public async Task ANewCredentialBringsBackAnInstallationWhoseKeyWasRefused()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        var id = (await owner.InstallAsync(Ledger()))["id"]!.GetValue<string>();
+        await using (var scope = node.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == id)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.Status, InstallationStatus.NeedsReauth).SetProperty(i => i.StatusReason, "The API key was refused.")
+                    .SetProperty(i => i.ConsecutiveFailures, 3));
+
+        // Other changes, or the same key again, leave it as it is.
+        (await ApiClient.ReadAsync(await owner.PatchAsync($"{Base}/{id}", new { name = "Books 2", config = new { apiKey = FakeOAuthProvider.ApiKey } })))
+            ["status"]!.GetValue<string>().ShouldBe("needs_reauth");
+        var renewed = await ApiClient.ReadAsync(await owner.PatchAsync($"{Base}/{id}", new { config = new { apiKey = "tk_replacement" } }));
+        renewed["status"]!.GetValue<string>().ShouldBe("active");
+        var health = await owner.GetJsonAsync($"{Base}/{id}/status");
+        health["consecutiveFailures"]!.GetValue<int>().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task TestRecordsTheOutcomeAndStatusReportsHealth()
     {
         using var owner = node.Client();
