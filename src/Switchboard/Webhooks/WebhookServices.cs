@@ -25,7 +25,10 @@ public static class WebhookServices
                     ConnectCallback = (context, ct) => OutboundGuard.ConnectAsync(context, allowPrivate, ct),
                 };
             })
-            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            // As for provider calls: the default request logging writes each URL, and receivers' URLs often carry a
+            // token (custom HTTP integrations use this client too). Every delivery attempt is recorded in its own log.
+            .RemoveAllLoggers();
         services.AddSingleton<WebhookSignals>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<DeliveryBookkeeping>();
