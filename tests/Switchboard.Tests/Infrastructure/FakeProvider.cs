@@ -17,6 +17,22 @@ namespace Switchboard.Tests.Infrastructure;
 /// </summary>
 public sealed class FakeProvider : IAsyncDisposable
 {
+    /// <summary>
+    /// Waits (up to <paramref name="timeoutMs"/>) until <paramref name="received"/> holds <paramref name="count"/> items
+    /// matching <paramref name="match"/>, and answers them; otherwise fails naming <paramref name="provider"/> and what it got.
+    /// </summary>
+    public static async Task<List<T>> WaitForAsync<T>(IEnumerable<T> received, Func<T, bool> match, string provider, int count = 1, int timeoutMs = 15_000)
+        where T : System.Text.Json.Nodes.JsonNode
+    {
+        for (var waited = 0; waited < timeoutMs; waited += 50)
+        {
+            var found = received.Where(match).ToList();
+            if (found.Count >= count) return found;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"{provider} got too few matching requests; it got: " + string.Join(" | ", received.Select(r => r.ToJsonString())));
+    }
+
     public sealed record Recorded(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset At);
 
     private readonly WebApplication _app;

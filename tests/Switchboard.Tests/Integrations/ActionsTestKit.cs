@@ -115,15 +115,8 @@ public sealed class FakeSlack : IAsyncDisposable
         }
     }
 
-    public async Task<JsonObject> WaitForPostAsync(Func<JsonObject, bool> match, int timeoutMs = 15_000)
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (Posted.FirstOrDefault(match) is { } found) return found;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException("Slack got no matching message; it got: " + string.Join(" | ", Posted.Select(p => p.ToJsonString())));
-    }
+    public async Task<JsonObject> WaitForPostAsync(Func<JsonObject, bool> match, int timeoutMs = 15_000) =>
+        (await FakeProvider.WaitForAsync(Posted, match, "Slack", timeoutMs: timeoutMs))[0];
 
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }

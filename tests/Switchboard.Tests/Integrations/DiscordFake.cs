@@ -162,15 +162,8 @@ public sealed class DiscordFake : IAsyncDisposable
         return errors;
     }
 
-    public async Task<JsonObject> WaitForMessageAsync(Func<JsonObject, bool> match, int timeoutMs = 15_000)
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (Messages.FirstOrDefault(match) is { } found) return found;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException("Discord got no matching message; it got: " + string.Join(" | ", Messages.Select(m => m.ToJsonString())));
-    }
+    public async Task<JsonObject> WaitForMessageAsync(Func<JsonObject, bool> match, int timeoutMs = 15_000) =>
+        (await FakeProvider.WaitForAsync(Messages, match, "Discord", timeoutMs: timeoutMs))[0];
 
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }

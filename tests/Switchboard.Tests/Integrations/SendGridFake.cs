@@ -196,15 +196,8 @@ public sealed partial class SendGridFake : IAsyncDisposable
         return Results.Json(new { job_id = Guid.NewGuid().ToString() }, statusCode: 202);
     }
 
-    public static async Task<T> WaitForAsync<T>(ConcurrentQueue<T> queue, Func<T, bool> match, int timeoutMs = 15_000) where T : JsonNode
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (queue.FirstOrDefault(match) is { } found) return found;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException("SendGrid got nothing matching; it got: " + string.Join(" | ", queue.Select(m => m.ToJsonString())));
-    }
+    public static async Task<T> WaitForAsync<T>(ConcurrentQueue<T> queue, Func<T, bool> match, int timeoutMs = 15_000) where T : JsonNode =>
+        (await FakeProvider.WaitForAsync(queue, match, "SendGrid", timeoutMs: timeoutMs))[0];
 
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }

@@ -147,15 +147,8 @@ public sealed class TeamsFake : IAsyncDisposable
         return ok;
     }
 
-    public async Task<JsonObject> WaitForCardAsync(Func<JsonObject, bool> match, int timeoutMs = 15_000)
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (Cards.FirstOrDefault(match) is { } found) return found;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException("Teams got no matching card; it got: " + string.Join(" | ", Cards.Select(m => m.ToJsonString())));
-    }
+    public async Task<JsonObject> WaitForCardAsync(Func<JsonObject, bool> match, int timeoutMs = 15_000) =>
+        (await FakeProvider.WaitForAsync(Cards, match, "Teams", timeoutMs: timeoutMs))[0];
 
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }

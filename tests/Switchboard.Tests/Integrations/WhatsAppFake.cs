@@ -144,16 +144,8 @@ public sealed partial class WhatsAppFake : IAsyncDisposable
         });
     }
 
-    public async Task<List<JsonObject>> WaitForSentAsync(Func<JsonObject, bool> match, int count, int timeoutMs = 15_000)
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            var found = Sent.Where(match).ToList();
-            if (found.Count >= count) return found;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException("WhatsApp sent too few matching messages: " + string.Join(" | ", Sent.Select(s => s.ToJsonString())));
-    }
+    public Task<List<JsonObject>> WaitForSentAsync(Func<JsonObject, bool> match, int count, int timeoutMs = 15_000) =>
+        FakeProvider.WaitForAsync(Sent, match, "WhatsApp", count, timeoutMs);
 
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }
