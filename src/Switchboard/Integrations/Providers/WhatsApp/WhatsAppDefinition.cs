@@ -54,7 +54,7 @@ public static class WhatsAppDefinition
               "type": "object",
               "additionalProperties": false,
               "properties": {
-                "parameters": { "type": "array", "maxItems": 20, "items": { "type": ["string", "number", "boolean", "null"] }, "description": "The values of the template body's placeholders, in order (text; a missing value is sent as a dash)." },
+                "parameters": { "type": "array", "maxItems": 20, "items": { "type": ["string", "number", "boolean", "null"] }, "description": "The values of the template body's numbered parameters, in order (text; a missing value is sent as a dash)." },
                 "template": { "type": "string", "pattern": "^[a-z0-9_]{1,512}$", "description": "The template; the installation's templateName by default." },
                 "languageCode": { "type": "string", "pattern": "^[a-z]{2,3}(_[A-Z]{2})?$" },
                 "to": { "type": "array", "minItems": 1, "maxItems": 25, "items": { "type": "string", "pattern": "{{E164Pattern.Replace("\\", "\\\\", StringComparison.Ordinal)}}" }, "description": "Recipients in E.164; the installation's recipients by default." }
