@@ -12,11 +12,15 @@ public static class DashboardNavigation
     public const string ApiKeys = "/dashboard/api-keys";
     public const string OAuthApps = "/dashboard/oauth-apps";
     public const string ConnectedApps = "/dashboard/connected-apps";
+    public const string Usage = "/dashboard/usage";
+    /// <summary>The usage page's CSV download: the code of <c>GET /api/v1/usage/export</c> behind the dashboard's sign-in.</summary>
+    public const string UsageExport = "/dashboard/usage/export.csv";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("Usage", Usage, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
         new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
     ];
