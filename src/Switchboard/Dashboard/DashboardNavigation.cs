@@ -14,6 +14,7 @@ public static class DashboardNavigation
     public const string ConnectedApps = "/dashboard/connected-apps";
     public const string Usage = "/dashboard/usage";
     public const string Members = "/dashboard/members";
+    public const string AuditLog = "/dashboard/audit-log";
     /// <summary>The usage page's CSV download: the code of <c>GET /api/v1/usage/export</c> behind the dashboard's sign-in.</summary>
     public const string UsageExport = "/dashboard/usage/export.csv";
 
@@ -25,6 +26,7 @@ public static class DashboardNavigation
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
         new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
         new("Members", Members, Identity.IdentityResources.Members.ReadScope),
+        new("Audit log", AuditLog, Audit.AuditLogResource.Declaration.ReadScope),
     ];
 
     /// <summary>Whether <paramref name="link"/> is the section <paramref name="path"/> belongs to.</summary>
