@@ -15,6 +15,7 @@ public static class DashboardNavigation
     public const string Usage = "/dashboard/usage";
     public const string Members = "/dashboard/members";
     public const string AuditLog = "/dashboard/audit-log";
+    public const string Plan = "/dashboard/plan";
     /// <summary>The usage page's CSV download: the code of <c>GET /api/v1/usage/export</c> behind the dashboard's sign-in.</summary>
     public const string UsageExport = "/dashboard/usage/export.csv";
 
@@ -23,6 +24,7 @@ public static class DashboardNavigation
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
         new("Usage", Usage, Switchboard.Usage.UsageResource.Declaration.ReadScope),
+        new("Plan and quota", Plan, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
         new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
         new("Members", Members, Identity.IdentityResources.Members.ReadScope),

@@ -161,7 +161,8 @@ public static class UsageApi
             byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, topApps, quota);
     }
 
-    private static async Task<QuotaStatus> QuotaAsync(SwitchboardDbContext db, PlanCache plans, IRateLimitStore store, string organizationId, Period period,
+    /// <summary>The plan, its daily quota, today's use and the quota alerts in <paramref name="period"/>: <c>quota</c> of <c>GET /api/v1/usage</c>.</summary>
+    internal static async Task<QuotaStatus> QuotaAsync(SwitchboardDbContext db, PlanCache plans, IRateLimitStore store, string organizationId, Period period,
         TimeProvider time, CancellationToken ct)
     {
         var (plan, limit) = await plans.GetAsync(organizationId, ct);

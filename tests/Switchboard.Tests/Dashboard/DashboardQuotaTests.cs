@@ -52,6 +52,39 @@ public abstract class DashboardQuotaTests<TNode>(TNode node) : IClassFixture<TNo
         browser.WaitFor("the upgrade prompt", d => d.FindElement(By.Id("upgrade-prompt"))).Text.ShouldContain("Upgrade to a larger plan");
         BrowserScreenshots.Save(browser, "dashboard/overview-quota-warning");
     }
+
+    [Fact(Timeout = 240_000)]
+    public async Task ThePlanPageShowsThePlansTheLimitsAndTheDaysAlerts()
+    {
+        var (owner, api) = await NewOrganizationAsync(node, "Plan Page Org");
+        using var _ = api;
+        var viewer = await NewMemberAsync(node, owner.OrganizationId, "viewer");
+        using var http = await SignedInAsync(node, viewer.Email);
+        var quiet = await http.GetAsync("/dashboard/plan");
+        quiet.Status.ShouldBe(HttpStatusCode.OK, quiet.Html);
+        quiet.Html.ShouldContain("id=\"no-alerts\"");
+        quiet.Html.ShouldContain("<tr aria-current=\"true\"><td><strong>Starter</strong></td>\n                    <td>20</td>");
+        quiet.Html.ShouldContain("<td><strong>Professional</strong></td>\n                    <td>10,000</td>");
+        quiet.Html.ShouldContain("set for each organization");
+        quiet.Html.ShouldContain("1,000,000 per hour"); // the test nodes' key and user limits
+
+        // Past the quota: the warning at 80 % and the refusal at 100 % are each recorded once, and listed.
+        HttpStatusCode status;
+        var sent = 0;
+        do { status = (await api.GetAsync("/api/v1/contacts")).StatusCode; sent++; } while (status != HttpStatusCode.TooManyRequests && sent < 40);
+        status.ShouldBe(HttpStatusCode.TooManyRequests);
+        FormBrowser.Page page = quiet;
+        for (var i = 0; i < 50 && !(page.Html.Contains("quota reached", StringComparison.Ordinal) && page.Html.Contains("80 % used", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100);
+            page = await http.GetAsync("/dashboard/plan");
+        }
+        page.Html.ShouldContain("id=\"alerts\"");
+        page.Html.ShouldContain("quota reached");
+        page.Html.ShouldContain("80 % used");
+        page.Html.ShouldContain("id=\"upgrade-prompt\"");
+        page.Html.ShouldContain("href=\"/dashboard/plan\">your plan and the others</a>");
+    }
 }
 
 public sealed class DashboardQuotaTestsOnSqlite(SmallQuotaSqliteSwitchboard node) : DashboardQuotaTests<SmallQuotaSqliteSwitchboard>(node);
