@@ -52,3 +52,40 @@ def live() -> Live:
         url=values["URL"].rstrip("/"), api_key=values["API_KEY"], client_id=values["CLIENT_ID"],
         client_secret=values["CLIENT_SECRET"], email=values["EMAIL"], password=values["PASSWORD"],
     )
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+
+
+def recording_sync(url: str, log: list[Exchange], **options: object):
+    """A sync client whose httpx client records every answer it gets (httpx event hooks)."""
+    import httpx
+
+    from switchboard import Switchboard
+
+    def record(response: httpx.Response) -> None:
+        log.append(Exchange(response.request.method, response.request.url.path, response.status_code, dict(response.headers)))
+
+    return Switchboard(http_client=httpx.Client(base_url=url, event_hooks={"response": [record]}), **options)
+
+
+def recording_async(url: str, log: list[Exchange], **options: object):
+    import httpx
+
+    from switchboard import AsyncSwitchboard
+
+    async def record(response: httpx.Response) -> None:
+        log.append(Exchange(response.request.method, response.request.url.path, response.status_code, dict(response.headers)))
+
+    return AsyncSwitchboard(http_client=httpx.AsyncClient(base_url=url, event_hooks={"response": [record]}), **options)
+
+
+def unique(prefix: str) -> str:
+    import uuid
+
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
