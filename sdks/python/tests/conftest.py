@@ -89,3 +89,12 @@ def unique(prefix: str) -> str:
     import uuid
 
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def oauth_refresh_token(live: Live) -> str:
+    """A user's refresh token for the confidential app (the harness gets it through the authorization code flow)."""
+    token = os.environ.get("SWITCHBOARD_TEST_OAUTH_REFRESH_TOKEN")
+    if not token:
+        pytest.skip("set SWITCHBOARD_TEST_OAUTH_REFRESH_TOKEN: a refresh token of the app's authorization code flow")
+    return token

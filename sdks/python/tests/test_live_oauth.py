@@ -1,4 +1,4 @@
-"""OAuth client credentials (cached tokens, scopes enforced) and user sessions that refresh themselves."""
+"""OAuth: client credentials (cached tokens, scopes enforced), user sessions and OAuth refresh tokens that renew themselves."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from conftest import Exchange, Live, recording_async, recording_sync, unique
 from switchboard import (
-    AsyncSwitchboard, AuthenticationError, ClientCredentials, OAuthError, PermissionDeniedError, Switchboard, UserSession,
+    AsyncSwitchboard, AuthenticationError, ClientCredentials, OAuthError, OAuthRefreshToken, PermissionDeniedError, Switchboard,
+    UserSession,
 )
 
 
@@ -83,3 +84,29 @@ def test_a_user_session_refreshes_after_a_401_async(live: Live) -> None:
         assert user.refreshes == 1 and user.access_token != "not-a-valid-token"
 
     asyncio.run(scenario())
+
+
+def test_an_oauth_refresh_token_renews_and_rotates_sync_then_async(live: Live, oauth_refresh_token: str) -> None:
+    rotations: list[str] = []
+    first = OAuthRefreshToken(live.client_id, oauth_refresh_token, client_secret=live.client_secret,
+                              on_refresh=lambda answer: rotations.append(answer["refresh_token"]))
+    with Switchboard(base_url=live.url, auth=first) as client:
+        me = client.me.get()
+        assert me["kind"] != "api_key" and me["user"] is not None and me["user"]["email"] == live.email
+        assert set(me["scopes"]) == {"contacts:read", "contacts:write"}
+        assert client.contacts.list(limit=1).data is not None
+    assert rotations == [first.refresh_token] and first.refresh_token != oauth_refresh_token  # rotated once, kept
+
+    async def scenario() -> None:
+        second = OAuthRefreshToken(live.client_id, first.refresh_token, client_secret=live.client_secret)
+        async with AsyncSwitchboard(base_url=live.url, auth=second) as client:
+            created = await client.contacts.create(firstName=unique("oauth-user"))
+            assert created["id"].startswith("con_")
+        assert second.refresh_token not in (first.refresh_token, oauth_refresh_token)
+
+    asyncio.run(scenario())
+    # A spent refresh token is refused at the token endpoint (and, RFC 9700 §4.14.2, ends the grant).
+    with Switchboard(base_url=live.url, auth=OAuthRefreshToken(live.client_id, oauth_refresh_token, client_secret=live.client_secret)) as client:
+        with pytest.raises(OAuthError) as spent:
+            client.contacts.list()
+        assert spent.value.error == "invalid_grant"

@@ -25,6 +25,7 @@ public abstract class PythonSdkTests<TFactory>(TFactory node) : IClassFixture<TF
         var key = await owner.CreateKeyAsync(new { name = "python sdk suite", scopes = new[] { "admin" } });
         var app = await InteropWorld.CreateAppAsync(owner, $"Python SDK App {Guid.NewGuid():N}"[..30], "confidential");
         var baseUrl = owner.Http.BaseAddress!.GetLeftPart(UriPartial.Authority);
+        var refreshToken = await AuthorizeThroughThePagesAsync(baseUrl, app, email);
 
         var root = RepositoryRoot();
         var report = Path.Combine(Path.GetTempPath(), $"switchboard-sdk-py-{Guid.NewGuid():N}.xml");
@@ -40,6 +41,7 @@ public abstract class PythonSdkTests<TFactory>(TFactory node) : IClassFixture<TF
                     ["SWITCHBOARD_TEST_CLIENT_SECRET"] = app.ClientSecret!,
                     ["SWITCHBOARD_TEST_EMAIL"] = email,
                     ["SWITCHBOARD_TEST_PASSWORD"] = InteropWorld.Password,
+                    ["SWITCHBOARD_TEST_OAUTH_REFRESH_TOKEN"] = refreshToken,
                     ["SWITCHBOARD_OPENAPI"] = Path.Combine(root, "tests", "Switchboard.Tests", "Docs", "openapi-v1.snapshot.json"),
                     ["PYTHONDONTWRITEBYTECODE"] = "1",
                     ["NO_COLOR"] = "1",
@@ -56,6 +58,7 @@ public abstract class PythonSdkTests<TFactory>(TFactory node) : IClassFixture<TF
             var passed = suite.Descendants("testcase").Where(t => !t.HasElements).Select(t => t.Attribute("name")!.Value).ToHashSet();
             passed.ShouldContain("test_every_operation_of_the_document_has_a_method[Switchboard]");
             passed.ShouldContain("test_every_operation_of_the_document_has_a_method[AsyncSwitchboard]");
+            passed.ShouldContain("test_an_oauth_refresh_token_renews_and_rotates_sync_then_async");
             foreach (var scenario in new[]
                      {
                          "test_contacts_crud", "test_leads_crud_and_convert", "test_list_all_walks_every_page", "test_a_429_is_retried_after_retry_after",
@@ -79,6 +82,42 @@ public abstract class PythonSdkTests<TFactory>(TFactory node) : IClassFixture<TF
         var keys = (await owner.GetJsonAsync("/api/v1/api-keys?limit=100"))["data"]!.AsArray();
         keys.Count(k => k!["rateLimit"] is JsonObject limit && limit["requests"]!.GetValue<int>() == 1).ShouldBe(2, keys.ToJsonString());
     }
+
+    /// <summary>
+    /// A user's refresh token for <paramref name="app"/>, as the app would get it: the authorization code flow with PKCE
+    /// (S256) through the node's sign-in and consent pages, to a loopback redirect, then the code exchanged at the token
+    /// endpoint with the app's secret. The SDK's OAuthRefreshToken renews from it.
+    /// </summary>
+    private static async Task<string> AuthorizeThroughThePagesAsync(string baseUrl, InteropApp app, string email)
+    {
+        using var receiver = new LoopbackReceiver();
+        using var walker = new PageWalker();
+        var verifier = Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
+        var state = Guid.NewGuid().ToString("N");
+        var authorize = $"{baseUrl}/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(app.ClientId)}" +
+                        $"&redirect_uri={Uri.EscapeDataString(receiver.RedirectUri)}&scope={Uri.EscapeDataString(InteropWorld.Scope)}" +
+                        $"&state={state}&code_challenge={challenge}&code_challenge_method=S256";
+        var callback = await walker.AuthorizeAsync(authorize, email, InteropWorld.Password, receiver);
+        var query = System.Web.HttpUtility.ParseQueryString(callback.Query);
+        query["state"].ShouldBe(state, callback.ToString());
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code", ["code"] = query["code"]!, ["redirect_uri"] = receiver.RedirectUri, ["code_verifier"] = verifier,
+            }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(app.ClientId)}:{Uri.EscapeDataString(app.ClientSecret!)}")));
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue(text);
+        return JsonNode.Parse(text)!["refresh_token"]!.GetValue<string>();
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Debian's python3 (with python3-httpx and python3-pytest, which test.sh installs), or SWITCHBOARD_TEST_PYTHON.</summary>
     private static string Python()
