@@ -17,6 +17,7 @@ from ._version import __version__
 USER_AGENT = f"switchboard-sdk-python/{__version__}"
 NO_BODY: Any = object()
 QueryValue = Any  # str | int | float | bool | date | datetime | Sequence[str] | None
+Primitive = str | int | float | bool | None
 
 
 @dataclass
@@ -24,7 +25,7 @@ class PreparedCall:
     operation_id: str
     method: str
     path: str
-    params: list[tuple[str, str]]
+    params: httpx.QueryParams
     headers: dict[str, str]
     content: bytes | None
     authenticated: bool = True
@@ -65,11 +66,11 @@ def prepare(
     if if_match:
         all_headers["If-Match"] = if_match
     all_headers.update(headers or {})
-    return PreparedCall(operation_id, method, path, encode_query(query or {}), all_headers, content, authenticated)
+    return PreparedCall(operation_id, method, path, httpx.QueryParams(encode_query(query or {})), all_headers, content, authenticated)
 
 
-def encode_query(query: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
+def encode_query(query: Mapping[str, QueryValue]) -> list[tuple[str, Primitive]]:
+    pairs: list[tuple[str, Primitive]] = []
     for name, value in query.items():
         if value is None:
             continue
@@ -86,7 +87,7 @@ def format_value(value: QueryValue) -> str:
         return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
     if isinstance(value, _dt.date):
         return value.isoformat()
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, (list, tuple, set, frozenset)) or (not isinstance(value, (str, bytes)) and hasattr(value, "__iter__")):
         return ",".join(str(v) for v in value)
     return str(value)
 

@@ -74,6 +74,7 @@ class _RefreshingToken:
         self._expires_at = self._deadline(expires_in) if access_token else 0.0
         self._lock = threading.Lock()
         self._async_lock: asyncio.Lock | None = None
+        self._async_lock_loop: asyncio.AbstractEventLoop | None = None
 
     # What a subclass says: the request that renews, and what to keep from the answer.
     def _renewal(self) -> tuple[str, dict[str, Any]]:
@@ -131,8 +132,10 @@ class _RefreshingToken:
         token = self._fresh()
         if token:
             return token
-        if self._async_lock is None:
-            self._async_lock = asyncio.Lock()
+        # One lock per event loop: a provider may outlive the loop it was first used in (asyncio.run twice).
+        loop = asyncio.get_running_loop()
+        if self._async_lock is None or self._async_lock_loop is not loop:
+            self._async_lock, self._async_lock_loop = asyncio.Lock(), loop
         async with self._async_lock:
             token = self._fresh()
             if token:

@@ -16,6 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,9 +49,10 @@ def live() -> Live:
     missing = [n for n, v in values.items() if not v]
     if missing:
         pytest.skip("no live node: set " + ", ".join(f"SWITCHBOARD_TEST_{n}" for n in missing))
+    v = {n: value or "" for n, value in values.items()}
     return Live(
-        url=values["URL"].rstrip("/"), api_key=values["API_KEY"], client_id=values["CLIENT_ID"],
-        client_secret=values["CLIENT_SECRET"], email=values["EMAIL"], password=values["PASSWORD"],
+        url=v["URL"].rstrip("/"), api_key=v["API_KEY"], client_id=v["CLIENT_ID"],
+        client_secret=v["CLIENT_SECRET"], email=v["EMAIL"], password=v["PASSWORD"],
     )
 
 
@@ -62,7 +64,7 @@ class Exchange:
     headers: dict[str, str]
 
 
-def recording_sync(url: str, log: list[Exchange], **options: object):
+def recording_sync(url: str, log: list[Exchange], **options: Any) -> Any:
     """A sync client whose httpx client records every answer it gets (httpx event hooks)."""
     import httpx
 
@@ -74,7 +76,7 @@ def recording_sync(url: str, log: list[Exchange], **options: object):
     return Switchboard(http_client=httpx.Client(base_url=url, event_hooks={"response": [record]}), **options)
 
 
-def recording_async(url: str, log: list[Exchange], **options: object):
+def recording_async(url: str, log: list[Exchange], **options: Any) -> Any:
     import httpx
 
     from switchboard import AsyncSwitchboard

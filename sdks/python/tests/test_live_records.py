@@ -137,7 +137,7 @@ def test_typed_errors_async(live: Live) -> None:
     async def scenario() -> None:
         async with AsyncSwitchboard(base_url=live.url, api_key=live.api_key) as client:
             with pytest.raises(ValidationError) as invalid:
-                await client.leads.create(name="", status="bogus")  # type: ignore[typeddict-item]
+                await client.leads.create(name="", status="bogus")  # type: ignore[arg-type]
             assert invalid.value.code == "validation_failed" and invalid.value.errors
             with pytest.raises(NotFoundError) as missing:
                 await client.leads.update("lead_doesnotexist", name="x")

@@ -30,6 +30,7 @@ def limited_key(live: Live) -> str:
         created = admin.api_keys.create(
             name=unique("tiny"), scopes=["contacts:read"], rateLimit={"requests": 1, "windowSeconds": 2}, expiresAt=None, allowedIps=None
         )
+    assert created["key"] is not None, "a created key is answered in full once"
     return created["key"]
 
 

@@ -65,6 +65,7 @@ def test_a_delivery_from_the_node_verifies_and_a_forged_one_is_refused_async(liv
         async with AsyncSwitchboard(base_url=live.url, api_key=live.api_key) as client:
             endpoint = await client.webhooks.create(url=receiver.url, events=["contact.*"])
             try:
+                assert endpoint["secret"] is not None
                 contact = await client.contacts.create(firstName="Async Hook")
                 delivery = await asyncio.get_running_loop().run_in_executor(None, receiver.wait_for, for_contact(contact["id"]))
                 assert_genuine_and_forgeries_refused(delivery, endpoint["secret"], contact["id"])

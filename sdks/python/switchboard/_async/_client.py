@@ -13,7 +13,7 @@ from ..auth import StaticToken, TokenProvider
 from ._resources import (
     AsyncAdmin, AsyncActivities, AsyncAnalytics, AsyncApiKeys, AsyncAuditLogs, AsyncAuth, AsyncCalls, AsyncChat,
     AsyncContacts, AsyncDeals, AsyncIntegrations, AsyncInvitations, AsyncLeads, AsyncMe, AsyncMembers, AsyncOAuth,
-    AsyncOrganization, AsyncOverview, AsyncPayments, AsyncTasks, AsyncTickets, AsyncUsage, AsyncWebhooks,
+    AsyncCurrentOrganization, AsyncOverview, AsyncPayments, AsyncTasks, AsyncTickets, AsyncUsage, AsyncWebhooks,
 )
 from ._transport import AsyncTransport
 
@@ -61,7 +61,7 @@ class AsyncSwitchboard:
         t = self._transport
         self.auth = AsyncAuth(t)
         self.me = AsyncMe(t)
-        self.organization = AsyncOrganization(t)
+        self.organization = AsyncCurrentOrganization(t)
         self.overview = AsyncOverview(t)
         self.members = AsyncMembers(t)
         self.invitations = AsyncInvitations(t)

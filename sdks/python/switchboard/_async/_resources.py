@@ -5,7 +5,7 @@ field names (camelCase, as in the JSON); SDK options are snake_case keyword argu
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, AsyncIterator, Generic, Mapping, TypeVar, Unpack
+from typing import Any, AsyncIterator, Generic, Mapping, Sequence, TypeVar, Unpack
 
 from .._request import NO_BODY, QueryValue
 from ..models import (
@@ -23,6 +23,8 @@ from ..pagination import Page, operation
 from ._transport import AsyncTransport
 
 JsonObject = dict[str, Any]
+# Module-level aliases: inside a resource class, "list" names its list method.
+Fields = str | Sequence[str]
 R = TypeVar("R")
 
 
@@ -57,7 +59,7 @@ class _AsyncRecords(AsyncResource, Generic[R]):
         result: R = await self._t.call(op, path_params=path, body=body, idempotency_key=idempotency_key)
         return result
 
-    async def _get(self, op: str, path: Mapping[str, str], fields: str | list[str] | None = None) -> R:
+    async def _get(self, op: str, path: Mapping[str, str], fields: Fields | None = None) -> R:
         result: R = await self._t.call(op, path_params=path, query={"fields": fields})
         return result
 
@@ -83,7 +85,7 @@ class AsyncContacts(_AsyncRecords[Contact]):
         return await self._create("createContact", body, idempotency_key)
 
     @operation("getContact")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Contact:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Contact:
         return await self._get("getContact", {"id": id}, fields)
 
     @operation("updateContact")
@@ -109,7 +111,7 @@ class AsyncLeads(_AsyncRecords[Lead]):
         return await self._create("createLead", body, idempotency_key)
 
     @operation("getLead")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Lead:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Lead:
         return await self._get("getLead", {"id": id}, fields)
 
     @operation("updateLead")
@@ -144,7 +146,7 @@ class AsyncDeals(_AsyncRecords[Deal]):
         return await self._create("createDeal", body, idempotency_key)
 
     @operation("getDeal")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Deal:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Deal:
         return await self._get("getDeal", {"id": id}, fields)
 
     @operation("updateDeal")
@@ -170,7 +172,7 @@ class AsyncActivities(_AsyncRecords[Activity]):
         return await self._create("createActivity", body, idempotency_key)
 
     @operation("getActivity")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Activity:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Activity:
         return await self._get("getActivity", {"id": id}, fields)
 
     @operation("updateActivity")
@@ -196,7 +198,7 @@ class AsyncTasks(_AsyncRecords[Task]):
         return await self._create("createTask", body, idempotency_key)
 
     @operation("getTask")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Task:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Task:
         return await self._get("getTask", {"id": id}, fields)
 
     @operation("updateTask")
@@ -227,7 +229,7 @@ class AsyncTickets(_AsyncRecords[Ticket]):
         return await self._create("createTicket", body, idempotency_key)
 
     @operation("getTicket")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Ticket:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Ticket:
         return await self._get("getTicket", {"id": id}, fields)
 
     @operation("updateTicket")
@@ -253,7 +255,7 @@ class AsyncCalls(_AsyncRecords[Call]):
         return await self._create("createCall", body, idempotency_key)
 
     @operation("getCall")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Call:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Call:
         return await self._get("getCall", {"id": id}, fields)
 
     @operation("updateCall")
@@ -291,7 +293,7 @@ class AsyncPayments(_AsyncRecords[Payment]):
         return await self._create("createPayment", body, idempotency_key)
 
     @operation("getPayment")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> Payment:
+    async def get(self, id: str, *, fields: Fields | None = None) -> Payment:
         return await self._get("getPayment", {"id": id}, fields)
 
     @operation("updatePayment")
@@ -317,7 +319,7 @@ class AsyncChatSessions(_AsyncRecords[ChatSession]):
         return await self._create("createChatSession", body, idempotency_key)
 
     @operation("getChatSession")
-    async def get(self, id: str, *, fields: str | list[str] | None = None) -> ChatSession:
+    async def get(self, id: str, *, fields: Fields | None = None) -> ChatSession:
         return await self._get("getChatSession", {"id": id}, fields)
 
     @operation("updateChatSession")
@@ -402,7 +404,7 @@ class AsyncMe(AsyncResource):
         return result
 
 
-class AsyncOrganization(AsyncResource):
+class AsyncCurrentOrganization(AsyncResource):
     @operation("getOrganization")
     async def get(self) -> Organization:
         result: Organization = await self._t.call("getOrganization")

@@ -14,7 +14,7 @@ from ..auth import StaticToken, TokenProvider
 from ._resources import (
     Admin, Activities, Analytics, ApiKeys, AuditLogs, Auth, Calls, Chat,
     Contacts, Deals, Integrations, Invitations, Leads, Me, Members, OAuth,
-    Organization, Overview, Payments, Tasks, Tickets, Usage, Webhooks,
+    CurrentOrganization, Overview, Payments, Tasks, Tickets, Usage, Webhooks,
 )
 from ._transport import Transport
 
@@ -62,7 +62,7 @@ class Switchboard:
         t = self._transport
         self.auth = Auth(t)
         self.me = Me(t)
-        self.organization = Organization(t)
+        self.organization = CurrentOrganization(t)
         self.overview = Overview(t)
         self.members = Members(t)
         self.invitations = Invitations(t)

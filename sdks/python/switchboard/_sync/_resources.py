@@ -6,7 +6,7 @@ field names (camelCase, as in the JSON); SDK options are snake_case keyword argu
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator, Generic, Mapping, TypeVar, Unpack
+from typing import Any, Iterator, Generic, Mapping, Sequence, TypeVar, Unpack
 
 from .._request import NO_BODY, QueryValue
 from ..models import (
@@ -24,6 +24,8 @@ from ..pagination import Page, operation
 from ._transport import Transport
 
 JsonObject = dict[str, Any]
+# Module-level aliases: inside a resource class, "list" names its list method.
+Fields = str | Sequence[str]
 R = TypeVar("R")
 
 
@@ -58,7 +60,7 @@ class _Records(Resource, Generic[R]):
         result: R = self._t.call(op, path_params=path, body=body, idempotency_key=idempotency_key)
         return result
 
-    def _get(self, op: str, path: Mapping[str, str], fields: str | list[str] | None = None) -> R:
+    def _get(self, op: str, path: Mapping[str, str], fields: Fields | None = None) -> R:
         result: R = self._t.call(op, path_params=path, query={"fields": fields})
         return result
 
@@ -84,7 +86,7 @@ class Contacts(_Records[Contact]):
         return self._create("createContact", body, idempotency_key)
 
     @operation("getContact")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Contact:
+    def get(self, id: str, *, fields: Fields | None = None) -> Contact:
         return self._get("getContact", {"id": id}, fields)
 
     @operation("updateContact")
@@ -110,7 +112,7 @@ class Leads(_Records[Lead]):
         return self._create("createLead", body, idempotency_key)
 
     @operation("getLead")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Lead:
+    def get(self, id: str, *, fields: Fields | None = None) -> Lead:
         return self._get("getLead", {"id": id}, fields)
 
     @operation("updateLead")
@@ -145,7 +147,7 @@ class Deals(_Records[Deal]):
         return self._create("createDeal", body, idempotency_key)
 
     @operation("getDeal")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Deal:
+    def get(self, id: str, *, fields: Fields | None = None) -> Deal:
         return self._get("getDeal", {"id": id}, fields)
 
     @operation("updateDeal")
@@ -171,7 +173,7 @@ class Activities(_Records[Activity]):
         return self._create("createActivity", body, idempotency_key)
 
     @operation("getActivity")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Activity:
+    def get(self, id: str, *, fields: Fields | None = None) -> Activity:
         return self._get("getActivity", {"id": id}, fields)
 
     @operation("updateActivity")
@@ -197,7 +199,7 @@ class Tasks(_Records[Task]):
         return self._create("createTask", body, idempotency_key)
 
     @operation("getTask")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Task:
+    def get(self, id: str, *, fields: Fields | None = None) -> Task:
         return self._get("getTask", {"id": id}, fields)
 
     @operation("updateTask")
@@ -228,7 +230,7 @@ class Tickets(_Records[Ticket]):
         return self._create("createTicket", body, idempotency_key)
 
     @operation("getTicket")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Ticket:
+    def get(self, id: str, *, fields: Fields | None = None) -> Ticket:
         return self._get("getTicket", {"id": id}, fields)
 
     @operation("updateTicket")
@@ -254,7 +256,7 @@ class Calls(_Records[Call]):
         return self._create("createCall", body, idempotency_key)
 
     @operation("getCall")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Call:
+    def get(self, id: str, *, fields: Fields | None = None) -> Call:
         return self._get("getCall", {"id": id}, fields)
 
     @operation("updateCall")
@@ -292,7 +294,7 @@ class Payments(_Records[Payment]):
         return self._create("createPayment", body, idempotency_key)
 
     @operation("getPayment")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> Payment:
+    def get(self, id: str, *, fields: Fields | None = None) -> Payment:
         return self._get("getPayment", {"id": id}, fields)
 
     @operation("updatePayment")
@@ -318,7 +320,7 @@ class ChatSessions(_Records[ChatSession]):
         return self._create("createChatSession", body, idempotency_key)
 
     @operation("getChatSession")
-    def get(self, id: str, *, fields: str | list[str] | None = None) -> ChatSession:
+    def get(self, id: str, *, fields: Fields | None = None) -> ChatSession:
         return self._get("getChatSession", {"id": id}, fields)
 
     @operation("updateChatSession")
@@ -403,7 +405,7 @@ class Me(Resource):
         return result
 
 
-class Organization(Resource):
+class CurrentOrganization(Resource):
     @operation("getOrganization")
     def get(self) -> Organization:
         result: Organization = self._t.call("getOrganization")
