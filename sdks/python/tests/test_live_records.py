@@ -9,7 +9,8 @@ import pytest
 
 from conftest import Exchange, Live, recording_async, recording_sync, unique
 from switchboard import (
-    AsyncSwitchboard, AuthenticationError, NotFoundError, PermissionDeniedError, Switchboard, ValidationError,
+    AsyncSwitchboard, AuthenticationError, NotFoundError, PermissionDeniedError, PreconditionFailedError, Switchboard,
+    ValidationError,
 )
 
 
@@ -155,3 +156,29 @@ def test_webhooks_and_integrations_surface(live: Live) -> None:
         assert client.integrations.providers.icon(providers.data[0]["key"]).lstrip().startswith(b"<")
         assert client.me.get()["kind"] == "api_key"
         assert client.organization.get()["id"].startswith("org_")
+
+
+def test_request_answers_the_whole_response_and_a_stale_if_match_is_refused_sync(live: Live) -> None:
+    with Switchboard(base_url=live.url, api_key=live.api_key) as client:
+        contact = client.contacts.create(firstName="Etag")
+        read = client.request("getContact", path_params={"id": contact["id"]})
+        assert read.status_code == 200 and read.json()["id"] == contact["id"]
+        etag = read.headers["etag"]
+        assert int(read.headers["x-ratelimit-remaining"]) >= 0
+        client.contacts.update(contact["id"], if_match=etag, lastName="Fresh")
+        with pytest.raises(PreconditionFailedError) as stale:
+            client.contacts.update(contact["id"], if_match=etag, lastName="Stale")
+        assert stale.value.status == 412 and stale.value.code == "precondition_failed"
+        assert client.contacts.get(contact["id"])["lastName"] == "Fresh"
+
+
+def test_request_async(live: Live) -> None:
+    async def scenario() -> None:
+        async with AsyncSwitchboard(base_url=live.url, api_key=live.api_key) as client:
+            created = await client.request("createContact", body={"firstName": "Raw"})
+            assert created.status_code == 201 and created.headers["location"].endswith(created.json()["id"])
+            assert created.request.headers["idempotency-key"]
+            page = await client.request("listContacts", query={"limit": 1})
+            assert 'rel="next"' in page.headers.get("link", "") or page.json()["hasMore"] is False
+
+    asyncio.run(scenario())

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Any
+from typing import Any, Mapping
 
 import httpx
 
+from .._request import NO_BODY, prepare
 from .._retry import RetryPolicy
 from ..auth import StaticToken, TokenProvider
 from ._resources import (
@@ -96,6 +97,26 @@ class Switchboard:
         clone._transport = Transport(t.http, t.auth, policy, new_timeout, t.admin_token)
         clone._build()
         return clone
+
+    def request(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Any = NO_BODY,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        if_match: str | None = None,
+    ) -> httpx.Response:
+        """Any operation by its operationId, answering the whole HTTP response (status, headers such as ``ETag``,
+        ``Link`` or ``X-RateLimit-Remaining``, and body), with the same credentials, retries and errors as the
+        resource methods."""
+        call = prepare(
+            operation_id, path_params=path_params, query=query, body=body, headers=headers,
+            idempotency_key=idempotency_key, if_match=if_match,
+        )
+        return self._transport.send(call)
 
     @property
     def http(self) -> httpx.Client:
