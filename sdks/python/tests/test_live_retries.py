@@ -142,17 +142,20 @@ def test_a_post_whose_connection_dropped_is_replayed_with_the_callers_key_async(
 
 def test_timeouts_sync_and_async(live: Live, proxy: FaultProxy) -> None:
     slow = lambda m, p: m == "GET" and p.startswith("/api/v1/deals")  # noqa: E731
-    proxy.faults.append(Fault(slow, "delay", seconds=1.5))
-    with Switchboard(base_url=proxy.url, api_key=live.api_key, timeout=0.3, max_retries=0) as client:
+    # The proxy holds a request 3 s; the client waits 1 s (room enough for a loaded machine's normal answers).
+    proxy.faults.append(Fault(slow, "delay", seconds=3))
+    with Switchboard(base_url=proxy.url, api_key=live.api_key, timeout=1.0, max_retries=0) as client:
+        started = time.monotonic()
         with pytest.raises(APITimeoutError):
             client.deals.list()
-        proxy.faults.append(Fault(slow, "delay", seconds=1.5))
+        assert time.monotonic() - started < 2.5
+        proxy.faults.append(Fault(slow, "delay", seconds=3))
         # A GET that timed out is sent again; the second attempt is answered in time.
         assert client.with_options(retry=FAST).deals.list().data is not None
 
     async def scenario() -> None:
-        proxy.faults.append(Fault(slow, "delay", seconds=1.5))
-        async with AsyncSwitchboard(base_url=proxy.url, api_key=live.api_key, timeout=0.3, max_retries=0) as client:
+        proxy.faults.append(Fault(slow, "delay", seconds=3))
+        async with AsyncSwitchboard(base_url=proxy.url, api_key=live.api_key, timeout=1.0, max_retries=0) as client:
             with pytest.raises(APITimeoutError):
                 await client.deals.list()
 
