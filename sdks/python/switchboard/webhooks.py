@@ -1,6 +1,7 @@
 """Verifying webhook deliveries (docs/webhooks.md).
 
-Standard Webhooks (https://www.standardwebhooks.com, spec/standard-webhooks.md "Verifying webhook authenticity"):
+Standard Webhooks (https://www.standardwebhooks.com; the standard-webhooks/standard-webhooks repository,
+spec/standard-webhooks.md, "Verifying webhook authenticity" and "Verifying signatures"):
 the key is the base64 after ``whsec_``; the signed content is ``{webhook-id}.{webhook-timestamp}.{raw body}``; the
 ``webhook-signature`` header holds space-separated ``v1,<base64 HMAC-SHA256>`` entries (two while a rotated secret
 overlaps), any of which may match; a timestamp further than the tolerance from now is refused (replays). Comparisons
