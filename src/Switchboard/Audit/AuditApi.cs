@@ -19,9 +19,19 @@ public static class AuditApi
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/audit-logs", List).RequireScope(AuditLogResource.Declaration.ReadScope).WithPaging().WithTags("Audit logs")
-            .WithName("listAuditLogs").WithSummary("Security events of the organization, newest first");
+            .WithName("listAuditLogs").WithSummary("Security events of the organization, newest first")
+            .WithQueryParameters(
+                new QueryParameterDoc("action", "Only this action.", Example: "api_key.created"),
+                new QueryParameterDoc("actorId", "Only events of this actor (a user, API key or OAuth app id).", Example: "usr_01JD4V2Q8M3ZC5X7T9W1E6R0YB"),
+                new QueryParameterDoc("targetId", "Only events about this record.", Example: "key_01JD4V2Q8M3ZC5X7T9W1E6R0YB"),
+                new QueryParameterDoc("createdAfter", "Only events after this time.", Format: "date-time", Example: "2026-12-01T00:00:00Z"),
+                new QueryParameterDoc("createdBefore", "Only events before this time.", Format: "date-time", Example: "2026-12-04T00:00:00Z"),
+                new QueryParameterDoc("q", $"Search: events whose action contains the text (case-insensitive), or whose actor, target or request id or IP address is the text. At most {MaxSearchLength} characters.",
+                    Example: "api_key."));
         return app;
     }
+
+    public const int MaxSearchLength = 200;
 
     internal static async Task<Results<Ok<ListResponse<AuditLogResponse>>, ProblemHttpResult>> List(
         SwitchboardDbContext db, HttpContext http, CancellationToken cancellationToken)
@@ -32,6 +42,13 @@ public static class AuditApi
         if (q["action"].ToString() is { Length: > 0 } action) query = query.Where(a => a.Action == action);
         if (q["actorId"].ToString() is { Length: > 0 } actor) query = query.Where(a => a.ActorId == actor);
         if (q["targetId"].ToString() is { Length: > 0 } target) query = query.Where(a => a.TargetId == target);
+        if (q["q"].ToString().Trim() is { Length: > 0 } search)
+        {
+            if (search.Length > MaxSearchLength) return ApiProblem.Validation("q", $"Must be at most {MaxSearchLength} characters.");
+            // Actions are lower-case ASCII by construction, so a lower-cased substring match is case-insensitive on every database.
+            var lowered = search.ToLowerInvariant();
+            query = query.Where(a => a.Action.Contains(lowered) || a.ActorId == search || a.TargetId == search || a.RequestId == search || a.IpAddress == search);
+        }
         foreach (var (name, after) in new[] { ("createdAfter", true), ("createdBefore", false) })
         {
             if (q[name].ToString() is not { Length: > 0 } text) continue;

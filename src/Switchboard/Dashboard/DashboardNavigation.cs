@@ -12,13 +12,21 @@ public static class DashboardNavigation
     public const string ApiKeys = "/dashboard/api-keys";
     public const string OAuthApps = "/dashboard/oauth-apps";
     public const string ConnectedApps = "/dashboard/connected-apps";
+    public const string Usage = "/dashboard/usage";
+    public const string Members = "/dashboard/members";
+    public const string AuditLog = "/dashboard/audit-log";
+    /// <summary>The usage page's CSV download: the code of <c>GET /api/v1/usage/export</c> behind the dashboard's sign-in.</summary>
+    public const string UsageExport = "/dashboard/usage/export.csv";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("Usage", Usage, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
         new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
+        new("Members", Members, Identity.IdentityResources.Members.ReadScope),
+        new("Audit log", AuditLog, Audit.AuditLogResource.Declaration.ReadScope),
     ];
 
     /// <summary>Whether <paramref name="link"/> is the section <paramref name="path"/> belongs to.</summary>

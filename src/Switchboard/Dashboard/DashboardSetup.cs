@@ -19,6 +19,11 @@ public static class DashboardSetup
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
         app.MapDashboardAssets();
+        // A download, not a page: the code of GET /api/v1/usage/export, admitted by the same gate as the pages.
+        app.MapGet(DashboardNavigation.UsageExport, Usage.UsageApi.ExportAsync)
+            .WithMetadata(new DashboardPageAttribute { Read = Usage.UsageResource.Declaration.ReadScope })
+            .ExcludeFromDescription()
+            .Add(endpoint => endpoint.RequestDelegate = DashboardGate.Wrap(endpoint.RequestDelegate!, new EndpointMetadataCollection(endpoint.Metadata)));
         app.MapRazorComponents<DashboardApp>()
             // Forms carry FormTokens instead, verified by the gate on every POST (one key on every node; ASP.NET Core's
             // antiforgery would need a Data Protection key ring shared by the nodes, which this installation does not have).

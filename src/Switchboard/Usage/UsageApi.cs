@@ -1,3 +1,4 @@
+using System.Globalization;
 using Switchboard.Docs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -10,8 +11,8 @@ using Switchboard.RateLimiting;
 
 namespace Switchboard.Usage;
 
-public sealed record UsageTotals(long Requests, long Successful, long Failed, double? AverageLatencyMs, double? P95LatencyMs, long RequestBytes, long ResponseBytes);
-public sealed record EndpointUsage(string Method, string Route, long Requests, long Failed, double? AverageLatencyMs, double? P95LatencyMs);
+public sealed record UsageTotals(long Requests, long Successful, long Failed, double? AverageLatencyMs, double? P50LatencyMs, double? P95LatencyMs, long RequestBytes, long ResponseBytes);
+public sealed record EndpointUsage(string Method, string Route, long Requests, long Failed, double? AverageLatencyMs, double? P50LatencyMs, double? P95LatencyMs);
 public sealed record StatusUsage(int Status, long Requests);
 public sealed record HourUsage(DateTime Hour, long Requests, long Failed);
 public sealed record KeyUsage(string ApiKeyId, long Requests, long Failed);
@@ -24,7 +25,7 @@ public sealed record UsageResponse(Period Period, string? ApiKeyId, string? Clie
 
 /// <summary>
 /// Usage over a period (<c>from</c>, <c>to</c>; default the last 30 days), from the hourly roll-ups: totals, by endpoint,
-/// status and hour, average and p95 latency (from the latency histogram), the busiest keys and OAuth apps, and the plan quota.
+/// status and hour, average, median and p95 latency (from the latency histogram), the busiest keys and OAuth apps, and the plan quota.
 /// </summary>
 public static class UsageApi
 {
@@ -44,8 +45,71 @@ public static class UsageApi
                 return await GetAsync(http, db, time, plans, store, id, ct);
             })
             .RequireScope(ApiKeys.ApiKeyResource.Declaration.ReadScope).WithTags("API keys").WithName("getApiKeyUsage").WithSummary("Usage of one API key").WithPeriod();
+        app.MapGet("/api/v1/usage/export", ExportAsync)
+            .RequireScope(UsageResource.Declaration.ReadScope).WithTags("Usage").WithName("exportUsage")
+            .WithSummary("The hourly usage roll-ups of a period as CSV (RFC 4180), one line per hour, credential, route and status")
+            .WithPeriod().WithQueryParameters(new QueryParameterDoc("apiKeyId", "Only the usage of this API key.", Example: "key_01JD4V2Q8M3ZC5X7T9W1E6R0YB"),
+                new QueryParameterDoc("clientId", "Only the usage of this OAuth app (its client_id).", Example: "sbc_4fQm2pXw7Rk9TzV1bN8cYd3H"))
+            .Produces<string>(StatusCodes.Status200OK, CsvContentType);
         return app;
     }
+
+    public const string CsvContentType = "text/csv";
+
+    /// <summary>The columns of the CSV export, in order.</summary>
+    public static readonly IReadOnlyList<string> CsvColumns =
+    [
+        "hour", "api_key_id", "user_id", "client_id", "method", "route", "status", "requests",
+        "average_latency_ms", "p50_latency_ms", "p95_latency_ms", "request_bytes", "response_bytes",
+    ];
+
+    /// <summary>
+    /// <c>GET /api/v1/usage/export</c>, and the dashboard's download: the organization's hourly roll-ups in the period
+    /// (<c>from</c>, <c>to</c>, as <c>GET /api/v1/usage</c>), optionally of one key or app, streamed as CSV.
+    /// </summary>
+    internal static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ExportAsync(HttpContext http, SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        if (!AnalyticsApi.TryPeriod(http.Request, time, out var period, out var problem)) return problem!;
+        var apiKeyId = http.Request.Query["apiKeyId"].ToString() is { Length: > 0 } k ? k : null;
+        var clientId = http.Request.Query["clientId"].ToString() is { Length: > 0 } c ? c : null;
+        var name = $"usage-{period.From:yyyyMMdd'T'HHmm'Z'}-{period.To:yyyyMMdd'T'HHmm'Z'}.csv";
+        return TypedResults.Stream(body => WriteCsvAsync(db, period, apiKeyId, clientId, body, ct), CsvContentType + "; charset=utf-8", name);
+    }
+
+    /// <summary>
+    /// RFC 4180: a header line, CRLF line ends, fields with a comma, quote or line break quoted (quotes doubled). A field
+    /// that a spreadsheet would read as a formula (=, +, -, @ first) is prefixed with an apostrophe inside quotes (OWASP's
+    /// CSV injection advice); routes, ids and methods never start so, but the export does not rely on it.
+    /// Rows are read in the roll-ups' key order and written as they come, so a 400-day export holds no more than a row in memory.
+    /// </summary>
+    internal static async Task WriteCsvAsync(SwitchboardDbContext db, Period period, string? apiKeyId, string? clientId, Stream body, CancellationToken ct)
+    {
+        var from = UsageHour.HourOf(period.From);
+        var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To);
+        if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
+        if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
+        await using var writer = new StreamWriter(body, new System.Text.UTF8Encoding(false), 16 * 1024) { NewLine = "\r\n" };
+        await writer.WriteLineAsync(string.Join(',', CsvColumns));
+        await foreach (var u in rows.OrderBy(u => u.Hour).ThenBy(u => u.ApiKeyId).ThenBy(u => u.UserId).ThenBy(u => u.ClientId)
+                           .ThenBy(u => u.Method).ThenBy(u => u.Route).ThenBy(u => u.Status).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            long[] histogram = [u.L0, u.L1, u.L2, u.L3, u.L4, u.L5, u.L6, u.L7, u.L8, u.L9, u.L10, u.L11, u.L12, u.L13];
+            await writer.WriteLineAsync(string.Join(',',
+                u.Hour.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), Csv(u.ApiKeyId), Csv(u.UserId), Csv(u.ClientId),
+                Csv(u.Method), Csv(u.Route), u.Status.ToString(CultureInfo.InvariantCulture), u.Requests.ToString(CultureInfo.InvariantCulture),
+                Number(Average(u.LatencyMicros, u.Requests)), Number(LatencyHistogram.Quantile(histogram, 0.5)),
+                Number(LatencyHistogram.Quantile(histogram, 0.95)), u.RequestBytes.ToString(CultureInfo.InvariantCulture),
+                u.ResponseBytes.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    internal static string Csv(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        return value.AsSpan().IndexOfAny(",\"\r\n'") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    private static string Number(double? value) => value?.ToString("0.##", CultureInfo.InvariantCulture) ?? "";
 
     internal static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetAsync(
         HttpContext http, SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store, string? apiKeyId, CancellationToken ct,
@@ -90,9 +154,10 @@ public static class UsageApi
         var quota = await QuotaAsync(db, plans, store, organizationId, period, time, ct);
         return new UsageResponse(period, apiKeyId, clientId,
             new UsageTotals(totals.Requests, totals.Requests - totals.Failed, totals.Failed, Average(totals.Latency, totals.Requests),
-                LatencyHistogram.Quantile(totals.Histogram, 0.95), totals.RequestBytes, totals.ResponseBytes),
+                LatencyHistogram.Quantile(totals.Histogram, 0.5), LatencyHistogram.Quantile(totals.Histogram, 0.95), totals.RequestBytes, totals.ResponseBytes),
             byEndpoint.OrderByDescending(e => e.Requests).ThenBy(e => e.Route, StringComparer.Ordinal)
-                .Select(e => new EndpointUsage(e.Method, e.Route, e.Requests, e.Failed, Average(e.Latency, e.Requests), LatencyHistogram.Quantile(e.Histogram, 0.95))).ToList(),
+                .Select(e => new EndpointUsage(e.Method, e.Route, e.Requests, e.Failed, Average(e.Latency, e.Requests),
+                    LatencyHistogram.Quantile(e.Histogram, 0.5), LatencyHistogram.Quantile(e.Histogram, 0.95))).ToList(),
             byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, topApps, quota);
     }
 

@@ -12,38 +12,13 @@ namespace Switchboard.Tests.Dashboard;
 /// </summary>
 public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture<TNode> where TNode : SwitchboardFactory
 {
-    private string Origin
-    {
-        get
-        {
-            using var client = node.Client();
-            return client.Http.BaseAddress!.GetLeftPart(UriPartial.Authority);
-        }
-    }
+    private string Origin => DashboardBrowser.Origin(node);
 
-    /// <summary>The whole page, not only the window: the window grows to the page's height for the picture.</summary>
-    private static void Screenshot(HeadlessChromium browser, string name)
-    {
-        var window = browser.Driver.Manage().Window;
-        var size = window.Size;
-        var height = Convert.ToInt32(browser.Driver.ExecuteScript("return document.documentElement.scrollHeight;"), System.Globalization.CultureInfo.InvariantCulture);
-        window.Size = new System.Drawing.Size(size.Width, Math.Clamp(height + (size.Height - Convert.ToInt32(browser.Driver.ExecuteScript("return window.innerHeight;"),
-            System.Globalization.CultureInfo.InvariantCulture)), size.Height, 5000));
-        try { BrowserScreenshots.Save(browser, "dashboard/" + name); }
-        finally { window.Size = size; }
-    }
+    private static void Screenshot(HeadlessChromium browser, string name) => DashboardBrowser.Screenshot(browser, name);
 
-    private async Task SignInAsync(HeadlessChromium browser, string email, string path = "/dashboard")
-    {
-        await Task.Run(() => browser.Driver.Navigate().GoToUrl(Origin + path));
-        browser.WaitUntil("the sign-in page", d => d.Url.StartsWith(Origin + "/signin?returnUrl=", StringComparison.Ordinal));
-        browser.WaitFor("the sign-in form", d => d.FindElement(By.Name("email"))).SendKeys(email);
-        browser.Driver.FindElement(By.Name("password")).SendKeys(Password);
-        browser.Driver.FindElement(By.CssSelector("button.primary")).Click();
-        browser.WaitUntil("the dashboard page asked for", d => d.Url == Origin + path);
-    }
+    private Task SignInAsync(HeadlessChromium browser, string email, string path = "/dashboard") => DashboardBrowser.SignInAsync(node, browser, email, path);
 
-    private static string MainText(HeadlessChromium browser) => browser.Driver.FindElement(By.TagName("main")).Text;
+    private static string MainText(HeadlessChromium browser) => DashboardBrowser.MainText(browser);
 
     [Fact(Timeout = 300_000)]
     public async Task AnOwnerSignsInReadsTheOverviewAndCreatesRotatesAndRevokesAKey()
@@ -238,7 +213,7 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
         await SignInAsync(browser, viewer.Email, "/dashboard/api-keys");
         browser.WaitFor("the list", d => d.FindElement(By.LinkText("Warehouse import")));
         driver.FindElement(By.CssSelector(".org")).Text.ShouldContain("Your role: viewer");
-        driver.FindElements(By.CssSelector(".nav a")).Select(a => a.Text).ShouldBe(["Overview", "API keys", "Connected apps"]); // no OAuth apps: oauth_apps:read is admin only
+        driver.FindElements(By.CssSelector(".nav a")).Select(a => a.Text).ShouldBe(["Overview", "API keys", "Usage", "Connected apps"]); // no OAuth apps: oauth_apps:read is admin only
         driver.FindElements(By.CssSelector("main form")).ShouldBeEmpty();
         driver.FindElements(By.Id("key-name")).ShouldBeEmpty();
         Screenshot(browser, "api-keys-viewer");

@@ -134,6 +134,8 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         await api.DeleteAsync($"/api/v1/invitations/{second["id"]}");
         await api.GetAsync("/api/v1/audit-logs?limit=5");
         await api.GetAsync("/api/v1/usage");
+        await api.GetAsync("/api/v1/usage/export");
+        await api.GetAsync("/api/v1/usage/export?from=not-a-time");
 
         var webhook = await ApiClient.ReadAsync(await api.PostAsync("/api/v1/webhooks", new { url = "http://127.0.0.1:9/hook", events = new[] { "contact.*" } }));
         var webhookId = webhook["id"]!.GetValue<string>();
