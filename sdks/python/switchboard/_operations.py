@@ -12,6 +12,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "listAuditLogs": ("GET", "/api/v1/audit-logs"),
     "sendChatMessage": ("POST", "/api/v1/chat/message"),
     "getUsage": ("GET", "/api/v1/usage"),
+    "exportUsage": ("GET", "/api/v1/usage/export"),
     "getApiKeyUsage": ("GET", "/api/v1/api-keys/{id}/usage"),
     "getOrganization": ("GET", "/api/v1/organization"),
     "integrationOAuthCallback": ("GET", "/api/v1/integrations/oauth/callback"),

@@ -182,3 +182,18 @@ def test_request_async(live: Live) -> None:
             assert 'rel="next"' in page.headers.get("link", "") or page.json()["hasMore"] is False
 
     asyncio.run(scenario())
+
+
+def test_usage_as_json_and_as_csv_sync_and_async(live: Live) -> None:
+    with Switchboard(base_url=live.url, api_key=live.api_key) as client:
+        usage = client.usage.get()
+        assert isinstance(usage, dict) and usage
+        csv = client.usage.export().decode("utf-8")
+        header = csv.splitlines()[0]
+        assert "," in header and not header.startswith("{")
+
+    async def scenario() -> None:
+        async with AsyncSwitchboard(base_url=live.url, api_key=live.api_key) as client:
+            assert (await client.usage.export()).decode("utf-8").splitlines()[0] == header
+
+    asyncio.run(scenario())

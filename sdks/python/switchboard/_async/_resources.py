@@ -434,6 +434,12 @@ class AsyncUsage(AsyncResource):
         result: JsonObject = await self._t.call("getUsage", query=params)
         return result
 
+    @operation("exportUsage")
+    async def export(self, **params: Unpack[UsageParams]) -> bytes:
+        """The same figures as CSV (UTF-8 bytes), for spreadsheets."""
+        result: bytes = await self._t.call("exportUsage", query=params, headers={"Accept": "text/csv"})
+        return result
+
 
 class AsyncAnalytics(AsyncResource):
     @operation("getAnalyticsSummary")

@@ -435,6 +435,12 @@ class Usage(Resource):
         result: JsonObject = self._t.call("getUsage", query=params)
         return result
 
+    @operation("exportUsage")
+    def export(self, **params: Unpack[UsageParams]) -> bytes:
+        """The same figures as CSV (UTF-8 bytes), for spreadsheets."""
+        result: bytes = self._t.call("exportUsage", query=params, headers={"Accept": "text/csv"})
+        return result
+
 
 class Analytics(Resource):
     @operation("getAnalyticsSummary")
