@@ -16,6 +16,7 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then missing+=(postgresql); fi
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v curl >/dev/null || missing+=(curl) # the code-sample test runs the generated curl sample
+/usr/bin/python3 -c 'import httpx, pytest' 2>/dev/null || missing+=(python3 python3-httpx python3-pytest) # sdks/python's suite
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing from Debian packages: ${missing[*]}..."
   as_root apt-get update -qq
