@@ -3,7 +3,7 @@
 // backoff and full jitter on network errors, timeouts, 429, 502, 503, 504 and 409 idempotency_request_in_progress,
 // waiting what `Retry-After` says when the server says it (docs/errors.md "Handling errors").
 import {
-  apiErrorFor, parseRetryAfter, SwitchboardConnectionError, SwitchboardError, SwitchboardTimeoutError,
+  apiErrorFor, parseRetryAfter, SwitchboardApiError, SwitchboardConnectionError, SwitchboardError, SwitchboardTimeoutError,
 } from "./errors.js";
 import type { TokenSource } from "./oauth.js";
 
@@ -116,7 +116,7 @@ export async function send(settings: TransportSettings, request: ApiRequest, opt
 
     const deadline = deadlineSignal(timeoutMs, options.signal);
     let failure: Error;
-    let status: number | undefined;
+    let status: number | undefined; // set when the answer is one to retry
     let retryAfterMs: number | undefined;
     try {
       const response = await settings.fetch(url, { method, headers: attemptHeaders, body: body as BodyInit | undefined, signal: deadline.signal });
@@ -138,7 +138,8 @@ export async function send(settings: TransportSettings, request: ApiRequest, opt
       if (retryAfterMs !== undefined && retryAfterMs > settings.maxRetryAfterMs) throw error;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      if (status !== undefined || error instanceof SwitchboardError) throw error;
+      // An answer the loop decided to throw; not the deadline's own abort reason (a SwitchboardTimeoutError).
+      if (error instanceof SwitchboardApiError || (error instanceof SwitchboardError && !deadline.timedOut())) throw error;
       failure = deadline.timedOut()
         ? new SwitchboardTimeoutError(`${method} ${url}: no answer within ${timeoutMs} ms.`, { cause: error })
         : new SwitchboardConnectionError(`${method} ${url}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
