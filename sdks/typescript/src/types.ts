@@ -23,8 +23,11 @@ type QueryArgs<K extends OperationId> = OperationTable[K] extends { query: true 
   ? Op<K>["parameters"] extends { query: unknown } ? [query: QueryOf<K>] : [query?: QueryOf<K>]
   : [];
 
-// Not Exclude<T, PartialList>: every list is structurally a PartialList, so only the PartialList member itself goes.
-type WithoutPartial<T> = T extends unknown ? (Schemas["PartialList"] extends T ? never : T) : never;
+// Not Exclude<T, PartialList>: every list is structurally a PartialList (and every record a PartialRecord), so only
+// those members themselves go.
+type WithoutPartial<T> = T extends unknown
+  ? Schemas["PartialList"] extends T ? never : Schemas["PartialRecord"] extends T ? never : T
+  : never;
 type ContentOf<R> = R extends { content: { "application/json": infer T } }
   ? WithoutPartial<T> // with `fields`, records carry only the fields asked for (and `id`)
   : R extends { content: Record<string, unknown> } ? string : void;

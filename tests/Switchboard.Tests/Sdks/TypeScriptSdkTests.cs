@@ -97,6 +97,15 @@ public sealed class TypeScriptSdkPackageTests
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task ATypeScriptConsumerGetsTypedMethodsFromTheEsmAndCommonJsBuilds()
+    {
+        await TypeScriptSdk.EnsureBuiltAsync();
+        // test/types compiles a consumer of the built package; its @ts-expect-error lines fail it if misuse stops being an error.
+        var run = await TypeScriptSdk.RunNodeAsync(["node_modules/typescript/bin/tsc", "-p", "test/types"], TimeSpan.FromSeconds(150));
+        run.ExitCode.ShouldBe(0, run.ToString());
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task TheSdksUnitTestsPassIncludingTheOperationCoverageCheck()
     {
         var run = await TypeScriptSdk.TestAsync("test/unit");
