@@ -97,7 +97,7 @@ export async function send(settings: TransportSettings, request: ApiRequest, opt
     body = JSON.stringify(request.body);
     headers["Content-Type"] = "application/json";
   }
-  if (method === "POST" && request.auth !== "none") headers["Idempotency-Key"] = options.idempotencyKey ?? crypto.randomUUID();
+  if (method === "POST" && request.auth !== "none") headers["Idempotency-Key"] = options.idempotencyKey ?? randomUuid();
   if (options.ifMatch !== undefined) headers["If-Match"] = options.ifMatch;
   Object.assign(headers, options.headers);
 
@@ -152,6 +152,19 @@ export async function send(settings: TransportSettings, request: ApiRequest, opt
     settings.onRetry?.({ attempt, delayMs, method, url, status, retryAfter: retryAfterMs !== undefined, error: failure });
     await sleep(delayMs, options.signal);
   }
+}
+
+/**
+ * A random UUID (v4). Browsers offer crypto.randomUUID only in secure contexts (https, localhost); getRandomValues is
+ * everywhere.
+ */
+function randomUuid(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40; // version 4 (RFC 9562 §5.4)
+  b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Full jitter (a uniformly random wait up to the exponential cap), which spreads clients apart best. */
