@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Switchboard.Tests.Infrastructure;
 using Switchboard.Tests.OAuth.Interop;
+using Xunit.Abstractions;
 
 namespace Switchboard.Tests.Sdks;
 
