@@ -3,7 +3,7 @@
 // iterator over every record across pages (docs/pagination.md).
 import { send, type ApiRequest, type RequestOptions, type RetryInfo, type TransportSettings } from "./http.js";
 import { ClientCredentials, RefreshingTokens, type ClientCredentialsOptions, type RefreshTokenOptions, type TokenSource } from "./oauth.js";
-import { operationTable, type OperationId, type OperationSpec } from "./operations.js";
+import { operationTable, type OperationSpec } from "./operations.js";
 import type { Resources } from "./types.js";
 
 /** How the client authenticates: an API key, an access token, OAuth, or nothing (signup and login only). */
@@ -65,11 +65,10 @@ export class Switchboard {
     };
     this.#settings.credentials?.attach?.({ baseUrl: base, fetch: fetchFn });
     const resources: Record<string, Record<string, unknown>> = {};
-    for (const [id, spec] of Object.entries(operationTable) as [OperationId, OperationSpec][]) {
+    for (const spec of Object.values(operationTable) as OperationSpec[]) {
       const resource = (resources[spec.resource] ??= {});
       resource[spec.name] = (...args: unknown[]) => this.#call(spec, args);
       if (spec.paginated) resource[allName(spec.name)] = (...args: unknown[]) => this.#paginate(spec, args);
-      void id;
     }
     for (const [name, resource] of Object.entries(resources)) {
       Object.defineProperty(this, name, { value: Object.freeze(resource), enumerable: true });
