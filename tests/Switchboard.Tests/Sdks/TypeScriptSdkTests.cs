@@ -8,7 +8,7 @@ namespace Switchboard.Tests.Sdks;
 
 /// <summary>
 /// The TypeScript SDK (sdks/typescript) against a live node on a loopback port: a world is made through the public API
-/// (an owner and organization, an API key, a key limited to one request per two seconds, a confidential OAuth app), then
+/// (an owner and organization, an API key, a key limited to one request per five seconds, a confidential OAuth app), then
 /// the SDK's live tests (sdks/typescript/test/live, run by Node's test runner on the built package) do CRUD, pagination,
 /// retries of real 429s and of 503s from a fault-injecting proxy, idempotent replays, typed errors, webhook verification
 /// with their own receiver, and OAuth client credentials. The node's side is checked here too.
@@ -22,7 +22,7 @@ public abstract class TypeScriptSdkTests<TFactory>(TFactory node, ITestOutputHel
         var email = $"sdk-ts-{Guid.NewGuid():N}@example.com";
         await owner.SignupAsync(email, InteropWorld.Password, "SDK Org");
         var key = await owner.CreateKeyAsync(new { name = "TypeScript SDK", scopes = new[] { "*:read", "*:write" } });
-        var limited = await owner.CreateKeyAsync(new { name = "TypeScript SDK, limited", scopes = new[] { "contacts:read" }, rateLimit = new { requests = 1, windowSeconds = 2 } });
+        var limited = await owner.CreateKeyAsync(new { name = "TypeScript SDK, limited", scopes = new[] { "contacts:read" }, rateLimit = new { requests = 1, windowSeconds = 5 } });
         var app = await InteropWorld.CreateAppAsync(owner, $"TypeScript SDK app {Guid.NewGuid():N}"[..32], "confidential");
 
         var run = await TypeScriptSdk.TestAsync("test/live", new Dictionary<string, string>

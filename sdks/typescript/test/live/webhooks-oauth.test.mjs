@@ -16,7 +16,7 @@ test("a delivery from the node verifies; a forged or replayed one is refused", a
   assert.match(endpoint.secret, /^whsec_/);
 
   const contact = await sb.contacts.create({ firstName: "Hook", email: `${unique("hook")}@example.com` });
-  const delivery = await receiver.waitFor((d) => d.body.toString().includes(contact.id));
+  const delivery = await receiver.waitFor((d) => d.body.toString().includes(contact.id), 30_000);
 
   const event = await verifyWebhook(endpoint.secret, delivery.headers, delivery.body);
   assert.equal(event.type, "contact.created");
