@@ -50,7 +50,7 @@ test("503 then 429 (Retry-After as seconds and as an HTTP-date) are retried, kee
   assert.deepEqual(retries.map((r) => [r.status, r.retryAfter]), [[503, false], [429, true], [503, true]]);
   assert.ok(retries[0].delayMs <= 10, "the first backoff is at most the base delay (full jitter)");
   assert.ok(server.requests[2].at - server.requests[1].at >= 950, "waited the 1 s of Retry-After");
-  assert.ok(retries[2].delayMs >= 1400 && retries[2].delayMs <= 2500, `an HTTP-date Retry-After is a delay from now (${retries[2].delayMs})`);
+  assert.ok(retries[2].delayMs >= 500 && retries[2].delayMs <= 2500, `an HTTP-date Retry-After is a delay from now (${retries[2].delayMs})`);
   assert.equal(server.requests[0].headers.authorization, "Bearer sbk_k");
   const meta = responseOf(created);
   assert.equal(meta.etag, '"v1"');
@@ -119,7 +119,7 @@ test("path parameters are encoded and query values serialized", async (t) => {
 test("a timeout abandons the attempt and retries; after the last it throws SwitchboardTimeoutError", async (t) => {
   const server = await scripted(() => {}, json(200, contact)); // the first request is never answered
   t.after(server.close);
-  const client = new Switchboard({ apiKey: "k", baseUrl: server.url, timeoutMs: 200, retryBaseDelayMs: 1 });
+  const client = new Switchboard({ apiKey: "k", baseUrl: server.url, timeoutMs: 1000, retryBaseDelayMs: 1 });
   assert.equal((await client.contacts.get("con_1")).id, "con_1");
   const slow = await scripted(() => {});
   t.after(slow.close);
