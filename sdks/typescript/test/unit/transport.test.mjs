@@ -214,3 +214,18 @@ test("refresh_token: an expired token is refreshed once, the rotated refresh tok
   assert.deepEqual(saved, ["rt1", "rt2"]);
   assert.ok(server.requests.filter((r) => r.url.startsWith("/api/")).every((r) => r.headers.authorization === "Bearer at1"));
 });
+
+test("anonymous operations send no credential or Idempotency-Key; operator operations send X-Admin-Token", async (t) => {
+  const server = await scripted(json(200, { accessToken: "a" }), json(200, { plan: "pro" }));
+  t.after(server.close);
+  const client = new Switchboard({ apiKey: "sbk_k", adminToken: "admin-secret", baseUrl: server.url });
+  await client.auth.login({ email: "a@example.com", password: "p" });
+  await client.admin.setOrganizationPlan("org_1", { plan: "pro" });
+  assert.equal(server.requests[0].headers.authorization, undefined);
+  assert.equal(server.requests[0].headers["idempotency-key"], undefined);
+  assert.equal(server.requests[1].url, "/api/v1/admin/organizations/org_1/plan");
+  assert.equal(server.requests[1].method, "PUT");
+  assert.equal(server.requests[1].headers["x-admin-token"], "admin-secret");
+  assert.equal(server.requests[1].headers.authorization, undefined, "the operator token is not mixed with the API key");
+  await assert.rejects(new Switchboard({ apiKey: "k", baseUrl: server.url }).admin.setOrganizationPlan("org_1", { plan: "pro" }), /adminToken/);
+});
