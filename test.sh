@@ -3,7 +3,8 @@
 # PostgreSQL: installed from Debian's packages if absent, then a private throwaway cluster is started on
 # 127.0.0.1 (a free port from 55432 up) for the run and removed afterwards. Chromium and ChromeDriver (the docs
 # page tests) come from Debian's packages too, installed in the same apt-get run; the npm tools the suite runs
-# (redocly, newman, oauth4webapi) are installed from tests/node/package-lock.json. Extra arguments go to `dotnet test`.
+# (redocly, newman, oauth4webapi) are installed from tests/node/package-lock.json, and the TypeScript SDK's build tools from
+# sdks/typescript/package-lock.json. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -27,16 +28,22 @@ export SWITCHBOARD_TEST_CHROMIUM=/usr/bin/chromium SWITCHBOARD_TEST_CHROMEDRIVER
 
 # npm ci only when node_modules is missing or was installed from another lock file (its hash is kept beside it).
 command -v npm >/dev/null || { echo "npm is required (Node.js 20.19+ with npm): the suite runs redocly and newman." >&2; exit 1; }
-lock_hash="$(sha256sum tests/node/package-lock.json | cut -d' ' -f1)"
-if [ "$(cat tests/node/node_modules/.lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
-  echo "Installing the npm test tools (npm ci in tests/node)..."
-  npm_log="$(mktemp /tmp/switchboard-npm.XXXXXX.log)"
-  if ! (cd tests/node && npm ci --no-audit --no-fund --loglevel=error) >"$npm_log" 2>&1; then
-    cat "$npm_log" >&2; rm -f "$npm_log"; exit 1
+npm_ci_when_changed() { # <folder> <what it holds>
+  local lock_hash
+  lock_hash="$(sha256sum "$1/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$1/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_hash" ]; then
+    echo "Installing $2 (npm ci in $1)..."
+    npm_log="$(mktemp /tmp/switchboard-npm.XXXXXX.log)"
+    if ! (cd "$1" && npm ci --no-audit --no-fund --loglevel=error) >"$npm_log" 2>&1; then
+      cat "$npm_log" >&2; rm -f "$npm_log"; exit 1
+    fi
+    rm -f "$npm_log"
+    echo "$lock_hash" > "$1/node_modules/.lock-sha256"
   fi
-  rm -f "$npm_log"
-  echo "$lock_hash" > tests/node/node_modules/.lock-sha256
-fi
+}
+npm_ci_when_changed tests/node "the npm test tools"
+# The TypeScript SDK's compilers (typescript, openapi-typescript); TypeScriptSdkTests builds it once per run.
+npm_ci_when_changed sdks/typescript "the TypeScript SDK's build tools"
 export SWITCHBOARD_TEST_NODE_BIN="$PWD/tests/node/node_modules/.bin"
 
 port=55432

@@ -40,6 +40,17 @@ public static class NodeTools
             ["NO_COLOR"] = "1",
         });
 
+    /// <summary>Node.js from the PATH (test.sh requires it for npm).</summary>
+    public static string NodeExecutable()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "node");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException("node is not on the PATH: the suite runs npm tools and the TypeScript SDK's tests with Node.js 20 or later.");
+    }
+
     /// <summary>The committed folder of the npm tools (its package.json and tool configurations).</summary>
     public static string ToolsDirectory =>
         RepositoryRoot() is { } root ? Path.Combine(root, "tests", "node")
@@ -50,7 +61,7 @@ public static class NodeTools
             ? Path.Combine(root, "tests", "node", "node_modules", ".bin")
             : null;
 
-    private static string? RepositoryRoot()
+    public static string? RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "tests", "node", "package.json"))) return dir.FullName;

@@ -34,7 +34,7 @@ public static class OAuth4WebApiClient
         await File.WriteAllTextAsync(configFile, config.ToJsonString());
         try
         {
-            var start = new ProcessStartInfo(NodeExecutable())
+            var start = new ProcessStartInfo(NodeTools.NodeExecutable())
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
                 WorkingDirectory = NodeTools.ToolsDirectory,
@@ -97,17 +97,6 @@ public static class OAuth4WebApiClient
         {
             File.Delete(configFile);
         }
-    }
-
-    /// <summary>Node.js from the PATH (test.sh requires it for npm).</summary>
-    private static string NodeExecutable()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, "node");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException("node is not on the PATH: the OAuth interop tests run oauth4webapi with Node.js 20 or later.");
     }
 
     private static string Snapshot(StringBuilder text)
