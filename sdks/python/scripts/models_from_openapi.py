@@ -40,7 +40,7 @@ QUERIES = {
     "DeliveryListParams": "listWebhookDeliveries", "IntegrationListParams": "listIntegrations",
     "ProviderListParams": "listIntegrationProviders", "OAuthAppListParams": "listOAuthApps",
     "OAuthAuthorizationListParams": "listOAuthAuthorizations", "ActionRunListParams": "listIntegrationActionRuns",
-    "PageParams": "listAuditLogs", "UsageParams": "getUsage", "PeriodParams": "getAnalyticsSummary",
+    "PageParams": "listMembers", "AuditLogListParams": "listAuditLogs", "UsageParams": "getUsage", "PeriodParams": "getAnalyticsSummary",
 }
 BY_SCHEMA = {schema: name for name, schema in RESPONSES.items()}
 

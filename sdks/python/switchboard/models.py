@@ -918,11 +918,25 @@ class ActionRunListParams(TypedDict, total=False):
 
 
 class PageParams(TypedDict, total=False):
+    """Query parameters of ``listMembers``."""
+
+    limit: int
+    cursor: str
+    offset: int
+
+
+class AuditLogListParams(TypedDict, total=False):
     """Query parameters of ``listAuditLogs``."""
 
     limit: int
     cursor: str
     offset: int
+    action: str
+    actorId: str
+    targetId: str
+    createdAfter: str | datetime | date
+    createdBefore: str | datetime | date
+    q: str
 
 
 # Query parameters of ``getUsage``.

@@ -34,6 +34,7 @@ export const operationTable = {
   listAuditLogs: { resource: "auditLogs", name: "list", method: "GET", path: "/api/v1/audit-logs", pathParams: [], paginated: true, query: true },
   sendChatMessage: { resource: "chat", name: "sendMessage", method: "POST", path: "/api/v1/chat/message", pathParams: [], body: true },
   getUsage: { resource: "usage", name: "get", method: "GET", path: "/api/v1/usage", pathParams: [], query: true },
+  exportUsage: { resource: "usage", name: "export", method: "GET", path: "/api/v1/usage/export", pathParams: [], query: true, responseType: "text/csv" },
   getApiKeyUsage: { resource: "apiKeys", name: "usage", method: "GET", path: "/api/v1/api-keys/{id}/usage", pathParams: ["id"], query: true },
   getOrganization: { resource: "organization", name: "get", method: "GET", path: "/api/v1/organization", pathParams: [] },
   integrationOAuthCallback: { resource: "integrations", name: "oauthCallback", method: "GET", path: "/api/v1/integrations/oauth/callback", pathParams: [], query: true, auth: "none" },

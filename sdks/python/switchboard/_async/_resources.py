@@ -14,7 +14,7 @@ from ..models import (
     ChatSessionListParams, Contact, ContactInput, ContactListParams, ConvertLeadInput, CreateApiKeyInput, Deal,
     DealInput, DealListParams, DeliveryListParams, Installation, InstallationInput, IntegrationListParams,
     Invitation, Lead, LeadConversion, LeadInput, LeadListParams, Member, OAuthApp, OAuthAppInput,
-    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, Payment,
+    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, AuditLogListParams, Payment,
     PaymentInput, PaymentListParams, PeriodParams, ProviderListParams, RuleInput, SendChatMessageInput,
     SendChatMessageResult, Task, TaskInput, TaskListParams, Ticket, TicketInput, TicketListParams,
     UpdateApiKeyInput, UsageParams, Webhook, WebhookDelivery, WebhookInput, WebhookListParams,
@@ -420,11 +420,11 @@ class AsyncOverview(AsyncResource):
 
 class AsyncAuditLogs(AsyncResource):
     @operation("listAuditLogs")
-    async def list(self, **params: Unpack[PageParams]) -> Page[JsonObject]:
+    async def list(self, **params: Unpack[AuditLogListParams]) -> Page[JsonObject]:
         return Page.from_json(await self._t.call("listAuditLogs", query=params))
 
     @operation("listAuditLogs")
-    def list_all(self, **params: Unpack[PageParams]) -> AsyncIterator[JsonObject]:
+    def list_all(self, **params: Unpack[AuditLogListParams]) -> AsyncIterator[JsonObject]:
         return _walk(self._t, "listAuditLogs", None, params)
 
 

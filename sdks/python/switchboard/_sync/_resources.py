@@ -15,7 +15,7 @@ from ..models import (
     ChatSessionListParams, Contact, ContactInput, ContactListParams, ConvertLeadInput, CreateApiKeyInput, Deal,
     DealInput, DealListParams, DeliveryListParams, Installation, InstallationInput, IntegrationListParams,
     Invitation, Lead, LeadConversion, LeadInput, LeadListParams, Member, OAuthApp, OAuthAppInput,
-    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, Payment,
+    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, AuditLogListParams, Payment,
     PaymentInput, PaymentListParams, PeriodParams, ProviderListParams, RuleInput, SendChatMessageInput,
     SendChatMessageResult, Task, TaskInput, TaskListParams, Ticket, TicketInput, TicketListParams,
     UpdateApiKeyInput, UsageParams, Webhook, WebhookDelivery, WebhookInput, WebhookListParams,
@@ -421,11 +421,11 @@ class Overview(Resource):
 
 class AuditLogs(Resource):
     @operation("listAuditLogs")
-    def list(self, **params: Unpack[PageParams]) -> Page[JsonObject]:
+    def list(self, **params: Unpack[AuditLogListParams]) -> Page[JsonObject]:
         return Page.from_json(self._t.call("listAuditLogs", query=params))
 
     @operation("listAuditLogs")
-    def list_all(self, **params: Unpack[PageParams]) -> Iterator[JsonObject]:
+    def list_all(self, **params: Unpack[AuditLogListParams]) -> Iterator[JsonObject]:
         return _walk(self._t, "listAuditLogs", None, params)
 
 

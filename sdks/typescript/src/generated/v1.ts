@@ -126,6 +126,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/usage/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hourly usage roll-ups of a period as CSV (RFC 4180), one line per hour, credential, route and status
+         * @description Requires the `usage:read` scope.
+         */
+        get: operations["exportUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organization": {
         parameters: {
             query?: never;
@@ -2262,6 +2282,8 @@ export interface components {
             /** Format: double */
             averageLatencyMs: null | number;
             /** Format: double */
+            p50LatencyMs: null | number;
+            /** Format: double */
             p95LatencyMs: null | number;
         };
         EventTypeCatalog: {
@@ -3340,6 +3362,8 @@ export interface components {
             failed: number;
             /** Format: double */
             averageLatencyMs: null | number;
+            /** Format: double */
+            p50LatencyMs: null | number;
             /** Format: double */
             p95LatencyMs: null | number;
             /** Format: int64 */
@@ -5249,6 +5273,36 @@ export interface operations {
                 cursor?: string;
                 /** @description Records to skip (prefer `cursor`: offsets shift when records are added). */
                 offset?: number;
+                /**
+                 * @description Only this action.
+                 * @example api_key.created
+                 */
+                action?: string;
+                /**
+                 * @description Only events of this actor (a user, API key or OAuth app id).
+                 * @example usr_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                actorId?: string;
+                /**
+                 * @description Only events about this record.
+                 * @example key_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                targetId?: string;
+                /**
+                 * @description Only events after this time.
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                createdAfter?: string;
+                /**
+                 * @description Only events before this time.
+                 * @example 2026-12-04T00:00:00Z
+                 */
+                createdBefore?: string;
+                /**
+                 * @description Search: events whose action contains the text (case-insensitive), or whose actor, target or request id or IP address is the text. At most 200 characters.
+                 * @example api_key.
+                 */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -5453,6 +5507,7 @@ export interface operations {
                      *         "successful": 1,
                      *         "failed": 1,
                      *         "averageLatencyMs": 1.5,
+                     *         "p50LatencyMs": 1.5,
                      *         "p95LatencyMs": 1.5,
                      *         "requestBytes": 1,
                      *         "responseBytes": 1
@@ -5464,6 +5519,7 @@ export interface operations {
                      *           "requests": 1000,
                      *           "failed": 1,
                      *           "averageLatencyMs": 1.5,
+                     *           "p50LatencyMs": 1.5,
                      *           "p95LatencyMs": 1.5
                      *         }
                      *       ],
@@ -5570,6 +5626,7 @@ export interface operations {
                      *         "successful": 1,
                      *         "failed": 1,
                      *         "averageLatencyMs": 1.5,
+                     *         "p50LatencyMs": 1.5,
                      *         "p95LatencyMs": 1.5,
                      *         "requestBytes": 1,
                      *         "responseBytes": 1
@@ -5581,6 +5638,7 @@ export interface operations {
                      *           "requests": 1000,
                      *           "failed": 1,
                      *           "averageLatencyMs": 1.5,
+                     *           "p50LatencyMs": 1.5,
                      *           "p95LatencyMs": 1.5
                      *         }
                      *       ],
@@ -5635,6 +5693,59 @@ export interface operations {
             401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
             403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
             404: components["responses"]["404-not_found-limited"];
+            429: components["responses"]["429-rate_limited-limited"];
+            500: components["responses"]["500-internal_error-limited"];
+            503: components["responses"]["503-service_unavailable-limited"];
+        };
+    };
+    exportUsage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the period (inclusive), ISO 8601. Default: 30 days before `to`.
+                 * @example 2026-01-01T00:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description End of the period (exclusive), ISO 8601. Default: now.
+                 * @example 2026-02-01T00:00:00Z
+                 */
+                to?: string;
+                /**
+                 * @description Only the usage of this API key.
+                 * @example key_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                apiKeyId?: string;
+                /**
+                 * @description Only the usage of this OAuth app (its client_id).
+                 * @example sbc_4fQm2pXw7Rk9TzV1bN8cYd3H
+                 */
+                clientId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["400-validation_failed-limited"];
+            401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
+            403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
             429: components["responses"]["429-rate_limited-limited"];
             500: components["responses"]["500-internal_error-limited"];
             503: components["responses"]["503-service_unavailable-limited"];
