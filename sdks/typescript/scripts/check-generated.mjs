@@ -15,7 +15,8 @@ const cli = join(dirname(createRequire(import.meta.url).resolve("openapi-typescr
 const scratch = mkdtempSync(join(tmpdir(), "switchboard-sdk-types-"));
 try {
   const fresh = join(scratch, "v1.ts");
-  execFileSync(process.execPath, [cli, snapshot, "-o", fresh], { stdio: ["ignore", "ignore", "inherit"], cwd: root });
+  // --empty-objects-unknown: a free-form object (an installation's config, a rule's input) takes any fields, not none.
+  execFileSync(process.execPath, [cli, snapshot, "--empty-objects-unknown", "-o", fresh], { stdio: ["ignore", "ignore", "inherit"], cwd: root });
   const expected = readFileSync(fresh, "utf8");
   const actual = readFileSync(committed, "utf8");
   if (expected !== actual) {

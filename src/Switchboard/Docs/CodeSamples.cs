@@ -7,9 +7,10 @@ using Microsoft.OpenApi;
 namespace Switchboard.Docs;
 
 /// <summary>
-/// Request and response examples for every operation, and <c>x-codeSamples</c> (curl, JavaScript, Python, C#, PHP)
-/// generated from the finished document: method, path with sample ids, required query parameters, the request body's
-/// example and the credentials the operation needs. Nothing is written by hand per operation.
+/// Request and response examples for every operation, and <c>x-codeSamples</c> (curl, the TypeScript and Python SDKs,
+/// JavaScript, Python, C#, PHP) generated from the finished document: method, path with sample ids, required query
+/// parameters, the request body's example and the credentials the operation needs. Nothing is written by hand per
+/// operation; the SDK samples name each operation's SDK method from <see cref="SdkMethods"/>, the SDKs' own tables.
 /// </summary>
 internal static class CodeSamples
 {
@@ -38,21 +39,32 @@ internal static class CodeSamples
                         foreach (var (mediaType, media) in content)
                             if (mediaType.Contains("json", StringComparison.Ordinal)) media.Example ??= Examples.For(media.Schema, document, forInput: false);
 
-                var request = new Request(method.Method.ToUpperInvariant(), BaseUrl + Url(path, operation), body, Credentials(operation));
+                var request = new Request(method.Method.ToUpperInvariant(), BaseUrl + Url(path, operation), body, Credentials(operation),
+                    PathValues(path), RequiredQuery(operation), operation.RequestBody is not null);
                 operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
-                operation.Extensions["x-codeSamples"] = new JsonNodeExtension(new JsonArray(
-                    Sample("curl", "curl", Curl(request)),
+                var samples = new JsonArray(Sample("curl", "curl", Curl(request)));
+                if (operation.OperationId is { } id && SdkMethods.For(id) is { } sdk)
+                {
+                    samples.Add(Sample("TypeScript", "TypeScript SDK", TypeScriptSdk(request, sdk.TypeScript)));
+                    samples.Add(Sample("Python", "Python SDK", PythonSdk(request, sdk)));
+                }
+                foreach (var sample in new[]
+                {
                     Sample("JavaScript", "JavaScript", JavaScript(request)),
                     Sample("Python", "Python", Python(request)),
                     Sample("C#", "C#", CSharp(request)),
-                    Sample("PHP", "PHP", Php(request))));
+                    Sample("PHP", "PHP", Php(request)),
+                })
+                    samples.Add(sample);
+                operation.Extensions["x-codeSamples"] = new JsonNodeExtension(samples);
             }
         }
     }
 
     private enum Auth { None, ApiKey, AdminToken }
 
-    private sealed record Request(string Method, string Url, JsonNode? Body, Auth Auth)
+    private sealed record Request(string Method, string Url, JsonNode? Body, Auth Auth, IReadOnlyList<string> PathValues,
+        IReadOnlyList<(string Name, string Value)> RequiredQuery, bool TakesBody)
     {
         public string? Json => Body?.ToJsonString(Indented);
     }
@@ -79,6 +91,75 @@ internal static class CodeSamples
             url.Append(i == 0 ? '?' : '&').Append(required[i].Name).Append('=').Append(Uri.EscapeDataString(required[i].Example?.ToString() ?? "value"));
         return url.ToString();
     }
+
+    /// <summary>The sample ids of the path's parameters, in order (as <see cref="Url"/> puts them in the URL).</summary>
+    private static List<string> PathValues(string path) =>
+        path.Split('/').Where(s => s.StartsWith('{')).Select(s => Examples.IdFor(path[..(path.IndexOf(s, StringComparison.Ordinal) + s.Length)])).ToList();
+
+    private static List<(string, string)> RequiredQuery(OpenApiOperation operation) =>
+        (operation.Parameters ?? []).Where(p => p.In == ParameterLocation.Query && p.Required).Select(p => (p.Name!, p.Example?.ToString() ?? "value")).ToList();
+
+    /// <summary>The call with the TypeScript SDK: path ids, then the body, then the query (its README's order).</summary>
+    private static string TypeScriptSdk(Request r, string method)
+    {
+        var credentials = r.Auth switch
+        {
+            Auth.ApiKey => $"{{ apiKey: process.env.{ApiKeyVariable}! }}",
+            Auth.AdminToken => $"{{ adminToken: process.env.{AdminTokenVariable}! }}",
+            _ => "{}",
+        };
+        var args = r.PathValues.Select(v => JsonSerializer.Serialize(v)).ToList();
+        if (r.TakesBody) args.Add(r.Json ?? "{}");
+        if (r.RequiredQuery.Count > 0)
+            args.Add("{ " + string.Join(", ", r.RequiredQuery.Select(q => $"{JsonSerializer.Serialize(q.Name)}: {JsonSerializer.Serialize(q.Value)}")) + " }");
+        return $$"""
+            import { Switchboard } from "@switchboard/sdk";
+
+            const client = new Switchboard({{credentials}}, "{{BaseUrl}}");
+            const result = await client.{{method}}({{string.Join(", ", args)}});
+            console.log(result);
+            """;
+    }
+
+    /// <summary>The call with the Python SDK: path ids positional, the body's fields and the query as keyword arguments.</summary>
+    private static string PythonSdk(Request r, SdkMethod sdk)
+    {
+        var credentials = r.Auth switch
+        {
+            Auth.ApiKey => $"api_key=os.environ[\"{ApiKeyVariable}\"], ",
+            Auth.AdminToken => $"admin_token=os.environ[\"{AdminTokenVariable}\"], ",
+            _ => "",
+        };
+        var imports = "import os\n";
+        var args = r.PathValues.Select(v => JsonSerializer.Serialize(v)).ToList();
+        var named = new List<(string Name, string Literal)>();
+        if (sdk.PythonRawBody)
+        {
+            imports = "import json\nimport os\n";
+            named.Add(("content", $"json.dumps({PythonLiteral(r.Body ?? new JsonObject(), "    ")}).encode()"));
+            named.Add(("content_type", "\"application/json\""));
+        }
+        else if (r.Body is JsonObject fields)
+            named.AddRange(fields.Select(f => (sdk.PythonKeywords?.GetValueOrDefault(f.Key) ?? f.Key, PythonLiteral(f.Value, "    "))));
+        named.AddRange(r.RequiredQuery.Select(q => (sdk.PythonKeywords?.GetValueOrDefault(q.Name) ?? q.Name, JsonSerializer.Serialize(q.Value))));
+        // A name Python cannot take as a keyword (`from`, `class`, ...) goes in through **{...}.
+        var plain = named.Where(n => IsPythonIdentifier(n.Name)).Select(n => $"{n.Name}={n.Literal}");
+        var spread = named.Where(n => !IsPythonIdentifier(n.Name)).Select(n => $"{JsonSerializer.Serialize(n.Name)}: {n.Literal}").ToList();
+        args.AddRange(plain);
+        if (spread.Count > 0) args.Add("**{" + string.Join(", ", spread) + "}");
+        var call = args.Count == 0 ? $"client.{sdk.Python}()" : $"client.{sdk.Python}(\n    " + string.Join(",\n    ", args) + ",\n)";
+        return $"{imports}from switchboard import Switchboard\n\nclient = Switchboard({credentials}base_url=\"{BaseUrl}\")\nresult = {call}\nprint(result)";
+    }
+
+    private static readonly HashSet<string> PythonKeywords =
+    [
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else", "except",
+        "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+        "while", "with", "yield",
+    ];
+
+    private static bool IsPythonIdentifier(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !PythonKeywords.Contains(name);
 
     private static string Curl(Request r)
     {

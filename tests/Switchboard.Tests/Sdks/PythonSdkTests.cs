@@ -120,7 +120,7 @@ public abstract class PythonSdkTests<TFactory>(TFactory node) : IClassFixture<TF
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Debian's python3 (with python3-httpx and python3-pytest, which test.sh installs), or SWITCHBOARD_TEST_PYTHON.</summary>
-    private static string Python()
+    internal static string Python()
     {
         var python = Environment.GetEnvironmentVariable(PythonVariable) is { Length: > 0 } set ? set : "/usr/bin/python3";
         if (!File.Exists(python))

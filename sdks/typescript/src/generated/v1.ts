@@ -2413,7 +2413,7 @@ export interface components {
         };
         JsonElement: unknown;
         JsonNode: unknown;
-        JsonObject: Record<string, never>;
+        JsonObject: Record<string, unknown>;
         Jwk: {
             kty?: null | string;
             kid?: null | string;
