@@ -12,11 +12,14 @@ public static class DashboardNavigation
     public const string ApiKeys = "/dashboard/api-keys";
     public const string OAuthApps = "/dashboard/oauth-apps";
     public const string ConnectedApps = "/dashboard/connected-apps";
+    public const string Integrations = "/dashboard/integrations";
+    public const string Marketplace = Integrations + "/marketplace";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("Integrations", Integrations, Switchboard.Integrations.IntegrationResources.Installations.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
         new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
     ];
