@@ -22,7 +22,7 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
     }
 
     /// <summary>The whole page, not only the window: the window grows to the page's height for the picture.</summary>
-    private static void Screenshot(HeadlessChromium browser, string name)
+    internal static void Screenshot(HeadlessChromium browser, string name)
     {
         var window = browser.Driver.Manage().Window;
         var size = window.Size;
@@ -33,14 +33,16 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
         finally { window.Size = size; }
     }
 
-    private async Task SignInAsync(HeadlessChromium browser, string email, string path = "/dashboard")
+    private Task SignInAsync(HeadlessChromium browser, string email, string path = "/dashboard") => SignInAsync(browser, Origin, email, path);
+
+    internal static async Task SignInAsync(HeadlessChromium browser, string origin, string email, string path)
     {
-        await Task.Run(() => browser.Driver.Navigate().GoToUrl(Origin + path));
-        browser.WaitUntil("the sign-in page", d => d.Url.StartsWith(Origin + "/signin?returnUrl=", StringComparison.Ordinal));
+        await Task.Run(() => browser.Driver.Navigate().GoToUrl(origin + path));
+        browser.WaitUntil("the sign-in page", d => d.Url.StartsWith(origin + "/signin?returnUrl=", StringComparison.Ordinal));
         browser.WaitFor("the sign-in form", d => d.FindElement(By.Name("email"))).SendKeys(email);
         browser.Driver.FindElement(By.Name("password")).SendKeys(Password);
         browser.Driver.FindElement(By.CssSelector("button.primary")).Click();
-        browser.WaitUntil("the dashboard page asked for", d => d.Url == Origin + path);
+        browser.WaitUntil("the dashboard page asked for", d => d.Url == origin + path);
     }
 
     private static string MainText(HeadlessChromium browser) => browser.Driver.FindElement(By.TagName("main")).Text;
