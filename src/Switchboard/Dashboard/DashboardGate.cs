@@ -35,6 +35,16 @@ internal static class DashboardGate
                 return;
             }
             await page(http);
+            if (http.Response.HasStarted) return;
+            // Blazor writes no body for a page that answered 404 (it leaves not-found to the status code pages, which would
+            // answer problem+json), nor for a form the page did not render this time (an empty 400 before any handler runs):
+            // a browser gets a page saying so instead.
+            if (http.Response.StatusCode == StatusCodes.Status404NotFound)
+                await BrowserPage.Error("Not found", "There is nothing at this address in this organization: it was deleted, never existed, or belongs to another organization.",
+                    StatusCodes.Status404NotFound).ExecuteAsync(http);
+            else if (HttpMethods.IsPost(http.Request.Method) && http.Response.StatusCode == StatusCodes.Status400BadRequest)
+                await BrowserPage.Error("Nothing to do", "This form is not on the page any more: what it acted on is gone or is not in this organization. Nothing was changed.",
+                    StatusCodes.Status400BadRequest).ExecuteAsync(http);
         };
     }
 

@@ -18,11 +18,14 @@ public static class DashboardNavigation
     public const string Plan = "/dashboard/plan";
     /// <summary>The usage page's CSV download: the code of <c>GET /api/v1/usage/export</c> behind the dashboard's sign-in.</summary>
     public const string UsageExport = "/dashboard/usage/export.csv";
+    public const string Integrations = "/dashboard/integrations";
+    public const string Marketplace = Integrations + "/marketplace";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("Integrations", Integrations, Switchboard.Integrations.IntegrationResources.Installations.ReadScope),
         new("Usage", Usage, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("Plan and quota", Plan, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
