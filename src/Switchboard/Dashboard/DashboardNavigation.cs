@@ -12,11 +12,14 @@ public static class DashboardNavigation
     public const string ApiKeys = "/dashboard/api-keys";
     public const string OAuthApps = "/dashboard/oauth-apps";
     public const string ConnectedApps = "/dashboard/connected-apps";
+    public const string Webhooks = "/dashboard/webhooks";
+    public const string WebhookEvents = "/dashboard/webhooks/events";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
+        new("Webhooks", Webhooks, Switchboard.Webhooks.WebhookResources.Endpoints.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),
         new("Connected apps", ConnectedApps, DashboardPageAttribute.AnyMember),
     ];

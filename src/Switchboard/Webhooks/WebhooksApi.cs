@@ -58,7 +58,10 @@ public sealed record ReplayResponse(int Deliveries);
 public sealed record RetryDeliveriesRequest(string? Status = null, string? EventType = null, string? EventId = null, string? DeliveryId = null,
     DateTime? CreatedAfter = null, DateTime? CreatedBefore = null, bool? DryRun = null)
 {
-    public DeliveryFilter Filter => new(Status, EventType, EventId, DeliveryId, CreatedAfter?.ToUniversalTime(), CreatedBefore?.ToUniversalTime());
+    public DeliveryFilter Filter => new(Status, EventType, EventId, DeliveryId, Utc(CreatedAfter), Utc(CreatedBefore));
+
+    /// <summary>A time without an offset is UTC, as in the query string (never the server's local time).</summary>
+    private static DateTime? Utc(DateTime? time) => time is not { } t ? null : t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime();
 }
 
 /// <summary>How many deliveries were put back in the queue (or, for a dry run, would be).</summary>
@@ -131,7 +134,7 @@ public static class WebhooksApi
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
-        hooks.MapGet("/event-types", (IOptions<JsonOptions> json) => TypedResults.Ok(new EventTypeCatalog(EventTypes.Catalog(json.Value.SerializerOptions))))
+        hooks.MapGet("/event-types", EventTypeList)
             .RequireScope(WebhookResources.Endpoints.ReadScope).WithName("listWebhookEventTypes").WithSummary("Every event type, with the JSON Schema of its data");
         hooks.MapPost("/", Create).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("createWebhook").WithSummary("Create an endpoint (the secret is shown once)");
         hooks.MapGet("/", List).RequireScope(WebhookResources.Endpoints.ReadScope).WithPaging().WithName("listWebhooks").WithSummary("List endpoints");
@@ -150,6 +153,8 @@ public static class WebhooksApi
             .WithSummary("Deliver again every subscribed event since a time");
         return app;
     }
+
+    internal static Ok<EventTypeCatalog> EventTypeList(IOptions<JsonOptions> json) => TypedResults.Ok(new EventTypeCatalog(EventTypes.Catalog(json.Value.SerializerOptions)));
 
     private static WebhookResponse AsResponse(WebhookEndpoint w, SecretProtector protector, string? secret = null) => new(
         w.Id, w.Url, w.Name, w.Description, w.Events,
