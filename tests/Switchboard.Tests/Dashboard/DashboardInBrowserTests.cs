@@ -22,7 +22,7 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
     }
 
     /// <summary>The whole page, not only the window: the window grows to the page's height for the picture.</summary>
-    private static void Screenshot(HeadlessChromium browser, string name)
+    internal static void Screenshot(HeadlessChromium browser, string name)
     {
         var window = browser.Driver.Manage().Window;
         var size = window.Size;
