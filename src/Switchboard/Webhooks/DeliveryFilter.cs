@@ -28,6 +28,7 @@ public sealed record DeliveryFilter(
         new(CreatedBeforeField, "Only deliveries created before this time (ISO 8601).", Format: "date-time", Example: "2026-12-02T00:00:00Z"),
     ];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == new DeliveryFilter();
 
     /// <summary>The filter of a query string; the problems keyed by parameter name (empty when it reads).</summary>

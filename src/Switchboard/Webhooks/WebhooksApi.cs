@@ -58,6 +58,7 @@ public sealed record ReplayResponse(int Deliveries);
 public sealed record RetryDeliveriesRequest(string? Status = null, string? EventType = null, string? EventId = null, string? DeliveryId = null,
     DateTime? CreatedAfter = null, DateTime? CreatedBefore = null, bool? DryRun = null)
 {
+    [JsonIgnore]
     public DeliveryFilter Filter => new(Status, EventType, EventId, DeliveryId, Utc(CreatedAfter), Utc(CreatedBefore));
 
     /// <summary>A time without an offset is UTC, as in the query string (never the server's local time).</summary>
