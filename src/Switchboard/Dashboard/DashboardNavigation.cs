@@ -20,12 +20,15 @@ public static class DashboardNavigation
     public const string UsageExport = "/dashboard/usage/export.csv";
     public const string Integrations = "/dashboard/integrations";
     public const string Marketplace = Integrations + "/marketplace";
+    public const string Webhooks = "/dashboard/webhooks";
+    public const string WebhookEvents = "/dashboard/webhooks/events";
 
     public static readonly IReadOnlyList<DashboardLink> Links =
     [
         new("Overview", Home, DashboardPageAttribute.AnyMember),
         new("API keys", ApiKeys, ApiKeyResource.Declaration.ReadScope),
         new("Integrations", Integrations, Switchboard.Integrations.IntegrationResources.Installations.ReadScope),
+        new("Webhooks", Webhooks, Switchboard.Webhooks.WebhookResources.Endpoints.ReadScope),
         new("Usage", Usage, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("Plan and quota", Plan, Switchboard.Usage.UsageResource.Declaration.ReadScope),
         new("OAuth apps", OAuthApps, OAuth.OAuthResources.Apps.ReadScope),

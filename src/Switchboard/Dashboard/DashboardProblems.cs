@@ -13,4 +13,11 @@ public static class DashboardProblems
         problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is IDictionary<string, string[]> fields
             ? new Dictionary<string, string[]>(fields, StringComparer.OrdinalIgnoreCase)
             : new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase) { [fallbackField] = [problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "Refused."] };
+
+    /// <summary>
+    /// Answers 404 with the page's own explanation. Static rendering writes no body for a page that sets 404 itself (it
+    /// leaves the answer to a not-found page), so the status is set as the response starts, after the page is rendered.
+    /// </summary>
+    public static void NotFound(HttpResponse response) =>
+        response.OnStarting(static state => { ((HttpResponse)state).StatusCode = StatusCodes.Status404NotFound; return Task.CompletedTask; }, response);
 }

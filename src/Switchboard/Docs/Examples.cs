@@ -111,6 +111,22 @@ internal static class Examples
         return null;
     }
 
+    /// <summary>
+    /// The example of a scalar field named <paramref name="name"/> of a JSON Schema <paramref name="type"/>
+    /// (<c>integer</c>, <c>number</c>, <c>boolean</c>, <c>string</c>): the values the document uses, for other schema
+    /// walkers (the webhook event catalog's example payloads).
+    /// </summary>
+    internal static JsonNode? Scalar(string type, string? name, string? format) => type switch
+    {
+        "integer" => Integer(name),
+        "number" => Number(name),
+        "boolean" => true,
+        "string" => Text(name, format),
+        _ => null,
+    };
+
+    internal static string? SingularOf(string? name) => Singular(name);
+
     private static IOpenApiSchema? Resolve(IOpenApiSchema? schema, OpenApiDocument document) =>
         schema is OpenApiSchemaReference { Reference.Id: { } id } && document.Components?.Schemas?.TryGetValue(id, out var target) == true ? target : schema;
 

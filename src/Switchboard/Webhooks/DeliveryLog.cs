@@ -15,18 +15,16 @@ namespace Switchboard.Webhooks;
 public static class DeliveryLog
 {
     /// <summary>
-    /// One page of <paramref name="query"/>, newest first, filtered by the request's <c>status</c>, each delivery with
+    /// One page of <paramref name="query"/>, newest first, filtered by the request's query (<see cref="DeliveryFilter"/>), each delivery with
     /// its attempts in order (read in one query for the page).
     /// </summary>
     public static async Task<Results<Ok<ListResponse<T>>, ProblemHttpResult>> PageAsync<T>(SwitchboardDbContext db, IQueryable<WebhookDelivery> query,
         HttpContext http, Func<WebhookDelivery, IReadOnlyList<AttemptResponse>, T> map, CancellationToken ct)
     {
         if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
-        if (http.Request.Query["status"].ToString() is { Length: > 0 } status)
-        {
-            if (status is not (DeliveryStatus.Pending or DeliveryStatus.Succeeded or DeliveryStatus.Dead)) return ApiProblem.Validation("status", "Must be pending, succeeded or dead.");
-            query = query.Where(d => d.Status == status);
-        }
+        var filter = DeliveryFilter.Parse(http.Request.Query, out var errors);
+        if (errors.Count > 0) return ApiProblem.Validation(errors);
+        query = filter.Apply(query);
         var list = await Paging.NewestFirstAsync(query, d => d.Id, page, http, d => d, ct);
         var ids = list.Data.Select(d => d.Id).ToList();
         var attempts = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => ids.Contains(a.DeliveryId)).ToListAsync(ct)).ToLookup(a => a.DeliveryId);

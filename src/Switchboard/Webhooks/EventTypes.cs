@@ -5,7 +5,8 @@ using Switchboard.Platform.Resources;
 
 namespace Switchboard.Webhooks;
 
-public sealed record EventTypeInfo(string Type, string Description, JsonNode Schema);
+/// <summary>An event type: what it means, the JSON Schema of its <c>data</c>, and an example of the whole body a receiver gets.</summary>
+public sealed record EventTypeInfo(string Type, string Description, JsonNode Schema, JsonNode Example);
 
 /// <summary>
 /// Every event type the platform emits, with the JSON Schema of its <c>data</c>: what the resources declare
@@ -20,12 +21,16 @@ public static class EventTypes
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, IReadOnlyList<EventTypeInfo>> Catalogs = new();
 
     /// <summary>
-    /// Every type with the JSON Schema of its data, as the given serializer options write it. Built once per options
+    /// Every type with the JSON Schema of its data and an example body, as the given serializer options write it. Built once per options
     /// instance (the schemas are fixed for the life of the process); callers get copies, so nothing shared is mutated.
     /// </summary>
     public static IReadOnlyList<EventTypeInfo> Catalog(JsonSerializerOptions json) =>
-        Catalogs.GetValue(json, o => Types.Select(t => new EventTypeInfo(t.Type, t.Description, o.GetJsonSchemaAsNode(t.Data))).ToList())
-            .Select(e => e with { Schema = e.Schema.DeepClone() }).ToList();
+        Catalogs.GetValue(json, o => Types.Select(t =>
+            {
+                var schema = o.GetJsonSchemaAsNode(t.Data);
+                return new EventTypeInfo(t.Type, t.Description, schema, EventExamples.For(t.Type, schema));
+            }).ToList())
+            .Select(e => e with { Schema = e.Schema.DeepClone(), Example = e.Example.DeepClone() }).ToList();
 
     /// <summary>A subscription pattern: a known type, <c>prefix.*</c> of a known prefix, or <c>*</c>.</summary>
     public static bool IsValidPattern(string pattern) =>

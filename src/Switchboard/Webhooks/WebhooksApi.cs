@@ -44,11 +44,29 @@ public sealed record WebhookResponse(
     public string? Secret { get; init; }
 }
 
+/// <summary>A delivery with its attempts; <c>payload</c> is the exact body every attempt sent (what the receiver got).</summary>
 public sealed record DeliveryResponse(string Id, string EndpointId, string EventId, string EventType, string Status, int Attempts,
-    DateTime NextAttemptAt, int? LastStatusCode, string? LastError, DateTime CreatedAt, DateTime? CompletedAt, IReadOnlyList<AttemptResponse>? AttemptLog);
+    DateTime NextAttemptAt, int? LastStatusCode, string? LastError, DateTime CreatedAt, DateTime? CompletedAt, IReadOnlyList<AttemptResponse>? AttemptLog, string Payload);
 public sealed record AttemptResponse(int Attempt, DateTime AttemptedAt, int? StatusCode, long LatencyMs, string? ResponseBody, string? Error);
 public sealed record ReplayRequest(DateTime? Since);
 public sealed record ReplayResponse(int Deliveries);
+
+/// <summary>
+/// The deliveries of an endpoint to send again now, chosen as <c>GET …/deliveries</c> chooses them (<see cref="DeliveryFilter"/>).
+/// Without a <c>status</c>, the failed ones: dead, or pending after at least one failed attempt. <c>dryRun</c> only counts them.
+/// </summary>
+public sealed record RetryDeliveriesRequest(string? Status = null, string? EventType = null, string? EventId = null, string? DeliveryId = null,
+    DateTime? CreatedAfter = null, DateTime? CreatedBefore = null, bool? DryRun = null)
+{
+    [JsonIgnore]
+    public DeliveryFilter Filter => new(Status, EventType, EventId, DeliveryId, Utc(CreatedAfter), Utc(CreatedBefore));
+
+    /// <summary>A time without an offset is UTC, as in the query string (never the server's local time).</summary>
+    private static DateTime? Utc(DateTime? time) => time is not { } t ? null : t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime();
+}
+
+/// <summary>How many deliveries were put back in the queue (or, for a dry run, would be).</summary>
+public sealed record RetryDeliveriesResponse(int Deliveries, bool DryRun);
 
 internal sealed class WebhookInputValidator : AbstractValidator<WebhookInput>
 {
@@ -117,7 +135,7 @@ public static class WebhooksApi
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
-        hooks.MapGet("/event-types", (IOptions<JsonOptions> json) => TypedResults.Ok(new EventTypeCatalog(EventTypes.Catalog(json.Value.SerializerOptions))))
+        hooks.MapGet("/event-types", EventTypeList)
             .RequireScope(WebhookResources.Endpoints.ReadScope).WithName("listWebhookEventTypes").WithSummary("Every event type, with the JSON Schema of its data");
         hooks.MapPost("/", Create).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("createWebhook").WithSummary("Create an endpoint (the secret is shown once)");
         hooks.MapGet("/", List).RequireScope(WebhookResources.Endpoints.ReadScope).WithPaging().WithName("listWebhooks").WithSummary("List endpoints");
@@ -125,7 +143,9 @@ public static class WebhooksApi
         hooks.MapPatch("/{id}", Update).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("updateWebhook").WithSummary("Update an endpoint");
         hooks.MapDelete("/{id}", Delete).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("deleteWebhook").WithSummary("Delete an endpoint");
         hooks.MapGet("/{id}/deliveries", Deliveries).RequireScope(WebhookResources.Endpoints.ReadScope).WithPaging()
-            .WithQueryParameters(new QueryParameterDoc("status", "Only deliveries in this state.", Enum: ["pending", "succeeded", "dead"], Example: "dead")).WithName("listWebhookDeliveries").WithSummary("The endpoint's deliveries and their attempts");
+            .WithQueryParameters(DeliveryFilter.QueryDocs).WithName("listWebhookDeliveries").WithSummary("The endpoint's deliveries and their attempts");
+        hooks.MapPost("/{id}/deliveries/retry", RetryDeliveries).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("retryWebhookDeliveries")
+            .WithSummary("Send again now every delivery a filter selects (by default the failed ones), or count them (dryRun)");
         hooks.MapPost("/deliveries/{deliveryId}/retry", Retry).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("retryWebhookDelivery").WithSummary("Send a delivery again now");
         hooks.MapPost("/{id}/test", Test).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("testWebhook").WithSummary("Send a webhook.test event to the endpoint");
         hooks.MapPost("/{id}/rotate-secret", RotateSecret).RequireScope(WebhookResources.Endpoints.WriteScope).WithName("rotateWebhookSecret")
@@ -134,6 +154,8 @@ public static class WebhooksApi
             .WithSummary("Deliver again every subscribed event since a time");
         return app;
     }
+
+    internal static Ok<EventTypeCatalog> EventTypeList(IOptions<JsonOptions> json) => TypedResults.Ok(new EventTypeCatalog(EventTypes.Catalog(json.Value.SerializerOptions)));
 
     private static WebhookResponse AsResponse(WebhookEndpoint w, SecretProtector protector, string? secret = null) => new(
         w.Id, w.Url, w.Name, w.Description, w.Events,
@@ -161,11 +183,39 @@ public static class WebhooksApi
         return TypedResults.Created($"/api/v1/webhooks/{id}", AsResponse(endpoint, protector, secret));
     }
 
-    internal static async Task<Results<Ok<ListResponse<WebhookResponse>>, ProblemHttpResult>> List(SwitchboardDbContext db, SecretProtector protector, HttpContext http, CancellationToken ct)
+    internal static async Task<Results<Ok<ListResponse<WebhookResponse>>, ProblemHttpResult>> List(
+        SwitchboardDbContext db, SecretProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!PageRequest.TryParse(http.Request, out var page, out var problem)) return problem!;
-        return TypedResults.Ok(await Paging.NewestFirstAsync(db.Set<WebhookEndpoint>().AsNoTracking().Where(w => w.Kind == EndpointKind.Webhook), w => w.Id, page, http,
-            w => AsResponse(w, protector), ct));
+        var list = await Paging.NewestFirstAsync(db.Set<WebhookEndpoint>().AsNoTracking().Where(w => w.Kind == EndpointKind.Webhook), w => w.Id, page, http,
+            w => AsResponse(w, protector), ct);
+        return TypedResults.Ok(list with { Data = await WithHealthAsync(db, time, list.Data, ct) });
+    }
+
+    /// <summary>
+    /// The endpoints with the parts of their health read from their attempts and deliveries: the success rate over the
+    /// last 24 hours and the next retry due (two grouped queries for the whole page, on the (endpoint, attempted_at) and
+    /// (endpoint, id) indexes).
+    /// </summary>
+    private static async Task<IReadOnlyList<WebhookResponse>> WithHealthAsync(SwitchboardDbContext db, TimeProvider time, IReadOnlyList<WebhookResponse> endpoints, CancellationToken ct)
+    {
+        if (endpoints.Count == 0) return endpoints;
+        var ids = endpoints.Select(e => e.Id).ToList();
+        var since = time.UtcNow().AddHours(-24);
+        var attempts = await db.Set<WebhookAttempt>().Where(a => ids.Contains(a.EndpointId) && a.AttemptedAt >= since)
+            .GroupBy(a => a.EndpointId).Select(g => new { Id = g.Key, Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) })
+            .ToDictionaryAsync(g => g.Id, ct);
+        var retries = await db.Set<WebhookDelivery>().Where(d => ids.Contains(d.EndpointId) && d.Status == DeliveryStatus.Pending && d.Attempts > 0)
+            .GroupBy(d => d.EndpointId).Select(g => new { Id = g.Key, Next = g.Min(d => d.NextAttemptAt) }).ToDictionaryAsync(g => g.Id, g => g.Next, ct);
+        return endpoints.Select(e => e with
+        {
+            Health = e.Health with
+            {
+                AttemptsLast24h = attempts.TryGetValue(e.Id, out var a) ? a.Total : 0,
+                SuccessRateLast24h = a is { Total: > 0 } ? Math.Round(a.Ok * 100.0 / a.Total, 1) : null,
+                NextRetryAt = retries.TryGetValue(e.Id, out var next) ? next : null,
+            },
+        }).ToList();
     }
 
     /// <summary>
@@ -180,21 +230,7 @@ public static class WebhooksApi
         string id, SwitchboardDbContext db, SecretProtector protector, TimeProvider time, CancellationToken ct)
     {
         if (await FindAsync(db, id, ct) is not { } w) return ApiProblem.NotFound("webhook endpoint");
-        var since = time.UtcNow().AddHours(-24);
-        var attempts = await db.Set<WebhookAttempt>().Where(a => a.EndpointId == id && a.AttemptedAt >= since)
-            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).FirstOrDefaultAsync(ct);
-        var nextRetry = await db.Set<WebhookDelivery>().Where(d => d.EndpointId == id && d.Status == DeliveryStatus.Pending && d.Attempts > 0)
-            .OrderBy(d => d.NextAttemptAt).Select(d => (DateTime?)d.NextAttemptAt).FirstOrDefaultAsync(ct);
-        var response = AsResponse(w, protector);
-        return TypedResults.Ok(response with
-        {
-            Health = response.Health with
-            {
-                AttemptsLast24h = attempts?.Total ?? 0,
-                SuccessRateLast24h = attempts is { Total: > 0 } a ? Math.Round(a.Ok * 100.0 / a.Total, 1) : null,
-                NextRetryAt = nextRetry,
-            },
-        });
+        return TypedResults.Ok((await WithHealthAsync(db, time, [AsResponse(w, protector)], ct))[0]);
     }
 
     internal static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Update(
@@ -236,7 +272,26 @@ public static class WebhooksApi
         if (await FindAsync(db, id, ct) is null) return ApiProblem.NotFound("webhook endpoint");
         return await DeliveryLog.PageAsync(db, db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.EndpointId == id), http,
             (d, attempts) => new DeliveryResponse(d.Id, d.EndpointId, d.EventId, d.EventType, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode,
-                d.LastError, d.CreatedAt, d.CompletedAt, attempts), ct);
+                d.LastError, d.CreatedAt, d.CompletedAt, attempts, d.Payload), ct);
+    }
+
+    internal static async Task<Results<Ok<RetryDeliveriesResponse>, ProblemHttpResult>> RetryDeliveries(string id, RetryDeliveriesRequest request,
+        IValidator<RetryDeliveriesRequest> validator, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals, HttpContext http, CancellationToken ct)
+    {
+        if (await validator.CheckAsync(request, ct) is { } invalid) return invalid;
+        if (await FindAsync(db, id, ct) is not { } endpoint) return ApiProblem.NotFound("webhook endpoint");
+        var selected = request.Filter.Apply(db.Set<WebhookDelivery>().Where(d => d.EndpointId == endpoint.Id));
+        if (request.Status is null) selected = selected.Where(d => d.Status == DeliveryStatus.Dead || (d.Status == DeliveryStatus.Pending && d.Attempts > 0));
+        if (request.DryRun == true) return TypedResults.Ok(new RetryDeliveriesResponse(await selected.CountAsync(ct), DryRun: true));
+
+        // One statement, so a filter of any size costs one round trip; what RetryNowAsync does to one delivery.
+        var now = time.UtcNow();
+        var count = await selected.ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Pending).SetProperty(d => d.NextAttemptAt, now)
+            .SetProperty(d => d.CompletedAt, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), ct);
+        AuditTrail.Record(db, http, time, http.GetCaller(), "webhook.deliveries_retried", "webhook_endpoint", endpoint.Id, new { Deliveries = count, request.Filter });
+        await db.SaveChangesAsync(ct);
+        if (count > 0) signals.DeliveriesCreated();
+        return TypedResults.Ok(new RetryDeliveriesResponse(count, DryRun: false));
     }
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> Retry(string deliveryId, SwitchboardDbContext db, TimeProvider time, WebhookSignals signals, CancellationToken ct)
@@ -299,6 +354,15 @@ public static class WebhooksApi
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new ReplayResponse(count));
     }
+}
+
+internal sealed class RetryDeliveriesRequestValidator : AbstractValidator<RetryDeliveriesRequest>
+{
+    public RetryDeliveriesRequestValidator() => RuleFor(x => x).Custom((request, ctx) =>
+    {
+        foreach (var (field, messages) in request.Filter.Check())
+            foreach (var message in messages) ctx.AddFailure(field, message);
+    });
 }
 
 internal sealed class ReplayRequestValidator : AbstractValidator<ReplayRequest>

@@ -146,6 +146,9 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         await api.PostAsync($"/api/v1/webhooks/{webhookId}/test", null);
         await api.PostAsync($"/api/v1/webhooks/{webhookId}/rotate-secret", null);
         await api.PostAsync($"/api/v1/webhooks/{webhookId}/replay", new { since = DateTime.UtcNow.AddHours(-1) });
+        await api.PostAsync($"/api/v1/webhooks/{webhookId}/deliveries/retry", new { eventType = "contact.*", dryRun = true });
+        await api.PostAsync($"/api/v1/webhooks/{webhookId}/deliveries/retry", new { status = "dead" });
+        await api.PostAsync($"/api/v1/webhooks/{webhookId}/deliveries/retry", new { status = "failed" });
         var deliveries = await api.GetJsonAsync($"/api/v1/webhooks/{webhookId}/deliveries");
         if (deliveries["data"]!.AsArray().FirstOrDefault() is { } delivery) await api.PostAsync($"/api/v1/webhooks/deliveries/{delivery["id"]}/retry", null);
         await api.DeleteAsync($"/api/v1/webhooks/{webhookId}");

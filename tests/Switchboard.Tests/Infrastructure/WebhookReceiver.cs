@@ -65,6 +65,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         for (var i = 0; i < times; i++) _script.Enqueue((status, retryAfter));
     }
 
+    /// <summary>Forgets the statuses still scripted: from now on every request gets 200.</summary>
+    public void ClearAnswers() => _script.Clear();
+
     public async Task<List<Received>> WaitForAsync(Func<Received, bool> match, int count = 1, int timeoutMs = 15_000)
     {
         var started = DateTime.UtcNow;

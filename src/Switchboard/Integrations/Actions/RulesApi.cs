@@ -97,8 +97,7 @@ public static class RulesApi
         group.MapPatch("/rules/{ruleId}", Update).RequireScope(write).WithName("updateIntegrationRule").WithSummary("Update an action rule");
         group.MapDelete("/rules/{ruleId}", Delete).RequireScope(write).WithName("deleteIntegrationRule").WithSummary("Delete an action rule (and its runs)");
         group.MapGet("/action-runs", Runs).RequireScope(read).WithPaging()
-            .WithQueryParameters(new QueryParameterDoc("status", "Only runs in this state.", Enum: ["pending", "succeeded", "dead"], Example: "dead"),
-                new QueryParameterDoc("ruleId", "Only this rule's runs.", Example: "rul_01J0000000000000000000000"))
+            .WithQueryParameters([.. DeliveryFilter.QueryDocs, new QueryParameterDoc("ruleId", "Only this rule's runs.", Example: "rul_01J0000000000000000000000")])
             .WithName("listIntegrationActionRuns").WithSummary("The installation's action runs, newest first, with their attempts");
         group.MapPost("/action-runs/{deliveryId}/retry", Retry).RequireScope(write).WithName("retryIntegrationActionRun").WithSummary("Run an action again now");
         return app;
