@@ -241,6 +241,33 @@ public abstract class DotNetSdkTests<TFactory>(TFactory node) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task AUsersRefreshTokenRenewsTheAccessTokenAndRotates()
+    {
+        var owner = node.Client();
+        var email = $"sdk-dotnet-{Guid.NewGuid():N}@example.com";
+        await owner.SignupAsync(email, InteropWorld.Password, "DotNet SDK Org");
+        var app = await InteropWorld.CreateAppAsync(owner, $".NET SDK user app {Guid.NewGuid():N}"[..34], "confidential");
+        var initial = await PythonSdkTests<TFactory>.AuthorizeThroughThePagesAsync(Origin(owner).ToString().TrimEnd('/'), app, email);
+
+        using var tokens = new OAuthRefreshToken(Origin(owner), app.ClientId, app.ClientSecret, initial);
+        var rotations = new List<string>();
+        tokens.RefreshTokenRotated += rotations.Add;
+        using var sdk = new SwitchboardClient(new SwitchboardClientOptions { BaseAddress = Origin(owner), TokenSource = tokens });
+        var created = await sdk.Contacts.CreateAsync(new ContactInput { FirstName = "Delegated" });
+        (await sdk.Contacts.GetAsync(created.Id)).FirstName.ShouldBe("Delegated");
+
+        rotations.Count.ShouldBe(1, "one token request for both calls: the access token is cached");
+        tokens.RefreshToken.ShouldBe(rotations[0]);
+        tokens.RefreshToken.ShouldNotBe(initial, "the server rotates refresh tokens");
+        tokens.Invalidate();
+        await sdk.Contacts.GetAsync(created.Id); // renews with the rotated refresh token
+        rotations.Count.ShouldBe(2);
+
+        using var spent = new OAuthRefreshToken(Origin(owner), app.ClientId, app.ClientSecret, initial);
+        (await Should.ThrowAsync<SwitchboardOAuthException>(() => spent.GetAccessTokenAsync(CancellationToken.None).AsTask())).Error.ShouldBe("invalid_grant");
+    }
+
+    [Fact]
     public async Task TheClientRegisteredWithTheHttpClientFactoryWorks()
     {
         var (owner, key) = await OwnerAsync();

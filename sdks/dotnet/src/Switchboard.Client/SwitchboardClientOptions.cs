@@ -21,7 +21,7 @@ public sealed class SwitchboardClientOptions
     /// <summary>How long one attempt may take before it is abandoned (and retried). Default 30 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries after the first attempt on network errors, timeouts, 429, 502, 503 and 504. Default 3; 0 turns retries off.</summary>
+    /// <summary>Retries after the first attempt on network errors, timeouts, 429, 502, 503, 504 and 409 idempotency_request_in_progress. Default 3; 0 turns retries off.</summary>
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>The first backoff delay; each retry doubles it, with jitter. Default 0.5 s.</summary>

@@ -8,7 +8,7 @@ namespace Switchboard.Client;
 
 /// <summary>
 /// The client's retry pipeline, built with Microsoft.Extensions.Http.Resilience (Polly): retries with exponential backoff and
-/// jitter on network errors, attempt timeouts, 429, 502, 503 and 504, waiting out <c>Retry-After</c> (seconds or an HTTP
+/// jitter on network errors, attempt timeouts, 429, 502, 503, 504 and 409 idempotency_request_in_progress, waiting out <c>Retry-After</c> (seconds or an HTTP
 /// date, RFC 9110 §10.2.3) when the answer has one; then a timeout per attempt. POSTs carry an <c>Idempotency-Key</c> that
 /// stays the same across the retries of one call, so the API replays a request that did happen instead of doing it twice.
 /// </summary>
@@ -52,8 +52,11 @@ public static class SwitchboardResilience
         if (outcome.Exception is not null)
             return outcome.Exception is HttpRequestException or TimeoutRejectedException;
         var response = outcome.Result!;
-        if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout))
-            return false;
+        // A 409 with Retry-After is idempotency_request_in_progress (the first request with this key is still running): its
+        // answer will be replayed once it finishes. Other 409s are conflicts that a retry would not change.
+        var retryable = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
+                        || (response.StatusCode == HttpStatusCode.Conflict && response.Headers.RetryAfter is not null);
+        if (!retryable) return false;
         // A Retry-After beyond what the caller is willing to wait is not worth sleeping on: the error goes back at once.
         return RetryAfterOf(response, options.TimeProvider) is not { } wait || wait <= options.MaxRetryAfter;
     }
