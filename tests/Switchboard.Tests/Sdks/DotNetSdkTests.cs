@@ -139,6 +139,23 @@ public abstract class DotNetSdkTests<TFactory>(TFactory node) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task A409IsRetriedOnlyWhileTheFirstRequestWithTheKeyIsInProgress()
+    {
+        var (owner, key) = await OwnerAsync();
+        await using var proxy = await FaultProxy.StartAsync(Origin(owner));
+        using var sdk = Sdk(proxy.Url, key);
+
+        proxy.Fail(409, retryAfter: "0"); // idempotency_request_in_progress carries Retry-After
+        (await sdk.Contacts.CreateAsync(new ContactInput { FirstName = "Waited" })).FirstName.ShouldBe("Waited");
+        proxy.Requests.Select(r => r.Status).ShouldBe([409, 201]);
+
+        proxy.Fail(409); // a plain conflict: a retry would not change it
+        (await Should.ThrowAsync<SwitchboardConflictException>(() => sdk.Contacts.CreateAsync(new ContactInput { FirstName = "Conflict" })))
+            .Status.ShouldBe(HttpStatusCode.Conflict);
+        proxy.Requests.Count.ShouldBe(3);
+    }
+
+    [Fact]
     public async Task APostWhoseAnswerWasLostIsReplayedNotDoneTwice()
     {
         var (owner, key) = await OwnerAsync();
