@@ -88,7 +88,7 @@ public abstract class PythonSdkTests<TFactory>(TFactory node) : IClassFixture<TF
     /// (S256) through the node's sign-in and consent pages, to a loopback redirect, then the code exchanged at the token
     /// endpoint with the app's secret. The SDK's OAuthRefreshToken renews from it.
     /// </summary>
-    private static async Task<string> AuthorizeThroughThePagesAsync(string baseUrl, InteropApp app, string email)
+    internal static async Task<string> AuthorizeThroughThePagesAsync(string baseUrl, InteropApp app, string email)
     {
         using var receiver = new LoopbackReceiver();
         using var walker = new PageWalker();
