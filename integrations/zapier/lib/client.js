@@ -16,9 +16,12 @@ const baseUrl = () => {
 const api = (path) => `${baseUrl()}/api/v1${path}`;
 
 // Every request carries the connection's credential: the OAuth access token, or the API key (custom auth).
+// The token endpoint authenticates the OAuth client itself, so it gets no user credential.
 const addCredential = (request, z, bundle) => {
   request.headers = request.headers || {};
-  if (bundle.authData && bundle.authData.access_token) {
+  if (/\/oauth\/token$/.test(String(request.url || ''))) {
+    // client_id and client_secret are in the form body
+  } else if (bundle.authData && bundle.authData.access_token) {
     request.headers.Authorization = `Bearer ${bundle.authData.access_token}`;
   } else if (bundle.authData && bundle.authData.apiKey) {
     request.headers.Authorization = `Bearer ${bundle.authData.apiKey}`;
