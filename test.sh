@@ -4,7 +4,7 @@
 # 127.0.0.1 (a free port from 55432 up) for the run and removed afterwards. Chromium and ChromeDriver (the docs
 # page tests) come from Debian's packages too, installed in the same apt-get run; the npm tools the suite runs
 # (redocly, newman, oauth4webapi) are installed from tests/node/package-lock.json, and the TypeScript SDK's build tools from
-# sdks/typescript/package-lock.json. Extra arguments go to `dotnet test`.
+# sdks/typescript/package-lock.json, the Zapier app's from integrations/zapier/package-lock.json. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -44,6 +44,8 @@ npm_ci_when_changed() { # <folder> <what it holds>
 npm_ci_when_changed tests/node "the npm test tools"
 # The TypeScript SDK's compilers (typescript, openapi-typescript); TypeScriptSdkTests builds it once per run.
 npm_ci_when_changed sdks/typescript "the TypeScript SDK's build tools"
+# The Zapier app's runtime (zapier-platform-core, zapier-platform-schema); ZapierAppTests runs its tests against a node.
+npm_ci_when_changed integrations/zapier "the Zapier app's dependencies"
 export SWITCHBOARD_TEST_NODE_BIN="$PWD/tests/node/node_modules/.bin"
 
 port=55432
