@@ -109,6 +109,7 @@ OPERATIONS = {
     "deleteWebhook": ("Webhooks", "Delete"),
     "listWebhookDeliveries": ("Webhooks", "ListDeliveries"),
     "retryWebhookDelivery": ("Webhooks", "RetryDelivery"),
+    "retryWebhookDeliveries": ("Webhooks", "RetryDeliveries"),
     "testWebhook": ("Webhooks", "Test"),
     "rotateWebhookSecret": ("Webhooks", "RotateSecret"),
     "replayWebhook": ("Webhooks", "Replay"),

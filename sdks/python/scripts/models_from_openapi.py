@@ -30,6 +30,7 @@ INPUTS = {
     "SendChatMessageInput": "SendChatMessageRequest", "WebhookInput": "WebhookInput",
     "CreateApiKeyInput": "CreateApiKeyRequest", "UpdateApiKeyInput": "UpdateApiKeyRequest",
     "InstallationInput": "InstallationInput", "OAuthAppInput": "OAuthAppInput", "RuleInput": "RuleInput",
+    "RetryDeliveriesInput": "RetryDeliveriesRequest",
 }
 # Query TypedDict name -> operationId of a list operation.
 QUERIES = {

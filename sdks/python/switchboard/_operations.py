@@ -98,6 +98,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "deleteWebhook": ("DELETE", "/api/v1/webhooks/{id}"),
     "listWebhookDeliveries": ("GET", "/api/v1/webhooks/{id}/deliveries"),
     "retryWebhookDelivery": ("POST", "/api/v1/webhooks/deliveries/{deliveryId}/retry"),
+    "retryWebhookDeliveries": ("POST", "/api/v1/webhooks/{id}/deliveries/retry"),
     "testWebhook": ("POST", "/api/v1/webhooks/{id}/test"),
     "rotateWebhookSecret": ("POST", "/api/v1/webhooks/{id}/rotate-secret"),
     "replayWebhook": ("POST", "/api/v1/webhooks/{id}/replay"),

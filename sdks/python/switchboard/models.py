@@ -243,6 +243,7 @@ class WebhookDelivery(TypedDict):
     createdAt: str
     completedAt: str | None
     attemptLog: list[DeliveryAttempt] | None
+    payload: str
 
 
 class DeliveryAttempt(TypedDict):
@@ -629,6 +630,18 @@ class RuleInput(TypedDict, total=False):
     isActive: bool
 
 
+class RetryDeliveriesInput(TypedDict, total=False):
+    """``RetryDeliveriesRequest``."""
+
+    status: str | None
+    eventType: str | None
+    eventId: str | None
+    deliveryId: str | None
+    createdAfter: str | None
+    createdBefore: str | None
+    dryRun: bool | None
+
+
 class ContactListParams(TypedDict, total=False):
     """Query parameters of ``listContacts``."""
 
@@ -864,6 +877,11 @@ class DeliveryListParams(TypedDict, total=False):
     cursor: str
     offset: int
     status: Literal["pending", "succeeded", "dead"]
+    eventType: str
+    eventId: str
+    deliveryId: str
+    createdAfter: str | datetime | date
+    createdBefore: str | datetime | date
 
 
 class IntegrationListParams(TypedDict, total=False):
@@ -914,6 +932,11 @@ class ActionRunListParams(TypedDict, total=False):
     cursor: str
     offset: int
     status: Literal["pending", "succeeded", "dead"]
+    eventType: str
+    eventId: str
+    deliveryId: str
+    createdAfter: str | datetime | date
+    createdBefore: str | datetime | date
     ruleId: str
 
 

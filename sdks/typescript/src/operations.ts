@@ -120,6 +120,7 @@ export const operationTable = {
   deleteWebhook: { resource: "webhooks", name: "delete", method: "DELETE", path: "/api/v1/webhooks/{id}", pathParams: ["id"] },
   listWebhookDeliveries: { resource: "webhooks", name: "listDeliveries", method: "GET", path: "/api/v1/webhooks/{id}/deliveries", pathParams: ["id"], paginated: true, query: true },
   retryWebhookDelivery: { resource: "webhooks", name: "retryDelivery", method: "POST", path: "/api/v1/webhooks/deliveries/{deliveryId}/retry", pathParams: ["deliveryId"] },
+  retryWebhookDeliveries: { resource: "webhooks", name: "retryDeliveries", method: "POST", path: "/api/v1/webhooks/{id}/deliveries/retry", pathParams: ["id"], body: true },
   testWebhook: { resource: "webhooks", name: "test", method: "POST", path: "/api/v1/webhooks/{id}/test", pathParams: ["id"] },
   rotateWebhookSecret: { resource: "webhooks", name: "rotateSecret", method: "POST", path: "/api/v1/webhooks/{id}/rotate-secret", pathParams: ["id"] },
   replayWebhook: { resource: "webhooks", name: "replay", method: "POST", path: "/api/v1/webhooks/{id}/replay", pathParams: ["id"], body: true },

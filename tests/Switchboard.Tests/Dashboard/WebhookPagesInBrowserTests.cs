@@ -11,16 +11,9 @@ namespace Switchboard.Tests.Dashboard;
 /// </summary>
 public abstract class WebhookPagesInBrowserTests<TNode>(TNode node) : IClassFixture<TNode> where TNode : SwitchboardFactory
 {
-    private string Origin
-    {
-        get
-        {
-            using var client = node.Client();
-            return client.Http.BaseAddress!.GetLeftPart(UriPartial.Authority);
-        }
-    }
+    private string Origin => DashboardBrowser.Origin(node);
 
-    private static void Screenshot(HeadlessChromium browser, string name) => DashboardInBrowserTests<TNode>.Screenshot(browser, name);
+    private static void Screenshot(HeadlessChromium browser, string name) => DashboardBrowser.Screenshot(browser, name);
 
     /// <summary>Reloads the page until <paramref name="condition"/> holds (the log shows what the workers did meanwhile).</summary>
     private static void RefreshUntil(HeadlessChromium browser, string what, Func<IWebDriver, bool> condition) => browser.WaitUntil(what, d =>

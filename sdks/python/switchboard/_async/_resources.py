@@ -14,7 +14,7 @@ from ..models import (
     ChatSessionListParams, Contact, ContactInput, ContactListParams, ConvertLeadInput, CreateApiKeyInput, Deal,
     DealInput, DealListParams, DeliveryListParams, Installation, InstallationInput, IntegrationListParams,
     Invitation, Lead, LeadConversion, LeadInput, LeadListParams, Member, OAuthApp, OAuthAppInput,
-    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, AuditLogListParams, Payment,
+    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, AuditLogListParams, RetryDeliveriesInput, Payment,
     PaymentInput, PaymentListParams, PeriodParams, ProviderListParams, RuleInput, SendChatMessageInput,
     SendChatMessageResult, Task, TaskInput, TaskListParams, Ticket, TicketInput, TicketListParams,
     UpdateApiKeyInput, UsageParams, Webhook, WebhookDelivery, WebhookInput, WebhookListParams,
@@ -582,6 +582,12 @@ class AsyncWebhooks(AsyncResource):
     @operation("retryWebhookDelivery")
     async def retry_delivery(self, delivery_id: str, *, idempotency_key: str | None = None) -> JsonObject:
         result: JsonObject = await self._t.call("retryWebhookDelivery", path_params={"deliveryId": delivery_id}, idempotency_key=idempotency_key)
+        return result
+
+    @operation("retryWebhookDeliveries")
+    async def retry_deliveries(self, id: str, *, idempotency_key: str | None = None, **body: Unpack[RetryDeliveriesInput]) -> JsonObject:
+        """Retries the failed deliveries a filter selects (``dryRun=True`` only counts them)."""
+        result: JsonObject = await self._create("retryWebhookDeliveries", body, idempotency_key, {"id": id})
         return result
 
     @operation("testWebhook")

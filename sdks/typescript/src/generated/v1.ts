@@ -1263,6 +1263,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{id}/deliveries/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send again now every delivery a filter selects (by default the failed ones), or count them (dryRun)
+         * @description Requires the `webhooks:write` scope.
+         */
+        post: operations["retryWebhookDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/deliveries/{deliveryId}/retry": {
         parameters: {
             query?: never;
@@ -2271,6 +2291,7 @@ export interface components {
             /** Format: date-time */
             completedAt: null | string;
             attemptLog: null | components["schemas"]["AttemptResponse"][];
+            payload: string;
         };
         EndpointUsage: {
             method: string;
@@ -2293,6 +2314,7 @@ export interface components {
             type: string;
             description: string;
             schema: components["schemas"]["JsonNode"];
+            example: components["schemas"]["JsonNode"];
         };
         HourUsage: {
             /** Format: date-time */
@@ -3079,6 +3101,22 @@ export interface components {
         ReplayResponse: {
             /** Format: int32 */
             deliveries: number;
+        };
+        RetryDeliveriesRequest: {
+            status?: null | string;
+            eventType?: null | string;
+            eventId?: null | string;
+            deliveryId?: null | string;
+            /** Format: date-time */
+            createdAfter?: null | string;
+            /** Format: date-time */
+            createdBefore?: null | string;
+            dryRun?: null | boolean;
+        };
+        RetryDeliveriesResponse: {
+            /** Format: int32 */
+            deliveries: number;
+            dryRun: boolean;
         };
         /**
          * @example {
@@ -11330,7 +11368,8 @@ export interface operations {
                      *         {
                      *           "type": "string",
                      *           "description": "Met at the trade fair; interested in the annual plan.",
-                     *           "schema": "string"
+                     *           "schema": "string",
+                     *           "example": "string"
                      *         }
                      *       ]
                      *     }
@@ -11710,6 +11749,31 @@ export interface operations {
                  * @example dead
                  */
                 status?: "pending" | "succeeded" | "dead";
+                /**
+                 * @description Only deliveries of this event type, or of every type under a prefix (contact.*).
+                 * @example contact.created
+                 */
+                eventType?: string;
+                /**
+                 * @description Only deliveries of this event (a replay makes a second delivery of the same event).
+                 * @example evt_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                eventId?: string;
+                /**
+                 * @description Only this delivery.
+                 * @example dlv_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                deliveryId?: string;
+                /**
+                 * @description Only deliveries created after this time (ISO 8601).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                createdAfter?: string;
+                /**
+                 * @description Only deliveries created before this time (ISO 8601).
+                 * @example 2026-12-02T00:00:00Z
+                 */
+                createdBefore?: string;
             };
             header?: never;
             path: {
@@ -11757,7 +11821,8 @@ export interface operations {
                      *               "responseBody": "string",
                      *               "error": "string"
                      *             }
-                     *           ]
+                     *           ],
+                     *           "payload": "string"
                      *         }
                      *       ],
                      *       "hasMore": false,
@@ -11771,6 +11836,73 @@ export interface operations {
             401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
             403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
             404: components["responses"]["404-not_found-limited"];
+            429: components["responses"]["429-rate_limited-limited"];
+            500: components["responses"]["500-internal_error-limited"];
+            503: components["responses"]["503-service_unavailable-limited"];
+        };
+    };
+    retryWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same body replays the first response (`Idempotent-Replayed: true`) for at least 24 hours; with another body it answers 422, and while the first request runs, 409. 1–255 visible ASCII characters; use a UUID.
+                 * @example 5d1f6f5e-8f1c-4a53-9a55-0d7a1d6b4f0e
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The record's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "string",
+                 *       "eventType": "string",
+                 *       "eventId": "evt_01JD4V2Q8M3ZC5X7T9W1E6R0YB",
+                 *       "deliveryId": "dlv_01JD4V2Q8M3ZC5X7T9W1E6R0YB",
+                 *       "createdAfter": "2026-11-22T09:30:00Z",
+                 *       "createdBefore": "2026-11-22T09:30:00Z",
+                 *       "dryRun": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["RetryDeliveriesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deliveries": 1,
+                     *       "dryRun": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RetryDeliveriesResponse"];
+                };
+            };
+            400: components["responses"]["400-idempotency_key_invalid-malformed_json-validation_failed-limited"];
+            401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
+            403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
+            404: components["responses"]["404-not_found-limited"];
+            409: components["responses"]["409-idempotency_request_in_progress-limited"];
+            413: components["responses"]["413-payload_too_large-limited"];
+            415: components["responses"]["415-unsupported_media_type-limited"];
+            422: components["responses"]["422-idempotency_key_reused-limited"];
             429: components["responses"]["429-rate_limited-limited"];
             500: components["responses"]["500-internal_error-limited"];
             503: components["responses"]["503-service_unavailable-limited"];
@@ -13265,10 +13397,35 @@ export interface operations {
                 /** @description Records to skip (prefer `cursor`: offsets shift when records are added). */
                 offset?: number;
                 /**
-                 * @description Only runs in this state.
+                 * @description Only deliveries in this state.
                  * @example dead
                  */
                 status?: "pending" | "succeeded" | "dead";
+                /**
+                 * @description Only deliveries of this event type, or of every type under a prefix (contact.*).
+                 * @example contact.created
+                 */
+                eventType?: string;
+                /**
+                 * @description Only deliveries of this event (a replay makes a second delivery of the same event).
+                 * @example evt_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                eventId?: string;
+                /**
+                 * @description Only this delivery.
+                 * @example dlv_01JD4V2Q8M3ZC5X7T9W1E6R0YB
+                 */
+                deliveryId?: string;
+                /**
+                 * @description Only deliveries created after this time (ISO 8601).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                createdAfter?: string;
+                /**
+                 * @description Only deliveries created before this time (ISO 8601).
+                 * @example 2026-12-02T00:00:00Z
+                 */
+                createdBefore?: string;
                 /**
                  * @description Only this rule's runs.
                  * @example rul_01J0000000000000000000000

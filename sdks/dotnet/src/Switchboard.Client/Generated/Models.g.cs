@@ -1528,6 +1528,12 @@ public sealed partial record DeliveryResponse
     /// </summary>
     [JsonPropertyName("attemptLog")]
     public IReadOnlyList<AttemptResponse>? AttemptLog { get; init; }
+
+    /// <summary>
+    /// The `payload` field.
+    /// </summary>
+    [JsonPropertyName("payload")]
+    public string Payload { get; init; } = default!;
 }
 
 /// <summary>
@@ -1612,6 +1618,12 @@ public sealed partial record EventTypeInfo
     /// </summary>
     [JsonPropertyName("schema")]
     public JsonNode Schema { get; init; } = default!;
+
+    /// <summary>
+    /// The `example` field.
+    /// </summary>
+    [JsonPropertyName("example")]
+    public JsonNode Example { get; init; } = default!;
 }
 
 /// <summary>
@@ -3406,6 +3418,72 @@ public sealed partial record ReplayResponse
     /// </summary>
     [JsonPropertyName("deliveries")]
     public int Deliveries { get; init; }
+}
+
+/// <summary>
+/// The API's `RetryDeliveriesRequest` object.
+/// </summary>
+public sealed partial record RetryDeliveriesRequest
+{
+    /// <summary>
+    /// The `status` field.
+    /// </summary>
+    [JsonPropertyName("status")]
+    public string? Status { get; init; }
+
+    /// <summary>
+    /// The `eventType` field.
+    /// </summary>
+    [JsonPropertyName("eventType")]
+    public string? EventType { get; init; }
+
+    /// <summary>
+    /// The `eventId` field.
+    /// </summary>
+    [JsonPropertyName("eventId")]
+    public string? EventId { get; init; }
+
+    /// <summary>
+    /// The `deliveryId` field.
+    /// </summary>
+    [JsonPropertyName("deliveryId")]
+    public string? DeliveryId { get; init; }
+
+    /// <summary>
+    /// The `createdAfter` field.
+    /// </summary>
+    [JsonPropertyName("createdAfter")]
+    public DateTimeOffset? CreatedAfter { get; init; }
+
+    /// <summary>
+    /// The `createdBefore` field.
+    /// </summary>
+    [JsonPropertyName("createdBefore")]
+    public DateTimeOffset? CreatedBefore { get; init; }
+
+    /// <summary>
+    /// The `dryRun` field.
+    /// </summary>
+    [JsonPropertyName("dryRun")]
+    public bool? DryRun { get; init; }
+}
+
+/// <summary>
+/// The API's `RetryDeliveriesResponse` object.
+/// </summary>
+public sealed partial record RetryDeliveriesResponse
+{
+    /// <summary>
+    /// The `deliveries` field.
+    /// </summary>
+    [JsonPropertyName("deliveries")]
+    public int Deliveries { get; init; }
+
+    /// <summary>
+    /// The `dryRun` field.
+    /// </summary>
+    [JsonPropertyName("dryRun")]
+    public bool DryRun { get; init; }
 }
 
 /// <summary>

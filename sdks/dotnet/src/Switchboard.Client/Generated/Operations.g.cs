@@ -1383,6 +1383,14 @@ public sealed partial class WebhooksResource
         => _client.PaginateAsync(new ApiRequest(HttpMethod.Get, $"/api/v1/webhooks/{Uri.EscapeDataString(id)}/deliveries", OperationAuth.Credential) { Query = query }, SwitchboardJsonContext.Default.PageDeliveryResponse, cancellationToken);
 
     /// <summary>
+    /// Send again now every delivery a filter selects (by default the failed ones), or count them (dryRun).
+    /// <c>POST /api/v1/webhooks/{id}/deliveries/retry</c> (operation <c>retryWebhookDeliveries</c>).
+    /// </summary>
+    [SwitchboardOperation("retryWebhookDeliveries")]
+    public Task<RetryDeliveriesResponse> RetryDeliveriesAsync(string id, RetryDeliveriesRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
+        => _client.SendAsync(new ApiRequest(HttpMethod.Post, $"/api/v1/webhooks/{Uri.EscapeDataString(id)}/deliveries/retry", OperationAuth.Credential) { Body = body is null ? null : SwitchboardClient.Serialize(body, SwitchboardJsonContext.Default.RetryDeliveriesRequest), Options = options }, SwitchboardJsonContext.Default.RetryDeliveriesResponse, cancellationToken);
+
+    /// <summary>
     /// Send a delivery again now.
     /// <c>POST /api/v1/webhooks/deliveries/{deliveryId}/retry</c> (operation <c>retryWebhookDelivery</c>).
     /// </summary>
@@ -1588,11 +1596,47 @@ public sealed record ListAuditLogsQuery : IQueryParameters
     /// </summary>
     public int? Offset { get; init; }
 
+    /// <summary>
+    /// Only this action.
+    /// </summary>
+    public string? Action { get; init; }
+
+    /// <summary>
+    /// Only events of this actor (a user, API key or OAuth app id).
+    /// </summary>
+    public string? ActorId { get; init; }
+
+    /// <summary>
+    /// Only events about this record.
+    /// </summary>
+    public string? TargetId { get; init; }
+
+    /// <summary>
+    /// Only events after this time.
+    /// </summary>
+    public DateTimeOffset? CreatedAfter { get; init; }
+
+    /// <summary>
+    /// Only events before this time.
+    /// </summary>
+    public DateTimeOffset? CreatedBefore { get; init; }
+
+    /// <summary>
+    /// Search: events whose action contains the text (case-insensitive), or whose actor, target or request id or IP address is the text. At most 200 characters.
+    /// </summary>
+    public string? Q { get; init; }
+
     IEnumerable<KeyValuePair<string, string>> IQueryParameters.ToPairs()
     {
         if (Limit is { } limitValue) yield return new("limit", QueryValue.Format(limitValue));
         if (Cursor is { } cursorValue) yield return new("cursor", QueryValue.Format(cursorValue));
         if (Offset is { } offsetValue) yield return new("offset", QueryValue.Format(offsetValue));
+        if (Action is { } actionValue) yield return new("action", QueryValue.Format(actionValue));
+        if (ActorId is { } actorIdValue) yield return new("actorId", QueryValue.Format(actorIdValue));
+        if (TargetId is { } targetIdValue) yield return new("targetId", QueryValue.Format(targetIdValue));
+        if (CreatedAfter is { } createdAfterValue) yield return new("createdAfter", QueryValue.Format(createdAfterValue));
+        if (CreatedBefore is { } createdBeforeValue) yield return new("createdBefore", QueryValue.Format(createdBeforeValue));
+        if (Q is { } qValue) yield return new("q", QueryValue.Format(qValue));
     }
 }
 
@@ -3139,12 +3183,42 @@ public sealed record ListWebhookDeliveriesQuery : IQueryParameters
     /// </summary>
     public string? Status { get; init; }
 
+    /// <summary>
+    /// Only deliveries of this event type, or of every type under a prefix (contact.*).
+    /// </summary>
+    public string? EventType { get; init; }
+
+    /// <summary>
+    /// Only deliveries of this event (a replay makes a second delivery of the same event).
+    /// </summary>
+    public string? EventId { get; init; }
+
+    /// <summary>
+    /// Only this delivery.
+    /// </summary>
+    public string? DeliveryId { get; init; }
+
+    /// <summary>
+    /// Only deliveries created after this time (ISO 8601).
+    /// </summary>
+    public DateTimeOffset? CreatedAfter { get; init; }
+
+    /// <summary>
+    /// Only deliveries created before this time (ISO 8601).
+    /// </summary>
+    public DateTimeOffset? CreatedBefore { get; init; }
+
     IEnumerable<KeyValuePair<string, string>> IQueryParameters.ToPairs()
     {
         if (Limit is { } limitValue) yield return new("limit", QueryValue.Format(limitValue));
         if (Cursor is { } cursorValue) yield return new("cursor", QueryValue.Format(cursorValue));
         if (Offset is { } offsetValue) yield return new("offset", QueryValue.Format(offsetValue));
         if (Status is { } statusValue) yield return new("status", QueryValue.Format(statusValue));
+        if (EventType is { } eventTypeValue) yield return new("eventType", QueryValue.Format(eventTypeValue));
+        if (EventId is { } eventIdValue) yield return new("eventId", QueryValue.Format(eventIdValue));
+        if (DeliveryId is { } deliveryIdValue) yield return new("deliveryId", QueryValue.Format(deliveryIdValue));
+        if (CreatedAfter is { } createdAfterValue) yield return new("createdAfter", QueryValue.Format(createdAfterValue));
+        if (CreatedBefore is { } createdBeforeValue) yield return new("createdBefore", QueryValue.Format(createdBeforeValue));
     }
 }
 
@@ -3327,9 +3401,34 @@ public sealed record ListIntegrationActionRunsQuery : IQueryParameters
     public int? Offset { get; init; }
 
     /// <summary>
-    /// Only runs in this state. One of: `pending`, `succeeded`, `dead`.
+    /// Only deliveries in this state. One of: `pending`, `succeeded`, `dead`.
     /// </summary>
     public string? Status { get; init; }
+
+    /// <summary>
+    /// Only deliveries of this event type, or of every type under a prefix (contact.*).
+    /// </summary>
+    public string? EventType { get; init; }
+
+    /// <summary>
+    /// Only deliveries of this event (a replay makes a second delivery of the same event).
+    /// </summary>
+    public string? EventId { get; init; }
+
+    /// <summary>
+    /// Only this delivery.
+    /// </summary>
+    public string? DeliveryId { get; init; }
+
+    /// <summary>
+    /// Only deliveries created after this time (ISO 8601).
+    /// </summary>
+    public DateTimeOffset? CreatedAfter { get; init; }
+
+    /// <summary>
+    /// Only deliveries created before this time (ISO 8601).
+    /// </summary>
+    public DateTimeOffset? CreatedBefore { get; init; }
 
     /// <summary>
     /// Only this rule's runs.
@@ -3342,6 +3441,11 @@ public sealed record ListIntegrationActionRunsQuery : IQueryParameters
         if (Cursor is { } cursorValue) yield return new("cursor", QueryValue.Format(cursorValue));
         if (Offset is { } offsetValue) yield return new("offset", QueryValue.Format(offsetValue));
         if (Status is { } statusValue) yield return new("status", QueryValue.Format(statusValue));
+        if (EventType is { } eventTypeValue) yield return new("eventType", QueryValue.Format(eventTypeValue));
+        if (EventId is { } eventIdValue) yield return new("eventId", QueryValue.Format(eventIdValue));
+        if (DeliveryId is { } deliveryIdValue) yield return new("deliveryId", QueryValue.Format(deliveryIdValue));
+        if (CreatedAfter is { } createdAfterValue) yield return new("createdAfter", QueryValue.Format(createdAfterValue));
+        if (CreatedBefore is { } createdBeforeValue) yield return new("createdBefore", QueryValue.Format(createdBeforeValue));
         if (RuleId is { } ruleIdValue) yield return new("ruleId", QueryValue.Format(ruleIdValue));
     }
 }

@@ -110,6 +110,8 @@ namespace Switchboard.Client;
 [JsonSerializable(typeof(RefreshRequest))]
 [JsonSerializable(typeof(ReplayRequest))]
 [JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(RetryDeliveriesRequest))]
+[JsonSerializable(typeof(RetryDeliveriesResponse))]
 [JsonSerializable(typeof(ReviewInput))]
 [JsonSerializable(typeof(ReviewResponse))]
 [JsonSerializable(typeof(RotateApiKeyRequest))]
