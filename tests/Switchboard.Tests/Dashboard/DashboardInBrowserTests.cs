@@ -213,7 +213,7 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
         await SignInAsync(browser, viewer.Email, "/dashboard/api-keys");
         browser.WaitFor("the list", d => d.FindElement(By.LinkText("Warehouse import")));
         driver.FindElement(By.CssSelector(".org")).Text.ShouldContain("Your role: viewer");
-        driver.FindElements(By.CssSelector(".nav a")).Select(a => a.Text).ShouldBe(["Overview", "API keys", "Integrations", "Usage", "Plan and quota", "Connected apps"]); // no OAuth apps: oauth_apps:read is admin only
+        driver.FindElements(By.CssSelector(".nav a")).Select(a => a.Text).ShouldBe(["Overview", "API keys", "Integrations", "Webhooks", "Usage", "Plan and quota", "Connected apps"]); // no OAuth apps: oauth_apps:read is admin only
         driver.FindElements(By.CssSelector("main form")).ShouldBeEmpty();
         driver.FindElements(By.Id("key-name")).ShouldBeEmpty();
         Screenshot(browser, "api-keys-viewer");
