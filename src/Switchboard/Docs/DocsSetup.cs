@@ -273,6 +273,9 @@ public static class DocsSetup
             o.DocumentTitle = "Switchboard API reference";
             o.EnablePersistAuthorization();
             o.EnableTryItOutByDefault();
+            // Links to an operation (#/Contacts/listContacts) open and scroll to it: past 150 tags and operations
+            // Swagger UI renders only the part of the list that is on screen, so a link is how to reach one directly.
+            o.EnableDeepLinking();
             // The Authorize button runs the authorization code flow with PKCE (S256) against this node; the app is a
             // public app whose redirect URI is this page's oauth2-redirect.html (SwaggerRedirectPath).
             o.OAuthUsePkce();
