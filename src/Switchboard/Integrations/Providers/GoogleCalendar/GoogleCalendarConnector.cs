@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Switchboard.Integrations.Catalog;
 using Switchboard.Integrations.Connectors;
 
+using Switchboard.Integrations.Providers.Google;
+
 namespace Switchboard.Integrations.Providers.GoogleCalendar;
 
 /// <summary>

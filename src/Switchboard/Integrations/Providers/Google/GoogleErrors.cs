@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Switchboard.Integrations.Connectors;
 
-namespace Switchboard.Integrations.Providers.GoogleCalendar;
+namespace Switchboard.Integrations.Providers.Google;
 
 /// <summary>
 /// Google's error answers, as the Calendar API documents them
-/// (https://developers.google.com/calendar/api/guides/errors):
+/// (https://developers.google.com/calendar/api/guides/errors; Gmail, Sheets and the other
+/// Google APIs answer in the same shape: https://cloud.google.com/apis/design/errors):
 /// <c>{"error":{"code":403,"message":"Rate Limit Exceeded","errors":[{"domain":"usageLimits","reason":"rateLimitExceeded",…}],"status":"…"}}</c>.
 /// The HTTP status alone is not enough: a 403 is a rate limit (<c>rateLimitExceeded</c>, <c>userRateLimitExceeded</c>,
 /// <c>quotaExceeded</c>: back off and retry) or a refusal (<c>forbidden</c>, <c>insufficientPermissions</c>: do not),
