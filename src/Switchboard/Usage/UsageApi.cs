@@ -119,46 +119,118 @@ public static class UsageApi
         return TypedResults.Ok(await SummarizeAsync(db, time, plans, store, http.GetCaller().OrganizationId, period, apiKeyId, clientId, ct));
     }
 
-    /// <summary>The usage of the caller's organization (the context's tenant) in <paramref name="period"/>: what the API answers, for the dashboard too.</summary>
+    /// <summary>
+    /// The usage of the caller's organization (the context's tenant) in <paramref name="period"/>: what the API answers, for
+    /// the dashboard too. The period's hours are <c>[HourOf(from), to)</c>; its whole days are read from the daily
+    /// roll-up and only the hours at either end from the hourly one, so a month costs about as much as two days. Each read
+    /// is one GROUP BY by endpoint and status and one by credential; the figures are summed from those here. The chart's
+    /// hours come from the hourly totals.
+    /// </summary>
     internal static async Task<UsageResponse> SummarizeAsync(SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store,
         string organizationId, Period period, string? apiKeyId, string? clientId, CancellationToken ct)
     {
         var from = UsageHour.HourOf(period.From);
-        var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To);
-        if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
-        if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
+        // The first hour boundary at or after the end: an hour starting before the end is in the period.
+        var to = period.To.Ticks % TimeSpan.TicksPerHour == 0 ? period.To : UsageHour.HourOf(period.To).AddHours(1);
+        var firstDay = from.TimeOfDay == TimeSpan.Zero ? from : from.Date.AddDays(1);
+        var endDay = to.Date;
+        var slices = new UsageSlices();
+        if (endDay > firstDay)
+        {
+            await slices.AddAsync(Filter(db.Set<UsageDay>().AsNoTracking().Where(u => u.Day >= firstDay && u.Day < endDay)), ct);
+            if (from < firstDay) await slices.AddAsync(Filter(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < firstDay)), ct);
+            if (endDay < to) await slices.AddAsync(Filter(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= endDay && u.Hour < to)), ct);
+        }
+        else await slices.AddAsync(Filter(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to)), ct);
 
-        // Each aggregate is one GROUP BY in the database; only the 14 histogram sums per group come back to be read.
-        var totalRow = await rows.GroupBy(_ => 1).Select(g => new Sums(
-            g.Sum(u => u.Requests), g.Where(u => u.Status >= 400).Sum(u => u.Requests), g.Sum(u => u.LatencyMicros), g.Sum(u => u.RequestBytes), g.Sum(u => u.ResponseBytes),
-            g.Sum(u => u.L0), g.Sum(u => u.L1), g.Sum(u => u.L2), g.Sum(u => u.L3), g.Sum(u => u.L4), g.Sum(u => u.L5), g.Sum(u => u.L6),
-            g.Sum(u => u.L7), g.Sum(u => u.L8), g.Sum(u => u.L9), g.Sum(u => u.L10), g.Sum(u => u.L11), g.Sum(u => u.L12), g.Sum(u => u.L13), "", ""))
-            .FirstOrDefaultAsync(ct);
-        var totals = totalRow ?? Sums.Empty;
-        var byEndpoint = await rows.GroupBy(u => new { u.Method, u.Route }).Select(g => new Sums(
-            g.Sum(u => u.Requests), g.Where(u => u.Status >= 400).Sum(u => u.Requests), g.Sum(u => u.LatencyMicros), 0, 0,
-            g.Sum(u => u.L0), g.Sum(u => u.L1), g.Sum(u => u.L2), g.Sum(u => u.L3), g.Sum(u => u.L4), g.Sum(u => u.L5), g.Sum(u => u.L6),
-            g.Sum(u => u.L7), g.Sum(u => u.L8), g.Sum(u => u.L9), g.Sum(u => u.L10), g.Sum(u => u.L11), g.Sum(u => u.L12), g.Sum(u => u.L13),
-            g.Key.Method, g.Key.Route)).ToListAsync(ct);
-        var byStatus = await rows.GroupBy(u => u.Status).Select(g => new StatusUsage(g.Key, g.Sum(u => u.Requests))).ToListAsync(ct);
-        var byHour = await rows.GroupBy(u => u.Hour).Select(g => new HourUsage(g.Key, g.Sum(u => u.Requests), g.Where(u => u.Status >= 400).Sum(u => u.Requests))).ToListAsync(ct);
-        var topKeys = (await rows.Where(u => u.ApiKeyId != "").GroupBy(u => u.ApiKeyId)
-                .Select(g => new { g.Key, Requests = g.Sum(u => u.Requests), Failed = g.Where(u => u.Status >= 400).Sum(u => u.Requests) })
-                .OrderByDescending(k => k.Requests).ThenBy(k => k.Key).Take(10).ToListAsync(ct))
-            .Select(k => new KeyUsage(k.Key, k.Requests, k.Failed)).ToList();
-        var topApps = (await rows.Where(u => u.ClientId != "").GroupBy(u => u.ClientId)
-                .Select(g => new { g.Key, Requests = g.Sum(u => u.Requests), Failed = g.Where(u => u.Status >= 400).Sum(u => u.Requests) })
-                .OrderByDescending(k => k.Requests).ThenBy(k => k.Key).Take(10).ToListAsync(ct))
-            .Select(k => new AppUsage(k.Key, k.Requests, k.Failed)).ToList();
+        var totals = db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to);
+        if (apiKeyId is not null) totals = totals.Where(u => u.ApiKeyId == apiKeyId);
+        if (clientId is not null) totals = totals.Where(u => u.ClientId == clientId);
+        var byHour = await totals.GroupBy(u => u.Hour).Select(g => new HourUsage(g.Key, g.Sum(u => u.Requests), g.Sum(u => u.Failed))).ToListAsync(ct);
 
         var quota = await QuotaAsync(db, plans, store, organizationId, period, time, ct);
+        var all = slices.Total;
         return new UsageResponse(period, apiKeyId, clientId,
-            new UsageTotals(totals.Requests, totals.Requests - totals.Failed, totals.Failed, Average(totals.Latency, totals.Requests),
-                LatencyHistogram.Quantile(totals.Histogram, 0.5), LatencyHistogram.Quantile(totals.Histogram, 0.95), totals.RequestBytes, totals.ResponseBytes),
-            byEndpoint.OrderByDescending(e => e.Requests).ThenBy(e => e.Route, StringComparer.Ordinal)
-                .Select(e => new EndpointUsage(e.Method, e.Route, e.Requests, e.Failed, Average(e.Latency, e.Requests),
-                    LatencyHistogram.Quantile(e.Histogram, 0.5), LatencyHistogram.Quantile(e.Histogram, 0.95))).ToList(),
-            byStatus.OrderBy(s => s.Status).ToList(), byHour.OrderBy(h => h.Hour).ToList(), topKeys, topApps, quota);
+            new UsageTotals(all.Requests, all.Requests - all.Failed, all.Failed, Average(all.Latency, all.Requests),
+                LatencyHistogram.Quantile(all.Histogram, 0.5), LatencyHistogram.Quantile(all.Histogram, 0.95), all.RequestBytes, all.ResponseBytes),
+            slices.ByEndpoint.OrderByDescending(e => e.Value.Requests).ThenBy(e => e.Key.Route, StringComparer.Ordinal).ThenBy(e => e.Key.Method, StringComparer.Ordinal)
+                .Select(e => new EndpointUsage(e.Key.Method, e.Key.Route, e.Value.Requests, e.Value.Failed, Average(e.Value.Latency, e.Value.Requests),
+                    LatencyHistogram.Quantile(e.Value.Histogram, 0.5), LatencyHistogram.Quantile(e.Value.Histogram, 0.95))).ToList(),
+            slices.ByStatus.OrderBy(s => s.Key).Select(s => new StatusUsage(s.Key, s.Value)).ToList(),
+            byHour.OrderBy(h => h.Hour).ToList(),
+            Top(slices.ByKey).Select(k => new KeyUsage(k.Id, k.Requests, k.Failed)).ToList(),
+            Top(slices.ByApp).Select(k => new AppUsage(k.Id, k.Requests, k.Failed)).ToList(),
+            quota);
+
+        IQueryable<T> Filter<T>(IQueryable<T> rows) where T : UsageRollupRow
+        {
+            if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
+            if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
+            return rows;
+        }
+
+        static IEnumerable<(string Id, long Requests, long Failed)> Top(Dictionary<string, (long Requests, long Failed)> by) =>
+            by.OrderByDescending(k => k.Value.Requests).ThenBy(k => k.Key, StringComparer.Ordinal).Take(10).Select(k => (k.Key, k.Value.Requests, k.Value.Failed));
+    }
+
+    /// <summary>
+    /// The figures of a period summed from its slices (whole days from one roll-up, end hours from another): per endpoint
+    /// and status with the latency histogram, and per credential.
+    /// </summary>
+    private sealed class UsageSlices
+    {
+        public readonly Dictionary<(string Method, string Route), Sums> ByEndpoint = [];
+        public readonly Dictionary<int, long> ByStatus = [];
+        public readonly Dictionary<string, (long Requests, long Failed)> ByKey = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, (long Requests, long Failed)> ByApp = new(StringComparer.Ordinal);
+        public readonly Sums Total = new();
+
+        public async Task AddAsync<T>(IQueryable<T> rows, CancellationToken ct) where T : UsageRollupRow
+        {
+            var groups = await rows.GroupBy(u => new { u.Method, u.Route, u.Status }).Select(g => new
+            {
+                g.Key.Method, g.Key.Route, g.Key.Status, Requests = g.Sum(u => u.Requests), Latency = g.Sum(u => u.LatencyMicros),
+                RequestBytes = g.Sum(u => u.RequestBytes), ResponseBytes = g.Sum(u => u.ResponseBytes),
+                L0 = g.Sum(u => u.L0), L1 = g.Sum(u => u.L1), L2 = g.Sum(u => u.L2), L3 = g.Sum(u => u.L3), L4 = g.Sum(u => u.L4), L5 = g.Sum(u => u.L5),
+                L6 = g.Sum(u => u.L6), L7 = g.Sum(u => u.L7), L8 = g.Sum(u => u.L8), L9 = g.Sum(u => u.L9), L10 = g.Sum(u => u.L10), L11 = g.Sum(u => u.L11),
+                L12 = g.Sum(u => u.L12), L13 = g.Sum(u => u.L13),
+            }).ToListAsync(ct);
+            foreach (var g in groups)
+            {
+                long[] histogram = [g.L0, g.L1, g.L2, g.L3, g.L4, g.L5, g.L6, g.L7, g.L8, g.L9, g.L10, g.L11, g.L12, g.L13];
+                var failed = g.Status >= 400 ? g.Requests : 0;
+                if (!ByEndpoint.TryGetValue((g.Method, g.Route), out var endpoint)) ByEndpoint[(g.Method, g.Route)] = endpoint = new Sums();
+                endpoint.Add(g.Requests, failed, g.Latency, 0, 0, histogram);
+                Total.Add(g.Requests, failed, g.Latency, g.RequestBytes, g.ResponseBytes, histogram);
+                ByStatus[g.Status] = ByStatus.GetValueOrDefault(g.Status) + g.Requests;
+            }
+            var credentials = await rows.Where(u => u.ApiKeyId != "" || u.ClientId != "").GroupBy(u => new { u.ApiKeyId, u.ClientId })
+                .Select(g => new { g.Key.ApiKeyId, g.Key.ClientId, Requests = g.Sum(u => u.Requests), Failed = g.Sum(u => u.Status >= 400 ? u.Requests : 0) })
+                .ToListAsync(ct);
+            foreach (var c in credentials)
+            {
+                if (c.ApiKeyId != "") Add(ByKey, c.ApiKeyId, c.Requests, c.Failed);
+                if (c.ClientId != "") Add(ByApp, c.ClientId, c.Requests, c.Failed);
+            }
+        }
+
+        private static void Add(Dictionary<string, (long Requests, long Failed)> by, string id, long requests, long failed)
+        {
+            var (r, f) = by.GetValueOrDefault(id);
+            by[id] = (r + requests, f + failed);
+        }
+    }
+
+    private sealed class Sums
+    {
+        public readonly long[] Histogram = new long[LatencyHistogram.Buckets];
+        public long Requests, Failed, Latency, RequestBytes, ResponseBytes;
+
+        public void Add(long requests, long failed, long latency, long requestBytes, long responseBytes, long[] histogram)
+        {
+            (Requests, Failed, Latency, RequestBytes, ResponseBytes) = (Requests + requests, Failed + failed, Latency + latency, RequestBytes + requestBytes, ResponseBytes + responseBytes);
+            for (var i = 0; i < Histogram.Length; i++) Histogram[i] += histogram[i];
+        }
     }
 
     /// <summary>The plan, its daily quota, today's use and the quota alerts in <paramref name="period"/>: <c>quota</c> of <c>GET /api/v1/usage</c>.</summary>
@@ -182,14 +254,6 @@ public static class UsageApi
     }
 
     private static double? Average(long micros, long count) => count == 0 ? null : Math.Round(micros / 1000.0 / count, 2);
-
-    private sealed record Sums(long Requests, long Failed, long Latency, long RequestBytes, long ResponseBytes,
-        long L0, long L1, long L2, long L3, long L4, long L5, long L6, long L7, long L8, long L9, long L10, long L11, long L12, long L13,
-        string Method, string Route)
-    {
-        public static readonly Sums Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "");
-        public long[] Histogram => [L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13];
-    }
 }
 
 /// <summary>Prunes usage past its retention, and counters nobody uses any more, once an hour.</summary>
@@ -209,6 +273,10 @@ public sealed class UsagePruner(IServiceScopeFactory scopes, Microsoft.Extension
                 var hourly = now.AddDays(-options.Value.Usage.HourlyRetentionDays);
                 await db.Set<ApiRequestRecord>().IgnoreQueryFilters().Where(r => r.CreatedAt < raw).ExecuteDeleteAsync(stoppingToken);
                 await db.Set<UsageHour>().IgnoreQueryFilters().Where(r => r.Hour < hourly).ExecuteDeleteAsync(stoppingToken);
+                await db.Set<UsageHourTotal>().IgnoreQueryFilters().Where(r => r.Hour < hourly).ExecuteDeleteAsync(stoppingToken);
+                // A day goes once all of it is past the retention.
+                var day = hourly.Date;
+                await db.Set<UsageDay>().IgnoreQueryFilters().Where(r => r.Day < day).ExecuteDeleteAsync(stoppingToken);
                 await db.Set<RateLimitBucket>().Where(b => b.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
                 if (store is InMemoryRateLimitStore memory) memory.Prune(now, TimeSpan.FromDays(2));
             }

@@ -30,16 +30,12 @@ public sealed class ApiRequestRecord : ITenantOwned
 }
 
 /// <summary>
-/// Requests per organization, hour, credential, endpoint and status, with latency as a sum and a histogram, so a month of
-/// usage answers from a few thousand rows. Every node adds into the same rows.
+/// A roll-up row: requests of one organization, credential, endpoint and status in a slot of time (an hour, a day), with
+/// latency as a sum and a histogram. Every node adds into the same rows (<see cref="UsageRollup"/>).
 /// </summary>
-public sealed class UsageHour : ITenantOwned
+public abstract class UsageRollupRow : ITenantOwned
 {
-    /// <summary>The hour a moment falls in (UTC): the roll-ups' key and the API's period bounds.</summary>
-    public static DateTime HourOf(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
-
     public required string OrganizationId { get; init; }
-    public DateTime Hour { get; init; }
     public string ApiKeyId { get; init; } = "";
     public string UserId { get; init; } = "";
     /// <summary>The OAuth app's client_id when an app made the requests; empty otherwise.</summary>
@@ -66,6 +62,42 @@ public sealed class UsageHour : ITenantOwned
     public long L11 { get; set; }
     public long L12 { get; set; }
     public long L13 { get; set; }
+}
+
+/// <summary>
+/// Requests per organization, hour, credential, endpoint and status: the finest roll-up, which the CSV export lists and
+/// the usage summary reads for the hours of a period outside whole days. Every node adds into the same rows.
+/// </summary>
+public sealed class UsageHour : UsageRollupRow
+{
+    /// <summary>The hour a moment falls in (UTC): the roll-ups' key and the API's period bounds.</summary>
+    public static DateTime HourOf(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
+
+    public DateTime Hour { get; init; }
+}
+
+/// <summary>
+/// The same roll-up per day (UTC): the sum of the day's <see cref="UsageHour"/> rows, written by the same flush. A month
+/// of usage is then read from thirty rows per credential, endpoint and status instead of 720: the usage summary of a
+/// period reads whole days here and only the hours at its ends from <see cref="UsageHour"/>.
+/// </summary>
+public sealed class UsageDay : UsageRollupRow
+{
+    public DateTime Day { get; init; }
+}
+
+/// <summary>
+/// Requests and failed requests (4xx and 5xx) per organization, hour and credential: the usage chart's bars, read from a
+/// row per hour and key or app instead of a row per hour, key, endpoint and status.
+/// </summary>
+public sealed class UsageHourTotal : ITenantOwned
+{
+    public required string OrganizationId { get; init; }
+    public DateTime Hour { get; init; }
+    public string ApiKeyId { get; init; } = "";
+    public string ClientId { get; init; } = "";
+    public long Requests { get; set; }
+    public long Failed { get; set; }
 }
 
 public static class LatencyHistogram
@@ -133,13 +165,48 @@ internal sealed class UsageHourConfiguration : IEntityTypeConfiguration<UsageHou
     {
         b.ToTable("api_usage_hourly");
         b.HasKey(x => new { x.OrganizationId, x.Hour, x.ApiKeyId, x.UserId, x.ClientId, x.Method, x.Route, x.Status });
+        UsageRollupColumns.Configure(b);
+        b.Property(x => x.ClientId).HasDefaultValue("").ValueGeneratedNever(); // the default serves rows from before the column; every insert sends its value
+        b.HasIndex(x => x.Hour);
+    }
+}
+
+internal sealed class UsageDayConfiguration : IEntityTypeConfiguration<UsageDay>
+{
+    public void Configure(EntityTypeBuilder<UsageDay> b)
+    {
+        b.ToTable("api_usage_daily");
+        b.HasKey(x => new { x.OrganizationId, x.Day, x.ApiKeyId, x.UserId, x.ClientId, x.Method, x.Route, x.Status });
+        UsageRollupColumns.Configure(b);
+        b.HasIndex(x => x.Day); // the pruner's
+    }
+}
+
+internal sealed class UsageHourTotalConfiguration : IEntityTypeConfiguration<UsageHourTotal>
+{
+    public void Configure(EntityTypeBuilder<UsageHourTotal> b)
+    {
+        b.ToTable("api_usage_hourly_totals");
+        b.HasKey(x => new { x.OrganizationId, x.Hour, x.ApiKeyId, x.ClientId });
+        b.Property(x => x.OrganizationId).HasMaxLength(40);
+        b.Property(x => x.ApiKeyId).HasMaxLength(40);
+        b.Property(x => x.ClientId).HasMaxLength(64);
+        b.HasIndex(x => x.Hour); // the pruner's
+        b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+/// <summary>The columns the roll-up tables share, mapped the same way in each.</summary>
+internal static class UsageRollupColumns
+{
+    public static void Configure<T>(EntityTypeBuilder<T> b) where T : UsageRollupRow
+    {
         b.Property(x => x.OrganizationId).HasMaxLength(40);
         b.Property(x => x.ApiKeyId).HasMaxLength(40);
         b.Property(x => x.UserId).HasMaxLength(40);
-        b.Property(x => x.ClientId).HasMaxLength(64).HasDefaultValue("").ValueGeneratedNever(); // the default serves rows from before the column; every insert sends its value
+        b.Property(x => x.ClientId).HasMaxLength(64);
         b.Property(x => x.Method).HasMaxLength(10);
         b.Property(x => x.Route).HasMaxLength(200);
-        b.HasIndex(x => x.Hour);
         b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -6,70 +6,95 @@ using Switchboard.Platform.Storage;
 namespace Switchboard.Usage;
 
 /// <summary>
-/// A flush's hourly roll-up, summed as the batch is taken: one row per organization, hour, credential, route and
-/// status, added into <see cref="UsageHour"/>'s rows by an additive upsert (every node adds its counts into the same row).
+/// A flush's roll-ups, summed as the batch is taken: one row per organization, hour, credential, route and status
+/// (<see cref="UsageHour"/>), the same per day (<see cref="UsageDay"/>), and the requests and failures per organization,
+/// hour and credential (<see cref="UsageHourTotal"/>). Each is added into its table by an additive upsert (every node adds
+/// its counts into the same rows), in the flush's transaction, so the three always agree.
 /// </summary>
 internal sealed class UsageRollup
 {
-    private readonly Dictionary<HourKey, HourSums> _hours = [];
+    private readonly Dictionary<RowKey, Sums> _hours = [];
+    private readonly Dictionary<RowKey, Sums> _days = [];
+    private readonly Dictionary<TotalKey, long[]> _totals = [];
 
-    public void Clear() => _hours.Clear();
+    public void Clear()
+    {
+        _hours.Clear();
+        _days.Clear();
+        _totals.Clear();
+    }
 
     public void Add(in UsageRecord record)
     {
-        var key = new HourKey(record.OrganizationId, UsageHour.HourOf(record.At),
-            record.ApiKeyId, record.UserId, record.ClientId, record.Method, record.Route, record.Status);
+        var hour = UsageHour.HourOf(record.At);
+        var key = new RowKey(record.OrganizationId, hour, record.ApiKeyId, record.UserId, record.ClientId, record.Method, record.Route, record.Status);
         ref var sums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, key, out _);
-        (sums ??= new HourSums()).Add(record);
+        (sums ??= new Sums()).Add(record);
+        ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_days, key with { Slot = hour.Date }, out _);
+        (day ??= new Sums()).Add(record);
+        ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_totals, new TotalKey(record.OrganizationId, hour, record.ApiKeyId, record.ClientId), out _);
+        total ??= new long[2];
+        total[0]++;
+        if (record.Status >= 400) total[1]++;
     }
 
     /// <summary>Adds the sums into their rows, inside the caller's transaction.</summary>
     public async Task WriteAsync(SwitchboardDbContext db, CancellationToken cancellationToken)
     {
-        var upsert = Upsert.For(db.Model);
+        var hours = Upsert.For(db.Model, typeof(UsageHour));
         foreach (var (k, s) in _hours)
-        {
-            var h = s.Histogram;
-            var row = new UsageHour
-            {
-                OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId, UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route,
-                Status = k.Status, Requests = s.Requests, LatencyMicros = s.LatencyMicros, RequestBytes = s.RequestBytes, ResponseBytes = s.ResponseBytes,
-                L0 = h[0], L1 = h[1], L2 = h[2], L3 = h[3], L4 = h[4], L5 = h[5], L6 = h[6], L7 = h[7], L8 = h[8], L9 = h[9], L10 = h[10], L11 = h[11],
-                L12 = h[12], L13 = h[13],
-            };
-            await db.Database.ExecuteSqlRawAsync(upsert.Sql, upsert.Values(row), cancellationToken);
-        }
+            await db.Database.ExecuteSqlRawAsync(hours.Sql, hours.Values(s.Fill(new UsageHour { OrganizationId = k.OrganizationId, Hour = k.Slot, ApiKeyId = k.ApiKeyId,
+                UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
+        var days = Upsert.For(db.Model, typeof(UsageDay));
+        foreach (var (k, s) in _days)
+            await db.Database.ExecuteSqlRawAsync(days.Sql, days.Values(s.Fill(new UsageDay { OrganizationId = k.OrganizationId, Day = k.Slot, ApiKeyId = k.ApiKeyId,
+                UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
+        var totals = Upsert.For(db.Model, typeof(UsageHourTotal));
+        foreach (var (k, t) in _totals)
+            await db.Database.ExecuteSqlRawAsync(totals.Sql, totals.Values(new UsageHourTotal { OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId,
+                ClientId = k.ClientId, Requests = t[0], Failed = t[1] }), cancellationToken);
     }
 
     /// <summary>
-    /// The additive upsert of a <see cref="UsageHour"/> row, from the EF model: every column inserted; on a key conflict,
-    /// every column outside the key added to the stored value. The same SQL on SQLite and PostgreSQL.
+    /// The additive upsert of a roll-up entity's row, from the EF model: every column inserted; on a key conflict, every
+    /// column outside the key added to the stored value. The same SQL on SQLite and PostgreSQL.
     /// </summary>
     private sealed class Upsert
     {
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Upsert> Cache = new();
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Dictionary<Type, Upsert>> Cache = new();
         private readonly IReadOnlyList<IProperty> _properties;
 
-        private Upsert(IModel model)
+        private Upsert(IModel model, Type entity)
         {
-            var rows = EntityRows.For(model, typeof(UsageHour));
+            var rows = EntityRows.For(model, entity);
             _properties = rows.Properties;
-            var key = model.FindEntityType(typeof(UsageHour))!.FindPrimaryKey()!.Properties;
+            var key = model.FindEntityType(entity)!.FindPrimaryKey()!.Properties;
             var sums = _properties.Where(p => !key.Contains(p)).Select(p => rows.Column(p.Name));
             Sql = $"{rows.Insert(i => "{" + (i - 1) + "}")} ON CONFLICT ({rows.ColumnsOf([.. key.Select(p => p.Name)])}) DO UPDATE SET "
                 + string.Join(", ", sums.Select(c => $"{c} = {rows.Table}.{c} + excluded.{c}"));
         }
 
-        public static Upsert For(IModel model) => Cache.GetValue(model, static m => new Upsert(m));
+        public static Upsert For(IModel model, Type entity)
+        {
+            var byType = Cache.GetValue(model, static _ => []);
+            lock (byType)
+            {
+                if (!byType.TryGetValue(entity, out var upsert)) byType[entity] = upsert = new Upsert(model, entity);
+                return upsert;
+            }
+        }
 
         public string Sql { get; }
 
-        public object[] Values(UsageHour row) => [.. _properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(row)!)];
+        public object[] Values(object row) => [.. _properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(row)!)];
     }
 
-    private readonly record struct HourKey(string OrganizationId, DateTime Hour, string ApiKeyId, string UserId, string ClientId, string Method, string Route, int Status);
+    /// <summary>A roll-up row's key: <see cref="Slot"/> is the hour, or the day.</summary>
+    private readonly record struct RowKey(string OrganizationId, DateTime Slot, string ApiKeyId, string UserId, string ClientId, string Method, string Route, int Status);
 
-    private sealed class HourSums
+    private readonly record struct TotalKey(string OrganizationId, DateTime Hour, string ApiKeyId, string ClientId);
+
+    private sealed class Sums
     {
         public readonly long[] Histogram = new long[LatencyHistogram.Buckets];
         public long Requests, LatencyMicros, RequestBytes, ResponseBytes;
@@ -81,6 +106,15 @@ internal sealed class UsageRollup
             LatencyMicros += r.LatencyMicros;
             RequestBytes += r.RequestBytes;
             ResponseBytes += r.ResponseBytes;
+        }
+
+        public T Fill<T>(T row) where T : UsageRollupRow
+        {
+            var h = Histogram;
+            (row.Requests, row.LatencyMicros, row.RequestBytes, row.ResponseBytes) = (Requests, LatencyMicros, RequestBytes, ResponseBytes);
+            (row.L0, row.L1, row.L2, row.L3, row.L4, row.L5, row.L6) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6]);
+            (row.L7, row.L8, row.L9, row.L10, row.L11, row.L12, row.L13) = (h[7], h[8], h[9], h[10], h[11], h[12], h[13]);
+            return row;
         }
     }
 }

@@ -171,6 +171,7 @@ internal sealed class WebhookAttemptConfiguration : IEntityTypeConfiguration<Web
         b.Property(x => x.Error).HasMaxLength(1000);
         b.HasIndex(x => new { x.DeliveryId, x.Attempt });
         b.HasIndex(x => new { x.EndpointId, x.AttemptedAt });
+        b.HasIndex(x => new { x.OrganizationId, x.AttemptedAt }); // the overview's attempts of the last 24 hours
         b.HasOne<WebhookDelivery>().WithMany().HasForeignKey(x => x.DeliveryId).OnDelete(DeleteBehavior.Cascade);
     }
 }
