@@ -102,6 +102,39 @@ public abstract class MigrationsMatchModelTests
     }
 
     [Fact]
+    public async Task TheDailyUsageRollUpAndHourlyTotalsAreFilledFromTheHourlyRowsThere()
+    {
+        var settings = NewDatabase();
+        await using var db = Context(settings);
+        var migrator = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(db);
+        await migrator.MigrateAsync("20261204031811_Integrations");
+        var at = new DateTime(2026, 11, 30, 0, 0, 0, DateTimeKind.Utc);
+        db.Organizations.Add(new Switchboard.Identity.Organization { Id = "org_1", Name = "Migrated", CreatedAt = at, UpdatedAt = at });
+        // Two hours of one day (one of them twice over: two routes) and the last hour of the day before.
+        foreach (var (hour, route, status, requests) in new[] { (at.AddHours(9), "/a", 200, 5L), (at.AddHours(9), "/b", 500, 2L), (at.AddHours(23), "/a", 200, 7L), (at.AddHours(-1), "/a", 200, 11L) })
+            db.Add(new Switchboard.Usage.UsageHour
+            {
+                OrganizationId = "org_1", Hour = hour, ApiKeyId = "key_1", Method = "GET", Route = route, Status = status, Requests = requests,
+                LatencyMicros = requests * 1000, RequestBytes = requests, ResponseBytes = requests * 10, L3 = requests,
+            });
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        await migrator.MigrateAsync();
+
+        var days = await db.Set<Switchboard.Usage.UsageDay>().IgnoreQueryFilters().OrderBy(d => d.Day).ThenBy(d => d.Route).ToListAsync();
+        days.Select(d => (d.Day, d.Route, d.Status, d.Requests, d.LatencyMicros, d.ResponseBytes, d.L3)).ShouldBe(
+        [
+            (at.AddDays(-1), "/a", 200, 11L, 11_000L, 110L, 11L),
+            (at, "/a", 200, 12L, 12_000L, 120L, 12L),
+            (at, "/b", 500, 2L, 2_000L, 20L, 2L),
+        ]);
+        days.ShouldAllBe(d => d.ApiKeyId == "key_1" && d.Method == "GET" && d.OrganizationId == "org_1");
+        var totals = await db.Set<Switchboard.Usage.UsageHourTotal>().IgnoreQueryFilters().OrderBy(t => t.Hour).ToListAsync();
+        totals.Select(t => (t.Hour, t.ApiKeyId, t.Requests, t.Failed)).ShouldBe(
+            [(at.AddHours(-1), "key_1", 11L, 0L), (at.AddHours(9), "key_1", 7L, 2L), (at.AddHours(23), "key_1", 7L, 0L)]);
+    }
+
+    [Fact]
     public async Task TheComparisonNoticesADifference()
     {
         var migrated = NewDatabase();
