@@ -201,15 +201,18 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
                     table.RemoveRange(used, table.Count - used);
                     table.AddRange(rows);
                     var width = rows.Max(r => r.Count);
-                    return Json(200, new JsonObject
+                    var answer = new JsonObject
                     {
-                        ["spreadsheetId"] = id, ["tableRange"] = used == 0 ? null : $"{Quoted(tab!)}!A1:{Column(width)}{used}",
+                        ["spreadsheetId"] = id,
                         ["updates"] = new JsonObject
                         {
                             ["spreadsheetId"] = id, ["updatedRange"] = $"{Quoted(tab!)}!A{start}:{Column(width)}{start + rows.Count - 1}",
                             ["updatedRows"] = rows.Count, ["updatedColumns"] = width, ["updatedCells"] = rows.Sum(r => r.Count),
                         },
-                    });
+                    };
+                    // tableRange is left out when no table was found (an empty tab).
+                    if (used > 0) answer["tableRange"] = $"{Quoted(tab!)}!A1:{Column(width)}{used}";
+                    return Json(200, answer);
                 }
             }
             case "clear":
@@ -403,7 +406,10 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
         return Json(code, new JsonObject { ["error"] = error });
     }
 
-    private static IResult Json(int status, JsonObject body) => Results.Text(body.ToJsonString(), "application/json; charset=UTF-8", statusCode: status);
+    // Google writes quotes and other characters as they are, not as \u escapes.
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static IResult Json(int status, JsonObject body) => Results.Text(body.ToJsonString(Relaxed), "application/json; charset=UTF-8", statusCode: status);
 
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }

