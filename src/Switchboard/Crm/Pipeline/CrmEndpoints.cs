@@ -80,27 +80,26 @@ public static class CrmEndpoints
             return [.. parameters];
         }
 
-        /// <summary>Lists records; <paramref name="within"/> narrows to a parent's (e.g. one chat session's messages).</summary>
-        public async Task<Results<Ok<ListResponse<TResponse>>, JsonHttpResult<ListResponse<JsonObject>>, ProblemHttpResult>> ListAsync(
-            HttpContext http, CrmWriter writer, CancellationToken cancellationToken, Func<IQueryable<TEntity>, IQueryable<TEntity>>? within = null)
+        /// <summary>
+        /// The list's filters, text search (<c>q</c>) and sort of a query string, applied to <paramref name="rows"/>: what
+        /// <see cref="ListAsync"/> reads, and the one reading of them for whatever else lists records by the same
+        /// parameters (a connector's export to a sheet). Paging and field selection (<c>limit</c>, <c>cursor</c>,
+        /// <c>offset</c>, <c>fields</c>) are skipped here; an unknown parameter, a bad value or an unknown sort is a field
+        /// error named by its parameter. <c>Rows</c> is not yet ordered: <c>Sort</c> orders it (and pages it by keyset).
+        /// </summary>
+        public CrmListQuery<TEntity> Query(IQueryable<TEntity> rows, IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> query)
         {
-            if (!PageRequest.TryParse(http.Request, out var page, out var pageProblem)) return pageProblem!;
-            var query = http.Request.Query;
             var errors = new Dictionary<string, string[]>();
-
-            var sortParameter = query["sort"].ToString() is { Length: > 0 } s ? s : def.DefaultSort;
+            var parameters = query.ToList();
+            var sortParameter = parameters.FirstOrDefault(p => p.Key == "sort").Value.ToString() is { Length: > 0 } s ? s : def.DefaultSort;
             var descending = sortParameter.StartsWith('-');
             var sortName = sortParameter.TrimStart('-', '+');
             var sorts = def.AllSorts();
             var sort = sorts.FirstOrDefault(x => x.Name == sortName);
             if (sort is null) errors["sort"] = [$"Sort by one of: {string.Join(", ", sorts.Select(x => x.Name))} (prefix '-' for descending)."];
 
-            if (!FieldSelection.TryParse(query["fields"], typeof(TResponse), out var selection, out var fieldsError)) errors["fields"] = [fieldsError!];
-
-            IQueryable<TEntity> rows = writer.Db.Set<TEntity>().AsNoTracking();
-            if (within is not null) rows = within(rows);
             var filters = def.AllFilters().SelectMany(f => f.Names.Select(n => (Name: n, Filter: f))).ToDictionary(x => x.Name, x => x.Filter, StringComparer.Ordinal);
-            foreach (var (name, values) in query)
+            foreach (var (name, values) in parameters)
             {
                 if (Reserved.Contains(name)) continue;
                 if (!filters.TryGetValue(name, out var filter))
@@ -111,12 +110,27 @@ public static class CrmEndpoints
                 if (values.Count != 1) { errors[name] = ["Give this filter once."]; continue; }
                 if (filter.Apply(ref rows, name, values[0]!) is { } error) errors[name] = [error];
             }
-            if (query["q"].ToString() is { Length: > 0 } text)
+            if (parameters.FirstOrDefault(p => p.Key == "q").Value.ToString() is { Length: > 0 } text)
             {
                 if (text.Length > 200) errors["q"] = ["At most 200 characters."];
                 else if (def.SearchFields.Count == 0) errors["q"] = [$"{def.Plural} do not support text search."];
                 else rows = rows.Where(def.Search(text));
             }
+            return new CrmListQuery<TEntity>(rows, sort, descending, sortParameter, errors);
+        }
+
+        /// <summary>Lists records; <paramref name="within"/> narrows to a parent's (e.g. one chat session's messages).</summary>
+        public async Task<Results<Ok<ListResponse<TResponse>>, JsonHttpResult<ListResponse<JsonObject>>, ProblemHttpResult>> ListAsync(
+            HttpContext http, CrmWriter writer, CancellationToken cancellationToken, Func<IQueryable<TEntity>, IQueryable<TEntity>>? within = null)
+        {
+            if (!PageRequest.TryParse(http.Request, out var page, out var pageProblem)) return pageProblem!;
+            var query = http.Request.Query;
+            IQueryable<TEntity> rows = writer.Db.Set<TEntity>().AsNoTracking();
+            if (within is not null) rows = within(rows);
+            var (filtered, sort, descending, sortParameter, errors) = def.Query(rows, query);
+            rows = filtered;
+
+            if (!FieldSelection.TryParse(query["fields"], typeof(TResponse), out var selection, out var fieldsError)) errors["fields"] = [fieldsError!];
             if (page.Cursor is { } cursor && sort is not null)
             {
                 if (cursor.Sort != sortParameter || cursor.Value is null) errors["cursor"] = ["This cursor belongs to another sort order; start again without it."];
@@ -222,3 +236,10 @@ public static class CrmEndpoints
 
     private static string Pascal(string snake) => string.Concat(snake.Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
 }
+
+/// <summary>
+/// A list's rows narrowed by its query string's filters and text search (<see cref="CrmEndpoints"/>' <c>Query</c>), the
+/// sort it asked for (null when unknown: then <paramref name="Errors"/> says so) and the field errors, keyed by parameter.
+/// </summary>
+public sealed record CrmListQuery<TEntity>(IQueryable<TEntity> Rows, ISort<TEntity>? Sort, bool Descending, string SortParameter,
+    Dictionary<string, string[]> Errors);

@@ -9,6 +9,9 @@ namespace Switchboard.Integrations.Providers.Google;
 /// (https://developers.google.com/calendar/api/guides/errors; Gmail, Sheets and the other
 /// Google APIs answer in the same shape: https://cloud.google.com/apis/design/errors):
 /// <c>{"error":{"code":403,"message":"Rate Limit Exceeded","errors":[{"domain":"usageLimits","reason":"rateLimitExceeded",…}],"status":"…"}}</c>.
+/// The newer APIs (Sheets v4) may leave out the legacy <c>errors</c> list and give only the canonical
+/// <c>status</c> (<c>INVALID_ARGUMENT</c>, <c>NOT_FOUND</c>, <c>RESOURCE_EXHAUSTED</c>) and a
+/// <c>google.rpc.ErrorInfo</c> in <c>details</c> (<c>RATE_LIMIT_EXCEEDED</c>); the reason is then read from those.
 /// The HTTP status alone is not enough: a 403 is a rate limit (<c>rateLimitExceeded</c>, <c>userRateLimitExceeded</c>,
 /// <c>quotaExceeded</c>: back off and retry) or a refusal (<c>forbidden</c>, <c>insufficientPermissions</c>: do not),
 /// and only the reason tells which.
@@ -16,15 +19,33 @@ namespace Switchboard.Integrations.Providers.Google;
 public static class GoogleErrors
 {
     /// <summary>The reasons Google gives a 403 (or 429) whose request succeeds later, after an exponential backoff.</summary>
-    private static readonly HashSet<string> RateLimitReasons = new(StringComparer.Ordinal) { "rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded" };
+    private static readonly HashSet<string> RateLimitReasons = new(StringComparer.Ordinal)
+    {
+        "rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "RATE_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED",
+    };
 
-    /// <summary>The first <c>errors[].reason</c> of Google's answer (<c>fullSyncRequired</c>, <c>deleted</c>, <c>duplicate</c>, …), or null.</summary>
-    public static string? Reason(ProviderResponse response) =>
-        (response.Json() as JsonObject)?["error"]?["errors"] is JsonArray { Count: > 0 } errors && errors[0]?["reason"] is JsonValue reason
-            && reason.TryGetValue<string>(out var text) ? text : null;
+    /// <summary>
+    /// The first <c>errors[].reason</c> of Google's answer (<c>fullSyncRequired</c>, <c>deleted</c>, <c>duplicate</c>, …);
+    /// without that legacy list, the <c>reason</c> of a <c>google.rpc.ErrorInfo</c> in <c>details</c>, else the canonical
+    /// <c>status</c> (https://cloud.google.com/apis/design/errors#error_model); or null.
+    /// </summary>
+    public static string? Reason(ProviderResponse response)
+    {
+        var error = (response.Json() as JsonObject)?["error"] as JsonObject;
+        if (error?["errors"] is JsonArray { Count: > 0 } errors && Text(errors[0]?["reason"]) is { } legacy) return legacy;
+        if (error?["details"] is JsonArray details)
+            foreach (var detail in details)
+                if (Text(detail?["@type"]) == "type.googleapis.com/google.rpc.ErrorInfo" && Text(detail?["reason"]) is { } info) return info;
+        return Text(error?["status"]);
+    }
 
-    /// <summary>A <see cref="ProviderException"/> carrying Google's own reason and message, retryable as Google advises.</summary>
-    public static ProviderException From(ProviderResponse response, TimeProvider time)
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>
+    /// A <see cref="ProviderException"/> carrying Google's own reason and message, retryable as Google advises;
+    /// <paramref name="provider"/> names the API in the message (the Google connector's catalog name).
+    /// </summary>
+    public static ProviderException From(ProviderResponse response, TimeProvider time, string provider = "Google Calendar")
     {
         var error = (response.Json() as JsonObject)?["error"] as JsonObject;
         var message = error?["message"] is JsonValue m && m.TryGetValue<string>(out var text) ? text : null;
@@ -34,7 +55,7 @@ public static class GoogleErrors
             || (response.Status == 403 && ((reason is not null && RateLimitReasons.Contains(reason)) || domain == "usageLimits"));
         var retryable = rateLimited || response.Status is 408 or >= 500;
         var providerError = reason is null ? message ?? ProviderException.Truncate(response.Body) : message is null ? reason : $"{reason}: {message}";
-        return new ProviderException($"Google Calendar answered {response.Status}{(message is null ? "" : ": " + message)}.", response.Status, providerError,
+        return new ProviderException($"{provider} answered {response.Status}{(message is null ? "" : ": " + message)}.", response.Status, providerError,
             retryable, rateLimited || response.Status == 503 ? Platform.Http.RetryAfterHeader.Of(response.Headers, time) : null)
         {
             // The provider client has already refreshed once and retried: a second 401 means the grant itself is gone.
