@@ -39,12 +39,13 @@ public sealed partial class OutlookFake : IAsyncDisposable
 {
     public const string ClientId = "6731de76-14a6-49ae-97bc-6eba6914391e", ClientSecret = "Gr8Q~test-secret";
     public const string AllScopes = "offline_access Mail.Send Mail.Read Calendars.ReadWrite User.Read";
-    public const string UserMail = "owner@contoso.example";
     public const string KeyProperty = "String {8c85aa35-bcc3-4e57-b90e-d5f6cac9ae64} Name SwitchboardKey";
 
     private sealed class Grant
     {
         public required string Scope { get; init; }
+        /// <summary>The signed-in user's mailbox: what <c>/me</c> is for this token.</summary>
+        public required string Mailbox { get; init; }
         public string AccessToken { get; set; } = "";
         public string RefreshToken { get; set; } = "";
         public bool AccessExpired { get; set; }
@@ -109,9 +110,9 @@ public sealed partial class OutlookFake : IAsyncDisposable
     }
 
     /// <summary>A user's consent as the code exchange would leave it.</summary>
-    public (string AccessToken, string RefreshToken) IssueGrant(string scope = AllScopes)
+    public (string AccessToken, string RefreshToken) IssueGrant(string mailbox, string scope = AllScopes)
     {
-        var grant = new Grant { Scope = scope };
+        var grant = new Grant { Scope = scope, Mailbox = mailbox };
         NewTokens(grant);
         return (grant.AccessToken, grant.RefreshToken);
     }
@@ -125,7 +126,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
     public void InvalidateDeltaTokens() => _deltaTokens.Clear();
 
     /// <summary>A message arrives in (or is filed to) a folder of the mailbox, as a user's mail client would; answers its id.</summary>
-    public string PutMessage(string folder, string subject, string from, string[] to, string body, DateTime at, string[]? cc = null, bool draft = false)
+    public string PutMessage(string mailbox, string folder, string subject, string from, string[] to, string body, DateTime at, string[]? cc = null, bool draft = false)
     {
         var id = "AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A" + Guid.NewGuid().ToString("N");
         var message = new JsonObject
@@ -141,14 +142,14 @@ public sealed partial class OutlookFake : IAsyncDisposable
             ["internetMessageId"] = $"<{Guid.NewGuid():N}@contoso.example>", ["conversationId"] = "AAQkAD" + Guid.NewGuid().ToString("N")[..16],
             ["parentFolderId"] = folder,
         };
-        Upsert("mail:" + folder, id, message);
+        Upsert(mailbox + "|mail:" + folder, id, message);
         return id;
     }
 
     /// <summary>A user changes a message (reads it, flags it): a change the next delta round sees.</summary>
-    public void Touch(string folder, string id, Action<JsonObject> change)
+    public void Touch(string mailbox, string folder, string id, Action<JsonObject> change)
     {
-        var collection = _collections["mail:" + folder];
+        var collection = _collections[mailbox + "|mail:" + folder];
         lock (collection.Gate)
         {
             var item = collection.Items[id];
@@ -169,27 +170,27 @@ public sealed partial class OutlookFake : IAsyncDisposable
         }
     }
 
-    public void RemoveMessage(string folder, string id) => Remove("mail:" + folder, id);
-    public void RemoveEvent(string? calendarId, string id) => Remove(CalendarKey(calendarId), id);
+    public void RemoveMessage(string mailbox, string folder, string id) => Remove(mailbox + "|mail:" + folder, id);
+    public void RemoveEvent(string mailbox, string? calendarId, string id) => Remove(CalendarKey(mailbox, calendarId), id);
 
     /// <summary>A user adds an event in Outlook; answers it as Graph stores it.</summary>
-    public JsonObject PutEvent(string? calendarId, JsonObject ev) => Upsert(CalendarKey(calendarId), ev["id"]?.GetValue<string>() ?? NewEventId(), ev.DeepClone().AsObject());
+    public JsonObject PutEvent(string mailbox, string? calendarId, JsonObject ev) => Upsert(CalendarKey(mailbox, calendarId), ev["id"]?.GetValue<string>() ?? NewEventId(), ev.DeepClone().AsObject());
 
-    public JsonObject? Event(string? calendarId, string id)
+    public JsonObject? Event(string mailbox, string? calendarId, string id)
     {
-        if (!_collections.TryGetValue(CalendarKey(calendarId), out var collection)) return null;
+        if (!_collections.TryGetValue(CalendarKey(mailbox, calendarId), out var collection)) return null;
         lock (collection.Gate) return collection.Items.TryGetValue(id, out var item) && !item.Removed ? item.Json.DeepClone().AsObject() : null;
     }
 
-    public IReadOnlyList<JsonObject> Events(string? calendarId)
+    public IReadOnlyList<JsonObject> Events(string mailbox, string? calendarId)
     {
-        if (!_collections.TryGetValue(CalendarKey(calendarId), out var collection)) return [];
+        if (!_collections.TryGetValue(CalendarKey(mailbox, calendarId), out var collection)) return [];
         lock (collection.Gate) return collection.Items.Values.Where(i => !i.Removed).OrderBy(i => i.Seq).Select(i => i.Json.DeepClone().AsObject()).ToList();
     }
 
-    public IReadOnlyList<JsonObject> Messages(string folder)
+    public IReadOnlyList<JsonObject> Messages(string mailbox, string folder)
     {
-        if (!_collections.TryGetValue("mail:" + folder, out var collection)) return [];
+        if (!_collections.TryGetValue(mailbox + "|mail:" + folder, out var collection)) return [];
         lock (collection.Gate) return collection.Items.Values.Where(i => !i.Removed).OrderBy(i => i.Seq).Select(i => i.Json.DeepClone().AsObject()).ToList();
     }
 
@@ -233,14 +234,14 @@ public sealed partial class OutlookFake : IAsyncDisposable
 
     private IResult Me(HttpContext http)
     {
-        if (Authorized(http, "User.Read") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "User.Read") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
         var select = http.Request.Query["$select"].ToString();
         Provider.Require(select.Length > 0, "GET /me without $select (Switchboard reads three properties)");
         var me = new JsonObject
         {
             ["@odata.context"] = $"{ApiBaseUrl}/$metadata#users(id,mail,userPrincipalName)/$entity",
-            ["id"] = "87d349ed-44d7-43e1-9a83-5f2406dee5bd", ["mail"] = UserMail, ["userPrincipalName"] = UserMail, ["displayName"] = "Owner",
+            ["id"] = "87d349ed-44d7-43e1-9a83-5f2406dee5bd", ["mail"] = mailbox, ["userPrincipalName"] = mailbox, ["displayName"] = "Owner",
         };
         if (select.Length > 0)
             foreach (var name in me.Select(p => p.Key).ToList())
@@ -250,7 +251,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
 
     private async Task<IResult> SendMailAsync(HttpContext http)
     {
-        if (Authorized(http, "Mail.Send") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Mail.Send") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
         var body = await ReadJsonAsync(http);
         if (body?["message"] is not JsonObject message) return Invalid("ErrorInvalidRequest", "sendMail needs a message");
@@ -275,7 +276,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
         if (body["saveToSentItems"]?.GetValue<bool>() != false)
         {
             var content = message["body"]!["content"]!.GetValue<string>();
-            var id = PutMessage("sentitems", message["subject"]?.GetValue<string>() ?? "", UserMail,
+            var id = PutMessage(mailbox, "sentitems", message["subject"]?.GetValue<string>() ?? "", mailbox,
                 message["toRecipients"]!.AsArray().Select(r => r!["emailAddress"]!["address"]!.GetValue<string>()).ToArray(), content, Now(),
                 (message["ccRecipients"] as JsonArray)?.Select(r => r!["emailAddress"]!["address"]!.GetValue<string>()).ToArray());
             _ = id;
@@ -285,20 +286,20 @@ public sealed partial class OutlookFake : IAsyncDisposable
 
     private IResult MessageDelta(HttpContext http, string folder)
     {
-        if (Authorized(http, "Mail.Read") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Mail.Read") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
         if (!Provider.Require(folder is "inbox" or "sentitems" or "drafts" or "deleteditems" or "archive", $"mail folder '{folder}' (a well-known name or an id)"))
             return Error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
         var prefer = Prefer(http);
         var idType = prefer.GetValueOrDefault("IdType") ?? "RestId";
-        return Delta(http, "mail:" + folder, idType, prefer, allowed: ["$select", "$filter", "changeType"], window: false);
+        return Delta(http, mailbox + "|mail:" + folder, idType, prefer, allowed: ["$select", "$filter", "changeType"], window: false);
     }
 
     private IResult CalendarViewDelta(HttpContext http, string? calendarId)
     {
-        if (Authorized(http, "Calendars.ReadWrite", "Calendars.Read") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Calendars.ReadWrite", "Calendars.Read") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
-        return Delta(http, CalendarKey(calendarId), "RestId", Prefer(http), allowed: ["startDateTime", "endDateTime"], window: true);
+        return Delta(http, CalendarKey(mailbox, calendarId), "RestId", Prefer(http), allowed: ["startDateTime", "endDateTime"], window: true);
     }
 
     /// <summary>A delta round's page: the first request's parameters checked, or the link's token read; a next or a delta link issued.</summary>
@@ -403,7 +404,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
 
     private IResult ListEvents(HttpContext http, string? calendarId)
     {
-        if (Authorized(http, "Calendars.ReadWrite", "Calendars.Read") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Calendars.ReadWrite", "Calendars.Read") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
         var filter = http.Request.Query["$filter"].ToString();
         var match = KeyFilter().Match(filter);
@@ -411,7 +412,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
             return Error(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
         Provider.Require(match.Groups["id"].Value == KeyProperty, $"the extended property id '{match.Groups["id"].Value}' (String {{guid}} Name …)");
         var value = match.Groups["value"].Value;
-        var collection = _collections.GetOrAdd(CalendarKey(calendarId), _ => new Collection());
+        var collection = _collections.GetOrAdd(CalendarKey(mailbox, calendarId), _ => new Collection());
         List<JsonObject> found;
         lock (collection.Gate)
             found = collection.Items.Values.Where(i => !i.Removed && i.Key == value).Select(i => new JsonObject
@@ -424,7 +425,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
 
     private async Task<IResult> CreateEventAsync(HttpContext http, string? calendarId)
     {
-        if (Authorized(http, "Calendars.ReadWrite") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Calendars.ReadWrite") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
         var body = await ReadJsonAsync(http);
         if (body is null) return Invalid("ErrorInvalidRequest", "Empty Payload. JSON content expected.");
@@ -437,7 +438,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
                 Provider.Require(property?["id"]?.GetValue<string>() is { } pid && ExtendedPropertyId().IsMatch(pid), "an extended property id of the form 'String {guid} Name …'");
                 if (property?["id"]?.GetValue<string>() == KeyProperty) key = property["value"]?.GetValue<string>();
             }
-        var collection = _collections.GetOrAdd(CalendarKey(calendarId), _ => new Collection());
+        var collection = _collections.GetOrAdd(CalendarKey(mailbox, calendarId), _ => new Collection());
         if (transactionId is not null)
             lock (collection.Gate)
                 // The same transactionId again (a POST retried): Graph answers the event it already made.
@@ -448,30 +449,30 @@ public sealed partial class OutlookFake : IAsyncDisposable
         stored["isCancelled"] = false;
         stored["webLink"] = "https://outlook.office365.com/owa/?itemid=x";
         Normalize(stored);
-        return Json(201, Public(Upsert(CalendarKey(calendarId), NewEventId(), stored, transactionId, key)));
+        return Json(201, Public(Upsert(CalendarKey(mailbox, calendarId), NewEventId(), stored, transactionId, key)));
     }
 
     private async Task<IResult> PatchEventAsync(HttpContext http, string? calendarId, string eventId)
     {
-        if (Authorized(http, "Calendars.ReadWrite") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Calendars.ReadWrite") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
         var patch = await ReadJsonAsync(http);
         if (patch is null) return Invalid("ErrorInvalidRequest", "Empty Payload. JSON content expected.");
         Provider.Require(!patch.ContainsKey("transactionId"), "transactionId cannot be changed after the create");
-        var ev = Event(calendarId, eventId);
+        var ev = Event(mailbox, calendarId, eventId);
         if (ev is null) return Error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
         foreach (var (name, value) in patch) ev[name] = value?.DeepClone();
         if (CheckEvent(ev, create: false) is { } invalid) return invalid;
         Normalize(ev);
-        return Json(200, Public(Upsert(CalendarKey(calendarId), eventId, ev)));
+        return Json(200, Public(Upsert(CalendarKey(mailbox, calendarId), eventId, ev)));
     }
 
     private IResult DeleteEvent(HttpContext http, string? calendarId, string eventId)
     {
-        if (Authorized(http, "Calendars.ReadWrite") is { } refused) return refused;
+        if (Authorized(http, out var mailbox, "Calendars.ReadWrite") is { } refused) return refused;
         if (InjectedFailure(http) is { } failure) return failure;
-        if (Event(calendarId, eventId) is null) return Error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-        Remove(CalendarKey(calendarId), eventId);
+        if (Event(mailbox, calendarId, eventId) is null) return Error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+        Remove(CalendarKey(mailbox, calendarId), eventId);
         return Results.StatusCode(204);
     }
 
@@ -543,13 +544,15 @@ public sealed partial class OutlookFake : IAsyncDisposable
     }
 
     /// <summary>Bearer auth as Graph checks it, then the delegated permission the call needs.</summary>
-    private IResult? Authorized(HttpContext http, params string[] anyScope)
+    private IResult? Authorized(HttpContext http, out string mailbox, params string[] anyScope)
     {
+        mailbox = "";
         var header = http.Request.Headers.Authorization.ToString();
         if (!Provider.Require(header.StartsWith("Bearer ", StringComparison.Ordinal), $"{http.Request.Method} {http.Request.Path} without a bearer token"))
             return Unauthorized(http);
         if (!_byAccess.TryGetValue(header["Bearer ".Length..], out var grant) || grant.AccessExpired || grant.AccessToken != header["Bearer ".Length..])
             return Unauthorized(http);
+        mailbox = grant.Mailbox;
         if (!grant.Scope.Split(' ').Any(anyScope.Contains))
             return Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
         return null;
@@ -622,7 +625,7 @@ public sealed partial class OutlookFake : IAsyncDisposable
     }
 
     private static JsonObject Recipient(string address) => new() { ["emailAddress"] = new JsonObject { ["name"] = address.Split('@')[0], ["address"] = address } };
-    private static string CalendarKey(string? calendarId) => "calendar:" + (calendarId ?? "default");
+    private static string CalendarKey(string mailbox, string? calendarId) => mailbox + "|calendar:" + (calendarId ?? "default");
     private static string NewEventId() => "AAMkAGI2TG93AAA=" + Guid.NewGuid().ToString("N");
     private DateTime Now() => new(Interlocked.Add(ref _clockTicks, TimeSpan.TicksPerSecond), DateTimeKind.Utc);
     private static string Rfc3339(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -59,7 +59,7 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
     private OutlookFake Graph => fixture.Graph;
     private SwitchboardFactory Node => fixture.Node;
 
-    private sealed record Installed(IntegrationInstallation Row, ApiClient Owner, string AccessToken, string RefreshToken);
+    private sealed record Installed(IntegrationInstallation Row, ApiClient Owner, string Mailbox, string AccessToken, string RefreshToken);
 
     /// <summary>An organization's Outlook installation, connected (tokens stored as the OAuth callback stores them).</summary>
     private async Task<Installed> InstallAsync(JsonObject? config = null, string scope = OutlookFake.AllScopes)
@@ -78,10 +78,11 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
             });
             await context.SaveChangesAsync();
         }
-        var (access, refresh) = Graph.IssueGrant(scope);
+        var mailbox = $"owner-{Guid.NewGuid():N}@contoso.example";
+        var (access, refresh) = Graph.IssueGrant(mailbox, scope);
         await Node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(id,
             new ProviderTokens(access, refresh, now.AddHours(1), scope, "Bearer"), CancellationToken.None);
-        return new Installed(await RowAsync(id), owner, access, refresh);
+        return new Installed(await RowAsync(id), owner, mailbox, access, refresh);
     }
 
     private async Task<IntegrationInstallation> RowAsync(string id)
@@ -180,7 +181,7 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
         (Graph.SentMail.Count - before).ShouldBe(1);
 
         // HTML when asked, and not kept in Sent Items when asked.
-        var sentItems = Graph.Messages("sentitems").Count;
+        var sentItems = Graph.Messages(installed.Mailbox, "sentitems").Count;
         await RunAsync(installed, "send_email", new JsonObject
         {
             ["to"] = new JsonArray("ada@example.com"), ["subject"] = "Welcome", ["body"] = "<p>Welcome</p>", ["bodyType"] = "html", ["saveToSentItems"] = false,
@@ -188,7 +189,7 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
         var html = Body(Calls("POST", "/me/sendMail").Last());
         html["message"]!["body"]!["contentType"]!.GetValue<string>().ShouldBe("HTML");
         html["saveToSentItems"]!.GetValue<bool>().ShouldBeFalse();
-        Graph.Messages("sentitems").Count.ShouldBe(sentItems);
+        Graph.Messages(installed.Mailbox, "sentitems").Count.ShouldBe(sentItems);
 
         // Input Graph would refuse never reaches it: a clear error, not retried.
         var calls = Graph.Provider.Requests.Count;
@@ -252,22 +253,22 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
         // The same create again (its answer lost): Graph's transactionId makes no second event.
         var again = await RunAsync(installed, "create_event", input);
         again.Json()!["id"]!.GetValue<string>().ShouldBe(eventId);
-        Graph.Events(null).Count(e => e["subject"]!.GetValue<string>() == "Call Ada about the renewal").ShouldBe(1);
+        Graph.Events(installed.Mailbox, null).Count(e => e["subject"]!.GetValue<string>() == "Call Ada about the renewal").ShouldBe(1);
 
         // task.updated: found by the key, patched with only what is given.
         (await RunAsync(installed, "update_event", new JsonObject { ["idempotencyKey"] = key, ["summary"] = "Call Ada (moved)", ["start"] = "2026-12-11T15:00:00Z" })).Status.ShouldBe(200);
         var patch = Body(Calls("PATCH", "/me/events/").Last());
         patch.Select(p => p.Key).Order().ShouldBe(["end", "isAllDay", "start", "subject"]);
         patch["start"]!["dateTime"]!.GetValue<string>().ShouldBe("2026-12-11T16:00:00"); // Europe/Berlin, the installation's zone
-        var stored = Graph.Event(null, eventId)!;
+        var stored = Graph.Event(installed.Mailbox, null, eventId)!;
         stored["subject"]!.GetValue<string>().ShouldBe("Call Ada (moved)");
         stored["start"]!["dateTime"]!.GetValue<string>().ShouldBe("2026-12-11T15:00:00.0000000");
         stored["location"]!["displayName"]!.GetValue<string>().ShouldBe("Phone");
-        Calls("GET", "/me/events").Last().Query.ShouldContain("%24select=id");
+        Calls("GET", "/me/events").Last().Query.ShouldEndWith("&$select=id&$top=1");
 
         // task.deleted: deleted by the key; again (a retry after a lost answer) is done, not an error.
         (await RunAsync(installed, "delete_event", new JsonObject { ["idempotencyKey"] = key })).IsSuccess.ShouldBeTrue();
-        Graph.Event(null, eventId).ShouldBeNull();
+        Graph.Event(installed.Mailbox, null, eventId).ShouldBeNull();
         var repeated = await RunAsync(installed, "delete_event", new JsonObject { ["idempotencyKey"] = key });
         repeated.Status.ShouldBe(200);
         repeated.Json()!["deleted"]!.GetValue<bool>().ShouldBeTrue();
@@ -285,7 +286,7 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
         day["isAllDay"]!.GetValue<bool>().ShouldBeTrue();
         (day["start"]!["dateTime"]!.GetValue<string>(), day["end"]!["dateTime"]!.GetValue<string>()).ShouldBe(("2026-12-24T00:00:00", "2026-12-25T00:00:00"));
         day["start"]!["timeZone"]!.GetValue<string>().ShouldBe("Europe/Berlin");
-        Graph.Event(null, allDay.Json()!["id"]!.GetValue<string>()).ShouldNotBeNull();
+        Graph.Event(installed.Mailbox, null, allDay.Json()!["id"]!.GetValue<string>()).ShouldNotBeNull();
         Graph.Provider.AssertNoViolations();
     }
 
@@ -298,17 +299,17 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
         var contactId = await CreateAsync(installed.Owner, "/api/v1/contacts", new { firstName = "Ada", email = ada.ToUpperInvariant() });
         var leadId = await CreateAsync(installed.Owner, "/api/v1/leads", new { name = "Lin", email = lin });
         var at = new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc);
-        var first = Graph.PutMessage("inbox", "Renewal", ada, [OutlookFake.UserMail], "Can we talk about the renewal?", at);
-        Graph.PutMessage("inbox", "Re: Renewal", ada, [OutlookFake.UserMail], "Tuesday works.", at.AddHours(1));
-        Graph.PutMessage("inbox", "Pricing question", lin, [OutlookFake.UserMail], "What does it cost?", at.AddHours(2));
-        Graph.PutMessage("inbox", "Newsletter", "news@elsewhere.example", [OutlookFake.UserMail], "Unrelated", at.AddHours(3));
-        Graph.PutMessage("sentitems", "Quote", OutlookFake.UserMail, ["someone@elsewhere.example"], "Here it is", at.AddHours(4), cc: [ada]);
-        Graph.PutMessage("sentitems", "Hello", OutlookFake.UserMail, ["x@elsewhere.example"], "Unrelated too", at.AddHours(5));
+        var first = Graph.PutMessage(installed.Mailbox, "inbox", "Renewal", ada, [installed.Mailbox], "Can we talk about the renewal?", at);
+        Graph.PutMessage(installed.Mailbox, "inbox", "Re: Renewal", ada, [installed.Mailbox], "Tuesday works.", at.AddHours(1));
+        Graph.PutMessage(installed.Mailbox, "inbox", "Pricing question", lin, [installed.Mailbox], "What does it cost?", at.AddHours(2));
+        Graph.PutMessage(installed.Mailbox, "inbox", "Newsletter", "news@elsewhere.example", [installed.Mailbox], "Unrelated", at.AddHours(3));
+        Graph.PutMessage(installed.Mailbox, "sentitems", "Quote", installed.Mailbox, ["someone@elsewhere.example"], "Here it is", at.AddHours(4), cc: [ada]);
+        Graph.PutMessage(installed.Mailbox, "sentitems", "Hello", installed.Mailbox, ["x@elsewhere.example"], "Unrelated too", at.AddHours(5));
         Graph.ServerPageSize = 2;
         try
         {
             var (records, mark, pages) = await PullAllAsync(installed, "messages", since: null);
-            pages.ShouldBe(4); // inbox: 2 + 2, sent items: 2 + 0 on its last page
+            pages.ShouldBe(3); // inbox: 2 + 2 (the second with its delta link), sent items: 2 with its delta link
             records.Count.ShouldBe(4);
             var renewal = records.Single(r => r.RemoteId == first);
             renewal.Fields["type"]!.GetValue<string>().ShouldBe("email");
@@ -330,9 +331,9 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
             deltas.Where(r => !r.Query.Contains("token", StringComparison.Ordinal)).ShouldAllBe(r => r.Query.Contains("%24select=", StringComparison.Ordinal) || r.Query.Contains("$select=", StringComparison.Ordinal));
 
             // Changes in Outlook: a new message, one read (changed, same id), one deleted. Only the first two come back; a deletion is not one.
-            var added = Graph.PutMessage("inbox", "Contract signed", ada, [OutlookFake.UserMail], "Signed!", at.AddDays(1));
-            Graph.Touch("inbox", first, m => m["isRead"] = true);
-            Graph.RemoveMessage("inbox", records.Single(r => r.Fields["subject"]!.GetValue<string>() == "Re: Renewal").RemoteId);
+            var added = Graph.PutMessage(installed.Mailbox, "inbox", "Contract signed", ada, [installed.Mailbox], "Signed!", at.AddDays(1));
+            Graph.Touch(installed.Mailbox, "inbox", first, m => m["isRead"] = true);
+            Graph.RemoveMessage(installed.Mailbox, "inbox", records.Single(r => r.Fields["subject"]!.GetValue<string>() == "Re: Renewal").RemoteId);
             var (changes, nextMark, _) = await PullAllAsync(installed, "messages", mark);
             changes.Select(r => r.RemoteId).Order().ShouldBe(new[] { first, added }.Order());
             changes.ShouldAllBe(r => !r.Deleted);
@@ -357,7 +358,7 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
         var installed = await InstallAsync(new JsonObject { ["syncSentItems"] = true });
         var ada = $"ada-{Guid.NewGuid():N}@example.com";
         var contactId = await CreateAsync(installed.Owner, "/api/v1/contacts", new { firstName = "Ada", email = ada });
-        Graph.PutMessage("inbox", "Hello from Ada", ada, [OutlookFake.UserMail], "Hi!", new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc));
+        Graph.PutMessage(installed.Mailbox, "inbox", "Hello from Ada", ada, [installed.Mailbox], "Hi!", new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc));
 
         var run = await installed.Owner.SyncAsync(installed.Row.Id, "messages");
         run.Count("added").ShouldBe(1);
@@ -391,9 +392,9 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
                 new JsonObject { ["type"] = "required", ["emailAddress"] = new JsonObject { ["address"] = "ada@example.com" } },
                 new JsonObject { ["type"] = "resource", ["emailAddress"] = new JsonObject { ["address"] = "room4@contoso.example" } }),
         };
-        var review = Graph.PutEvent(calendar, Meeting("Quarterly review", now.Date.AddDays(3).AddHours(13), 90));
-        Graph.PutEvent(calendar, Meeting("Offsite", now.Date.AddDays(10), 2 * 1440, allDay: true));
-        Graph.PutEvent(calendar, Meeting("Far away", now.Date.AddDays(200), 30));
+        var review = Graph.PutEvent(installed.Mailbox, calendar, Meeting("Quarterly review", now.Date.AddDays(3).AddHours(13), 90));
+        Graph.PutEvent(installed.Mailbox, calendar, Meeting("Offsite", now.Date.AddDays(10), 2 * 1440, allDay: true));
+        Graph.PutEvent(installed.Mailbox, calendar, Meeting("Far away", now.Date.AddDays(200), 30));
         Graph.ServerPageSize = 1;
         try
         {
@@ -412,11 +413,11 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
             initial.Query.ShouldContain("startDateTime=");
             initial.Query.ShouldContain("endDateTime=");
 
-            var edited = Graph.Event(calendar, review["id"]!.GetValue<string>())!;
+            var edited = Graph.Event(installed.Mailbox, calendar, review["id"]!.GetValue<string>())!;
             edited["subject"] = "Quarterly review (moved)";
-            Graph.PutEvent(calendar, edited);
+            Graph.PutEvent(installed.Mailbox, calendar, edited);
             var offsite = records.Single(r => r.Fields["subject"]!.GetValue<string>() == "Offsite").RemoteId;
-            Graph.RemoveEvent(calendar, offsite);
+            Graph.RemoveEvent(installed.Mailbox, calendar, offsite);
             var (changes, next, _) = await PullAllAsync(installed, "events", mark);
             changes.Count.ShouldBe(2);
             changes.Single(r => r.RemoteId == offsite).Deleted.ShouldBeTrue();
@@ -441,7 +442,7 @@ public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> 
 
         var test = await WithConnectorAsync(installed, (c, ctx) => c.TestAsync(ctx, CancellationToken.None));
         test.Status.ShouldBe(200);
-        test.Json()!["mail"]!.GetValue<string>().ShouldBe(OutlookFake.UserMail);
+        test.Json()!["mail"]!.GetValue<string>().ShouldBe(installed.Mailbox);
         (Graph.Refreshes - refreshes).ShouldBe(1);
         var calls = Graph.Provider.Requests.Skip(before).ToList();
         calls.Select(r => r.Path).ShouldBe(["/v1.0/me", "/common/oauth2/v2.0/token", "/v1.0/me"]);
