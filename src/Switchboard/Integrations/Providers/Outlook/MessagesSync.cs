@@ -92,8 +92,11 @@ public sealed class MessagesSync(TimeProvider time, ILogger logger) : ISyncModel
 
         var addresses = messages.SelectMany(m => m.Parties).Distinct(StringComparer.Ordinal).ToList();
         var organizationId = context.Installation.OrganizationId;
-        var db = context.Services.GetRequiredService<SwitchboardDbContext>();
-        // The installation's organization only: the tenant filter of the run's scope and, again, by its id.
+        // A scope of its own: the engine fetches a page while it applies and commits the previous one, and its run scope's
+        // DbContext may be busy then. The installation's organization only: the tenant filter and, again, by its id.
+        await using var scope = context.Services.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantScope>().OrganizationId = organizationId;
+        var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var contacts = await db.Set<Contact>().AsNoTracking()
             .Where(c => c.OrganizationId == organizationId && c.Email != null && addresses.Contains(c.Email))
             .OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Select(c => new { c.Id, c.Email }).ToListAsync(cancellationToken);
