@@ -46,7 +46,7 @@ public sealed class CrmListReader
         if (tenant.OrganizationId != context.Installation.OrganizationId)
             throw new InvalidOperationException("A CRM export reads the installation's own organization only; the scope acts for another.");
         var db = context.Services.GetRequiredService<SwitchboardDbContext>();
-        var json = context.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var json = context.Services.GetRequiredService<IOptions<global::Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         var organization = context.Installation.OrganizationId;
         return resource switch
         {
