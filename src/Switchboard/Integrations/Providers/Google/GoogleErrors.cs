@@ -23,8 +23,11 @@ public static class GoogleErrors
         (response.Json() as JsonObject)?["error"]?["errors"] is JsonArray { Count: > 0 } errors && errors[0]?["reason"] is JsonValue reason
             && reason.TryGetValue<string>(out var text) ? text : null;
 
-    /// <summary>A <see cref="ProviderException"/> carrying Google's own reason and message, retryable as Google advises.</summary>
-    public static ProviderException From(ProviderResponse response, TimeProvider time)
+    /// <summary>
+    /// A <see cref="ProviderException"/> carrying Google's own reason and message, retryable as Google advises;
+    /// <paramref name="api"/> names the Google API in the message (Google Calendar, Gmail).
+    /// </summary>
+    public static ProviderException From(ProviderResponse response, TimeProvider time, string api = "Google Calendar")
     {
         var error = (response.Json() as JsonObject)?["error"] as JsonObject;
         var message = error?["message"] is JsonValue m && m.TryGetValue<string>(out var text) ? text : null;
@@ -34,7 +37,7 @@ public static class GoogleErrors
             || (response.Status == 403 && ((reason is not null && RateLimitReasons.Contains(reason)) || domain == "usageLimits"));
         var retryable = rateLimited || response.Status is 408 or >= 500;
         var providerError = reason is null ? message ?? ProviderException.Truncate(response.Body) : message is null ? reason : $"{reason}: {message}";
-        return new ProviderException($"Google Calendar answered {response.Status}{(message is null ? "" : ": " + message)}.", response.Status, providerError,
+        return new ProviderException($"{api} answered {response.Status}{(message is null ? "" : ": " + message)}.", response.Status, providerError,
             retryable, rateLimited || response.Status == 503 ? Platform.Http.RetryAfterHeader.Of(response.Headers, time) : null)
         {
             // The provider client has already refreshed once and retried: a second 401 means the grant itself is gone.

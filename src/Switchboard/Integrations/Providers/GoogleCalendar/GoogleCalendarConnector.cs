@@ -121,23 +121,7 @@ public sealed class GoogleCalendarConnector(TimeProvider time, ILogger<GoogleCal
         return context.Http.SendAsync(() => new HttpRequestMessage(method, target) { Content = JsonContent.Create(body) }, cancellationToken);
     }
 
-    /// <summary>
-    /// Revokes the grant at Google's revocation endpoint on uninstall: the refresh token when there is one (Google then
-    /// revokes the access tokens issued from it as well), else the access token. A token Google no longer knows
-    /// (400 <c>invalid_token</c>) is already what uninstalling wants.
-    /// </summary>
-    public override async Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken)
-    {
-        var revokeUrl = ProviderUrls.RevokeUrl(context.Options, Definition);
-        // The stored tokens as they are: refreshing a token only to revoke it would be one more call to Google for nothing.
-        var tokens = context.Services.GetRequiredService<IntegrationSecrets>().Tokens(context.Installation);
-        if (revokeUrl is null || tokens is null) return;
-        var token = tokens.RefreshToken ?? tokens.AccessToken;
-        var response = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, revokeUrl)
-        {
-            Content = new FormUrlEncodedContent([new("token", token)]),
-        }, cancellationToken, authenticate: false);
-        if (response.IsSuccess || (response.Status == 400 && response.Json()?["error"]?.GetValue<string>() == "invalid_token")) return;
-        throw ProviderException.From(response, Definition.Name);
-    }
+    /// <summary>Revokes the grant at Google on uninstall (<see cref="GoogleOAuth.RevokeAsync"/>).</summary>
+    public override Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) =>
+        GoogleOAuth.RevokeAsync(context, Definition, cancellationToken);
 }
