@@ -43,7 +43,7 @@ public static class GmailDefinition
               "properties": {
                 "labelIds": { "type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true, "items": { "type": "string", "minLength": 1, "maxLength": 200 }, "default": ["INBOX", "SENT"], "title": "Labels to sync", "description": "Label ids (INBOX, SENT, or a label's id such as Label_12) whose messages become email activities; a message with any of them is synced." },
                 "initialSyncDays": { "type": "integer", "minimum": 1, "maximum": 3650, "default": {{GmailSettings.DefaultInitialSyncDays}}, "title": "First sync reaches back (days)", "description": "How many days of mail the first sync (and a full sync Gmail asks for when its history has expired) reads; later syncs read only what arrived since." },
-                "fromName": { "type": "string", "minLength": 1, "maxLength": 100, "title": "Sender name", "description": "The display name of the From header of sent mail (Acme Sales); the mailbox's address is used as is. Gmail's own account name when absent." }
+                "fromName": { "type": "string", "minLength": 1, "maxLength": 100, "title": "Sender name", "description": "The display name of the From header of sent mail (Acme Sales); the address is always the mailbox's own. Without it, From is the bare address." }
               }
             }
             """,
