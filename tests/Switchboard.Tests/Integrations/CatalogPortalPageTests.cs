@@ -31,7 +31,7 @@ public sealed class CatalogPortalPageTests
     }
 }
 
-/// <summary>Every provider of the catalog has its portal page, including connectors made with services (HubSpot, Google Calendar).</summary>
+/// <summary>Every provider of the catalog has its portal page, including connectors made with services (HubSpot, Google Calendar, Gmail).</summary>
 public sealed class CatalogPortalPagesServedTests : IAsyncLifetime
 {
     private readonly Infrastructure.SqliteSwitchboard _node = new();
@@ -46,6 +46,7 @@ public sealed class CatalogPortalPagesServedTests : IAsyncLifetime
         var providers = _node.Services.GetRequiredService<ProviderCatalog>().All;
         providers.Select(p => p.Key).ShouldContain("hubspot");
         providers.Select(p => p.Key).ShouldContain("google_calendar");
+        providers.Select(p => p.Key).ShouldContain("gmail");
         foreach (var provider in providers)
         {
             var response = await http.GetAsync($"/developers/{ProviderPages.SlugPrefix}{provider.Key.Replace('_', '-')}");

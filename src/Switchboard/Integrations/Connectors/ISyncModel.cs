@@ -11,9 +11,10 @@ public sealed record SyncRecord(string RemoteId, DateTime ModifiedAt, JsonObject
 /// <summary>
 /// One page pulled: its records, and the cursor to pass for the next page (null when this was the last). The
 /// <see cref="HighWaterMark"/> is where the next incremental run starts (the provider's modified-since time or cursor),
-/// known once the last page is read.
+/// known once the last page is read. <see cref="Skipped"/> counts provider records the model read and left out on
+/// purpose (a mail matching no CRM contact), so the run's counts show them as skipped like the engine's own.
 /// </summary>
-public sealed record SyncPage(IReadOnlyList<SyncRecord> Records, string? NextPageCursor, string? HighWaterMark);
+public sealed record SyncPage(IReadOnlyList<SyncRecord> Records, string? NextPageCursor, string? HighWaterMark, int Skipped = 0);
 
 /// <summary>
 /// A provider's side of a sync of one model. The sync engine owns the rest: runs, checkpoints, the id map, conflict

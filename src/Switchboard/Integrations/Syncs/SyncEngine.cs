@@ -264,6 +264,7 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
         var writer = services.GetRequiredService<CrmWriter>();
         var db = writer.Db;
         var progress = basis.Copy();
+        progress.Skipped += page.Skipped; // what the model itself left out of the page
 
         var records = new List<SyncRecord>();
         foreach (var record in page.Records.GroupBy(r => r.RemoteId, StringComparer.Ordinal).Select(g => g.Last()))

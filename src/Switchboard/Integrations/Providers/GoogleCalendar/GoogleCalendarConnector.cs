@@ -121,7 +121,7 @@ public sealed class GoogleCalendarConnector(TimeProvider time, ILogger<GoogleCal
         return context.Http.SendAsync(() => new HttpRequestMessage(method, target) { Content = JsonContent.Create(body) }, cancellationToken);
     }
 
-    /// <summary>Revokes the grant at Google's revocation endpoint on uninstall (<see cref="GoogleRevocation"/>).</summary>
+    /// <summary>Revokes the grant at Google on uninstall (<see cref="GoogleOAuth.RevokeAsync"/>).</summary>
     public override Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) =>
-        GoogleRevocation.RevokeAsync(context, Definition, cancellationToken);
+        GoogleOAuth.RevokeAsync(context, Definition, cancellationToken);
 }

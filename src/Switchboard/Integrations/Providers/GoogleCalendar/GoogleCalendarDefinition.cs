@@ -1,5 +1,7 @@
 using Switchboard.Integrations.Catalog;
 
+using Switchboard.Integrations.Providers.Google;
+
 namespace Switchboard.Integrations.Providers.GoogleCalendar;
 
 /// <summary>The catalog entry of Google Calendar: its OAuth endpoints and scope, configuration, actions and sync.</summary>
@@ -30,14 +32,14 @@ public static class GoogleCalendarDefinition
         DocumentationUrl = "https://developers.google.com/calendar/api/v3/reference",
         Auth = new ProviderAuth(ProviderAuthKind.OAuth2)
         {
-            AuthorizeUrl = "https://accounts.google.com/o/oauth2/v2/auth",
-            TokenUrl = "https://oauth2.googleapis.com/token",
-            RevokeUrl = "https://oauth2.googleapis.com/revoke",
+            AuthorizeUrl = GoogleOAuth.AuthorizeUrl,
+            TokenUrl = GoogleOAuth.TokenUrl,
+            RevokeUrl = GoogleOAuth.RevokeUrl,
             Scopes = ["https://www.googleapis.com/auth/calendar.events"],
             Pkce = true,
             ClientAuthentication = "post",
             // A refresh token is issued only with access_type=offline, and again on a reconnect only with prompt=consent.
-            AuthorizeParameters = new Dictionary<string, string> { ["access_type"] = "offline", ["prompt"] = "consent" },
+            AuthorizeParameters = GoogleOAuth.AuthorizeParameters(),
         },
         BaseUrls = new Dictionary<string, string> { ["api"] = "https://www.googleapis.com/calendar/v3" },
         ConfigSchema = """

@@ -200,7 +200,7 @@ public sealed class GoogleSheetsConnector(TimeProvider time) : Connector
 
     private static ProviderException Invalid(string message) => new(message, null, null, retryable: false);
 
-    /// <summary>Revokes the grant at Google's revocation endpoint on uninstall (<see cref="GoogleRevocation"/>).</summary>
+    /// <summary>Revokes the grant at Google on uninstall (<see cref="GoogleOAuth.RevokeAsync"/>).</summary>
     public override Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) =>
-        GoogleRevocation.RevokeAsync(context, Definition, cancellationToken);
+        GoogleOAuth.RevokeAsync(context, Definition, cancellationToken);
 }

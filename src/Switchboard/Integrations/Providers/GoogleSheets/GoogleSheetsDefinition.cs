@@ -1,5 +1,7 @@
 using Switchboard.Integrations.Catalog;
 
+using Switchboard.Integrations.Providers.Google;
+
 namespace Switchboard.Integrations.Providers.GoogleSheets;
 
 /// <summary>The catalog entry of Google Sheets: its OAuth endpoints and scope, configuration and actions.</summary>
@@ -26,15 +28,15 @@ public static class GoogleSheetsDefinition
         DocumentationUrl = "https://developers.google.com/workspace/sheets/api/reference/rest",
         Auth = new ProviderAuth(ProviderAuthKind.OAuth2)
         {
-            AuthorizeUrl = "https://accounts.google.com/o/oauth2/v2/auth",
-            TokenUrl = "https://oauth2.googleapis.com/token",
-            RevokeUrl = "https://oauth2.googleapis.com/revoke",
+            AuthorizeUrl = GoogleOAuth.AuthorizeUrl,
+            TokenUrl = GoogleOAuth.TokenUrl,
+            RevokeUrl = GoogleOAuth.RevokeUrl,
             Scopes = [Scope],
             Pkce = true,
             ClientAuthentication = "post",
             // A refresh token is issued only with access_type=offline, and again on a reconnect only with prompt=consent
             // (https://developers.google.com/identity/protocols/oauth2/web-server#offline).
-            AuthorizeParameters = new Dictionary<string, string> { ["access_type"] = "offline", ["prompt"] = "consent" },
+            AuthorizeParameters = GoogleOAuth.AuthorizeParameters(),
         },
         BaseUrls = new Dictionary<string, string> { ["api"] = "https://sheets.googleapis.com/v4" },
         ConfigSchema = """
