@@ -36,6 +36,23 @@ public static class DashboardAssets
         }, response);
     }
 
+    /// <summary>
+    /// The headers of the embeddable webhook portal's pages, on top of <see cref="ApplySecurityHeaders"/>: the dashboard's, except that the link's origins may frame
+    /// them (CSP Level 3 <c>frame-ancestors</c>, https://www.w3.org/TR/CSP3/#directive-frame-ancestors, instead of
+    /// <c>'none'</c>) and no <c>X-Frame-Options</c>, which has no allow-list (RFC 7034 §2.1 knows only DENY, SAMEORIGIN
+    /// and a single ALLOW-FROM that browsers ignore; CSP3 §6.4.2 makes <c>frame-ancestors</c> win where both are sent).
+    /// <c>Referrer-Policy: no-referrer</c> stays: the link's token is in every URL of the portal. No origins (a link
+    /// unknown here): framed by nobody.
+    /// </summary>
+    public static void AllowFramingBy(HttpResponse response, IReadOnlyCollection<string> allowedOrigins)
+    {
+        response.Headers.XFrameOptions = default;
+        var ancestors = allowedOrigins.Count == 0 ? "'none'" : string.Join(' ', allowedOrigins);
+        response.Headers.ContentSecurityPolicy = response.Headers.ContentSecurityPolicy.ToString()
+            .Replace("frame-ancestors 'none'", "frame-ancestors " + ancestors, StringComparison.Ordinal);
+        response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
     public static IEndpointRouteBuilder MapDashboardAssets(this IEndpointRouteBuilder app)
     {
         app.MapGet(StylesheetRoute, (HttpContext http) => Serve(http, Stylesheet, "text/css; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();

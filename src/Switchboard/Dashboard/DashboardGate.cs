@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Switchboard.OAuth.Browser;
 using Switchboard.Platform.Auth;
+using Microsoft.EntityFrameworkCore;
 using Switchboard.Platform.Storage;
+using Switchboard.Webhooks;
 
 namespace Switchboard.Dashboard;
 
@@ -14,7 +16,11 @@ namespace Switchboard.Dashboard;
 /// </summary>
 internal static class DashboardGate
 {
-    public static RequestDelegate Wrap(RequestDelegate page, EndpointMetadataCollection metadata)
+    /// <param name="portal">
+    /// The page's route is under <c>/embed/webhooks/{PortalToken}</c>: admitted by the portal link in the URL instead of
+    /// the sign-in (<see cref="AdmitPortalAsync"/>).
+    /// </param>
+    public static RequestDelegate Wrap(RequestDelegate page, EndpointMetadataCollection metadata, bool portal = false)
     {
         var anonymous = metadata.GetMetadata<IAllowAnonymous>() is not null;
         var rules = metadata.GetMetadata<DashboardPageAttribute>();
@@ -29,7 +35,7 @@ internal static class DashboardGate
                 await page(http);
                 return;
             }
-            if (await AdmitAsync(http, rules!) is { } refusal)
+            if (await (portal ? AdmitPortalAsync(http, rules!) : AdmitAsync(http, rules!)) is { } refusal)
             {
                 await refusal.ExecuteAsync(http);
                 return;
@@ -71,6 +77,51 @@ internal static class DashboardGate
             if (!Allowed(session.Caller, write)) return Forbidden(session, write);
         }
         else if (!Allowed(session.Caller, rules.Read)) return Forbidden(session, rules.Read);
+        return null;
+    }
+
+    /// <summary>
+    /// The second way in: a link to the embeddable webhook portal (<see cref="PortalLinks"/>), whose token is the URL's
+    /// <c>PortalToken</c>. No cookie is read (inside another site's iframe it would be a third-party cookie, not sent);
+    /// the link names the organization and its capabilities, and its origins may frame the page. An ended link answers
+    /// 410 with a page that says so, framed by the same origins so the CRM's users see it in place.
+    /// </summary>
+    private static async Task<IResult?> AdmitPortalAsync(HttpContext http, DashboardPageAttribute rules)
+    {
+        var ct = http.RequestAborted;
+        var services = http.RequestServices;
+        var db = services.GetRequiredService<SwitchboardDbContext>();
+        var token = http.GetRouteValue("PortalToken") as string;
+        if (await PortalLinks.FindAsync(db, token, ct) is not { } link)
+            return BrowserPage.Error("Link not found", "This webhook portal link does not exist. Ask for a new link.", StatusCodes.Status404NotFound);
+        DashboardAssets.AllowFramingBy(http.Response, link.AllowedOrigins);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        if (link.RevokedAt is not null)
+            return BrowserPage.Error("Link revoked", "This webhook portal link was revoked. Nothing was changed; open the portal again from your application for a new link.", StatusCodes.Status410Gone);
+        if (link.ExpiresAt <= now)
+            return BrowserPage.Error("Link expired", "This webhook portal link has expired. Nothing was changed; open the portal again from your application for a new link.", StatusCodes.Status410Gone);
+
+        var organization = await db.Organizations.AsNoTracking().Where(o => o.Id == link.OrganizationId).Select(o => o.Name).FirstAsync(ct);
+        var session = services.GetRequiredService<DashboardSession>();
+        var tokens = services.GetRequiredService<FormTokens>();
+        session.LoadPortal(link, token!, organization, tokens);
+        http.Features.Set(session.Caller);
+        services.GetRequiredService<TenantScope>().OrganizationId = link.OrganizationId;
+
+        if (HttpMethods.IsPost(http.Request.Method))
+        {
+            if (rules.Write is not { } write) return MethodNotAllowed();
+            if (await SignInPages.ReadFormAsync(http, ct) is not { } form) return SignInPages.BadForm();
+            if (!tokens.IsValid(SignInPages.First(form[FormTokens.FieldName]), link.TokenHash, DashboardSession.PortalFormPurpose))
+                return BrowserPage.Error("Form not accepted", "This form expired or was sent from another page; nothing was changed. Reload the page and try again.", StatusCodes.Status400BadRequest);
+            // Each form needs its capability, whatever the page rendered: a form the link does not allow, or one the
+            // portal does not know, is refused before the page's handler runs.
+            var capability = PortalCapabilities.ForForm(SignInPages.First(form["_handler"]));
+            if (capability is null || !session.Allows(capability) || !Allowed(session.Caller, write))
+                return BrowserPage.Error("Not allowed", $"This link does not allow {(capability is null ? "this form" : capability.Replace('_', ' '))}. Nothing was changed.",
+                    StatusCodes.Status403Forbidden);
+        }
+        else if (!Allowed(session.Caller, rules.Read)) return BrowserPage.Error("Not allowed", "This link does not open this page.", StatusCodes.Status403Forbidden);
         return null;
     }
 

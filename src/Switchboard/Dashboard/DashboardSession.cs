@@ -26,7 +26,44 @@ public sealed class DashboardSession
     /// <summary>The value of the hidden field every dashboard form carries (<see cref="FormTokens"/>, bound to the session cookie).</summary>
     public string FormToken { get; private set; } = "";
 
+    /// <summary>
+    /// The portal link this request came through (<c>/embed/webhooks/{token}/…</c>), or null for the signed-in dashboard.
+    /// Its pages keep their links and forms under <see cref="WebhooksPath"/>, and show only what its capabilities allow.
+    /// </summary>
+    public Webhooks.WebhookPortalLink? PortalLink { get; private set; }
+
+    /// <summary>Where the webhook pages are for this request: the dashboard's, or the portal link's own prefix.</summary>
+    public string WebhooksPath { get; private set; } = DashboardNavigation.Webhooks;
+
+    public string WebhookEventsPath => WebhooksPath + "/events";
+
     public bool Can(string scope) => Caller.Has(scope);
+
+    /// <summary>
+    /// Whether the webhook pages offer the controls of <paramref name="capability"/> (<see cref="Webhooks.PortalCapabilities"/>):
+    /// through a portal link, when the link grants it; in the dashboard, when the member may write webhooks.
+    /// </summary>
+    public bool Allows(string capability) => PortalLink is { } link
+        ? link.Capabilities.Contains(capability) && (capability == Webhooks.PortalCapabilities.View || Can(Webhooks.WebhookResources.Endpoints.WriteScope))
+        : capability == Webhooks.PortalCapabilities.View ? Can(Webhooks.WebhookResources.Endpoints.ReadScope) : Can(Webhooks.WebhookResources.Endpoints.WriteScope);
+
+    /// <summary>
+    /// The holder of a portal link, acting for the link's organization with the webhook scopes its capabilities map to
+    /// (<see cref="Webhooks.PortalCapabilities.Scopes"/>). Forms are bound to the link (its token's hash), not to a cookie:
+    /// inside another site's iframe the session cookie is a third-party cookie and is not sent.
+    /// </summary>
+    internal void LoadPortal(Webhooks.WebhookPortalLink link, string token, string organizationName, FormTokens tokens)
+    {
+        PortalLink = link;
+        WebhooksPath = Webhooks.PortalLinks.EmbedPrefix + "/" + token;
+        Organization = new DashboardOrganization(link.OrganizationId, organizationName, PortalRole);
+        Organizations = [Organization];
+        Caller = new Caller(CallerKind.PortalLink, link.OrganizationId, Webhooks.PortalCapabilities.Scopes(link.Capabilities), PortalLinkId: link.Id);
+        FormToken = tokens.For(link.TokenHash, PortalFormPurpose);
+    }
+
+    public const string PortalRole = "portal link";
+    public const string PortalFormPurpose = "webhook-portal";
 
     /// <summary>The member behind <paramref name="signIn"/>, or false when the user belongs to no organization.</summary>
     internal async Task<bool> LoadAsync(HttpContext http, BrowserSignIn signIn, SwitchboardDbContext db, FormTokens tokens, CancellationToken ct)

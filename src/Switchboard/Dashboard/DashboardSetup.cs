@@ -32,7 +32,9 @@ public static class DashboardSetup
             {
                 // Pages only: Blazor's own /_framework/opaque-redirect (for its enhanced navigation, unused here) is left as it is.
                 if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>().Any()) return;
-                endpoint.RequestDelegate = DashboardGate.Wrap(endpoint.RequestDelegate!, new EndpointMetadataCollection(endpoint.Metadata));
+                var portal = endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } route }
+                    && route.StartsWith(Webhooks.PortalLinks.EmbedPrefix + "/", StringComparison.Ordinal);
+                endpoint.RequestDelegate = DashboardGate.Wrap(endpoint.RequestDelegate!, new EndpointMetadataCollection(endpoint.Metadata), portal);
             });
         return app;
     }

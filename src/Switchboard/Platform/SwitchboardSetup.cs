@@ -148,6 +148,7 @@ public static class SwitchboardSetup
         routes.MapUsageApi();
         routes.MapPlansApi();
         routes.MapWebhooksApi();
+        routes.MapWebhookPortalLinksApi();
         Integrations.IntegrationsApi.MapIntegrationsApi(routes);
         Integrations.OverviewApi.MapOverviewApi(routes);
         Integrations.Actions.RulesApi.MapIntegrationRulesApi(routes);

@@ -30,4 +30,11 @@ public static class WebhookResources
         IdPrefix = "dlv", Collection = "deliveries",
         Representations = [typeof(DeliveryResponse)],
     };
+
+    /// <summary>Links to the embeddable webhook portal (<see cref="PortalLinks"/>); no scope of their own: minting one takes <c>admin</c>.</summary>
+    public static readonly ApiResource PortalLinks = new("webhook_portal_link")
+    {
+        IdPrefix = "wpl", Collection = "webhooks/portal-links",
+        Representations = [typeof(PortalLinkResponse)],
+    };
 }

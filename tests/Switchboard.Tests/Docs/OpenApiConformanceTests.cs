@@ -152,6 +152,12 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
         var deliveries = await api.GetJsonAsync($"/api/v1/webhooks/{webhookId}/deliveries");
         if (deliveries["data"]!.AsArray().FirstOrDefault() is { } delivery) await api.PostAsync($"/api/v1/webhooks/deliveries/{delivery["id"]}/retry", null);
         await api.DeleteAsync($"/api/v1/webhooks/{webhookId}");
+        var portalLink = await ApiClient.ReadAsync(await api.PostAsync("/api/v1/webhooks/portal-links",
+            new { capabilities = new[] { "manage_endpoints" }, allowedOrigins = new[] { "https://crm.example.com" } }));
+        await api.PostAsync("/api/v1/webhooks/portal-links", new { allowedOrigins = new[] { "https://crm.example.com/path" } });
+        await api.GetAsync("/api/v1/webhooks/portal-links");
+        await api.DeleteAsync($"/api/v1/webhooks/portal-links/{portalLink["id"]}");
+        await api.DeleteAsync("/api/v1/webhooks/portal-links/wpl_unknown");
 
         // Integration rules and action runs; the installation is made in the database (the installations API is another change's).
         var installationId = await Switchboard.Tests.Integrations.ActionsTestKit.InstallAsync(node, organization["id"]!.GetValue<string>(), "slack",

@@ -109,9 +109,9 @@ public sealed class ResourceRegistryTests
         };
         Extras(ResourceRegistry.PrefixByIdField, fields).ShouldBe(
             ["activityId", "appId", "auditLogId", "authorizationId", "callId", "chatMessageId", "installationId", "integrationRecordLinkId", "invitationId", "paymentId",
-             "reviewId", "ruleId", "syncRunId", "taskId", "ticketId"]);
-        Extras(ResourceRegistry.PrefixByCollection, collections).ShouldBe(["audit-logs", "integrations", "messages", "oauth/apps", "oauth/authorizations"]);
-        Extras(ResourceRegistry.PrefixByRepresentation, records).ShouldBe(["InstallationResponse", "OAuthAppResponse", "OAuthAuthorizationResponse", "ReviewResponse"]);
+             "reviewId", "ruleId", "syncRunId", "taskId", "ticketId", "webhookPortalLinkId"]);
+        Extras(ResourceRegistry.PrefixByCollection, collections).ShouldBe(["audit-logs", "integrations", "messages", "oauth/apps", "oauth/authorizations", "webhooks/portal-links"]);
+        Extras(ResourceRegistry.PrefixByRepresentation, records).ShouldBe(["InstallationResponse", "OAuthAppResponse", "OAuthAuthorizationResponse", "PortalLinkResponse", "ReviewResponse"]);
     }
 
     private static List<string> Extras(IReadOnlyDictionary<string, string> derived, Dictionary<string, string> before)

@@ -2,7 +2,11 @@ using System.Net;
 
 namespace Switchboard.Platform.Auth;
 
-public enum CallerKind { User, ApiKey, OAuthClient }
+/// <summary>
+/// Who acts. <see cref="PortalLink"/>: whoever holds a link to the embeddable webhook portal, on its pages only
+/// (<see cref="Webhooks.PortalLinks"/>); the audit log names the link.
+/// </summary>
+public enum CallerKind { User, ApiKey, OAuthClient, PortalLink }
 
 /// <summary>Who is calling, for which organization, with which scopes. Set once per request by authentication.</summary>
 public sealed record Caller(
@@ -14,12 +18,13 @@ public sealed record Caller(
     string? Role = null,
     string? SessionId = null,
     string? ClientId = null,
-    (int Requests, int WindowSeconds)? RateLimit = null)
+    (int Requests, int WindowSeconds)? RateLimit = null,
+    string? PortalLinkId = null)
 {
     public bool Has(string scope) => Auth.Scopes.Grants(Scopes, scope);
 
-    public string ActorType => Kind switch { CallerKind.User => "user", CallerKind.ApiKey => "api_key", _ => "oauth_client" };
-    public string? ActorId => Kind switch { CallerKind.User => UserId, CallerKind.ApiKey => ApiKeyId, _ => ClientId };
+    public string ActorType => Kind switch { CallerKind.User => "user", CallerKind.ApiKey => "api_key", CallerKind.PortalLink => "webhook_portal_link", _ => "oauth_client" };
+    public string? ActorId => Kind switch { CallerKind.User => UserId, CallerKind.ApiKey => ApiKeyId, CallerKind.PortalLink => PortalLinkId, _ => ClientId };
 }
 
 public static class CallerHttpContextExtensions

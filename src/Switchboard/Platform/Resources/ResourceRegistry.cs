@@ -31,6 +31,7 @@ public static class ResourceRegistry
         QuotaEvents.Declaration,
         WebhookResources.Endpoints,
         WebhookResources.Deliveries,
+        WebhookResources.PortalLinks,
         ApiKeyResource.Declaration,
         OAuthResources.Apps,
         OAuthResources.Authorizations,
