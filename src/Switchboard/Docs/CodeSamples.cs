@@ -7,8 +7,8 @@ using Microsoft.OpenApi;
 namespace Switchboard.Docs;
 
 /// <summary>
-/// Request and response examples for every operation, and <c>x-codeSamples</c> (curl, the TypeScript and Python SDKs,
-/// JavaScript, Python, C#, PHP) generated from the finished document: method, path with sample ids, required query
+/// Request and response examples for every operation, and <c>x-codeSamples</c> (curl, the TypeScript, Python and .NET
+/// SDKs, JavaScript, Python, C#, PHP) generated from the finished document: method, path with sample ids, required query
 /// parameters, the request body's example and the credentials the operation needs. Nothing is written by hand per
 /// operation; the SDK samples name each operation's SDK method from <see cref="SdkMethods"/>, the SDKs' own tables.
 /// </summary>
@@ -176,7 +176,7 @@ internal static class CodeSamples
             args.Add($"new {queryType} {{ " + string.Join(", ", r.RequiredQuery.Select(q =>
                 $"{CSharpLiterals.Member(q.Name, queryType)} = {literals.Value(literals.IsText(q.Schema) ? JsonValue.Create(q.Value) : JsonNode.Parse(q.Value), q.Schema, "")}")) + " }");
         var call = $"await client.{sdk.Method}({string.Join(", ", args)});";
-        var usings = "using Switchboard.Client;\n" + (literals.UsesJsonNodes ? "using System.Text.Json.Nodes;\n" : "");
+        var usings = (literals.UsesJsonNodes ? "using System.Text.Json.Nodes;\n" : "") + "using Switchboard.Client;\n";
         return usings + $$"""
 
             using var client = new SwitchboardClient(new SwitchboardClientOptions
@@ -239,8 +239,8 @@ internal static class CodeSamples
                         $"new DateOnly({day.Year}, {day.Month}, {day.Day})",
                     _ => CSharpString(text),
                 };
-            if (type.HasFlag(JsonSchemaType.Number) && !type.HasFlag(JsonSchemaType.Integer) && value.TryGetValue<decimal>(out var number))
-                return number.ToString(CultureInfo.InvariantCulture) + "m";
+            if (type.HasFlag(JsonSchemaType.Number) && !type.HasFlag(JsonSchemaType.Integer) && value.GetValueKind() == JsonValueKind.Number)
+                return value.ToJsonString() + "m";
             return Scalar(value);
         }
 
@@ -270,8 +270,9 @@ internal static class CodeSamples
             JsonValueKind.String => CSharpString(value.GetValue<string>()),
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
-            JsonValueKind.Number when value.TryGetValue<long>(out var whole) => whole.ToString(CultureInfo.InvariantCulture),
-            JsonValueKind.Number => value.GetValue<decimal>().ToString(CultureInfo.InvariantCulture) + "m",
+            // The JSON text of the number (a value built in memory converts only to its own CLR type): a whole number as
+            // written, a fraction as a decimal.
+            JsonValueKind.Number when value.ToJsonString() is var number => number.All(c => char.IsAsciiDigit(c) || c == '-') ? number : number + "m",
             _ => "null",
         };
 

@@ -193,20 +193,40 @@ public sealed partial class SdkCodeSamplesTests(SqliteSwitchboard node) : IClass
         using var client = node.Client();
         var document = JsonNode.Parse(await client.Http.GetStringAsync("/api/openapi/v1.json"))!;
         var samples = document["paths"]!["/api/v1/contacts/{id}"]!["patch"]!["x-codeSamples"]!.AsArray();
-        samples.Select(s => s!["label"]!.GetValue<string>()).Take(3).ShouldBe(["curl", "TypeScript SDK", "Python SDK"]);
+        samples.Select(s => s!["label"]!.GetValue<string>()).Take(4).ShouldBe(["curl", "TypeScript SDK", "Python SDK", ".NET SDK"]);
+        samples[3]!["lang"]!.GetValue<string>().ShouldBe("C#", "ReDoc highlights a sample by its lang");
         var ts = samples[1]!["source"]!.GetValue<string>();
         ts.ShouldContain("new Switchboard({ apiKey: process.env.SWITCHBOARD_API_KEY! }, \"http://localhost:5080\")");
         TypeScriptCall().IsMatch(ts).ShouldBeTrue(ts);
         var py = samples[2]!["source"]!.GetValue<string>();
         py.ShouldContain("client = Switchboard(api_key=os.environ[\"SWITCHBOARD_API_KEY\"], base_url=\"http://localhost:5080\")");
         py.ShouldContain("result = client.contacts.update(\n    \"con_");
+        var cs = samples[3]!["source"]!.GetValue<string>();
+        cs.ShouldStartWith("using Switchboard.Client;\n");
+        cs.ShouldContain("BaseAddress = new Uri(\"http://localhost:5080\"),\n    ApiKey = Environment.GetEnvironmentVariable(\"SWITCHBOARD_API_KEY\"),\n});");
+        DotNetCall().IsMatch(cs).ShouldBeTrue(cs);
+        cs.ShouldContain("    FirstName = \"Ada\",\n");
+        cs.ShouldEndWith("\nConsole.WriteLine(result);");
         // An operation without credentials builds its client without them.
-        var signup = document["paths"]!["/api/v1/auth/signup"]!["post"]!["x-codeSamples"]!.AsArray()[2]!["source"]!.GetValue<string>();
-        signup.ShouldContain("client = Switchboard(base_url=\"http://localhost:5080\")");
+        var signup = document["paths"]!["/api/v1/auth/signup"]!["post"]!["x-codeSamples"]!.AsArray();
+        signup[2]!["source"]!.GetValue<string>().ShouldContain("client = Switchboard(base_url=\"http://localhost:5080\")");
+        signup[3]!["source"]!.GetValue<string>().ShouldContain("BaseAddress = new Uri(\"http://localhost:5080\"),\n});");
+        // An operation answering 204 has no result to print; an operator's one sends the admin token.
+        var delete = document["paths"]!["/api/v1/contacts/{id}"]!["delete"]!["x-codeSamples"]!.AsArray()[3]!["source"]!.GetValue<string>();
+        delete.ShouldEndWith("\nawait client.Contacts.DeleteAsync(\"con_01JD4V2Q8M3ZC5X7T9W1E6R0YB\");");
+        var plan = document["paths"]!["/api/v1/admin/organizations/{id}/plan"]!["put"]!["x-codeSamples"]!.AsArray()[3]!["source"]!.GetValue<string>();
+        plan.ShouldContain("AdminToken = Environment.GetEnvironmentVariable(\"SWITCHBOARD_ADMIN_TOKEN\"),");
+        // Free-form JSON fields are JsonObjects, whose namespace the sample imports.
+        var integration = document["paths"]!["/api/v1/integrations"]!["post"]!["x-codeSamples"]!.AsArray()[3]!["source"]!.GetValue<string>();
+        integration.ShouldStartWith("using System.Text.Json.Nodes;\nusing Switchboard.Client;\n");
+        integration.ShouldContain("Config = new JsonObject\n    {\n");
     }
 
     [GeneratedRegex(@"await client\.contacts\.update\(""con_\w+"", \{")]
     private static partial Regex TypeScriptCall();
+
+    [GeneratedRegex(@"var result = await client\.Contacts\.UpdateAsync\(""con_\w+"", new ContactInput\n\{\n")]
+    private static partial Regex DotNetCall();
 
     private async Task<Dictionary<string, string>> SamplesAsync(string label)
     {
