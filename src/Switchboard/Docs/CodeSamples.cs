@@ -174,7 +174,7 @@ internal static class CodeSamples
             args.Add(r.Body is null ? $"new {bodyType}()" : literals.Value(r.Body, bodySchema, "", bodyType));
         if (sdk.Query is { } queryType && r.RequiredQuery.Count > 0)
             args.Add($"new {queryType} {{ " + string.Join(", ", r.RequiredQuery.Select(q =>
-                $"{CSharpLiterals.Member(q.Name, queryType)} = {literals.Value(literals.IsText(q.Schema) ? JsonValue.Create(q.Value) : JsonNode.Parse(q.Value), q.Schema, "")}")) + " }");
+                $"{CSharpLiterals.Member(q.Name, queryType)} = {literals.Value(literals.QueryValue(q.Value, q.Schema), q.Schema, "")}")) + " }");
         var call = $"await client.{sdk.Method}({string.Join(", ", args)});";
         var usings = (literals.UsesJsonNodes ? "using System.Text.Json.Nodes;\n" : "") + "using Switchboard.Client;\n";
         return usings + $$"""
@@ -200,7 +200,20 @@ internal static class CodeSamples
     {
         public bool UsesJsonNodes { get; private set; }
 
-        public bool IsText(IOpenApiSchema? schema) => Resolve(schema).Schema?.Type is { } type && type.HasFlag(JsonSchemaType.String);
+        /// <summary>A query parameter's example as the JSON value its schema types it (a number or boolean unquoted).</summary>
+        public JsonNode? QueryValue(string text, IOpenApiSchema? schema)
+        {
+            if (Resolve(schema).Schema?.Type is { } type && !type.HasFlag(JsonSchemaType.String))
+                try
+                {
+                    return JsonNode.Parse(text);
+                }
+                catch (JsonException)
+                {
+                    // Not a JSON scalar after all: shown as the text it is.
+                }
+            return JsonValue.Create(text);
+        }
 
         public string Value(JsonNode? node, IOpenApiSchema? schema, string indent, string? recordName = null)
         {
@@ -234,7 +247,7 @@ internal static class CodeSamples
             if (type.HasFlag(JsonSchemaType.String) && value.TryGetValue<string>(out var text))
                 return resolved.Format switch
                 {
-                    "date-time" when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) => DateTime(at),
+                    "date-time" when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) => Instant(at),
                     "date" when DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) =>
                         $"new DateOnly({day.Year}, {day.Month}, {day.Day})",
                     _ => CSharpString(text),
@@ -245,7 +258,7 @@ internal static class CodeSamples
         }
 
         /// <summary>A DateTimeOffset at the example's instant: its fields when they are whole seconds, else parsed.</summary>
-        private static string DateTime(DateTimeOffset at) => at.Millisecond == 0 && at.Microsecond == 0
+        private static string Instant(DateTimeOffset at) => at.Millisecond == 0 && at.Microsecond == 0
             ? $"new DateTimeOffset({at.Year}, {at.Month}, {at.Day}, {at.Hour}, {at.Minute}, {at.Second}, " +
               (at.Offset == TimeSpan.Zero ? "TimeSpan.Zero" : $"TimeSpan.FromMinutes({at.Offset.TotalMinutes.ToString(CultureInfo.InvariantCulture)})") + ")"
             : $"DateTimeOffset.Parse({CSharpString(at.ToString("O", CultureInfo.InvariantCulture))}, System.Globalization.CultureInfo.InvariantCulture)";
