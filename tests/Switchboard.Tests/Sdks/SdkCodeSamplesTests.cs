@@ -1,6 +1,8 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Switchboard.Client;
 using Switchboard.Docs;
 using Switchboard.Tests.Infrastructure;
 
@@ -21,7 +23,9 @@ public sealed partial class SdkCodeSamplesTests(SqliteSwitchboard node) : IClass
     {
         var typeScript = TypeScriptMethods();
         var python = await PythonMethodsAsync();
+        var dotNet = DotNetMethods();
         typeScript.Keys.Order(StringComparer.Ordinal).ShouldBe(python.Keys.Order(StringComparer.Ordinal), "both SDKs cover the same operations");
+        dotNet.Keys.Order(StringComparer.Ordinal).ShouldBe(typeScript.Keys.Order(StringComparer.Ordinal), "the .NET SDK covers the same operations");
         var derived = new JsonObject();
         foreach (var id in typeScript.Keys.Order(StringComparer.Ordinal))
         {
@@ -29,6 +33,11 @@ public sealed partial class SdkCodeSamplesTests(SqliteSwitchboard node) : IClass
             if (python[id].Keywords is { Count: > 0 } keywords)
                 entry["pythonKeywords"] = new JsonObject(keywords.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value)));
             if (python[id].RawBody) entry["pythonRawBody"] = true;
+            var net = new JsonObject { ["method"] = dotNet[id].Method };
+            if (dotNet[id].Body is { } body) net["body"] = body;
+            if (dotNet[id].Query is { } query) net["query"] = query;
+            if (dotNet[id].ReturnsNothing) net["returnsNothing"] = true;
+            entry["dotNet"] = net;
             derived[id] = entry;
         }
         var text = derived.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
@@ -117,26 +126,107 @@ public sealed partial class SdkCodeSamplesTests(SqliteSwitchboard node) : IClass
         }
     }
 
+    [Fact(Timeout = 240_000)]
+    public async Task EveryDotNetSampleCompilesAgainstTheSdk()
+    {
+        var samples = await SamplesAsync(".NET SDK");
+        samples.Count.ShouldBe(SdkMethods.All.Count);
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var dir = Path.Combine(Path.GetTempPath(), $"switchboard-dotnet-samples-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (var (id, source) in samples)
+            {
+                // The sample's using directives (its first paragraph) head the file; its statements are the body of one method.
+                var split = source.IndexOf("\n\n", StringComparison.Ordinal);
+                split.ShouldBePositive($"{id}: the sample has no using directives before its statements:\n{source}");
+                var statements = string.Join("\n", source[(split + 2)..].Split('\n').Select(line => line.Length == 0 ? line : "        " + line));
+                await File.WriteAllTextAsync(Path.Combine(dir, id + ".cs"), $$"""
+                    {{source[..split]}}
+
+                    namespace Samples;
+
+                    internal static class {{char.ToUpperInvariant(id[0]) + id[1..]}}Sample
+                    {
+                        public static async Task RunAsync()
+                        {
+                    {{statements}}
+                        }
+                    }
+
+                    """);
+            }
+            // A user's project as `dotnet new console` makes it (implicit usings, nullable), and no warning let through.
+            await File.WriteAllTextAsync(Path.Combine(dir, "Samples.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <ProjectReference Include="{Path.Combine(Root, "sdks", "dotnet", "src", "Switchboard.Client", "Switchboard.Client.csproj")}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            // The test project references the client, so it is built already: the samples compile against that build.
+            var build = await ExternalProcess.RunAsync("dotnet",
+                ["build", dir, "-c", configuration, "-p:BuildProjectReferences=false", "-nologo", "-v:q", "-clp:NoSummary"],
+                TimeSpan.FromSeconds(180), dir, new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
+            build.ExitCode.ShouldBe(0, "the .NET SDK samples do not compile:\n" + build);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task TheSamplesShowTheSdksBesideCurl()
     {
         using var client = node.Client();
         var document = JsonNode.Parse(await client.Http.GetStringAsync("/api/openapi/v1.json"))!;
         var samples = document["paths"]!["/api/v1/contacts/{id}"]!["patch"]!["x-codeSamples"]!.AsArray();
-        samples.Select(s => s!["label"]!.GetValue<string>()).Take(3).ShouldBe(["curl", "TypeScript SDK", "Python SDK"]);
+        samples.Select(s => s!["label"]!.GetValue<string>()).Take(4).ShouldBe(["curl", "TypeScript SDK", "Python SDK", ".NET SDK"]);
+        samples[3]!["lang"]!.GetValue<string>().ShouldBe("C#", "ReDoc highlights a sample by its lang");
         var ts = samples[1]!["source"]!.GetValue<string>();
         ts.ShouldContain("new Switchboard({ apiKey: process.env.SWITCHBOARD_API_KEY! }, \"http://localhost:5080\")");
         TypeScriptCall().IsMatch(ts).ShouldBeTrue(ts);
         var py = samples[2]!["source"]!.GetValue<string>();
         py.ShouldContain("client = Switchboard(api_key=os.environ[\"SWITCHBOARD_API_KEY\"], base_url=\"http://localhost:5080\")");
         py.ShouldContain("result = client.contacts.update(\n    \"con_");
+        var cs = samples[3]!["source"]!.GetValue<string>();
+        cs.ShouldStartWith("using Switchboard.Client;\n");
+        cs.ShouldContain("BaseAddress = new Uri(\"http://localhost:5080\"),\n    ApiKey = Environment.GetEnvironmentVariable(\"SWITCHBOARD_API_KEY\"),\n});");
+        DotNetCall().IsMatch(cs).ShouldBeTrue(cs);
+        cs.ShouldContain("    FirstName = \"Ada\",\n");
+        cs.ShouldEndWith("\nConsole.WriteLine(result);");
         // An operation without credentials builds its client without them.
-        var signup = document["paths"]!["/api/v1/auth/signup"]!["post"]!["x-codeSamples"]!.AsArray()[2]!["source"]!.GetValue<string>();
-        signup.ShouldContain("client = Switchboard(base_url=\"http://localhost:5080\")");
+        var signup = document["paths"]!["/api/v1/auth/signup"]!["post"]!["x-codeSamples"]!.AsArray();
+        signup[2]!["source"]!.GetValue<string>().ShouldContain("client = Switchboard(base_url=\"http://localhost:5080\")");
+        signup[3]!["source"]!.GetValue<string>().ShouldContain("BaseAddress = new Uri(\"http://localhost:5080\"),\n});");
+        // An operation answering 204 has no result to print; an operator's one sends the admin token.
+        var delete = document["paths"]!["/api/v1/contacts/{id}"]!["delete"]!["x-codeSamples"]!.AsArray()[3]!["source"]!.GetValue<string>();
+        delete.ShouldEndWith("\nawait client.Contacts.DeleteAsync(\"con_01JD4V2Q8M3ZC5X7T9W1E6R0YB\");");
+        var plan = document["paths"]!["/api/v1/admin/organizations/{id}/plan"]!["put"]!["x-codeSamples"]!.AsArray()[3]!["source"]!.GetValue<string>();
+        plan.ShouldContain("AdminToken = Environment.GetEnvironmentVariable(\"SWITCHBOARD_ADMIN_TOKEN\"),");
+        // Free-form JSON fields are JsonObjects, whose namespace the sample imports.
+        var integration = document["paths"]!["/api/v1/integrations"]!["post"]!["x-codeSamples"]!.AsArray()[3]!["source"]!.GetValue<string>();
+        integration.ShouldStartWith("using System.Text.Json.Nodes;\nusing Switchboard.Client;\n");
+        integration.ShouldContain("Config = new JsonObject\n    {\n");
     }
 
     [GeneratedRegex(@"await client\.contacts\.update\(""con_\w+"", \{")]
     private static partial Regex TypeScriptCall();
+
+    [GeneratedRegex(@"var result = await client\.Contacts\.UpdateAsync\(""con_\w+"", new ContactInput\n\{\n")]
+    private static partial Regex DotNetCall();
 
     private async Task<Dictionary<string, string>> SamplesAsync(string label)
     {
@@ -162,6 +252,28 @@ public sealed partial class SdkCodeSamplesTests(SqliteSwitchboard node) : IClass
 
     [GeneratedRegex(@"^\s+(?<id>\w+): \{ resource: ""(?<resource>\w+)"", name: ""(?<name>\w+)""", RegexOptions.Multiline)]
     private static partial Regex OperationLine();
+
+    /// <summary>
+    /// operationId → the .NET SDK's method, from the built Switchboard.Client assembly: each resource property of
+    /// SwitchboardClient, its methods marked with the operation they call (not the ListAll iterators, which are unmarked), the
+    /// record types of their <c>body</c> and <c>query</c> parameters, and whether they return a bare Task.
+    /// </summary>
+    private static Dictionary<string, DotNetSdkMethod> DotNetMethods()
+    {
+        var methods = new Dictionary<string, DotNetSdkMethod>(StringComparer.Ordinal);
+        foreach (var resource in typeof(SwitchboardClient).GetProperties().Where(p => p.PropertyType.Name.EndsWith("Resource", StringComparison.Ordinal)))
+            foreach (var method in resource.PropertyType.GetMethods())
+                if (method.GetCustomAttribute<SwitchboardOperationAttribute>() is { } operation)
+                {
+                    var parameters = method.GetParameters();
+                    methods.Add(operation.OperationId, new DotNetSdkMethod($"{resource.Name}.{method.Name}",
+                        parameters.FirstOrDefault(p => p.Name == "body")?.ParameterType.Name,
+                        parameters.FirstOrDefault(p => p.Name == "query")?.ParameterType.Name,
+                        method.ReturnType == typeof(Task)));
+                }
+        methods.ShouldNotBeEmpty("no operation method found on SwitchboardClient's resources");
+        return methods;
+    }
 
     private sealed record PythonMethod(string Method, Dictionary<string, string>? Keywords, bool RawBody);
 
