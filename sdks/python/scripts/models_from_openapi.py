@@ -21,7 +21,7 @@ RESPONSES = {
     "DeliveryAttempt": "AttemptResponse", "ApiKey": "ApiKeyResponse", "RateLimitSetting": "RateLimitSetting",
     "Installation": "InstallationResponse", "OAuthApp": "OAuthAppResponse", "OAuthAuthorization": "OAuthAuthorizationResponse",
     "AuthSession": "AuthResponse", "User": "UserResponse", "Organization": "OrganizationResponse", "Member": "MemberResponse",
-    "Invitation": "InvitationResponse", "Problem": "Problem",
+    "Invitation": "InvitationResponse", "PortalLink": "PortalLinkResponse", "Problem": "Problem",
 }
 INPUTS = {
     "ContactInput": "ContactInput", "LeadInput": "LeadInput", "DealInput": "DealInput", "ActivityInput": "ActivityInput",
@@ -30,7 +30,7 @@ INPUTS = {
     "SendChatMessageInput": "SendChatMessageRequest", "WebhookInput": "WebhookInput",
     "CreateApiKeyInput": "CreateApiKeyRequest", "UpdateApiKeyInput": "UpdateApiKeyRequest",
     "InstallationInput": "InstallationInput", "OAuthAppInput": "OAuthAppInput", "RuleInput": "RuleInput",
-    "RetryDeliveriesInput": "RetryDeliveriesRequest",
+    "RetryDeliveriesInput": "RetryDeliveriesRequest", "PortalLinkInput": "PortalLinkRequest",
 }
 # Query TypedDict name -> operationId of a list operation.
 QUERIES = {
@@ -38,7 +38,7 @@ QUERIES = {
     "ActivityListParams": "listActivities", "TaskListParams": "listTasks", "TicketListParams": "listTickets",
     "CallListParams": "listCalls", "PaymentListParams": "listPayments", "ChatSessionListParams": "listChatSessions",
     "ChatMessageListParams": "listChatMessages", "ApiKeyListParams": "listApiKeys", "WebhookListParams": "listWebhooks",
-    "DeliveryListParams": "listWebhookDeliveries", "IntegrationListParams": "listIntegrations",
+    "DeliveryListParams": "listWebhookDeliveries", "PortalLinkListParams": "listWebhookPortalLinks", "IntegrationListParams": "listIntegrations",
     "ProviderListParams": "listIntegrationProviders", "OAuthAppListParams": "listOAuthApps",
     "OAuthAuthorizationListParams": "listOAuthAuthorizations", "ActionRunListParams": "listIntegrationActionRuns",
     "PageParams": "listMembers", "AuditLogListParams": "listAuditLogs", "UsageParams": "getUsage", "PeriodParams": "getAnalyticsSummary",

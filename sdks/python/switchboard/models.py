@@ -393,6 +393,19 @@ class Invitation(TypedDict):
     token: NotRequired[str | None]
 
 
+class PortalLink(TypedDict):
+    """``PortalLinkResponse``."""
+
+    id: str
+    capabilities: list[str]
+    allowedOrigins: list[str]
+    expiresAt: str
+    createdAt: str
+    revokedAt: str | None
+    status: str
+    url: NotRequired[str | None]
+
+
 class Problem(TypedDict):
     """``Problem``."""
 
@@ -642,6 +655,14 @@ class RetryDeliveriesInput(TypedDict, total=False):
     dryRun: bool | None
 
 
+class PortalLinkInput(TypedDict, total=False):
+    """``PortalLinkRequest``."""
+
+    capabilities: list[str] | None
+    allowedOrigins: list[str] | None
+    expiresInSeconds: int | None
+
+
 class ContactListParams(TypedDict, total=False):
     """Query parameters of ``listContacts``."""
 
@@ -882,6 +903,14 @@ class DeliveryListParams(TypedDict, total=False):
     deliveryId: str
     createdAfter: str | datetime | date
     createdBefore: str | datetime | date
+
+
+class PortalLinkListParams(TypedDict, total=False):
+    """Query parameters of ``listWebhookPortalLinks``."""
+
+    limit: int
+    cursor: str
+    offset: int
 
 
 class IntegrationListParams(TypedDict, total=False):

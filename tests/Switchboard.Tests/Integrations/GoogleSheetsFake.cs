@@ -42,6 +42,14 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
         public bool Revoked { get; set; }
     }
 
+    /// <summary>A tab's <c>sheetId</c> and grid size (<c>SheetProperties.gridProperties</c>): a new tab has 1,000 rows and 26 columns.</summary>
+    public sealed class Grid
+    {
+        public required int SheetId { get; init; }
+        public int RowCount { get; set; } = 1000;
+        public int ColumnCount { get; set; } = 26;
+    }
+
     public sealed class Spreadsheet
     {
         public required string Id { get; init; }
@@ -49,7 +57,12 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
         public Lock Gate { get; } = new();
         /// <summary>Tab name → its rows (row 1 first); a cleared or never-written row is an empty list.</summary>
         public Dictionary<string, List<List<JsonNode?>>> Tabs { get; } = new(StringComparer.Ordinal);
+        /// <summary>Tab name → its grid.</summary>
+        public Dictionary<string, Grid> Grids { get; } = new(StringComparer.Ordinal);
     }
+
+    /// <summary>Google's limit on the cells of one spreadsheet (https://support.google.com/drive/answer/37603).</summary>
+    public const long MaxCells = 10_000_000;
 
     private readonly ConcurrentDictionary<string, Grant> _byAccess = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Grant> _byRefresh = new(StringComparer.Ordinal);
@@ -73,6 +86,7 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
             app.MapPost("/token", (Func<HttpContext, Task<IResult>>)google.TokenAsync);
             app.MapPost("/revoke", (Func<HttpContext, Task<IResult>>)google.RevokeAsync);
             app.MapGet("/v4/spreadsheets/{id}", (Func<HttpContext, string, IResult>)google.Get);
+            app.MapPost("/v4/spreadsheets/{target}", (Func<HttpContext, string, Task<IResult>>)google.SpreadsheetBatchUpdateAsync);
             app.MapPost("/v4/spreadsheets/{id}/values:batchUpdate", (Func<HttpContext, string, Task<IResult>>)google.BatchUpdateAsync);
             app.MapPost("/v4/spreadsheets/{id}/values/{*rest}", (Func<HttpContext, string, string, Task<IResult>>)google.ValuesAsync);
         });
@@ -85,9 +99,27 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
     public Spreadsheet Create(params string[] tabs)
     {
         var sheet = new Spreadsheet { Id = "1" + Guid.NewGuid().ToString("N") + "_Bx-9", Title = "CRM exports" };
-        foreach (var tab in tabs) sheet.Tabs[tab] = [];
+        foreach (var (tab, i) in tabs.Select((t, i) => (t, i)))
+        {
+            sheet.Tabs[tab] = [];
+            sheet.Grids[tab] = new Grid { SheetId = i == 0 ? 0 : 1_000_000 + 7919 * i };
+        }
         _spreadsheets[sheet.Id] = sheet;
         return sheet;
+    }
+
+    /// <summary>A tab's grid now (a copy): its rows and columns as <c>spreadsheets.get</c> reports them.</summary>
+    public (int Rows, int Columns) GridOf(string spreadsheetId, string tab)
+    {
+        var sheet = _spreadsheets[spreadsheetId];
+        lock (sheet.Gate) return (sheet.Grids[tab].RowCount, sheet.Grids[tab].ColumnCount);
+    }
+
+    /// <summary>Sizes a tab's grid, as a user deleting or inserting rows and columns in the sheet would.</summary>
+    public void Resize(string spreadsheetId, string tab, int rows, int columns)
+    {
+        var sheet = _spreadsheets[spreadsheetId];
+        lock (sheet.Gate) (sheet.Grids[tab].RowCount, sheet.Grids[tab].ColumnCount) = (rows, columns);
     }
 
     /// <summary>A tab's rows as the sheet shows them (trailing empty rows left out).</summary>
@@ -163,8 +195,8 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
                 {
                     ["properties"] = new JsonObject
                     {
-                        ["sheetId"] = i == 0 ? 0 : 1000 + i, ["title"] = tab, ["index"] = i, ["sheetType"] = "GRID",
-                        ["gridProperties"] = new JsonObject { ["rowCount"] = 1000, ["columnCount"] = 26 },
+                        ["sheetId"] = sheet.Grids[tab].SheetId, ["title"] = tab, ["index"] = i, ["sheetType"] = "GRID",
+                        ["gridProperties"] = new JsonObject { ["rowCount"] = sheet.Grids[tab].RowCount, ["columnCount"] = sheet.Grids[tab].ColumnCount },
                     },
                 }).ToArray()),
             });
@@ -198,9 +230,13 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
                 {
                     var used = table.FindLastIndex(r => r.Count > 0) + 1;
                     var start = used + 1;
+                    var width = rows.Max(r => r.Count);
+                    var grid = sheet.Grids[tab!];
+                    // values.append inserts the rows it needs (INSERT_ROWS) but never adds columns.
+                    if (width > grid.ColumnCount) return OutsideGrid(range, grid, start, width);
+                    grid.RowCount = Math.Max(grid.RowCount, used + rows.Count);
                     table.RemoveRange(used, table.Count - used);
                     table.AddRange(rows);
-                    var width = rows.Max(r => r.Count);
                     var answer = new JsonObject
                     {
                         ["spreadsheetId"] = id,
@@ -219,9 +255,10 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
                 Provider.Require(body.Length == 0, "values.clear: the request body must be empty");
                 lock (sheet.Gate)
                 {
-                    var height = Math.Max(table.Count, 1000);
+                    // Google answers the whole grid as the cleared range; the grid keeps its size.
+                    var grid = sheet.Grids[tab!];
                     table.Clear();
-                    return Json(200, new JsonObject { ["spreadsheetId"] = id, ["clearedRange"] = $"{Quoted(tab!)}!A1:Z{height}" });
+                    return Json(200, new JsonObject { ["spreadsheetId"] = id, ["clearedRange"] = $"{Quoted(tab!)}!A1:{Column(grid.ColumnCount)}{grid.RowCount}" });
                 }
             default:
                 Provider.Violation($"values/{{range}}:{method} is not a method this connector should call");
@@ -243,6 +280,8 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
         var (totalRows, totalCells, width) = (0, 0, 0);
         lock (sheet.Gate)
         {
+            // Checked whole before anything is written: Google applies a values.batchUpdate all or nothing.
+            var writes = new List<(string Tab, int Row, List<List<JsonNode?>> Rows, List<List<JsonNode?>> Table)>();
             foreach (var item in body["data"]!.AsArray())
             {
                 var range = item?["range"]?.GetValue<string>() ?? "";
@@ -250,15 +289,23 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
                 if (problem is not null || !sheet.Tabs.TryGetValue(tab!, out var table) || row is null)
                     return BadRange(range, problem ?? (row is null ? "a start cell (A1) is expected" : null));
                 if (ValueRange(item as JsonObject, range) is not { } rows) return Error(400, "INVALID_ARGUMENT", "Invalid data[0]: values must be a list of rows.");
-                while (table.Count < row.Value - 1 + rows.Count) table.Add([]);
-                for (var i = 0; i < rows.Count; i++) table[row.Value - 1 + i] = rows[i];
+                // values.update and values.batchUpdate never grow the grid: a write past its last row or column is refused.
+                var grid = sheet.Grids[tab!];
+                if (row.Value - 1 + rows.Count > grid.RowCount || rows.Max(r => r.Count) > grid.ColumnCount)
+                    return OutsideGrid(range, grid, row.Value, rows.Max(r => r.Count));
+                writes.Add((tab!, row.Value, rows, table));
+            }
+            foreach (var (tab, row, rows, table) in writes)
+            {
+                while (table.Count < row - 1 + rows.Count) table.Add([]);
+                for (var i = 0; i < rows.Count; i++) table[row - 1 + i] = rows[i];
                 var w = rows.Max(r => r.Count);
                 width = Math.Max(width, w);
                 totalRows += rows.Count;
                 totalCells += rows.Sum(r => r.Count);
                 responses.Add(new JsonObject
                 {
-                    ["spreadsheetId"] = id, ["updatedRange"] = $"{Quoted(tab!)}!A{row}:{Column(w)}{row + rows.Count - 1}",
+                    ["spreadsheetId"] = id, ["updatedRange"] = $"{Quoted(tab)}!A{row}:{Column(w)}{row + rows.Count - 1}",
                     ["updatedRows"] = rows.Count, ["updatedColumns"] = w, ["updatedCells"] = rows.Sum(r => r.Count),
                 });
             }
@@ -269,6 +316,96 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
             ["totalUpdatedSheets"] = 1, ["responses"] = responses,
         });
     }
+
+    /// <summary>
+    /// Google's 400 for a values write past the tab's grid, naming the first cell outside it and the grid's size:
+    /// <c>Range ('Sheet1'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26</c>, status <c>INVALID_ARGUMENT</c>
+    /// (as reported at https://github.com/home-assistant/core/issues/104198 and https://github.com/nithinmurali/pygsheets/issues/124).
+    /// </summary>
+    private static IResult OutsideGrid(string range, Grid grid, int startRow, int width)
+    {
+        var bang = range.LastIndexOf('!');
+        var sheetPart = bang < 0 ? range : range[..bang];
+        var cell = width > grid.ColumnCount ? $"{Column(grid.ColumnCount + 1)}{startRow}" : $"A{Math.Max(startRow, grid.RowCount + 1)}";
+        return Error(400, "INVALID_ARGUMENT", $"Range ({sheetPart}!{cell}) exceeds grid limits. Max rows: {grid.RowCount}, max columns: {grid.ColumnCount}");
+    }
+
+    /// <summary>
+    /// <c>spreadsheets.batchUpdate</c>: POST <c>spreadsheets/{id}:batchUpdate</c> with <c>requests</c>, each a <c>Request</c>
+    /// with exactly one kind set (https://developers.google.com/workspace/sheets/api/guides/batchupdate). The grid requests
+    /// an export needs are taken: <c>appendDimension</c> {sheetId, dimension ROWS or COLUMNS, length ≥ 1}, and
+    /// <c>updateSheetProperties</c> of <c>gridProperties.rowCount</c>/<c>columnCount</c> with a <c>fields</c> mask naming
+    /// exactly those (a mask of <c>*</c> or <c>gridProperties</c> would reset the tab's title, frozen rows and the rest);
+    /// anything else is a violation. All requests are checked before any applies; an unknown sheetId or a grid past
+    /// 10 million cells is Google's 400. Answers <c>{spreadsheetId, replies: [{} …]}</c>.
+    /// </summary>
+    private async Task<IResult> SpreadsheetBatchUpdateAsync(HttpContext http, string target)
+    {
+        if (!Provider.Require(target.EndsWith(":batchUpdate", StringComparison.Ordinal), $"POST spreadsheets/{target}: only :batchUpdate is a POST here"))
+            return Error(404, "NOT_FOUND", "Method not found.");
+        if (Refused(http) is { } refused) return refused;
+        var id = target[..^":batchUpdate".Length];
+        if (!_spreadsheets.TryGetValue(id, out var sheet)) return NotFound();
+        var text = await ReadBodyAsync(http);
+        Provider.Require(http.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true, "spreadsheets.batchUpdate takes a JSON body");
+        if (JsonNode.Parse(text) is not JsonObject { } body || body["requests"] is not JsonArray { Count: > 0 } requests)
+        {
+            Provider.Violation("spreadsheets.batchUpdate needs requests: one or more Request objects");
+            return Error(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Must specify at least one request.");
+        }
+        lock (sheet.Gate)
+        {
+            var changes = new List<(Grid Grid, int Rows, int Columns)>();
+            var grids = sheet.Grids.Values.ToDictionary(g => g.SheetId, g => (g.RowCount, g.ColumnCount));
+            for (var i = 0; i < requests.Count; i++)
+            {
+                if (!Provider.Require(requests[i] is JsonObject { Count: 1 }, $"requests[{i}] must set exactly one kind of request"))
+                    return Error(400, "INVALID_ARGUMENT", $"Invalid requests[{i}]: exactly one kind of request must be set.");
+                var (kind, request) = requests[i]!.AsObject().Single();
+                int sheetId, rows, columns;
+                switch (kind)
+                {
+                    case "appendDimension":
+                    {
+                        var dimension = request?["dimension"]?.GetValue<string>();
+                        var length = request?["length"] is JsonValue l && l.TryGetValue<int>(out var n) ? n : 0;
+                        Provider.Require(request?["sheetId"] is JsonValue, $"requests[{i}].appendDimension.sheetId is required (the default, 0, is only the first tab)");
+                        Provider.Require(dimension is "ROWS" or "COLUMNS", $"requests[{i}].appendDimension.dimension ROWS or COLUMNS (got {dimension})");
+                        if (!Provider.Require(length >= 1, $"requests[{i}].appendDimension.length must be at least 1"))
+                            return Error(400, "INVALID_ARGUMENT", $"Invalid requests[{i}].appendDimension: length must be greater than 0.");
+                        sheetId = request?["sheetId"]?.GetValue<int>() ?? 0;
+                        if (!grids.TryGetValue(sheetId, out var size)) return NoGrid(i, kind, sheetId);
+                        (rows, columns) = dimension == "ROWS" ? (size.RowCount + length, size.ColumnCount) : (size.RowCount, size.ColumnCount + length);
+                        break;
+                    }
+                    case "updateSheetProperties":
+                    {
+                        var fields = (request?["fields"]?.GetValue<string>() ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                        var gridProperties = request?["properties"]?["gridProperties"] as JsonObject;
+                        Provider.Require(fields.Length > 0 && fields.All(f => f is "gridProperties.rowCount" or "gridProperties.columnCount"),
+                            $"requests[{i}].updateSheetProperties.fields '{request?["fields"]}' must name exactly gridProperties.rowCount and/or gridProperties.columnCount");
+                        if (!Provider.Require(request?["properties"]?["sheetId"] is JsonValue && gridProperties is not null, $"requests[{i}].updateSheetProperties needs properties.sheetId and properties.gridProperties"))
+                            return Error(400, "INVALID_ARGUMENT", $"Invalid requests[{i}].updateSheetProperties: properties are required.");
+                        sheetId = request!["properties"]!["sheetId"]!.GetValue<int>();
+                        if (!grids.TryGetValue(sheetId, out var size)) return NoGrid(i, kind, sheetId);
+                        rows = fields.Contains("gridProperties.rowCount") ? gridProperties!["rowCount"]?.GetValue<int>() ?? 0 : size.RowCount;
+                        columns = fields.Contains("gridProperties.columnCount") ? gridProperties!["columnCount"]?.GetValue<int>() ?? 0 : size.ColumnCount;
+                        break;
+                    }
+                    default:
+                        Provider.Violation($"requests[{i}].{kind}: not a request this connector should send");
+                        return Error(400, "INVALID_ARGUMENT", $"Invalid requests[{i}].{kind}: not supported here.");
+                }
+                grids[sheetId] = (rows, columns);
+                if (grids.Values.Sum(g => (long)g.RowCount * g.ColumnCount) > MaxCells)
+                    return Error(400, "INVALID_ARGUMENT", $"Invalid requests[{i}].{kind}: This action would increase the number of cells in the workbook above the limit of {MaxCells} cells.");
+            }
+            foreach (var grid in sheet.Grids.Values) (grid.RowCount, grid.ColumnCount) = grids[grid.SheetId];
+        }
+        return Json(200, new JsonObject { ["spreadsheetId"] = id, ["replies"] = new JsonArray(requests.Select(_ => (JsonNode)new JsonObject()).ToArray()) });
+    }
+
+    private static IResult NoGrid(int index, string kind, int sheetId) => Error(400, "INVALID_ARGUMENT", $"Invalid requests[{index}].{kind}: No grid with id: {sheetId}");
 
     /// <summary>A ValueRange body's rows, checked as Google checks them; null (and a violation) when it is malformed.</summary>
     private List<List<JsonNode?>>? ValueRange(JsonObject? body, string range)

@@ -191,9 +191,12 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
             ["\"Ada\"", "\"ada@example.com\"", "80", $"\"{api[1]!["id"]}\""],
         ]);
         var calls = Calls(installed);
-        calls.Select(c => c.Path[(c.Path.IndexOf("/values", StringComparison.Ordinal))..]).ShouldBe(["/values/'Export':clear", "/values:batchUpdate"]);
-        calls[0].Body.ShouldBeEmpty();
-        var batch = JsonNode.Parse(calls[1].Body)!.AsObject();
+        // The tab's grid read first (1,000 rows by 26 columns is room enough: no grid request), then clear and write.
+        calls.Select(c => c.Method + " " + c.Path[(c.Path.IndexOf(installed.Sheet.Id, StringComparison.Ordinal) + installed.Sheet.Id.Length)..])
+            .ShouldBe(["GET ", "POST /values/'Export':clear", "POST /values:batchUpdate"]);
+        calls[0].Query.ShouldBe("?fields=sheets.properties");
+        calls[1].Body.ShouldBeEmpty();
+        var batch = JsonNode.Parse(calls[2].Body)!.AsObject();
         batch["valueInputOption"]!.GetValue<string>().ShouldBe("RAW");
         batch["data"]![0]!["range"]!.GetValue<string>().ShouldBe("'Export'!A1");
         batch["data"]![0]!["majorDimension"]!.GetValue<string>().ShouldBe("ROWS");
@@ -234,7 +237,7 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
         }
 
         var response = await RunAsync(installed, "export_list", new JsonObject { ["resource"] = "leads", ["sort"] = "name", ["sheet"] = "Export" });
-        var batches = Calls(installed).Where(c => c.Path.EndsWith(":batchUpdate", StringComparison.Ordinal)).ToList();
+        var batches = Calls(installed).Where(c => c.Path.EndsWith("/values:batchUpdate", StringComparison.Ordinal)).ToList();
         batches.Count.ShouldBe(2);
         batches.ShouldAllBe(b => System.Text.Encoding.UTF8.GetByteCount(b.Body) <= GoogleSheetsFake.MaxPayloadBytes);
         var first = JsonNode.Parse(batches[0].Body)!["data"]![0]!;
@@ -248,6 +251,114 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
         rows.Skip(1).Select(r => r[0]!.GetValue<string>()).ShouldBe(Enumerable.Range(0, 260).Select(i => $"Lead {i:000}"));
         rows[260][1]!.GetValue<string>().ShouldBe(new string((char)('a' + 259 % 26), 8_000));
         response.Json()!["requests"]!.GetValue<int>().ShouldBe(2);
+        Google.Provider.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task AnExportLongerAndWiderThanTheTabGrowsItsGridFirst()
+    {
+        using var installed = await InstallAsync();
+        // 1,100 leads (1,101 rows with the header) and 28 columns: more than a new tab's 1,000 rows and 26 columns.
+        await using (var scope = node.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            var now = node.Clock.GetUtcNow().UtcDateTime;
+            for (var i = 0; i < 1_100; i++)
+                db.Add(new Lead
+                {
+                    Id = Ids.New("lead", node.Clock), OrganizationId = installed.Owner.OrganizationId!, Name = $"Lead {i:0000}",
+                    Score = i % 100, CreatedAt = now, UpdatedAt = now, Version = 1,
+                });
+            await db.SaveChangesAsync();
+        }
+        var columns = new[] { "name", "score" }.Concat(Enumerable.Range(1, 26).Select(i => $"metadata.f{i:00}")).ToArray();
+        columns.Length.ShouldBe(28);
+        JsonArray Columns() => new(columns.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
+        Google.GridOf(installed.Sheet.Id, "Export").ShouldBe((1000, 26));
+
+        // What the export did before it read the grid: one values.batchUpdate past it, refused whole with Google's 400.
+        var tooFar = await Should.ThrowAsync<ProviderException>(() => WithConnectorAsync<int>(installed, async (_, context) =>
+        {
+            var url = $"{Google.ApiBaseUrl}/spreadsheets/{installed.Sheet.Id}/values:batchUpdate";
+            var body = new JsonObject
+            {
+                ["valueInputOption"] = "RAW",
+                ["data"] = new JsonArray(new JsonObject
+                {
+                    ["range"] = "'Export'!A1", ["majorDimension"] = "ROWS",
+                    ["values"] = new JsonArray(Enumerable.Range(0, 1_001).Select(i => (JsonNode)new JsonArray($"row {i}")).ToArray()),
+                }),
+            };
+            var answer = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+            }, CancellationToken.None);
+            throw Switchboard.Integrations.Providers.Google.GoogleErrors.From(answer, node.Clock, "Google Sheets");
+        }));
+        (tooFar.Status, tooFar.Retryable).ShouldBe(((int?)400, false));
+        tooFar.ProviderError.ShouldBe("INVALID_ARGUMENT: Range ('Export'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26");
+        Google.Rows(installed.Sheet.Id, "Export").ShouldBeEmpty();
+
+        var before = Calls(installed).Count;
+        var response = await RunAsync(installed, "export_list", new JsonObject
+        {
+            ["resource"] = "leads", ["sort"] = "name", ["sheet"] = "Export", ["columns"] = Columns(),
+        });
+
+        var calls = Calls(installed).Skip(before).ToList();
+        calls.Select(c => c.Method + " " + c.Path[(c.Path.IndexOf(installed.Sheet.Id, StringComparison.Ordinal) + installed.Sheet.Id.Length)..])
+            .ShouldBe(["GET ", "POST :batchUpdate", "POST /values/'Export':clear", "POST :batchUpdate", "POST /values:batchUpdate"]);
+        calls[0].Query.ShouldBe("?fields=sheets.properties");
+        // The columns before the clear (the header needs them), the rows before the write that passes row 1,000.
+        JsonNode.Parse(calls[1].Body)!.ToJsonString().ShouldBe("""{"requests":[{"appendDimension":{"sheetId":1007919,"dimension":"COLUMNS","length":2}}]}""");
+        JsonNode.Parse(calls[3].Body)!.ToJsonString().ShouldBe("""{"requests":[{"appendDimension":{"sheetId":1007919,"dimension":"ROWS","length":101}}]}""");
+        Google.GridOf(installed.Sheet.Id, "Export").ShouldBe((1101, 28));
+        var rows = Google.Rows(installed.Sheet.Id, "Export");
+        rows.Count.ShouldBe(1101);
+        rows[0].Count.ShouldBe(28);
+        rows[0][27]!.GetValue<string>().ShouldBe("metadata.f26");
+        rows[1100][0]!.GetValue<string>().ShouldBe("Lead 1099");
+        rows[1100][1]!.GetValue<int>().ShouldBe(99);
+        var summary = response.Json()!;
+        (summary["rows"]!.GetValue<int>(), summary["columns"]!.GetValue<int>(), summary["requests"]!.GetValue<int>()).ShouldBe((1100, 28, 1));
+        summary["updatedRange"]!.GetValue<string>().ShouldBe("Export!A1:AB1101");
+
+        // Run again (as a retry would): the grid is big enough now, so no grid request; the clear answers the grown grid.
+        before = Calls(installed).Count;
+        var again = await RunAsync(installed, "export_list", new JsonObject
+        {
+            ["resource"] = "leads", ["sort"] = "name", ["sheet"] = "Export", ["columns"] = Columns(),
+        });
+        Calls(installed).Skip(before).Count(c => c.Path.EndsWith(installed.Sheet.Id + ":batchUpdate", StringComparison.Ordinal)).ShouldBe(0);
+        again.Json()!["clearedRange"]!.GetValue<string>().ShouldBe("Export!A1:AB1101");
+        Google.Rows(installed.Sheet.Id, "Export").Count.ShouldBe(1101);
+        Google.Provider.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task AnExportToATabTheUserShrankGrowsItByExactlyWhatItNeeds()
+    {
+        using var installed = await InstallAsync(columns: ["name", "email", "score"]);
+        foreach (var name in new[] { "Ada", "Grace", "Linus", "Alan", "Edsger", "Barbara" })
+            await CreateLeadAsync(installed.Owner, new { name, email = $"{name.ToLowerInvariant()}@example.com" });
+        // A tab cut down to 4 rows and 2 columns in the sheet.
+        Google.Resize(installed.Sheet.Id, LeadsTab, 4, 2);
+
+        var response = await RunAsync(installed, "export_list", new JsonObject { ["resource"] = "leads", ["sort"] = "name" });
+
+        var grids = Calls(installed).Where(c => c.Path.EndsWith(installed.Sheet.Id + ":batchUpdate", StringComparison.Ordinal)).ToList();
+        grids.Select(g => JsonNode.Parse(g.Body)!["requests"]![0]!["appendDimension"]!.ToJsonString())
+            .ShouldBe(["""{"sheetId":0,"dimension":"COLUMNS","length":1}""", """{"sheetId":0,"dimension":"ROWS","length":3}"""]);
+        Google.GridOf(installed.Sheet.Id, LeadsTab).ShouldBe((7, 3));
+        Google.Rows(installed.Sheet.Id, LeadsTab).Select(r => r[0]!.GetValue<string>()).ShouldBe(["name", "Ada", "Alan", "Barbara", "Edsger", "Grace", "Linus"]);
+        response.Json()!["clearedRange"]!.GetValue<string>().ShouldBe("'Leads ''Q4'''!A1:C4");
+
+        // values.append adds rows but never columns: a row wider than the tab is Google's 400, final.
+        var wide = await Should.ThrowAsync<ProviderException>(() => RunAsync(installed, "append_row", new JsonObject { ["values"] = new JsonArray("a", "b", "c", "d") }));
+        (wide.Status, wide.Retryable).ShouldBe(((int?)400, false));
+        wide.ProviderError.ShouldBe("INVALID_ARGUMENT: Range ('Leads ''Q4'''!D8) exceeds grid limits. Max rows: 7, max columns: 3");
+        await RunAsync(installed, "append_row", new JsonObject { ["values"] = new JsonArray("Katherine", "k@example.com") });
+        Google.GridOf(installed.Sheet.Id, LeadsTab).ShouldBe((8, 3));
         Google.Provider.AssertNoViolations();
     }
 

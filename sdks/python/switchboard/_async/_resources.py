@@ -14,7 +14,7 @@ from ..models import (
     ChatSessionListParams, Contact, ContactInput, ContactListParams, ConvertLeadInput, CreateApiKeyInput, Deal,
     DealInput, DealListParams, DeliveryListParams, Installation, InstallationInput, IntegrationListParams,
     Invitation, Lead, LeadConversion, LeadInput, LeadListParams, Member, OAuthApp, OAuthAppInput,
-    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, AuditLogListParams, RetryDeliveriesInput, Payment,
+    OAuthAppListParams, OAuthAuthorization, OAuthAuthorizationListParams, Organization, PageParams, PortalLink, PortalLinkInput, PortalLinkListParams, AuditLogListParams, RetryDeliveriesInput, Payment,
     PaymentInput, PaymentListParams, PeriodParams, ProviderListParams, RuleInput, SendChatMessageInput,
     SendChatMessageResult, Task, TaskInput, TaskListParams, Ticket, TicketInput, TicketListParams,
     UpdateApiKeyInput, UsageParams, Webhook, WebhookDelivery, WebhookInput, WebhookListParams,
@@ -604,6 +604,24 @@ class AsyncWebhooks(AsyncResource):
     async def replay(self, id: str, *, since: str | datetime, idempotency_key: str | None = None) -> JsonObject:
         result: JsonObject = await self._t.call("replayWebhook", path_params={"id": id}, body={"since": since}, idempotency_key=idempotency_key)
         return result
+
+    @operation("createWebhookPortalLink")
+    async def create_portal_link(self, *, idempotency_key: str | None = None, **body: Unpack[PortalLinkInput]) -> PortalLink:
+        """A short-lived link to the webhook pages for an iframe in your product; its ``url`` is answered once."""
+        result: PortalLink = await self._create("createWebhookPortalLink", body, idempotency_key)
+        return result
+
+    @operation("listWebhookPortalLinks")
+    async def portal_links(self, **params: Unpack[PortalLinkListParams]) -> Page[PortalLink]:
+        return Page.from_json(await self._t.call("listWebhookPortalLinks", query=params))
+
+    @operation("listWebhookPortalLinks")
+    def all_portal_links(self, **params: Unpack[PortalLinkListParams]) -> AsyncIterator[PortalLink]:
+        return _walk(self._t, "listWebhookPortalLinks", None, params)
+
+    @operation("revokeWebhookPortalLink")
+    async def revoke_portal_link(self, id: str) -> None:
+        await self._t.call("revokeWebhookPortalLink", path_params={"id": id})
 
 
 class AsyncProviders(AsyncResource):

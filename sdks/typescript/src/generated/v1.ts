@@ -1363,6 +1363,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List portal links (without their URLs)
+         * @description Requires the `admin` scope.
+         *
+         *     Paginated: follow `nextCursor` (or the `Link: rel="next"` header) while `hasMore` is true.
+         */
+        get: operations["listWebhookPortalLinks"];
+        put?: never;
+        /**
+         * Mint a short-lived link to the embeddable webhook portal (the URL is shown once)
+         * @description Requires the `admin` scope.
+         */
+        post: operations["createWebhookPortalLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/portal-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a portal link at once
+         * @description Requires the `admin` scope.
+         */
+        delete: operations["revokeWebhookPortalLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/providers": {
         parameters: {
             query?: never;
@@ -2610,6 +2656,11 @@ export interface components {
             hasMore: boolean;
             nextCursor: null | string;
         };
+        ListResponseOfPortalLinkResponse: {
+            data: components["schemas"]["PortalLinkResponse"][];
+            hasMore: boolean;
+            nextCursor: null | string;
+        };
         ListResponseOfProviderInfo: {
             data: components["schemas"]["ProviderInfo"][];
             hasMore: boolean;
@@ -2921,6 +2972,25 @@ export interface components {
             from: string;
             /** Format: date-time */
             to: string;
+        };
+        PortalLinkRequest: {
+            capabilities?: null | string[];
+            allowedOrigins?: null | string[];
+            /** Format: int32 */
+            expiresInSeconds?: null | number;
+        };
+        PortalLinkResponse: {
+            id: string;
+            capabilities: string[];
+            allowedOrigins: string[];
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: null | string;
+            status: string;
+            url?: null | string;
         };
         /** @description An RFC 9457 problem. Switch on `code`, which is stable; `detail` is for people. */
         Problem: {
@@ -12119,6 +12189,178 @@ export interface operations {
             413: components["responses"]["413-payload_too_large-limited"];
             415: components["responses"]["415-unsupported_media_type-limited"];
             422: components["responses"]["422-idempotency_key_reused-limited"];
+            429: components["responses"]["429-rate_limited-limited"];
+            500: components["responses"]["500-internal_error-limited"];
+            503: components["responses"]["503-service_unavailable-limited"];
+        };
+    };
+    listWebhookPortalLinks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size.
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `nextCursor`; keeps the other parameters of that request. */
+                cursor?: string;
+                /** @description Records to skip (prefer `cursor`: offsets shift when records are added). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "wpl_01JD4V2Q8M3ZC5X7T9W1E6R0YB",
+                     *           "capabilities": [
+                     *             "string"
+                     *           ],
+                     *           "allowedOrigins": [
+                     *             "string"
+                     *           ],
+                     *           "expiresAt": "2027-06-30T17:00:00Z",
+                     *           "createdAt": "2026-11-22T09:30:00Z",
+                     *           "revokedAt": "2026-11-22T09:30:00Z",
+                     *           "status": "string",
+                     *           "url": "https://hooks.example.com/switchboard"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListResponseOfPortalLinkResponse"];
+                };
+            };
+            400: components["responses"]["400-validation_failed-limited"];
+            401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
+            403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
+            429: components["responses"]["429-rate_limited-limited"];
+            500: components["responses"]["500-internal_error-limited"];
+            503: components["responses"]["503-service_unavailable-limited"];
+        };
+    };
+    createWebhookPortalLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same body replays the first response (`Idempotent-Replayed: true`) for at least 24 hours; with another body it answers 422, and while the first request runs, 409. 1–255 visible ASCII characters; use a UUID.
+                 * @example 5d1f6f5e-8f1c-4a53-9a55-0d7a1d6b4f0e
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "capabilities": [
+                 *         "string"
+                 *       ],
+                 *       "allowedOrigins": [
+                 *         "string"
+                 *       ],
+                 *       "expiresInSeconds": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["PortalLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "wpl_01JD4V2Q8M3ZC5X7T9W1E6R0YB",
+                     *       "capabilities": [
+                     *         "string"
+                     *       ],
+                     *       "allowedOrigins": [
+                     *         "string"
+                     *       ],
+                     *       "expiresAt": "2027-06-30T17:00:00Z",
+                     *       "createdAt": "2026-11-22T09:30:00Z",
+                     *       "revokedAt": "2026-11-22T09:30:00Z",
+                     *       "status": "string",
+                     *       "url": "https://hooks.example.com/switchboard"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalLinkResponse"];
+                };
+            };
+            400: components["responses"]["400-idempotency_key_invalid-malformed_json-validation_failed-limited"];
+            401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
+            403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
+            409: components["responses"]["409-idempotency_request_in_progress-limited"];
+            413: components["responses"]["413-payload_too_large-limited"];
+            415: components["responses"]["415-unsupported_media_type-limited"];
+            422: components["responses"]["422-idempotency_key_reused-limited"];
+            429: components["responses"]["429-rate_limited-limited"];
+            500: components["responses"]["500-internal_error-limited"];
+            503: components["responses"]["503-service_unavailable-limited"];
+        };
+    };
+    revokeWebhookPortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["401-api_key_expired-api_key_revoked-invalid_api_key-invalid_token-unauthorized"];
+            403: components["responses"]["403-insufficient_scope-ip_not_allowed-limited"];
+            404: components["responses"]["404-not_found-limited"];
             429: components["responses"]["429-rate_limited-limited"];
             500: components["responses"]["500-internal_error-limited"];
             503: components["responses"]["503-service_unavailable-limited"];

@@ -3037,6 +3037,84 @@ public sealed partial record Period
 }
 
 /// <summary>
+/// The API's `PortalLinkRequest` object.
+/// </summary>
+public sealed partial record PortalLinkRequest
+{
+    /// <summary>
+    /// The `capabilities` field.
+    /// </summary>
+    [JsonPropertyName("capabilities")]
+    public IReadOnlyList<string>? Capabilities { get; init; }
+
+    /// <summary>
+    /// The `allowedOrigins` field.
+    /// </summary>
+    [JsonPropertyName("allowedOrigins")]
+    public IReadOnlyList<string>? AllowedOrigins { get; init; }
+
+    /// <summary>
+    /// The `expiresInSeconds` field.
+    /// </summary>
+    [JsonPropertyName("expiresInSeconds")]
+    public int? ExpiresInSeconds { get; init; }
+}
+
+/// <summary>
+/// The API's `PortalLinkResponse` object.
+/// </summary>
+public sealed partial record PortalLinkResponse
+{
+    /// <summary>
+    /// The `id` field.
+    /// </summary>
+    [JsonPropertyName("id")]
+    public string Id { get; init; } = default!;
+
+    /// <summary>
+    /// The `capabilities` field.
+    /// </summary>
+    [JsonPropertyName("capabilities")]
+    public IReadOnlyList<string> Capabilities { get; init; } = default!;
+
+    /// <summary>
+    /// The `allowedOrigins` field.
+    /// </summary>
+    [JsonPropertyName("allowedOrigins")]
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = default!;
+
+    /// <summary>
+    /// The `expiresAt` field.
+    /// </summary>
+    [JsonPropertyName("expiresAt")]
+    public DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The `createdAt` field.
+    /// </summary>
+    [JsonPropertyName("createdAt")]
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// The `revokedAt` field.
+    /// </summary>
+    [JsonPropertyName("revokedAt")]
+    public DateTimeOffset? RevokedAt { get; init; }
+
+    /// <summary>
+    /// The `status` field.
+    /// </summary>
+    [JsonPropertyName("status")]
+    public string Status { get; init; } = default!;
+
+    /// <summary>
+    /// The `url` field.
+    /// </summary>
+    [JsonPropertyName("url")]
+    public string? Url { get; init; }
+}
+
+/// <summary>
 /// An RFC 9457 problem. Switch on `code`, which is stable; `detail` is for people.
 /// </summary>
 public sealed partial record Problem

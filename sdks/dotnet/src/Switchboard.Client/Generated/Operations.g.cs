@@ -1421,6 +1421,36 @@ public sealed partial class WebhooksResource
     [SwitchboardOperation("replayWebhook")]
     public Task<ReplayResponse> ReplayAsync(string id, ReplayRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
         => _client.SendAsync(new ApiRequest(HttpMethod.Post, $"/api/v1/webhooks/{Uri.EscapeDataString(id)}/replay", OperationAuth.Credential) { Body = body is null ? null : SwitchboardClient.Serialize(body, SwitchboardJsonContext.Default.ReplayRequest), Options = options }, SwitchboardJsonContext.Default.ReplayResponse, cancellationToken);
+
+    /// <summary>
+    /// Mint a short-lived link to the embeddable webhook portal (the URL is shown once).
+    /// <c>POST /api/v1/webhooks/portal-links</c> (operation <c>createWebhookPortalLink</c>).
+    /// </summary>
+    [SwitchboardOperation("createWebhookPortalLink")]
+    public Task<PortalLinkResponse> CreatePortalLinkAsync(PortalLinkRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
+        => _client.SendAsync(new ApiRequest(HttpMethod.Post, "/api/v1/webhooks/portal-links", OperationAuth.Credential) { Body = body is null ? null : SwitchboardClient.Serialize(body, SwitchboardJsonContext.Default.PortalLinkRequest), Options = options }, SwitchboardJsonContext.Default.PortalLinkResponse, cancellationToken);
+
+    /// <summary>
+    /// List portal links (without their URLs).
+    /// <c>GET /api/v1/webhooks/portal-links</c> (operation <c>listWebhookPortalLinks</c>).
+    /// </summary>
+    [SwitchboardOperation("listWebhookPortalLinks")]
+    public Task<Page<PortalLinkResponse>> ListPortalLinksAsync(ListWebhookPortalLinksQuery? query = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+        => _client.SendAsync(new ApiRequest(HttpMethod.Get, "/api/v1/webhooks/portal-links", OperationAuth.Credential) { Query = query, Options = options }, SwitchboardJsonContext.Default.PagePortalLinkResponse, cancellationToken);
+
+    /// <summary>
+    /// Every record of <see cref="ListPortalLinksAsync"/>, page after page, following <c>nextCursor</c> while <c>hasMore</c>.
+    /// </summary>
+    public IAsyncEnumerable<PortalLinkResponse> ListAllPortalLinksAsync(ListWebhookPortalLinksQuery? query = null, CancellationToken cancellationToken = default)
+        => _client.PaginateAsync(new ApiRequest(HttpMethod.Get, "/api/v1/webhooks/portal-links", OperationAuth.Credential) { Query = query }, SwitchboardJsonContext.Default.PagePortalLinkResponse, cancellationToken);
+
+    /// <summary>
+    /// Revoke a portal link at once.
+    /// <c>DELETE /api/v1/webhooks/portal-links/{id}</c> (operation <c>revokeWebhookPortalLink</c>).
+    /// </summary>
+    [SwitchboardOperation("revokeWebhookPortalLink")]
+    public Task RevokePortalLinkAsync(string id, RequestOptions? options = null, CancellationToken cancellationToken = default)
+        => _client.SendAsync(new ApiRequest(HttpMethod.Delete, $"/api/v1/webhooks/portal-links/{Uri.EscapeDataString(id)}", OperationAuth.Credential) { Options = options }, cancellationToken);
 }
 
 public sealed partial class SwitchboardClient
@@ -3219,6 +3249,34 @@ public sealed record ListWebhookDeliveriesQuery : IQueryParameters
         if (DeliveryId is { } deliveryIdValue) yield return new("deliveryId", QueryValue.Format(deliveryIdValue));
         if (CreatedAfter is { } createdAfterValue) yield return new("createdAfter", QueryValue.Format(createdAfterValue));
         if (CreatedBefore is { } createdBeforeValue) yield return new("createdBefore", QueryValue.Format(createdBeforeValue));
+    }
+}
+
+/// <summary>
+/// The query parameters of <c>listWebhookPortalLinks</c>.
+/// </summary>
+public sealed record ListWebhookPortalLinksQuery : IQueryParameters
+{
+    /// <summary>
+    /// Page size.
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// Opaque cursor from the previous page's `nextCursor`; keeps the other parameters of that request.
+    /// </summary>
+    public string? Cursor { get; init; }
+
+    /// <summary>
+    /// Records to skip (prefer `cursor`: offsets shift when records are added).
+    /// </summary>
+    public int? Offset { get; init; }
+
+    IEnumerable<KeyValuePair<string, string>> IQueryParameters.ToPairs()
+    {
+        if (Limit is { } limitValue) yield return new("limit", QueryValue.Format(limitValue));
+        if (Cursor is { } cursorValue) yield return new("cursor", QueryValue.Format(cursorValue));
+        if (Offset is { } offsetValue) yield return new("offset", QueryValue.Format(offsetValue));
     }
 }
 

@@ -11,8 +11,9 @@ namespace Switchboard.Integrations.Providers.GoogleSheets;
 /// <summary>
 /// Google Sheets (API v4, https://developers.google.com/workspace/sheets/api/reference/rest): a row appended for each new
 /// lead or payment (<c>append_row</c>, <c>spreadsheets.values.append</c>), and a CRM list exported to a tab
-/// (<c>export_list</c>: <c>values.clear</c>, then <c>values.batchUpdate</c> in requests under Google's recommended 2 MB,
-/// https://developers.google.com/workspace/sheets/api/limits). OAuth 2.0 as a Google web server app, like Google Calendar;
+/// (<c>export_list</c>: the tab's grid read, grown by <c>spreadsheets.batchUpdate</c> <c>appendDimension</c> where the list
+/// needs more rows or columns, <c>values.clear</c>, then <c>values.batchUpdate</c> in requests under Google's recommended
+/// 2 MB, https://developers.google.com/workspace/sheets/api/limits). OAuth 2.0 as a Google web server app, like Google Calendar;
 /// Google's errors read by <see cref="GoogleErrors"/>: 429 and the rate-limit reasons retried after Google's
 /// <c>Retry-After</c> (or the queue's backoff), 400 <c>INVALID_ARGUMENT</c> (a range Google cannot parse, a tab that does
 /// not exist) final, with Google's message.
@@ -96,9 +97,10 @@ public sealed class GoogleSheetsConnector(TimeProvider time) : Connector
     }
 
     /// <summary>
-    /// Replaces a tab with a CRM list: its parameters checked first (a bad filter changes nothing at Google), then
-    /// <c>values.clear</c> of the whole tab, then <c>values.batchUpdate</c> from <c>'Tab'!A1</c> down, the header row first,
-    /// each request's rows kept under <see cref="MaxRequestBytes"/> and placed at the row where the last one stopped. The
+    /// Replaces a tab with a CRM list: its parameters checked first (a bad filter changes nothing at Google), the tab's grid
+    /// read (<see cref="GridAsync"/>) and grown by columns when the export is wider, then <c>values.clear</c> of the whole tab, then <c>values.batchUpdate</c> from <c>'Tab'!A1</c> down, the header row first,
+    /// each request's rows kept under <see cref="MaxRequestBytes"/> and placed at the row where the last one stopped, the tab grown by rows first
+    /// when a request would end below its last row. The
     /// whole export is repeatable: a retried run clears and writes the same rows again. Answers a summary: the cleared
     /// range, rows written, requests made.
     /// </summary>
@@ -112,6 +114,10 @@ public sealed class GoogleSheetsConnector(TimeProvider time) : Connector
             ? named.Select(c => c is JsonValue v && v.TryGetValue<string>(out var name) ? name : throw Invalid("columns must be field names.")).ToList()
             : settings.Columns.Count > 0 ? settings.Columns.ToList() : list.Fields.ToList();
         if (columns.Count == 0) throw Invalid("export_list needs at least one column.");
+
+        var grid = await GridAsync(context, settings, cancellationToken);
+        // Columns first: the header row is as wide as the export, and every row after it.
+        if (columns.Count > grid.ColumnCount) await AppendDimensionAsync(context, settings, grid, "COLUMNS", columns.Count - grid.ColumnCount, cancellationToken);
 
         var clearUrl = settings.ValuesUrl(context, A1Notation.Sheet(settings.SheetName)) + ":clear";
         // values.clear: "The request body must be empty."
@@ -127,6 +133,8 @@ public sealed class GoogleSheetsConnector(TimeProvider time) : Connector
 
         async Task FlushAsync()
         {
+            var lastRow = nextRow + chunk.Count - 1;
+            if (lastRow > grid.RowCount) await AppendDimensionAsync(context, settings, grid, "ROWS", lastRow - grid.RowCount, cancellationToken);
             var body = new JsonObject
             {
                 ["valueInputOption"] = settings.ValueInputOption,
@@ -170,6 +178,62 @@ public sealed class GoogleSheetsConnector(TimeProvider time) : Connector
     }
 
     private const int EnvelopeMargin = 4_096;
+
+    /// <summary>A tab's id and the size of its grid, as <c>spreadsheets.get</c> gives them (<c>SheetProperties.gridProperties</c>).</summary>
+    private sealed class Grid(int sheetId, int rowCount, int columnCount)
+    {
+        public int SheetId { get; } = sheetId;
+        public int RowCount { get; set; } = rowCount;
+        public int ColumnCount { get; set; } = columnCount;
+    }
+
+    /// <summary>
+    /// The tab's grid, read before an export writes: <c>values.update</c> and <c>values.batchUpdate</c> never grow a tab, and a
+    /// write past its last row or column is refused whole with 400 <c>INVALID_ARGUMENT</c> "Range ('Sheet1'!A1001) exceeds grid
+    /// limits. Max rows: 1000, max columns: 26" (a new tab has 1,000 rows and 26 columns; reported at
+    /// https://github.com/home-assistant/core/issues/104198, https://github.com/burnash/gspread/issues/371). Only
+    /// <c>values.append</c> inserts rows. <c>spreadsheets.get</c> with <c>fields=sheets.properties</c> reads no cell data.
+    /// </summary>
+    private async Task<Grid> GridAsync(ConnectorContext context, SheetsSettings settings, CancellationToken cancellationToken)
+    {
+        var url = settings.SpreadsheetUrl(context) + "?fields=" + Uri.EscapeDataString("sheets.properties");
+        var response = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
+        if (!response.IsSuccess) throw GoogleErrors.From(response, time, Definition.Name);
+        var sheets = (response.Json()?["sheets"] as JsonArray ?? []).Select(s => s?["properties"]).OfType<JsonObject>().ToList();
+        var tab = sheets.FirstOrDefault(p => p["title"]?.GetValue<string>() == settings.SheetName)
+            ?? throw new ProviderException($"The spreadsheet has no tab '{settings.SheetName}'; its tabs are: "
+                + string.Join(", ", sheets.Select(p => $"'{p["title"]?.GetValue<string>()}'")) + ".", null, null, retryable: false);
+        // A tab that is not a grid (a chart sheet, a connected data source) has no gridProperties and takes no values.
+        if (tab["gridProperties"] is not JsonObject size || tab["sheetId"] is not JsonValue id)
+            throw new ProviderException($"The tab '{settings.SheetName}' is not a grid of cells (sheetType {tab["sheetType"]}); export to a plain tab.", null, null, retryable: false);
+        return new Grid(id.GetValue<int>(), size["rowCount"]?.GetValue<int>() ?? 0, size["columnCount"]?.GetValue<int>() ?? 0);
+    }
+
+    /// <summary>
+    /// Grows the tab by <paramref name="length"/> rows or columns at its end: <c>spreadsheets.batchUpdate</c> with an
+    /// <c>AppendDimensionRequest</c> {sheetId, dimension, length}
+    /// (https://developers.google.com/workspace/sheets/api/reference/rest/v4/spreadsheets/request#AppendDimensionRequest,
+    /// https://developers.google.com/workspace/sheets/api/guides/batchupdate). Exactly what the next write needs, no more:
+    /// a spreadsheet holds at most 10 million cells, and Google's 400 for that limit is passed on with its message.
+    /// </summary>
+    private async Task AppendDimensionAsync(ConnectorContext context, SheetsSettings settings, Grid grid, string dimension, int length, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["requests"] = new JsonArray(new JsonObject
+            {
+                ["appendDimension"] = new JsonObject { ["sheetId"] = grid.SheetId, ["dimension"] = dimension, ["length"] = length },
+            }),
+        };
+        var text = body.ToJsonString();
+        var response = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, settings.SpreadsheetUrl(context) + ":batchUpdate")
+        {
+            Content = new StringContent(text, Encoding.UTF8, "application/json"),
+        }, cancellationToken);
+        if (!response.IsSuccess) throw GoogleErrors.From(response, time, Definition.Name);
+        if (dimension == "ROWS") grid.RowCount += length;
+        else grid.ColumnCount += length;
+    }
 
     private static int Bytes(JsonNode row) => Encoding.UTF8.GetByteCount(row.ToJsonString());
 
