@@ -18,7 +18,9 @@ public sealed class HeadlessChromium : IDisposable
 
     public ChromeDriver Driver { get; }
 
-    public HeadlessChromium()
+    /// <param name="commandTimeout">How long one WebDriver command may take: 60 s unless a page keeps the browser's main
+    /// thread busy longer (ReDoc renders the whole API reference in one go).</param>
+    public HeadlessChromium(TimeSpan? commandTimeout = null)
     {
         var chromium = Locate(ChromiumVariable, "/usr/bin/chromium");
         var driver = Locate(DriverVariable, "/usr/bin/chromedriver");
@@ -33,7 +35,7 @@ public sealed class HeadlessChromium : IDisposable
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver)!, Path.GetFileName(driver));
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
-        Driver = new ChromeDriver(service, options, CommandTimeout);
+        Driver = new ChromeDriver(service, options, commandTimeout ?? CommandTimeout);
         Driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
         Driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);
     }
