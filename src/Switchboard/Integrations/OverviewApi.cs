@@ -44,8 +44,9 @@ public static class OverviewApi
             .Select(g => new { Active = g.Key, Count = g.Count() }).ToListAsync(ct);
         var keys = await db.Set<ApiKey>().AsNoTracking().CountAsync(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), ct);
         var hour = UsageHour.HourOf(since);
-        var requests = await db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= hour).GroupBy(_ => 1)
-            .Select(g => new { Total = g.Sum(u => u.Requests), Errors = g.Sum(u => u.Status >= 400 ? u.Requests : 0) }).FirstOrDefaultAsync(ct);
+        // From the hourly totals: a row per hour and credential, not per hour, credential, endpoint and status.
+        var requests = await db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= hour).GroupBy(_ => 1)
+            .Select(g => new { Total = g.Sum(u => u.Requests), Errors = g.Sum(u => u.Failed) }).FirstOrDefaultAsync(ct);
         var attempts = await db.Set<WebhookAttempt>().AsNoTracking().Where(a => a.AttemptedAt >= since).GroupBy(_ => 1)
             .Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).FirstOrDefaultAsync(ct);
         var (total, errors) = (requests?.Total ?? 0, requests?.Errors ?? 0);

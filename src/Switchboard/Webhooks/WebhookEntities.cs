@@ -152,6 +152,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         // every delivery ever made.
         b.HasIndex(x => x.NextAttemptAt).HasFilter("status = 'pending'");
         b.HasIndex(x => new { x.EndpointId, x.Id });
+        // An endpoint's health: its next retry due, from its pending deliveries only (not every delivery it ever had).
+        b.HasIndex(x => new { x.EndpointId, x.NextAttemptAt }).HasFilter("status = 'pending'");
         // Not unique: a replay is a second delivery of the same event.
         b.HasIndex(x => new { x.EndpointId, x.EventId });
         b.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(x => x.EndpointId).OnDelete(DeleteBehavior.Cascade);

@@ -5,7 +5,8 @@ namespace Switchboard.Platform.Storage.Migrations;
 
 /// <summary>
 /// The daily usage roll-up and the hourly totals (<see cref="Usage.UsageDay"/>, <see cref="Usage.UsageHourTotal"/>), filled
-/// from the hourly roll-up already there, and an index for the overview's attempts of the last 24 hours. The tables were
+/// from the hourly roll-up already there, an index for the overview's attempts of the last 24 hours, and one for an endpoint's next retry due (its
+/// pending deliveries). The tables were
 /// scaffolded by tools/MigrationScaffolder; the copy is written by hand (SQLite stores a timestamp as text,
 /// <c>yyyy-MM-dd HH:mm:ss</c>, so its day is the first ten characters). See MigrationsMatchModelTests.
 /// </summary>
@@ -64,6 +65,8 @@ public sealed class UsageDailyRollups : Migration
         migrationBuilder.CreateIndex("IX_api_usage_daily_day", "api_usage_daily", "day");
         migrationBuilder.CreateIndex("IX_api_usage_hourly_totals_hour", "api_usage_hourly_totals", "hour");
         migrationBuilder.CreateIndex("IX_webhook_attempts_organization_id_attempted_at", "webhook_attempts", ["organization_id", "attempted_at"]);
+        migrationBuilder.CreateIndex("IX_webhook_deliveries_endpoint_id_next_attempt_at", "webhook_deliveries", ["endpoint_id", "next_attempt_at"],
+            filter: "status = 'pending'");
 
         var day = DatabaseSettings.ProviderOf(migrationBuilder.ActiveProvider) == DatabaseProvider.Postgres
             ? "(date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
@@ -82,6 +85,7 @@ public sealed class UsageDailyRollups : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
+        migrationBuilder.DropIndex("IX_webhook_deliveries_endpoint_id_next_attempt_at", "webhook_deliveries");
         migrationBuilder.DropIndex("IX_webhook_attempts_organization_id_attempted_at", "webhook_attempts");
         migrationBuilder.DropTable("api_usage_hourly_totals");
         migrationBuilder.DropTable("api_usage_daily");
