@@ -24,7 +24,7 @@ public sealed record UsageResponse(Period Period, string? ApiKeyId, string? Clie
     IReadOnlyList<StatusUsage> ByStatus, IReadOnlyList<HourUsage> ByHour, IReadOnlyList<KeyUsage> TopKeys, IReadOnlyList<AppUsage> TopApps, QuotaStatus Quota);
 
 /// <summary>
-/// Usage over a period (<c>from</c>, <c>to</c>; default the last 30 days), from the hourly roll-ups: totals, by endpoint,
+/// Usage over a period (<c>from</c>, <c>to</c>; default the last 30 days), from the roll-ups: totals, by endpoint,
 /// status and hour, average, median and p95 latency (from the latency histogram), the busiest keys and OAuth apps, and the plan quota.
 /// </summary>
 public static class UsageApi
@@ -85,9 +85,7 @@ public static class UsageApi
     internal static async Task WriteCsvAsync(SwitchboardDbContext db, Period period, string? apiKeyId, string? clientId, Stream body, CancellationToken ct)
     {
         var from = UsageHour.HourOf(period.From);
-        var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To);
-        if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
-        if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
+        var rows = db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < period.To).OfCredential(apiKeyId, clientId);
         await using var writer = new StreamWriter(body, new System.Text.UTF8Encoding(false), 16 * 1024) { NewLine = "\r\n" };
         await writer.WriteLineAsync(string.Join(',', CsvColumns));
         await foreach (var u in rows.OrderBy(u => u.Hour).ThenBy(u => u.ApiKeyId).ThenBy(u => u.UserId).ThenBy(u => u.ClientId)
@@ -137,15 +135,13 @@ public static class UsageApi
         var slices = new UsageSlices();
         if (endDay > firstDay)
         {
-            await slices.AddAsync(Filter(db.Set<UsageDay>().AsNoTracking().Where(u => u.Day >= firstDay && u.Day < endDay)), ct);
-            if (from < firstDay) await slices.AddAsync(Filter(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < firstDay)), ct);
-            if (endDay < to) await slices.AddAsync(Filter(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= endDay && u.Hour < to)), ct);
+            await slices.AddAsync(db.Set<UsageDay>().AsNoTracking().Where(u => u.Day >= firstDay && u.Day < endDay).OfCredential(apiKeyId, clientId), ct);
+            if (from < firstDay) await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < firstDay).OfCredential(apiKeyId, clientId), ct);
+            if (endDay < to) await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= endDay && u.Hour < to).OfCredential(apiKeyId, clientId), ct);
         }
-        else await slices.AddAsync(Filter(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to)), ct);
+        else await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to).OfCredential(apiKeyId, clientId), ct);
 
-        var totals = db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to);
-        if (apiKeyId is not null) totals = totals.Where(u => u.ApiKeyId == apiKeyId);
-        if (clientId is not null) totals = totals.Where(u => u.ClientId == clientId);
+        var totals = db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to).OfCredential(apiKeyId, clientId);
         var byHour = await totals.GroupBy(u => u.Hour).Select(g => new HourUsage(g.Key, g.Sum(u => u.Requests), g.Sum(u => u.Failed))).ToListAsync(ct);
 
         var quota = await QuotaAsync(db, plans, store, organizationId, period, time, ct);
@@ -161,13 +157,6 @@ public static class UsageApi
             Top(slices.ByKey).Select(k => new KeyUsage(k.Id, k.Requests, k.Failed)).ToList(),
             Top(slices.ByApp).Select(k => new AppUsage(k.Id, k.Requests, k.Failed)).ToList(),
             quota);
-
-        IQueryable<T> Filter<T>(IQueryable<T> rows) where T : UsageRollupRow
-        {
-            if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
-            if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
-            return rows;
-        }
 
         static IEnumerable<(string Id, long Requests, long Failed)> Top(Dictionary<string, (long Requests, long Failed)> by) =>
             by.OrderByDescending(k => k.Value.Requests).ThenBy(k => k.Key, StringComparer.Ordinal).Take(10).Select(k => (k.Key, k.Value.Requests, k.Value.Failed));

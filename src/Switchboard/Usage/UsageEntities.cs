@@ -29,11 +29,29 @@ public sealed class ApiRequestRecord : ITenantOwned
     public const int RequestIdMaxLength = 128;
 }
 
+/// <summary>The credential a roll-up row counts: an API key, or an OAuth app (its client_id); empty for neither.</summary>
+public interface IUsageCredential
+{
+    string ApiKeyId { get; }
+    string ClientId { get; }
+}
+
+public static class UsageCredentialQueries
+{
+    /// <summary>The rows of one API key and/or one OAuth app; a null id does not filter.</summary>
+    public static IQueryable<T> OfCredential<T>(this IQueryable<T> rows, string? apiKeyId, string? clientId) where T : IUsageCredential
+    {
+        if (apiKeyId is not null) rows = rows.Where(u => u.ApiKeyId == apiKeyId);
+        if (clientId is not null) rows = rows.Where(u => u.ClientId == clientId);
+        return rows;
+    }
+}
+
 /// <summary>
 /// A roll-up row: requests of one organization, credential, endpoint and status in a slot of time (an hour, a day), with
 /// latency as a sum and a histogram. Every node adds into the same rows (<see cref="UsageRollup"/>).
 /// </summary>
-public abstract class UsageRollupRow : ITenantOwned
+public abstract class UsageRollupRow : ITenantOwned, IUsageCredential
 {
     public required string OrganizationId { get; init; }
     public string ApiKeyId { get; init; } = "";
@@ -90,7 +108,7 @@ public sealed class UsageDay : UsageRollupRow
 /// Requests and failed requests (4xx and 5xx) per organization, hour and credential: the usage chart's bars, read from a
 /// row per hour and key or app instead of a row per hour, key, endpoint and status.
 /// </summary>
-public sealed class UsageHourTotal : ITenantOwned
+public sealed class UsageHourTotal : ITenantOwned, IUsageCredential
 {
     public required string OrganizationId { get; init; }
     public DateTime Hour { get; init; }
@@ -155,7 +173,7 @@ internal sealed class ApiRequestRecordConfiguration : IEntityTypeConfiguration<A
         b.Property(x => x.Method).HasMaxLength(10);
         b.Property(x => x.Route).HasMaxLength(200);
         b.Property(x => x.RequestId).HasMaxLength(ApiRequestRecord.RequestIdMaxLength);
-        b.HasIndex(x => x.CreatedAt); // the pruner's; nothing else reads raw rows (the usage API reads api_usage_hourly)
+        b.HasIndex(x => x.CreatedAt); // the pruner's; nothing else reads raw rows (the usage API reads the roll-ups)
     }
 }
 

@@ -9,7 +9,7 @@ namespace Switchboard.Usage;
 /// <summary>
 /// Records every API request off the request path: the request hands a record to an in-memory queue (it never waits
 /// and takes no lock; past <see cref="Capacity"/> queued records, under extreme overload, records are dropped and
-/// counted), and a writer stores each second's records in one transaction, raw rows and hourly roll-ups together. A
+/// counted), and a writer stores each second's records in one transaction, raw rows and roll-ups together. A
 /// crash loses at most the records of the last flush interval.
 /// </summary>
 public sealed class UsageRecorder(IServiceScopeFactory scopes, IOptions<SwitchboardOptions> options, ILogger<UsageRecorder> logger) : BackgroundService
