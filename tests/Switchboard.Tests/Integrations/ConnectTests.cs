@@ -144,6 +144,38 @@ public abstract class ConnectTests<TNode>(TNode node) : IClassFixture<TNode> whe
     }
 
     [Fact]
+    public async Task WhatTheConnectorLearnsWhenTheConnectionCompletesIsKeptWithTheTokensAndARefusalThereDropsThem()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        var id = (await owner.InstallChatAsync())["id"]!.GetValue<string>();
+        var connected = await BrowserAsync(owner, node.Fake.Approve((await owner.GetJsonAsync($"{Base}/{id}/connect"))["authorizeUrl"]!.GetValue<string>()));
+        connected.StatusCode.ShouldBe(HttpStatusCode.OK, await connected.Content.ReadAsStringAsync());
+        var row = await node.RowAsync(id);
+        var tokens = node.Services.GetRequiredService<IntegrationSecrets>().Tokens(row)!;
+        tokens.ExtraValue("workspace").ShouldBe(FakeOAuthProvider.Workspace);   // from the callback's query
+        tokens.ExtraValue("team_id").ShouldBe("T-7");                            // from the provider, with the new token
+        tokens.AccessToken.ShouldBe(node.Fake.CurrentAccessToken);
+        row.TokensEncrypted!.ShouldNotContain(FakeOAuthProvider.Workspace);     // encrypted with the tokens
+
+        // The provider refuses the follow-up call: the connection fails, and the tokens just issued are not kept.
+        var second = (await owner.InstallChatAsync())["id"]!.GetValue<string>();
+        node.Fake.RefuseProfile = true;
+        try
+        {
+            var refused = await BrowserAsync(owner, node.Fake.Approve((await owner.GetJsonAsync($"{Base}/{second}/connect"))["authorizeUrl"]!.GetValue<string>()));
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("refused to complete the connection");
+        }
+        finally { node.Fake.RefuseProfile = false; }
+        var failed = await owner.GetJsonAsync($"{Base}/{second}");
+        failed["status"]!.GetValue<string>().ShouldBe("needs_reauth");
+        failed["connected"]!.GetValue<bool>().ShouldBeFalse();
+        (await node.RowAsync(second)).TokensEncrypted.ShouldBeNull();
+        node.Fake.Http.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task AnExpiringTokenIsRefreshedInTheBackgroundAndARefusedRefreshNeedsReauthorization()
     {
         using var owner = node.Client();

@@ -133,6 +133,9 @@ public static class ConnectApi
                     ex.Status is >= 400 and < 500 ? StatusCodes.Status400BadRequest : StatusCodes.Status502BadGateway);
         }
         await tokens.StoreAsync(installation.Id, issued, ct);
+        if (await CompleteAsync(installation, http, tokens, logs, ct) is { } incomplete)
+            return state.ReturnUrl is { } back ? Back(back, installation.Id, error: "connection_incomplete")
+                : Failure($"Not connected to {provider.Name}", incomplete.Message, incomplete.Status);
         AuditTrail.Record(db, http, time, installation.OrganizationId, state.ActorType, state.ActorId, "integration.connected",
             IntegrationResources.Installations.Name, installation.Id, new { provider = provider.Key });
         await db.SaveChangesAsync(ct);
@@ -140,6 +143,38 @@ public static class ConnectApi
         if (!browser) return TypedResults.Ok(new ConnectionCompleted(installation.Id, provider.Key, InstallationStatus.Active));
         return (ContentHttpResult)BrowserPage.Html($"Connected to {provider.Name}",
             $"<h1>Connected to {BrowserPage.Encode(provider.Name)}</h1>\n<p>{BrowserPage.Encode(installation.Name)} is connected. You can close this window.</p>\n");
+    }
+
+    /// <summary>
+    /// Lets the connector learn what its later calls need beyond the tokens (<see cref="Connector.CompleteConnectionAsync"/>)
+    /// and keeps it with them. When the provider refuses, the tokens just stored are dropped: an installation that
+    /// looks connected but cannot make a call would fail later, far from the cause.
+    /// </summary>
+    private static async Task<(string Message, int Status)?> CompleteAsync(IntegrationInstallation installation, HttpContext http,
+        ProviderTokenStore tokens, ILoggerFactory logs, CancellationToken ct)
+    {
+        var db = http.RequestServices.GetRequiredService<SwitchboardDbContext>();
+        await db.Entry(installation).ReloadAsync(ct);
+        var (connector, context) = http.RequestServices.GetRequiredService<ConnectorContexts>().For(installation, http.RequestServices);
+        var query = http.Request.Query.Where(q => q.Key is not ("code" or "state")).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        try
+        {
+            if (await connector.CompleteConnectionAsync(context, query, ct) is { Count: > 0 } extra)
+                await tokens.AddExtraAsync(installation.Id, extra, ct); // the tokens as stored now: the call may have refreshed them
+            return null;
+        }
+        catch (ProviderException ex)
+        {
+            logs.CreateLogger(typeof(ConnectApi)).LogWarning("Completing the {Provider} connection of installation {InstallationId} failed: {Status} {Error}",
+                installation.ProviderKey, installation.Id, ex.Status, ex.ProviderError ?? ex.Message);
+            await db.Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == installation.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(i => i.TokensEncrypted, (string?)null)
+                .SetProperty(i => i.TokenExpiresAt, (DateTime?)null)
+                .SetProperty(i => i.Status, InstallationStatus.NeedsReauth)
+                .SetProperty(i => i.StatusReason, ProviderException.Truncate(ex.ProviderError ?? ex.Message)), CancellationToken.None);
+            return ($"{connector.Definition.Name} refused to complete the connection: {ex.ProviderError ?? ex.Message}",
+                ex.Status is >= 400 and < 500 ? StatusCodes.Status400BadRequest : StatusCodes.Status502BadGateway);
+        }
     }
 
     /// <summary>Back to the local path given at connect time, with the outcome in its query (RFC 9110 §15.4.4: 303, so the browser GETs it).</summary>

@@ -50,6 +50,18 @@ public abstract class Connector
     public virtual ProviderTokens ReadTokenResponse(ProviderResponse response, ProviderTokens? previous, DateTime now) =>
         OAuthTokenResponse.Read(response, Definition.Name, previous, now);
 
+    /// <summary>
+    /// Called once after a successful code exchange, with the new tokens already stored (so <c>context.Http</c> sends
+    /// them): learns what later calls need that the token answer does not carry, such as QuickBooks' <c>realmId</c> in
+    /// the callback's query, Jira's cloud id (<c>accessible-resources</c>), Xero's tenant id (<c>/connections</c>) or
+    /// Mailchimp's data centre (<c>oauth2/metadata</c>). Answers the values to keep beside the tokens
+    /// (<see cref="ProviderTokens.Extra"/>, encrypted with them and kept across refreshes), or null. A
+    /// <see cref="ProviderException"/> fails the connection: the tokens are dropped and the user connects again.
+    /// </summary>
+    public virtual Task<IReadOnlyDictionary<string, string>?> CompleteConnectionAsync(ConnectorContext context,
+        IReadOnlyDictionary<string, string> callbackQuery, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
+
     /// <summary>Revokes the installation's provider tokens on uninstall, where the provider offers revocation. Best effort: the caller logs a failure.</summary>
     public virtual Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

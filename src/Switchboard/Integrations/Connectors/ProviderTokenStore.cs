@@ -134,6 +134,32 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
     }
 
     /// <summary>
+    /// Keeps <paramref name="extra"/> beside the installation's tokens (<see cref="ProviderTokens.Extra"/>), whatever
+    /// refresh happened since they were issued: the stored tokens are read, merged and written back only while they are
+    /// still the version read and no node holds the refresh lease (a refresh in flight would store over the merge);
+    /// otherwise it reads again.
+    /// </summary>
+    public async Task AddExtraAsync(string installationId, IReadOnlyDictionary<string, string> extra, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (row, current) = await ReadAsync(installationId, cancellationToken);
+            if (current is null) throw new ProviderException("The installation has no tokens to keep the values with.", null, null, retryable: false);
+            var merged = new Dictionary<string, string>(current.Extra ?? new Dictionary<string, string>());
+            foreach (var (name, value) in extra) merged[name] = value;
+            var encrypted = secrets.ProtectTokens(installationId, current with { Extra = merged });
+            var now = time.UtcNow();
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            var written = await db.Set<IntegrationInstallation>().IgnoreQueryFilters()
+                .Where(i => i.Id == installationId && i.TokenVersion == row.TokenVersion && (i.RefreshLeaseUntil == null || i.RefreshLeaseUntil < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.TokensEncrypted, encrypted).SetProperty(i => i.TokenVersion, i => i.TokenVersion + 1), cancellationToken);
+            if (written == 1) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Exchanges an authorization code at the provider's token endpoint (RFC 6749 §4.1.3, with the PKCE verifier of
     /// RFC 7636 §4.5 when the provider takes PKCE).
     /// </summary>

@@ -31,6 +31,10 @@ public sealed class FakeOAuthProvider : IAsyncDisposable
     public int ExpiresIn { get; set; } = 3600;
     /// <summary>Refuse refresh grants with <c>invalid_grant</c> (the user revoked the app).</summary>
     public bool RefuseRefresh { get; set; }
+    /// <summary>Makes <c>/v1/me</c> refuse the token's scope, as a provider does when the user granted less than asked.</summary>
+    public bool RefuseProfile { get; set; }
+    /// <summary>The workspace the provider names in the callback's query (as QuickBooks names the company's realmId).</summary>
+    public const string Workspace = "W-90210";
     /// <summary>How long the token endpoint takes (so concurrent callers really overlap).</summary>
     public TimeSpan TokenDelay { get; set; }
     public int RefreshGrants => Volatile.Read(ref _refreshGrants);
@@ -85,7 +89,7 @@ public sealed class FakeOAuthProvider : IAsyncDisposable
         if (error is not null) return $"{redirect}?error={Uri.EscapeDataString(error)}&state={state}";
         var code = "code-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         _codes[code] = new Grant(redirect, P("code_challenge"), P("scope"));
-        return $"{redirect}?code={code}&state={state}";
+        return $"{redirect}?code={code}&state={state}&workspace={Workspace}";
     }
 
     /// <summary>Gives out a first token pair as if a connection had happened (for tests that start connected).</summary>
@@ -150,7 +154,8 @@ public sealed class FakeOAuthProvider : IAsyncDisposable
         {
             var auth = http.Request.Headers.Authorization.ToString();
             if (!auth.StartsWith("Bearer ", StringComparison.Ordinal)) { fake.Violation("/v1/me without a bearer token"); return Error("not_authed", 401); }
-            return auth["Bearer ".Length..] == CurrentAccessToken ? Results.Json(new { ok = true, user = "switchboard-bot" }) : Error("invalid_auth", 401);
+            if (auth["Bearer ".Length..] != CurrentAccessToken) return Error("invalid_auth", 401);
+            return RefuseProfile ? Error("missing_scope", 403) : Results.Json(new { ok = true, user = "switchboard-bot", team_id = "T-7" });
         });
         app.MapGet("/ping", (HttpContext http) =>
         {

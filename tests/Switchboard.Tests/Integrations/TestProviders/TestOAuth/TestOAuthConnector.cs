@@ -52,6 +52,17 @@ public sealed class TestOAuthConnector : Connector
         return response;
     }
 
+    /// <summary>Keeps the workspace the callback names and the team the token belongs to, as QuickBooks' realmId and Jira's cloud id are kept.</summary>
+    public override async Task<IReadOnlyDictionary<string, string>?> CompleteConnectionAsync(ConnectorContext context,
+        IReadOnlyDictionary<string, string> callbackQuery, CancellationToken cancellationToken)
+    {
+        if (!callbackQuery.TryGetValue("workspace", out var workspace) || workspace.Length == 0)
+            throw new ProviderException("Test Chat named no workspace in its callback.", 400, null, retryable: false);
+        var me = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, context.BaseUrl() + "/v1/me"), cancellationToken);
+        if (!me.IsSuccess) throw ProviderException.From(me, Definition.Name, me.Json()?["error"]?.GetValue<string>());
+        return new Dictionary<string, string> { ["workspace"] = workspace, ["team_id"] = me.Json()!["team_id"]!.GetValue<string>() };
+    }
+
     public override async Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         if (context.Installation.TokensEncrypted is null || ProviderUrls.RevokeUrl(context.Options, Definition) is not { } url) return;
