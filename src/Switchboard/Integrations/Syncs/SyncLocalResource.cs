@@ -195,6 +195,9 @@ public static class SyncLocalResources
         new SyncLocalResource<Crm.Contacts.Contact, Crm.Contacts.ContactInput, Crm.Contacts.ContactResponse>(Crm.Contacts.ContactResource.Definition),
         new SyncLocalResource<Crm.Deals.Deal, Crm.Deals.DealInput, Crm.Deals.DealResponse>(Crm.Deals.DealResource.Definition),
         new SyncLocalResource<Crm.Activities.Activity, Crm.Activities.ActivityInput, Crm.Activities.ActivityResponse>(Crm.Activities.ActivityResource.Definition),
+        new SyncLocalResource<Crm.Leads.Lead, Crm.Leads.LeadInput, Crm.Leads.LeadResponse>(Crm.Leads.LeadResource.Definition),
+        new SyncLocalResource<Crm.Tasks.CrmTask, Crm.Tasks.TaskInput, Crm.Tasks.TaskResponse>(Crm.Tasks.TaskResource.Definition),
+        new SyncLocalResource<Crm.Tickets.Ticket, Crm.Tickets.TicketInput, Crm.Tickets.TicketResponse>(Crm.Tickets.TicketResource.Definition),
     }.ToDictionary(r => r.Name, StringComparer.Ordinal);
 
     public static ISyncLocalResource? Find(string name) => All.GetValueOrDefault(name);
