@@ -931,7 +931,7 @@ class ProviderListParams(TypedDict, total=False):
     action: str
     trigger: str
     sync: str
-    auth: Literal["oauth2", "api_key", "basic", "webhook_url", "none"]
+    auth: Literal["oauth2", "api_key", "basic", "webhook_url", "none", "external"]
 
 
 class OAuthAppListParams(TypedDict, total=False):

@@ -25,6 +25,7 @@ public static class IntegrationDisplay
         ProviderAuthKind.ApiKey => "API key",
         ProviderAuthKind.Basic => "user name and password",
         ProviderAuthKind.WebhookUrl => "webhook URL",
+        ProviderAuthKind.External => "set up in its own app",
         _ => "no sign-in",
     };
 

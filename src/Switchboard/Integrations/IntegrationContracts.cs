@@ -10,7 +10,8 @@ public sealed record ProviderInfo(
     IReadOnlyList<string> Inbound, string? DocumentationUrl, ProviderRating Rating);
 
 /// <summary>How an installation authenticates to the provider: the kind, the OAuth scopes it asks, whether PKCE is used (never a client secret).</summary>
-public sealed record ProviderAuthInfo(string Kind, IReadOnlyList<string> Scopes, bool Pkce);
+/// <param name="SetupUrl">For a provider set up from its own side (<c>external</c>), where to do it; otherwise null.</param>
+public sealed record ProviderAuthInfo(string Kind, IReadOnlyList<string> Scopes, bool Pkce, string? SetupUrl = null);
 
 /// <summary>An action a rule can run, with the JSON Schema of its input.</summary>
 public sealed record ProviderActionInfo(string Name, string Description, JsonNode InputSchema);

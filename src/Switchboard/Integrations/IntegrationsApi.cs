@@ -3,6 +3,7 @@ using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Switchboard.Audit;
 using Switchboard.Docs;
 using Switchboard.Integrations.Catalog;
@@ -108,12 +109,15 @@ public static class IntegrationsApi
 
     internal static async Task<Results<Created<InstallationResponse>, ProblemHttpResult>> Create(
         InstallationInput input, IValidator<InstallationInput> validator, ProviderCatalog catalog, IntegrationSecrets secrets, SwitchboardDbContext db,
-        TimeProvider time, HttpContext http, CancellationToken ct)
+        IOptions<SwitchboardOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (await validator.CheckAsync(input, BodyUse.Create, ct) is { } invalid) return invalid;
         if (catalog.Find(input.Provider.Value!.Trim()) is not { } connector)
             return ApiProblem.Validation("provider", $"No provider '{input.Provider.Value}' in the catalog (GET {CatalogApi.ProvidersPath}).");
         var provider = connector.Definition;
+        if (provider.Auth.Kind == ProviderAuthKind.External)
+            return ApiProblem.Conflict(ErrorCodes.Conflict, $"{provider.Name} is set up from {provider.Name}'s side, not installed here: add the Switchboard app at " +
+                $"{ProviderUrls.BaseUrl(options.Value, provider, ProviderAuthKind.SetupUrlName)} and sign in to Switchboard there.");
         var config = input.Config.Value ?? [];
         if (ConfigProblems(provider, config, http) is { Count: > 0 } errors) return ApiProblem.Validation(errors);
         var (plain, credentials) = ConfigSchemas.Split(provider, config);

@@ -3032,9 +3032,10 @@ export interface components {
         };
         ProviderAuthInfo: {
             /** @enum {string} */
-            kind: "oauth2" | "api_key" | "basic" | "webhook_url" | "none";
+            kind: "oauth2" | "api_key" | "basic" | "webhook_url" | "none" | "external";
             scopes: string[];
             pkce: boolean;
+            setupUrl?: null | string;
         };
         /**
          * @example {
@@ -12398,7 +12399,7 @@ export interface operations {
                  * @description Only providers that authenticate this way.
                  * @example oauth2
                  */
-                auth?: "oauth2" | "api_key" | "basic" | "webhook_url" | "none";
+                auth?: "oauth2" | "api_key" | "basic" | "webhook_url" | "none" | "external";
             };
             header?: never;
             path?: never;

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Switchboard.Integrations.Connectors;
 using Switchboard.Docs;
 using Switchboard.Platform;
 using Switchboard.Platform.Auth;
@@ -60,8 +62,9 @@ public static class CatalogApi
 
     public static string IconPath(string key) => $"{ProvidersPath}/{key}/icon.svg";
 
-    internal static ProviderInfo AsInfo(ProviderDefinition p, ProviderRating rating) => new(
-        p.Key, p.Name, p.Description, p.Category, p.Publisher, p.Version, IconPath(p.Key), new ProviderAuthInfo(p.Auth.Kind, p.Auth.Scopes, p.Auth.Pkce),
+    internal static ProviderInfo AsInfo(ProviderDefinition p, ProviderRating rating, SwitchboardOptions options) => new(
+        p.Key, p.Name, p.Description, p.Category, p.Publisher, p.Version, IconPath(p.Key),
+        new ProviderAuthInfo(p.Auth.Kind, p.Auth.Scopes, p.Auth.Pkce, p.Auth.Kind == ProviderAuthKind.External ? ProviderUrls.BaseUrl(options, p, ProviderAuthKind.SetupUrlName) : null),
         p.ConfigSchemaNode, p.Actions.Select(a => new ProviderActionInfo(a.Name, a.Description, JsonNode.Parse(a.InputSchema)!)).ToList(), p.Triggers,
         p.Syncs.Select(s => new ProviderSyncInfo(s.Model, s.LocalResource, s.Direction, s.DefaultIntervalSeconds, s.Description)).ToList(), p.Inbound,
         p.DocumentationUrl, rating);
@@ -77,7 +80,7 @@ public static class CatalogApi
 
     private static readonly ProviderRating NoRating = new(null, 0);
 
-    internal static async Task<Results<Ok<ListResponse<ProviderInfo>>, ProblemHttpResult>> List(ProviderCatalog catalog, SwitchboardDbContext db, HttpContext http, CancellationToken ct)
+    internal static async Task<Results<Ok<ListResponse<ProviderInfo>>, ProblemHttpResult>> List(ProviderCatalog catalog, SwitchboardDbContext db, IOptions<SwitchboardOptions> options, HttpContext http, CancellationToken ct)
     {
         var query = http.Request.Query;
         string? Param(string name) => query[name].ToString() is { Length: > 0 } v ? v.Trim() : null;
@@ -100,14 +103,14 @@ public static class CatalogApi
             found = found.Where(p => p.Syncs.Any(s => string.Equals(s.Model, sync, StringComparison.OrdinalIgnoreCase) || string.Equals(s.LocalResource, sync, StringComparison.OrdinalIgnoreCase)));
         var ratings = await RatingsAsync(db, null, ct);
         // The catalog is short and fixed (one entry per provider folder): one page, no cursor.
-        return TypedResults.Ok(new ListResponse<ProviderInfo>(found.Select(p => AsInfo(p, ratings.GetValueOrDefault(p.Key, NoRating))).ToList(), false, null));
+        return TypedResults.Ok(new ListResponse<ProviderInfo>(found.Select(p => AsInfo(p, ratings.GetValueOrDefault(p.Key, NoRating), options.Value)).ToList(), false, null));
     }
 
-    internal static async Task<Results<Ok<ProviderInfo>, ProblemHttpResult>> Get(string key, ProviderCatalog catalog, SwitchboardDbContext db, CancellationToken ct)
+    internal static async Task<Results<Ok<ProviderInfo>, ProblemHttpResult>> Get(string key, ProviderCatalog catalog, SwitchboardDbContext db, IOptions<SwitchboardOptions> options, CancellationToken ct)
     {
         if (catalog.Find(key) is not { } connector) return ApiProblem.NotFound("provider");
         var ratings = await RatingsAsync(db, key, ct);
-        return TypedResults.Ok(AsInfo(connector.Definition, ratings.GetValueOrDefault(key, NoRating)));
+        return TypedResults.Ok(AsInfo(connector.Definition, ratings.GetValueOrDefault(key, NoRating), options.Value));
     }
 
     internal static IResult Icon(string key, ProviderCatalog catalog, HttpContext http)

@@ -12,7 +12,14 @@ public static class ProviderCategory
 public static class ProviderAuthKind
 {
     public const string OAuth2 = "oauth2", ApiKey = "api_key", Basic = "basic", WebhookUrl = "webhook_url", None = "none";
-    public static readonly IReadOnlyList<string> All = [OAuth2, ApiKey, Basic, WebhookUrl, None];
+    /// <summary>
+    /// Set up from the provider's side, with nothing installed here: the provider's own app (Switchboard's Zapier app)
+    /// signs in to Switchboard and calls its API. The catalog lists it with the app's address (the base URL named
+    /// <see cref="SetupUrlName"/>, which the operator may point at their own copy of the app); installing it is refused.
+    /// </summary>
+    public const string External = "external";
+    public const string SetupUrlName = "setup";
+    public static readonly IReadOnlyList<string> All = [OAuth2, ApiKey, Basic, WebhookUrl, None, External];
 }
 
 /// <summary>

@@ -30,8 +30,13 @@ public static class ProviderPages
         md.Append(CultureInfo.InvariantCulture, $"Provider key `{p.Key}`, category `{p.Category}`, version {p.Version}, by {p.Publisher}.");
         if (p.DocumentationUrl is not null) md.Append(CultureInfo.InvariantCulture, $" The provider's own API reference: <{p.DocumentationUrl}>.");
         md.AppendLine().AppendLine();
-        md.Append(CultureInfo.InvariantCulture, $"Install it with `POST /api/v1/integrations` and `\"provider\": \"{p.Key}\"`; see [Integrations](integrations.md) for the whole life of an installation.")
-            .AppendLine().AppendLine();
+        if (p.Auth.Kind == ProviderAuthKind.External)
+            md.Append(CultureInfo.InvariantCulture, $"It is set up from {p.Name}'s side, not installed here: add the Switchboard app in {p.Name}")
+                .Append(p.BaseUrls.TryGetValue(ProviderAuthKind.SetupUrlName, out var setup) ? $" (<{setup}>, or the copy your operator names in the catalog's `auth.setupUrl`)" : "")
+                .Append(" and sign in to Switchboard there.").AppendLine().AppendLine();
+        else
+            md.Append(CultureInfo.InvariantCulture, $"Install it with `POST /api/v1/integrations` and `\"provider\": \"{p.Key}\"`; see [Integrations](integrations.md) for the whole life of an installation.")
+                .AppendLine().AppendLine();
 
         md.AppendLine("## Authentication").AppendLine();
         md.AppendLine(p.Auth.Kind switch
@@ -41,6 +46,7 @@ public static class ProviderPages
             ProviderAuthKind.ApiKey => "An API key of your account at the provider, given in the configuration (stored encrypted).",
             ProviderAuthKind.Basic => "A user name and password of your account at the provider, given in the configuration (stored encrypted).",
             ProviderAuthKind.WebhookUrl => "A webhook URL the provider gives you, pasted into the configuration (stored encrypted).",
+            ProviderAuthKind.External => $"{p.Name} signs in to Switchboard itself (OAuth 2.0 with your consent, or an API key) and calls the API; its instant triggers are REST hooks, [webhook endpoints](webhooks.md) it creates and deletes.",
             _ => "None.",
         }).AppendLine();
 
@@ -70,7 +76,7 @@ public static class ProviderPages
             md.AppendLine();
         }
         if (p.Triggers.Count > 0)
-            md.AppendLine("## Events it is meant for").AppendLine().AppendLine(string.Join(", ", p.Triggers.Select(t => $"`{t}`"))).AppendLine();
+            md.AppendLine(p.Auth.Kind == ProviderAuthKind.External ? "## Events its triggers subscribe to" : "## Events it is meant for").AppendLine().AppendLine(string.Join(", ", p.Triggers.Select(t => $"`{t}`"))).AppendLine();
         if (p.Syncs.Count > 0)
         {
             md.AppendLine("## Syncs").AppendLine().AppendLine("| model | CRM resource | direction | every | description |").AppendLine("| --- | --- | --- | --- | --- |");

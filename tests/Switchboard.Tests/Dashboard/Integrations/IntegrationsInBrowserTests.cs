@@ -134,6 +134,15 @@ public abstract class IntegrationsInBrowserTests<TNode>(TNode node) : IClassFixt
         MainText(browser).ShouldContain("Nothing installed yet.");
         Screenshot(browser, "integrations-uninstalled");
         (await api.GetJsonAsync("/api/v1/integrations"))["data"]!.AsArray().ShouldBeEmpty();
+
+        // Zapier is set up from Zapier's side: its page links to the app and offers nothing to install.
+        await Task.Run(() => driver.Navigate().GoToUrl(Origin + "/dashboard/integrations/marketplace/zapier"));
+        var setup = browser.WaitFor("Zapier's page", d => d.FindElement(By.Id("provider-setup-link")));
+        setup.GetAttribute("href").ShouldBe("https://zapier.com/apps/switchboard/integrations");
+        driver.FindElements(By.Id("install-name")).ShouldBeEmpty();
+        MainText(browser).ShouldContain("deal.stage_changed");
+        MainText(browser).ShouldContain("set up in its own app");
+        Screenshot(browser, "integration-provider-zapier");
         endpoint.AssertNoViolations();
     }
 

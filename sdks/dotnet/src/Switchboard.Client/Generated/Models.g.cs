@@ -3204,7 +3204,7 @@ public sealed partial record ProviderActionInfo
 public sealed partial record ProviderAuthInfo
 {
     /// <summary>
-    /// The `kind` field. One of: `oauth2`, `api_key`, `basic`, `webhook_url`, `none`.
+    /// The `kind` field. One of: `oauth2`, `api_key`, `basic`, `webhook_url`, `none`, `external`.
     /// </summary>
     [JsonPropertyName("kind")]
     public string Kind { get; init; } = default!;
@@ -3220,6 +3220,12 @@ public sealed partial record ProviderAuthInfo
     /// </summary>
     [JsonPropertyName("pkce")]
     public bool Pkce { get; init; }
+
+    /// <summary>
+    /// The `setupUrl` field.
+    /// </summary>
+    [JsonPropertyName("setupUrl")]
+    public string? SetupUrl { get; init; }
 }
 
 /// <summary>

@@ -3311,7 +3311,7 @@ public sealed record ListIntegrationProvidersQuery : IQueryParameters
     public string? Sync { get; init; }
 
     /// <summary>
-    /// Only providers that authenticate this way. One of: `oauth2`, `api_key`, `basic`, `webhook_url`, `none`.
+    /// Only providers that authenticate this way. One of: `oauth2`, `api_key`, `basic`, `webhook_url`, `none`, `external`.
     /// </summary>
     public string? Auth { get; init; }
 
