@@ -119,17 +119,15 @@ public static class UsageApi
 
     /// <summary>
     /// The usage of the caller's organization (the context's tenant) in <paramref name="period"/>: what the API answers, for
-    /// the dashboard too. The period's hours are <c>[HourOf(from), to)</c>; its whole days are read from the daily
-    /// roll-up and only the hours at either end from the hourly one, so a month costs about as much as two days. Each read
-    /// is one GROUP BY by endpoint and status and one by credential; the figures are summed from those here. The chart's
-    /// hours come from the hourly totals.
+    /// the dashboard too. The period's hours are <c>[HourOf(from), to)</c>. The totals, the chart and the top keys and apps
+    /// come from the hourly totals (a row per hour and credential); the endpoints and statuses from the roll-ups, whole
+    /// days from the daily one and only the hours at either end from the hourly one, so a month costs about as much as two
+    /// days: one GROUP BY by endpoint and status per slice, summed here.
     /// </summary>
     internal static async Task<UsageResponse> SummarizeAsync(SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store,
         string organizationId, Period period, string? apiKeyId, string? clientId, CancellationToken ct)
     {
-        var from = UsageHour.HourOf(period.From);
-        // The first hour boundary at or after the end: an hour starting before the end is in the period.
-        var to = period.To.Ticks % TimeSpan.TicksPerHour == 0 ? period.To : UsageHour.HourOf(period.To).AddHours(1);
+        var (from, to) = HoursOf(period);
         var firstDay = from.TimeOfDay == TimeSpan.Zero ? from : from.Date.AddDays(1);
         var endDay = to.Date;
         var slices = new UsageSlices();
@@ -142,44 +140,94 @@ public static class UsageApi
         else await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to).OfCredential(apiKeyId, clientId), ct);
 
         var totals = db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to).OfCredential(apiKeyId, clientId);
-        var byHour = await totals.GroupBy(u => u.Hour).Select(g => new HourUsage(g.Key, g.Sum(u => u.Requests), g.Sum(u => u.Failed))).ToListAsync(ct);
+        var hours = await ByHourAsync(totals, ct);
+        var credentials = await totals.Where(u => u.ApiKeyId != "" || u.ClientId != "").GroupBy(u => new { u.ApiKeyId, u.ClientId })
+            .Select(g => new { g.Key.ApiKeyId, g.Key.ClientId, Requests = g.Sum(u => u.Requests), Failed = g.Sum(u => u.Failed) })
+            .ToListAsync(ct);
+        var byKey = new Dictionary<string, (long Requests, long Failed)>(StringComparer.Ordinal);
+        var byApp = new Dictionary<string, (long Requests, long Failed)>(StringComparer.Ordinal);
+        foreach (var c in credentials)
+        {
+            if (c.ApiKeyId != "") Add(byKey, c.ApiKeyId, c.Requests, c.Failed);
+            if (c.ClientId != "") Add(byApp, c.ClientId, c.Requests, c.Failed);
+        }
 
         var quota = await QuotaAsync(db, plans, store, organizationId, period, time, ct);
-        var all = slices.Total;
-        return new UsageResponse(period, apiKeyId, clientId,
-            new UsageTotals(all.Requests, all.Requests - all.Failed, all.Failed, Average(all.Latency, all.Requests),
-                LatencyHistogram.Quantile(all.Histogram, 0.5), LatencyHistogram.Quantile(all.Histogram, 0.95), all.RequestBytes, all.ResponseBytes),
+        return new UsageResponse(period, apiKeyId, clientId, TotalsOf(hours),
             slices.ByEndpoint.OrderByDescending(e => e.Value.Requests).ThenBy(e => e.Key.Route, StringComparer.Ordinal).ThenBy(e => e.Key.Method, StringComparer.Ordinal)
                 .Select(e => new EndpointUsage(e.Key.Method, e.Key.Route, e.Value.Requests, e.Value.Failed, Average(e.Value.Latency, e.Value.Requests),
                     LatencyHistogram.Quantile(e.Value.Histogram, 0.5), LatencyHistogram.Quantile(e.Value.Histogram, 0.95))).ToList(),
             slices.ByStatus.OrderBy(s => s.Key).Select(s => new StatusUsage(s.Key, s.Value)).ToList(),
-            byHour.OrderBy(h => h.Hour).ToList(),
-            Top(slices.ByKey).Select(k => new KeyUsage(k.Id, k.Requests, k.Failed)).ToList(),
-            Top(slices.ByApp).Select(k => new AppUsage(k.Id, k.Requests, k.Failed)).ToList(),
+            hours.Select(h => new HourUsage(h.Hour, h.Sums.Requests, h.Sums.Failed)).ToList(),
+            Top(byKey).Select(k => new KeyUsage(k.Id, k.Requests, k.Failed)).ToList(),
+            Top(byApp).Select(k => new AppUsage(k.Id, k.Requests, k.Failed)).ToList(),
             quota);
 
         static IEnumerable<(string Id, long Requests, long Failed)> Top(Dictionary<string, (long Requests, long Failed)> by) =>
             by.OrderByDescending(k => k.Value.Requests).ThenBy(k => k.Key, StringComparer.Ordinal).Take(10).Select(k => (k.Key, k.Value.Requests, k.Value.Failed));
+        static void Add(Dictionary<string, (long Requests, long Failed)> by, string id, long requests, long failed)
+        {
+            var (r, f) = by.GetValueOrDefault(id);
+            by[id] = (r + requests, f + failed);
+        }
     }
 
     /// <summary>
-    /// The figures of a period summed from its slices (whole days from one roll-up, end hours from another): per endpoint
-    /// and status with the latency histogram, and per credential.
+    /// The totals of the caller's organization in <paramref name="period"/> (requests, failures, latency average and
+    /// percentiles, bytes), from the hourly totals alone: the overview's figures, without the per-endpoint roll-ups.
+    /// </summary>
+    internal static async Task<UsageTotals> TotalsAsync(SwitchboardDbContext db, Period period, CancellationToken ct)
+    {
+        var (from, to) = HoursOf(period);
+        return TotalsOf(await ByHourAsync(db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to), ct));
+    }
+
+    /// <summary>A period's hours, <c>[HourOf(from), to)</c>, with <c>to</c> the first hour boundary at or after its end: an hour starting before the end is in it.</summary>
+    private static (DateTime From, DateTime To) HoursOf(Period period) =>
+        (UsageHour.HourOf(period.From), period.To.Ticks % TimeSpan.TicksPerHour == 0 ? period.To : UsageHour.HourOf(period.To).AddHours(1));
+
+    /// <summary>Every measure of the hourly totals summed by hour (one GROUP BY), in hour order.</summary>
+    private static async Task<List<(DateTime Hour, Sums Sums)>> ByHourAsync(IQueryable<UsageHourTotal> totals, CancellationToken ct)
+    {
+        var rows = await totals.GroupBy(u => u.Hour).Select(g => new
+        {
+            Hour = g.Key, Requests = g.Sum(u => u.Requests), Failed = g.Sum(u => u.Failed), Latency = g.Sum(u => u.LatencyMicros),
+            RequestBytes = g.Sum(u => u.RequestBytes), ResponseBytes = g.Sum(u => u.ResponseBytes),
+            L0 = g.Sum(u => u.L0), L1 = g.Sum(u => u.L1), L2 = g.Sum(u => u.L2), L3 = g.Sum(u => u.L3), L4 = g.Sum(u => u.L4), L5 = g.Sum(u => u.L5),
+            L6 = g.Sum(u => u.L6), L7 = g.Sum(u => u.L7), L8 = g.Sum(u => u.L8), L9 = g.Sum(u => u.L9), L10 = g.Sum(u => u.L10), L11 = g.Sum(u => u.L11),
+            L12 = g.Sum(u => u.L12), L13 = g.Sum(u => u.L13),
+        }).ToListAsync(ct);
+        return rows.OrderBy(r => r.Hour).Select(r =>
+        {
+            var sums = new Sums();
+            sums.Add(r.Requests, r.Failed, r.Latency, r.RequestBytes, r.ResponseBytes,
+                [r.L0, r.L1, r.L2, r.L3, r.L4, r.L5, r.L6, r.L7, r.L8, r.L9, r.L10, r.L11, r.L12, r.L13]);
+            return (r.Hour, sums);
+        }).ToList();
+    }
+
+    private static UsageTotals TotalsOf(List<(DateTime Hour, Sums Sums)> hours)
+    {
+        var all = new Sums();
+        foreach (var (_, s) in hours) all.Add(s.Requests, s.Failed, s.Latency, s.RequestBytes, s.ResponseBytes, s.Histogram);
+        return new UsageTotals(all.Requests, all.Requests - all.Failed, all.Failed, Average(all.Latency, all.Requests),
+            LatencyHistogram.Quantile(all.Histogram, 0.5), LatencyHistogram.Quantile(all.Histogram, 0.95), all.RequestBytes, all.ResponseBytes);
+    }
+
+    /// <summary>
+    /// The figures per endpoint (with the latency histogram) and per status of a period, summed from its slices: whole days
+    /// from one roll-up, end hours from another.
     /// </summary>
     private sealed class UsageSlices
     {
         public readonly Dictionary<(string Method, string Route), Sums> ByEndpoint = [];
         public readonly Dictionary<int, long> ByStatus = [];
-        public readonly Dictionary<string, (long Requests, long Failed)> ByKey = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, (long Requests, long Failed)> ByApp = new(StringComparer.Ordinal);
-        public readonly Sums Total = new();
 
         public async Task AddAsync<T>(IQueryable<T> rows, CancellationToken ct) where T : UsageRollupRow
         {
             var groups = await rows.GroupBy(u => new { u.Method, u.Route, u.Status }).Select(g => new
             {
                 g.Key.Method, g.Key.Route, g.Key.Status, Requests = g.Sum(u => u.Requests), Latency = g.Sum(u => u.LatencyMicros),
-                RequestBytes = g.Sum(u => u.RequestBytes), ResponseBytes = g.Sum(u => u.ResponseBytes),
                 L0 = g.Sum(u => u.L0), L1 = g.Sum(u => u.L1), L2 = g.Sum(u => u.L2), L3 = g.Sum(u => u.L3), L4 = g.Sum(u => u.L4), L5 = g.Sum(u => u.L5),
                 L6 = g.Sum(u => u.L6), L7 = g.Sum(u => u.L7), L8 = g.Sum(u => u.L8), L9 = g.Sum(u => u.L9), L10 = g.Sum(u => u.L10), L11 = g.Sum(u => u.L11),
                 L12 = g.Sum(u => u.L12), L13 = g.Sum(u => u.L13),
@@ -190,23 +238,8 @@ public static class UsageApi
                 var failed = g.Status >= 400 ? g.Requests : 0;
                 if (!ByEndpoint.TryGetValue((g.Method, g.Route), out var endpoint)) ByEndpoint[(g.Method, g.Route)] = endpoint = new Sums();
                 endpoint.Add(g.Requests, failed, g.Latency, 0, 0, histogram);
-                Total.Add(g.Requests, failed, g.Latency, g.RequestBytes, g.ResponseBytes, histogram);
                 ByStatus[g.Status] = ByStatus.GetValueOrDefault(g.Status) + g.Requests;
             }
-            var credentials = await rows.Where(u => u.ApiKeyId != "" || u.ClientId != "").GroupBy(u => new { u.ApiKeyId, u.ClientId })
-                .Select(g => new { g.Key.ApiKeyId, g.Key.ClientId, Requests = g.Sum(u => u.Requests), Failed = g.Sum(u => u.Status >= 400 ? u.Requests : 0) })
-                .ToListAsync(ct);
-            foreach (var c in credentials)
-            {
-                if (c.ApiKeyId != "") Add(ByKey, c.ApiKeyId, c.Requests, c.Failed);
-                if (c.ClientId != "") Add(ByApp, c.ClientId, c.Requests, c.Failed);
-            }
-        }
-
-        private static void Add(Dictionary<string, (long Requests, long Failed)> by, string id, long requests, long failed)
-        {
-            var (r, f) = by.GetValueOrDefault(id);
-            by[id] = (r + requests, f + failed);
         }
     }
 

@@ -47,20 +47,9 @@ public static class UsageCredentialQueries
     }
 }
 
-/// <summary>
-/// A roll-up row: requests of one organization, credential, endpoint and status in a slot of time (an hour, a day), with
-/// latency as a sum and a histogram. Every node adds into the same rows (<see cref="UsageRollup"/>).
-/// </summary>
-public abstract class UsageRollupRow : ITenantOwned, IUsageCredential
+/// <summary>What every roll-up sums about its requests: how many, their latency (a sum and a histogram) and their bytes.</summary>
+public abstract class UsageMeasures
 {
-    public required string OrganizationId { get; init; }
-    public string ApiKeyId { get; init; } = "";
-    public string UserId { get; init; } = "";
-    /// <summary>The OAuth app's client_id when an app made the requests; empty otherwise.</summary>
-    public string ClientId { get; init; } = "";
-    public required string Method { get; init; }
-    public required string Route { get; init; }
-    public int Status { get; init; }
     public long Requests { get; set; }
     public long LatencyMicros { get; set; }
     public long RequestBytes { get; set; }
@@ -80,6 +69,22 @@ public abstract class UsageRollupRow : ITenantOwned, IUsageCredential
     public long L11 { get; set; }
     public long L12 { get; set; }
     public long L13 { get; set; }
+}
+
+/// <summary>
+/// A roll-up row: requests of one organization, credential, endpoint and status in a slot of time (an hour, a day), with
+/// latency as a sum and a histogram. Every node adds into the same rows (<see cref="UsageRollup"/>).
+/// </summary>
+public abstract class UsageRollupRow : UsageMeasures, ITenantOwned, IUsageCredential
+{
+    public required string OrganizationId { get; init; }
+    public string ApiKeyId { get; init; } = "";
+    public string UserId { get; init; } = "";
+    /// <summary>The OAuth app's client_id when an app made the requests; empty otherwise.</summary>
+    public string ClientId { get; init; } = "";
+    public required string Method { get; init; }
+    public required string Route { get; init; }
+    public int Status { get; init; }
 }
 
 /// <summary>
@@ -105,16 +110,16 @@ public sealed class UsageDay : UsageRollupRow
 }
 
 /// <summary>
-/// Requests and failed requests (4xx and 5xx) per organization, hour and credential: the usage chart's bars, read from a
-/// row per hour and key or app instead of a row per hour, key, endpoint and status.
+/// The requests of one organization, hour and credential, whatever their endpoint and status: how many failed (4xx and
+/// 5xx), their latency and bytes. The usage chart's bars, a period's totals and latency percentiles and its top keys
+/// and apps are read from a row per hour and key or app instead of a row per hour, key, endpoint and status.
 /// </summary>
-public sealed class UsageHourTotal : ITenantOwned, IUsageCredential
+public sealed class UsageHourTotal : UsageMeasures, ITenantOwned, IUsageCredential
 {
     public required string OrganizationId { get; init; }
     public DateTime Hour { get; init; }
     public string ApiKeyId { get; init; } = "";
     public string ClientId { get; init; } = "";
-    public long Requests { get; set; }
     public long Failed { get; set; }
 }
 

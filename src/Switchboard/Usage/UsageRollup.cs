@@ -15,7 +15,7 @@ internal sealed class UsageRollup
 {
     private readonly Dictionary<RowKey, Sums> _hours = [];
     private readonly Dictionary<RowKey, Sums> _days = [];
-    private readonly Dictionary<TotalKey, long[]> _totals = [];
+    private readonly Dictionary<TotalKey, Sums> _totals = [];
 
     public void Clear()
     {
@@ -33,9 +33,7 @@ internal sealed class UsageRollup
         ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_days, key with { Slot = hour.Date }, out _);
         (day ??= new Sums()).Add(record);
         ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_totals, new TotalKey(record.OrganizationId, hour, record.ApiKeyId, record.ClientId), out _);
-        total ??= new long[2];
-        total[0]++;
-        if (record.Status >= 400) total[1]++;
+        (total ??= new Sums()).Add(record);
     }
 
     /// <summary>Adds the sums into their rows, inside the caller's transaction.</summary>
@@ -50,9 +48,9 @@ internal sealed class UsageRollup
             await db.Database.ExecuteSqlRawAsync(days.Sql, days.Values(s.Fill(new UsageDay { OrganizationId = k.OrganizationId, Day = k.Slot, ApiKeyId = k.ApiKeyId,
                 UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
         var totals = Upsert.For(db.Model, typeof(UsageHourTotal));
-        foreach (var (k, t) in _totals)
-            await db.Database.ExecuteSqlRawAsync(totals.Sql, totals.Values(new UsageHourTotal { OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId,
-                ClientId = k.ClientId, Requests = t[0], Failed = t[1] }), cancellationToken);
+        foreach (var (k, s) in _totals)
+            await db.Database.ExecuteSqlRawAsync(totals.Sql, totals.Values(s.Fill(new UsageHourTotal { OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId,
+                ClientId = k.ClientId, Failed = s.Failed })), cancellationToken);
     }
 
     /// <summary>
@@ -97,18 +95,19 @@ internal sealed class UsageRollup
     private sealed class Sums
     {
         public readonly long[] Histogram = new long[LatencyHistogram.Buckets];
-        public long Requests, LatencyMicros, RequestBytes, ResponseBytes;
+        public long Requests, Failed, LatencyMicros, RequestBytes, ResponseBytes;
 
         public void Add(in UsageRecord r)
         {
             Histogram[LatencyHistogram.BucketOf(r.LatencyMicros)]++;
             Requests++;
+            if (r.Status >= 400) Failed++;
             LatencyMicros += r.LatencyMicros;
             RequestBytes += r.RequestBytes;
             ResponseBytes += r.ResponseBytes;
         }
 
-        public T Fill<T>(T row) where T : UsageRollupRow
+        public T Fill<T>(T row) where T : UsageMeasures
         {
             var h = Histogram;
             (row.Requests, row.LatencyMicros, row.RequestBytes, row.ResponseBytes) = (Requests, LatencyMicros, RequestBytes, ResponseBytes);

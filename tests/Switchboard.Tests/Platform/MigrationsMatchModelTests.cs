@@ -102,7 +102,7 @@ public abstract class MigrationsMatchModelTests
     }
 
     [Fact]
-    public async Task TheDailyUsageRollUpAndHourlyTotalsAreFilledFromTheHourlyRowsThere()
+    public async Task TheDailyUsageRollUpAndHourlyTotalsWithTheirLatencyAreFilledFromTheHourlyRowsThere()
     {
         var settings = NewDatabase();
         await using var db = Context(settings);
@@ -130,8 +130,13 @@ public abstract class MigrationsMatchModelTests
         ]);
         days.ShouldAllBe(d => d.ApiKeyId == "key_1" && d.Method == "GET" && d.OrganizationId == "org_1");
         var totals = await db.Set<Switchboard.Usage.UsageHourTotal>().IgnoreQueryFilters().OrderBy(t => t.Hour).ToListAsync();
-        totals.Select(t => (t.Hour, t.ApiKeyId, t.Requests, t.Failed)).ShouldBe(
-            [(at.AddHours(-1), "key_1", 11L, 0L), (at.AddHours(9), "key_1", 7L, 2L), (at.AddHours(23), "key_1", 7L, 0L)]);
+        // With their latency and bytes (20261204200742_UsageTotalsMeasures), summed over the hour's routes and statuses.
+        totals.Select(t => (t.Hour, t.ApiKeyId, t.Requests, t.Failed, t.LatencyMicros, t.RequestBytes, t.ResponseBytes, t.L3, t.L0)).ShouldBe(
+        [
+            (at.AddHours(-1), "key_1", 11L, 0L, 11_000L, 11L, 110L, 11L, 0L),
+            (at.AddHours(9), "key_1", 7L, 2L, 7_000L, 7L, 70L, 7L, 0L),
+            (at.AddHours(23), "key_1", 7L, 0L, 7_000L, 7L, 70L, 7L, 0L),
+        ]);
     }
 
     [Fact]
