@@ -38,10 +38,15 @@ public sealed class IntegrationOptions
 /// </summary>
 public sealed class ProviderSettings
 {
+    /// <summary>The client id of the operator's app registered with the provider (OAuth providers).</summary>
     public string? ClientId { get; set; }
+    /// <summary>That app's client secret: configuration only, never stored in the database or logged.</summary>
     public string? ClientSecret { get; set; }
+    /// <summary>Overrides the provider's documented authorization endpoint (a sandbox, a region, a test fake).</summary>
     public string? AuthorizeUrl { get; set; }
+    /// <summary>Overrides the provider's documented token endpoint.</summary>
     public string? TokenUrl { get; set; }
+    /// <summary>Overrides the provider's documented token revocation endpoint.</summary>
     public string? RevokeUrl { get; set; }
     /// <summary>Overrides of the provider's named base URLs (<c>api</c>, …) declared in its definition.</summary>
     public Dictionary<string, string> BaseUrls { get; set; } = new(StringComparer.OrdinalIgnoreCase);

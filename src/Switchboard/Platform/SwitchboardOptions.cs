@@ -53,12 +53,15 @@ public sealed class OAuthOptions
 
 public sealed class LimitSetting
 {
+    /// <summary>How many requests the window allows: a token bucket (GCRA) of this size, refilled evenly over the window.</summary>
     [Range(1, 1_000_000_000)] public int Requests { get; set; }
+    /// <summary>How long the bucket takes to refill completely.</summary>
     [Range(1, 31 * 86_400)] public int WindowSeconds { get; set; }
 }
 
 public sealed class RateLimitOptions
 {
+    /// <summary>Whether rate limits and daily quotas are enforced. Off, requests are still counted for usage.</summary>
     public bool Enabled { get; set; } = true;
     /// <summary>For API keys without a rateLimit of their own.</summary>
     public LimitSetting ApiKeyDefault { get; set; } = new() { Requests = 1_000, WindowSeconds = 3_600 };
@@ -75,8 +78,11 @@ public sealed class RateLimitOptions
 
 public sealed class UsageOptions
 {
+    /// <summary>How long each request's own raw record is kept (the usage API and export read the roll-ups, not these).</summary>
     [Range(1, 3_650)] public int RawRetentionDays { get; set; } = 14;
+    /// <summary>How long the hourly and daily roll-ups (what the usage API and dashboard read) are kept; a day's row goes once all its hours have.</summary>
     [Range(1, 3_650)] public int HourlyRetentionDays { get; set; } = 400;
+    /// <summary>How often each node writes its buffered usage records and their roll-ups; a crash loses at most this long of usage.</summary>
     [Range(0.05, 60)] public double FlushSeconds { get; set; } = 1;
 }
 
@@ -106,15 +112,18 @@ public sealed class DatabaseOptions
 
 public sealed class AuthOptions
 {
+    /// <summary>Whether anyone may create an organization with <c>POST /api/v1/auth/signup</c>. Off, only invitations add users.</summary>
     public bool AllowSignup { get; set; } = true;
 
     /// <summary>The <c>iss</c> and <c>aud</c> of access tokens. Every node of one installation must agree.</summary>
     [Required, MinLength(1)]
     public string Issuer { get; set; } = "switchboard";
 
+    /// <summary>How long a user's access token (a JWT) is valid.</summary>
     [Range(60, 86_400)]
     public int AccessTokenLifetimeSeconds { get; set; } = 900;
 
+    /// <summary>How long a user's refresh token is valid; each use rotates it.</summary>
     [Range(3_600, 31_536_000)]
     public int RefreshTokenLifetimeSeconds { get; set; } = 30 * 86_400;
 
@@ -142,10 +151,15 @@ public sealed class AuthOptions
 
 public sealed class LoginThrottleOptions
 {
+    /// <summary>Failed sign-ins to one account within the window before it is locked out for a while.</summary>
     [Range(1, 1_000)] public int MaxFailuresPerAccount { get; set; } = 5;
+    /// <summary>Failed sign-ins from one client IP within the window before it is locked out for a while.</summary>
     [Range(1, 100_000)] public int MaxFailuresPerIp { get; set; } = 50;
+    /// <summary>How far back failed sign-ins count.</summary>
     [Range(10, 86_400)] public int WindowSeconds { get; set; } = 900;
+    /// <summary>The first lockout's length; each further one doubles it.</summary>
     [Range(1, 3_600)] public int BaseLockoutSeconds { get; set; } = 30;
+    /// <summary>The longest lockout.</summary>
     [Range(1, 86_400)] public int MaxLockoutSeconds { get; set; } = 900;
 }
 
@@ -159,6 +173,7 @@ public sealed class ApiKeyOptions
     [Range(0, 3_600)]
     public int NegativeCacheSeconds { get; set; } = 30;
 
+    /// <summary>How often each node writes its keys' last-used times (batched, not one write per request).</summary>
     [Range(1, 3_600)]
     public int LastUsedFlushSeconds { get; set; } = 10;
 
@@ -183,13 +198,19 @@ public sealed class EncryptionOptions
 
 public sealed class ApiOptions
 {
+    /// <summary>The largest request body the API takes; a larger one is refused with 413.</summary>
     [Range(1_024, 104_857_600)]
     public long MaxRequestBodyBytes { get; set; } = 1_048_576;
 }
 
 public sealed class WebhookOptions
 {
+    /// <summary>
+    /// Whether webhook endpoints (and custom HTTP integrations) may point at loopback, private, link-local or other
+    /// internal addresses. Off by default: a tenant's URL must not reach the deployment's own network (SSRF).
+    /// </summary>
     public bool AllowPrivateNetworks { get; set; }
+    /// <summary>How long a receiver has to answer one delivery before it counts as failed and is retried.</summary>
     [Range(1, 120)] public int TimeoutSeconds { get; set; } = 15;
     /// <summary>Waits before each retry; jittered ±20%. After the last, the delivery is dead. Empty means <see cref="DefaultSchedule"/>.</summary>
     public List<double> RetryScheduleSeconds { get; set; } = [];
@@ -197,7 +218,9 @@ public sealed class WebhookOptions
     public static readonly IReadOnlyList<double> DefaultSchedule = [5, 30, 120, 600, 1_800, 7_200, 18_000, 36_000];
     // (The binder appends configured items to a list's defaults, so the default lives apart from the bound list.)
     public IReadOnlyList<double> Schedule => RetryScheduleSeconds.Count > 0 ? RetryScheduleSeconds : DefaultSchedule;
+    /// <summary>How often the outbox dispatcher and the delivery loops look for work when no signal woke them (writes on the same node wake them at once).</summary>
     [Range(10, 60_000)] public int PollMilliseconds { get; set; } = 200;
+    /// <summary>Deliveries in flight at once per delivery loop.</summary>
     [Range(1, 64)] public int Concurrency { get; set; } = 16;
     /// <summary>
     /// Delivery loops per node, each with its own leased batch. One is the default: a batch never waits on a slow
