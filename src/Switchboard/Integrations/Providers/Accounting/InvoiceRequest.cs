@@ -57,7 +57,9 @@ public sealed record InvoiceRequest(string IdempotencyKey, string Email, string 
     /// <summary>A JSON number or a numeric string (a rule's template fills <c>{{data.amount}}</c> as text).</summary>
     private static decimal? ReadAmount(JsonNode? node) => node switch
     {
-        JsonValue v when v.TryGetValue<decimal>(out var number) => number,
+        // A number built in code (an int) or parsed (a JsonElement): read from its JSON text either way.
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
         JsonValue v when v.TryGetValue<string>(out var text) && decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed) => parsed,
         _ => null,
     };
