@@ -39,16 +39,18 @@ public sealed class XeroConnector : Connector
         var wanted = context.Value("tenantId");
         var chosen = wanted is not null
             ? organisations.FirstOrDefault(c => string.Equals(XeroErrors.Text(c["tenantId"]), wanted, StringComparison.OrdinalIgnoreCase))
-              ?? throw new ProviderException($"The Xero organisation {wanted} (the installation's tenantId) is not among those this connection was granted.",
-                  null, "tenant_not_granted", retryable: false)
+              ?? throw Refused($"The Xero organisation {wanted} (the installation's tenantId) is not among those this connection was granted.")
             : organisations.Count == 1 ? organisations[0]
-            : throw new ProviderException(organisations.Count == 0 ? "The Xero connection reaches no organisation."
+            : throw Refused(organisations.Count == 0 ? "The Xero connection reaches no organisation."
                 : "The Xero connection reaches several organisations (" + string.Join(", ", organisations.Select(c => $"{XeroErrors.Text(c["tenantName"])}: {XeroErrors.Text(c["tenantId"])}"))
-                  + "): set the installation's tenantId to one of them and connect again.", null, "tenant_ambiguous", retryable: false);
+                  + "): set the installation's tenantId to one of them and connect again.");
         var extra = new Dictionary<string, string> { [XeroApi.TenantIdExtra] = XeroErrors.Text(chosen["tenantId"])!.ToLowerInvariant() };
         if (XeroErrors.Text(chosen["tenantName"]) is { } name) extra[XeroApi.TenantNameExtra] = name.Length <= 200 ? name : name[..200];
         return extra;
     }
+
+    /// <summary>A choice only the user can fix: the text is what the connect page shows (<see cref="ProviderException.ProviderError"/>).</summary>
+    private static ProviderException Refused(string text) => new(text, null, text, retryable: false);
 
     public override async Task<ProviderResponse> RunActionAsync(ConnectorContext context, string action, JsonObject input, CancellationToken cancellationToken) => action switch
     {
