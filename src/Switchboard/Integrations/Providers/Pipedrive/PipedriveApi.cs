@@ -65,7 +65,15 @@ public static class PipedriveApi
 
     internal static string? Text(JsonObject? json, string name) => json?[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
 
-    internal static long? Long(JsonNode? node) => node is JsonValue v && (v.TryGetValue<long>(out var n) || (v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out n))) ? n : null;
+    /// <summary>A whole number however the node holds it (parsed JSON, a CLR number from a rule's template, or digits in a string).</summary>
+    internal static long? Long(JsonNode? node) => node is JsonValue v
+        && long.TryParse(v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+        ? n : null;
+
+    /// <summary>A JSON number however the node holds it.</summary>
+    internal static decimal? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : null;
 
     /// <summary>Pipedrive's times: <c>2026-12-04 19:45:27</c>, UTC.</summary>
     public static DateTime? ParseTime(string? text) =>

@@ -68,7 +68,7 @@ public sealed class PipedriveConnector(TimeProvider time) : Connector
     {
         var title = Text(input, "title") ?? throw Refused("create_deal needs a title.");
         var fields = new JsonObject { ["name"] = title };
-        if (input["value"] is JsonValue v && v.TryGetValue<decimal>(out var value)) fields["amount"] = value >= 0 ? value : throw Refused("value must not be negative.");
+        if (PipedriveApi.Number(input["value"]) is { } value) fields["amount"] = value >= 0 ? value : throw Refused("value must not be negative.");
         if (Text(input, "currency") is { } currency) fields["currency"] = currency.Length == 3 && currency.All(char.IsAsciiLetterUpper) ? currency : throw Refused("currency is an ISO 4217 code.");
         if (Text(input, "expectedCloseDate") is { } close)
             fields["expectedCloseDate"] = DateOnly.TryParseExact(close, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _) ? close : throw Refused($"expectedCloseDate '{close}' is not a date.");

@@ -99,7 +99,7 @@ public sealed class PipedriveDealSync(TimeProvider time) : ISyncModel, ISyncFiel
     {
         var deal = new JsonObject();
         if (fields["name"] is JsonValue n && n.TryGetValue<string>(out var name) && name.Length > 0) deal["title"] = name;
-        if (fields.TryGetPropertyValue("amount", out var amount)) deal["value"] = amount is JsonValue a && a.TryGetValue<decimal>(out var value) ? value : 0;
+        if (fields.TryGetPropertyValue("amount", out var amount)) deal["value"] = PipedriveApi.Number(amount) ?? 0m;
         if (fields["currency"] is JsonValue c && c.TryGetValue<string>(out var currency)) deal["currency"] = currency;
         if (fields["stage"] is JsonValue st && st.TryGetValue<string>(out var stage)) stages.Write(stage, deal);
         if (fields.TryGetPropertyValue("expectedCloseDate", out var close)) deal["expected_close_date"] = close?.DeepClone();
@@ -113,7 +113,7 @@ public sealed class PipedriveDealSync(TimeProvider time) : ISyncModel, ISyncFiel
         var fields = new JsonObject
         {
             ["name"] = PipedriveApi.Text(deal, "title"),
-            ["amount"] = deal["value"] is JsonValue v && v.TryGetValue<decimal>(out var value) ? value : 0m,
+            ["amount"] = PipedriveApi.Number(deal["value"]) ?? 0m,
             ["currency"] = PipedriveApi.Text(deal, "currency"),
             ["expectedCloseDate"] = PipedriveApi.Text(deal, "expected_close_date"),
         };

@@ -96,7 +96,8 @@ public sealed class SalesforceConnector : Connector
         var date = Text(input, "activityDate") is { } d
             ? DateOnly.TryParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : throw Refused($"activityDate '{d}' is not a date (yyyy-MM-dd).")
             : DateOnly.FromDateTime(_http.Time.GetUtcNow().UtcDateTime);
-        int? duration = input["durationSeconds"] is JsonValue n && n.TryGetValue<int>(out var seconds) ? seconds >= 0 ? seconds : throw Refused("durationSeconds must not be negative.") : null;
+        int? duration = input["durationSeconds"] is JsonValue n && int.TryParse(n.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds >= 0 ? seconds : throw Refused("durationSeconds must not be negative.") : null;
         var callType = Text(input, "callType");
         if (callType is not (null or "Inbound" or "Outbound" or "Internal")) throw Refused("callType is Inbound, Outbound or Internal.");
 

@@ -97,7 +97,7 @@ public sealed partial class SalesforceLeadSettings
         if (fields.TryGetPropertyValue("status", out var status) && Str(status) is { } s && ToSalesforceStatus.TryGetValue(s, out var sfStatus)) lead["Status"] = sfStatus;
         foreach (var (field, name) in CustomFields)
             if (fields.TryGetPropertyValue(field, out var value))
-                lead[name] = field == "score" ? value is JsonValue v && v.TryGetValue<int>(out var score) ? JsonValue.Create(score) : null : Str(value);
+                lead[name] = field == "score" ? value is JsonValue v && int.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var score) ? JsonValue.Create(score) : null : Str(value);
         if (create && (lead["LastName"] is null || lead["Company"] is null))
             throw new ProviderException("Salesforce requires a lead's last name and company.", null, null, retryable: false);
         return lead;
