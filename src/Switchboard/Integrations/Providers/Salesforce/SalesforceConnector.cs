@@ -76,7 +76,7 @@ public sealed class SalesforceConnector : Connector
         var known = (existing["records"] as JsonArray ?? []).OfType<JsonObject>()
             .Select(r => SalesforceApi.Text(r, "Email")?.ToLowerInvariant()).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var missing = leads.Where(l => !known.Contains(l.Email)).DistinctBy(l => l.Email).ToList();
-        if (missing.Count == 0) return new ProviderResponse(200, existing.ToJsonString(), new HttpResponseMessage().Headers, 0);
+        if (missing.Count == 0) return Answer(existing);
         var (response, results) = await _http.SaveAsync(context, "Lead", missing.Select(l => l.Lead).ToList(), update: false, cancellationToken);
         var refused = results.Where(r => r.Id is null).Select(r => r.Error).ToList();
         if (refused.Count > 0)
@@ -108,7 +108,7 @@ public sealed class SalesforceConnector : Connector
         var same = $"SELECT Id FROM Task WHERE WhoId = {SalesforceApi.Literal(who)} AND TaskSubtype = 'Call' AND Subject = {SalesforceApi.Literal(subject)} " +
             $"AND ActivityDate = {dateText} AND CallDurationInSeconds = {(duration is { } s ? s.ToString(CultureInfo.InvariantCulture) : "null")} LIMIT 1";
         var done = await _http.QueryAsync(context, same, cancellationToken);
-        if ((done["records"] as JsonArray)?.Count > 0) return new ProviderResponse(200, done.ToJsonString(), new HttpResponseMessage().Headers, 0);
+        if ((done["records"] as JsonArray)?.Count > 0) return Answer(done);
 
         var task = new JsonObject
         {
@@ -142,6 +142,13 @@ public sealed class SalesforceConnector : Connector
         var response = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, url)
             { Content = new FormUrlEncodedContent([new("token", token)]) }, cancellationToken, authenticate: false);
         if (!response.IsSuccess && response.Status != 400) throw SalesforceApi.Error(response, _http.Time);
+    }
+
+    /// <summary>What a repeated action answers: the look-up that found the earlier attempt's record.</summary>
+    private static ProviderResponse Answer(JsonObject body)
+    {
+        using var answer = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        return new ProviderResponse(200, body.ToJsonString(), answer.Headers, 0);
     }
 
     private static ProviderException Refused(string message) => new(message, null, null, retryable: false);
