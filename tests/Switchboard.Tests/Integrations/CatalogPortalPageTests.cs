@@ -47,6 +47,8 @@ public sealed class CatalogPortalPagesServedTests : IAsyncLifetime
         providers.Select(p => p.Key).ShouldContain("hubspot");
         providers.Select(p => p.Key).ShouldContain("google_calendar");
         providers.Select(p => p.Key).ShouldContain("gmail");
+        providers.Select(p => p.Key).ShouldContain("salesforce");
+        providers.Select(p => p.Key).ShouldContain("pipedrive");
         foreach (var provider in providers)
         {
             var response = await http.GetAsync($"/developers/{ProviderPages.SlugPrefix}{provider.Key.Replace('_', '-')}");
