@@ -69,28 +69,6 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
     {
         var (owner, installation, _) = await InstallAsync();
         using var _ = owner;
-        // Bad input is refused before any call; GitHub's own refusal (an unknown label) is not retried and says why.
-        var early = await TicketAsync(owner, "Opened before the rule");
-        foreach (var bad in new[]
-        {
-            new JsonObject { ["ticketId"] = early, ["title"] = "  " },
-            new JsonObject { ["ticketId"] = "not-a-ticket", ["title"] = "x" },
-            new JsonObject { ["ticketId"] = "tkt_01JEXAMPLE0000000000000000", ["title"] = "no such ticket" },
-        })
-        {
-            var refused = await Should.ThrowAsync<ProviderException>(() => ActAsync(installation, "create_issue", bad));
-            refused.Retryable.ShouldBeFalse();
-            refused.Status.ShouldBeNull();
-        }
-        Fake.Provider.Requests.ShouldNotContain(r => r.Method == "POST" && r.Path.EndsWith("/issues", StringComparison.Ordinal)
-            && r.Headers.GetValueOrDefault("authorization", "").Length > 0 && r.Body.Contains("Opened before", StringComparison.Ordinal));
-        var label = await Should.ThrowAsync<ProviderException>(() => ActAsync(installation, "create_issue",
-            new JsonObject { ["ticketId"] = early, ["title"] = "Opened before the rule", ["labels"] = new JsonArray("no-such-label") }));
-        label.Status.ShouldBe(422);
-        label.Retryable.ShouldBeFalse();
-        label.ProviderError.ShouldBe("Validation Failed (Label name invalid)");
-        IssuesFor(early).ShouldBeEmpty();
-
         await CreateRuleAsync(owner, installation, new
         {
             events = new[] { "ticket.created" }, action = "create_issue",
@@ -153,6 +131,28 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         var refused = await Should.ThrowAsync<ProviderException>(() => WithConnectorAsync(installation, (c, ctx) => c.TestAsync(ctx, CancellationToken.None)));
         refused.Retryable.ShouldBeFalse();
         refused.ProviderError.ShouldBe("Resource not accessible by integration");
+
+        // Bad input is refused before any call; GitHub's own refusal (an unknown label) is not retried and says why.
+        var early = await TicketAsync(owner, "Opened before the rule");
+        foreach (var bad in new[]
+        {
+            new JsonObject { ["ticketId"] = early, ["title"] = "  " },
+            new JsonObject { ["ticketId"] = "not-a-ticket", ["title"] = "x" },
+            new JsonObject { ["ticketId"] = "tkt_01JEXAMPLE0000000000000000", ["title"] = "no such ticket" },
+        })
+        {
+            var early400 = await Should.ThrowAsync<ProviderException>(() => ActAsync(installation, "create_issue", bad));
+            early400.Retryable.ShouldBeFalse();
+            early400.Status.ShouldBeNull();
+        }
+        Fake.Provider.Requests.ShouldNotContain(r => r.Method == "POST" && r.Path.EndsWith("/issues", StringComparison.Ordinal)
+            && r.Headers.GetValueOrDefault("authorization", "").Length > 0 && r.Body.Contains("Opened before", StringComparison.Ordinal));
+        var label = await Should.ThrowAsync<ProviderException>(() => ActAsync(installation, "create_issue",
+            new JsonObject { ["ticketId"] = early, ["title"] = "Opened before the rule", ["labels"] = new JsonArray("no-such-label") }));
+        label.Status.ShouldBe(422);
+        label.Retryable.ShouldBeFalse();
+        label.ProviderError.ShouldBe("Validation Failed (Label name invalid)");
+        IssuesFor(early).ShouldBeEmpty();
 
         // An OAuth app's token (no expiry, no refresh token) revoked at GitHub: the installation needs reconnecting.
         var (other, classic, classicToken) = await InstallAsync(expiring: false);
@@ -288,6 +288,27 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         Fake.Hooks.Values.ShouldNotContain(h => h["config"]!["url"]!.GetValue<string>() == callback);
         Fake.GrantsDeleted.ShouldNotBeEmpty();
         Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task TheCatalogListsItWithItsCapabilitiesPortalPageAndIcon()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        var github = await owner.GetJsonAsync("/api/v1/integrations/providers/github");
+        github["category"]!.GetValue<string>().ShouldBe("project_management");
+        github["auth"]!["kind"]!.GetValue<string>().ShouldBe("oauth2");
+        github["actions"]!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ShouldBe(["create_issue", "subscribe_webhooks"]);
+        github["inbound"]!.AsArray().Select(a => a!.GetValue<string>()).ShouldBe(["events"]);
+        github["configSchema"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe(["owner", "repo"]);
+        (await owner.GetJsonAsync("/api/v1/integrations/providers?trigger=ticket.created"))["data"]!.AsArray().Select(p => p!["key"]!.GetValue<string>()).ShouldContain("github");
+        var icon = await owner.GetAsync("/api/v1/integrations/providers/github/icon.svg");
+        icon.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await icon.Content.ReadAsStringAsync()).ShouldStartWith("<svg");
+        var page = await owner.Http.GetAsync("/developers/integrations-github");
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await page.Content.ReadAsStringAsync()).ShouldContain("create_issue");
+        await (await owner.PostAsync("/api/v1/integrations", new { provider = "github", config = new { owner = "acme" } })).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 }
 
