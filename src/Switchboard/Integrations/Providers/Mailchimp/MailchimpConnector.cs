@@ -49,6 +49,16 @@ public sealed class MailchimpConnector : Connector
         return new Dictionary<string, string> { [MailchimpApi.DataCentreExtra] = dc, [MailchimpApi.ApiEndpointExtra] = root };
     }
 
+    /// <summary>
+    /// Mailchimp's token answer carries <c>"expires_in": 0</c> for tokens that never expire; read as RFC 6749 it would be a
+    /// token expired on arrival, so the expiry is dropped and the token is used until Mailchimp refuses it.
+    /// </summary>
+    public override ProviderTokens ReadTokenResponse(ProviderResponse response, ProviderTokens? previous, DateTime now)
+    {
+        var tokens = base.ReadTokenResponse(response, previous, now);
+        return tokens.ExpiresAt is { } expires && expires <= now ? tokens with { ExpiresAt = null } : tokens;
+    }
+
     public override async Task<ProviderResponse> RunActionAsync(ConnectorContext context, string action, JsonObject input, CancellationToken cancellationToken) => action switch
     {
         MailchimpDefinition.UpsertMember => await UpsertMemberAsync(context, input, cancellationToken),
