@@ -67,6 +67,7 @@ public static class InboundApi
             http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
         var result = await connector.ReceiveAsync(context, kind, request, ct);
+        foreach (var (name, value) in result.Headers ?? new Dictionary<string, string>()) http.Response.Headers[name] = value;
         return result.Status switch
         {
             401 when result.Body is null => ApiProblem.Result(401, ErrorCodes.Unauthorized, "The request's signature did not verify (or it is too old); nothing was done."),
