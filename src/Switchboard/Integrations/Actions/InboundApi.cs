@@ -39,6 +39,9 @@ public static class InboundApi
             .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
                 "scheme (WhatsApp: `hub.mode=subscribe` and the installation's verify token, compared in constant time) and answers the provider's challenge " +
                 "as text. Anything else is 401 and changes nothing.");
+        // Trello checks a webhook's callback URL with a HEAD when the webhook is created
+        // (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/): the connector answers it; not an API operation.
+        app.MapMethods("/api/v1/integrations/{id}/inbound/{kind}", [HttpMethods.Head], ReceiveAsync).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -80,7 +83,7 @@ public static class InboundApi
     /// <summary>The raw body, or null when it is larger than <see cref="MaxBodyBytes"/>; a GET has none.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        if (HttpMethods.IsGet(request.Method)) return [];
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) return [];
         if (request.ContentLength > MaxBodyBytes) return null;
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
