@@ -39,9 +39,8 @@ public static class InboundApi
             .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
                 "scheme (WhatsApp: `hub.mode=subscribe` and the installation's verify token, compared in constant time) and answers the provider's challenge " +
                 "as text. Anything else is 401 and changes nothing.");
-        // Trello checks a webhook's callback URL with a HEAD when the webhook is created
-        // (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/): the connector answers it; not an API operation.
-        app.MapMethods("/api/v1/integrations/{id}/inbound/{kind}", [HttpMethods.Head], ReceiveAsync).AllowAnonymous().ExcludeFromDescription();
+        // The GET route also answers HEAD: Trello checks a webhook's callback URL with one when the webhook is created
+        // (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/), and the connector answers it.
         return app;
     }
 
