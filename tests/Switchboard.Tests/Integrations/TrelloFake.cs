@@ -44,8 +44,8 @@ public sealed partial class TrelloFake : IAsyncDisposable
     {
         var n = Interlocked.Increment(ref _boards);
         var board = new Board(NewId(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-        var todo = NewId();
-        board.Lists[todo] = new JsonObject { ["id"] = todo, ["name"] = "To Do", ["closed"] = false, ["idBoard"] = board.Id };
+        var first = NewId();
+        board.Lists[first] = new JsonObject { ["id"] = first, ["name"] = "To Do", ["closed"] = false, ["idBoard"] = board.Id };
         _byToken[board.Token] = board;
         return board;
     }
