@@ -39,6 +39,8 @@ public static class InboundApi
             .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
                 "scheme (WhatsApp: `hub.mode=subscribe` and the installation's verify token, compared in constant time) and answers the provider's challenge " +
                 "as text. Anything else is 401 and changes nothing.");
+        // The GET route also answers HEAD: Trello checks a webhook's callback URL with one when the webhook is created
+        // (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/), and the connector answers it.
         return app;
     }
 
@@ -67,6 +69,7 @@ public static class InboundApi
             http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
         var result = await connector.ReceiveAsync(context, kind, request, ct);
+        foreach (var (name, value) in result.Headers ?? new Dictionary<string, string>()) http.Response.Headers[name] = value;
         return result.Status switch
         {
             401 when result.Body is null => ApiProblem.Result(401, ErrorCodes.Unauthorized, "The request's signature did not verify (or it is too old); nothing was done."),
@@ -79,7 +82,7 @@ public static class InboundApi
     /// <summary>The raw body, or null when it is larger than <see cref="MaxBodyBytes"/>; a GET has none.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        if (HttpMethods.IsGet(request.Method)) return [];
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) return [];
         if (request.ContentLength > MaxBodyBytes) return null;
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];

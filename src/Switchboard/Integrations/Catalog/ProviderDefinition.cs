@@ -41,6 +41,12 @@ public sealed record ProviderAuth(string Kind)
     public bool Pkce { get; init; }
     /// <summary>How the client authenticates at the token endpoint: <c>post</c> (client_secret_post) or <c>basic</c> (RFC 6749 §2.3.1).</summary>
     public string ClientAuthentication { get; init; } = "post";
+    /// <summary>
+    /// How the token request's parameters are sent: <c>form</c> (application/x-www-form-urlencoded, RFC 6749 §4.1.3) or
+    /// <c>json</c> (the same parameters as a JSON object), for a provider that documents JSON (Atlassian's
+    /// https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/).
+    /// </summary>
+    public string TokenRequestFormat { get; init; } = "form";
     /// <summary>Extra authorize parameters the provider needs (Google: <c>access_type=offline</c>, <c>prompt=consent</c> for a refresh token).</summary>
     public IReadOnlyDictionary<string, string> AuthorizeParameters { get; init; } = new Dictionary<string, string>();
 }

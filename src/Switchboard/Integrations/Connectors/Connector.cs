@@ -75,6 +75,9 @@ public sealed record InboundRequest(string Method, byte[] Body, IReadOnlyDiction
 /// <summary>What to answer the provider: a status and an optional body (JSON or text).</summary>
 public sealed record InboundResult(int Status, string? Body = null, string ContentType = "application/json")
 {
+    /// <summary>Response headers the provider's protocol needs (Asana's webhook handshake echoes <c>X-Hook-Secret</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
     public static readonly InboundResult NotFound = new(404);
     public static readonly InboundResult Unauthorized = new(401);
     public static readonly InboundResult Ok = new(200);

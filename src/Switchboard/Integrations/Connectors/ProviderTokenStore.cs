@@ -185,7 +185,10 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
         var client = new ProviderClient(clients.CreateClient(HttpClientName), this, installation: null, provider, TimeSpan.FromSeconds(options.Value.Integrations.TimeoutSeconds));
         var response = await client.SendAsync(() =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, tokenUrl) { Content = new FormUrlEncodedContent(form) };
+            HttpContent content = provider.Auth.TokenRequestFormat == "json"
+                ? System.Net.Http.Json.JsonContent.Create(form)
+                : new FormUrlEncodedContent(form);
+            var request = new HttpRequestMessage(HttpMethod.Post, tokenUrl) { Content = content };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             // RFC 6749 §2.3.1: client id and secret form-urlencoded before base64.
             if (basic)
