@@ -73,7 +73,7 @@ public sealed partial class ConfigurationReferenceTests
             }
             if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>) && IsSection(t.GetGenericArguments()[1]))
             {
-                Walk(t.GetGenericArguments()[1], key + ":{" + Placeholder(p.Name) + "}", rows, sources);
+                Walk(t.GetGenericArguments()[1], key + ":{" + KeyName(p.Name) + "}", rows, sources);
                 continue;
             }
             var section = prefix;
@@ -82,7 +82,7 @@ public sealed partial class ConfigurationReferenceTests
         }
     }
 
-    private static string Placeholder(string name) => name switch { "Providers" => "provider", _ => "name" };
+    private static string KeyName(string name) => name switch { "Providers" => "provider", _ => "name" };
 
     private static (string Type, string Default) Describe(Type t, object? value, ref string key, string name)
     {
