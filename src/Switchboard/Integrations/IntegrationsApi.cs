@@ -305,11 +305,11 @@ public static class IntegrationsApi
         var since = time.UtcNow().AddHours(-24);
         // The installation's actions are the attempts of its rules (action endpoints), its syncs the runs finished in the window.
         var rules = db.Set<WebhookEndpoint>().Where(e => e.InstallationId == id && e.Kind == EndpointKind.Action).Select(e => e.Id);
-        var actions = await db.Set<WebhookAttempt>().AsNoTracking().Where(a => rules.Contains(a.EndpointId) && a.AttemptedAt >= since)
-            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).FirstOrDefaultAsync(ct);
-        var syncs = await db.Set<IntegrationSyncRun>().AsNoTracking()
+        var actions = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => rules.Contains(a.EndpointId) && a.AttemptedAt >= since)
+            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).ToListAsync(ct)).FirstOrDefault();
+        var syncs = (await db.Set<IntegrationSyncRun>().AsNoTracking()
             .Where(r => r.InstallationId == id && r.FinishedAt >= since && (r.Status == SyncRunStatus.Succeeded || r.Status == SyncRunStatus.Failed))
-            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Ok = g.LongCount(r => r.Status == SyncRunStatus.Succeeded) }).FirstOrDefaultAsync(ct);
+            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Ok = g.LongCount(r => r.Status == SyncRunStatus.Succeeded) }).ToListAsync(ct)).FirstOrDefault();
         var total = (actions?.Total ?? 0) + (syncs?.Total ?? 0);
         var ok = (actions?.Ok ?? 0) + (syncs?.Ok ?? 0);
         var nextSync = await db.Set<IntegrationSyncState>().AsNoTracking().Where(s => s.InstallationId == id && s.NextRunAt != null)

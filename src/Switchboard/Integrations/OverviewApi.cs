@@ -44,11 +44,12 @@ public static class OverviewApi
             .Select(g => new { Active = g.Key, Count = g.Count() }).ToListAsync(ct);
         var keys = await db.Set<ApiKey>().AsNoTracking().CountAsync(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), ct);
         var hour = UsageHour.HourOf(since);
-        // From the hourly totals: a row per hour and credential, not per hour, credential, endpoint and status.
-        var requests = await db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= hour).GroupBy(_ => 1)
-            .Select(g => new { Total = g.Sum(u => u.Requests), Errors = g.Sum(u => u.Failed) }).FirstOrDefaultAsync(ct);
-        var attempts = await db.Set<WebhookAttempt>().AsNoTracking().Where(a => a.AttemptedAt >= since).GroupBy(_ => 1)
-            .Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).FirstOrDefaultAsync(ct);
+        // From the hourly totals: a row per hour and credential, not per hour, credential, endpoint and status. The one
+        // group is read as a list: FirstOrDefault on an unordered query makes EF Core log a warning on every request.
+        var requests = (await db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= hour).GroupBy(_ => 1)
+            .Select(g => new { Total = g.Sum(u => u.Requests), Errors = g.Sum(u => u.Failed) }).ToListAsync(ct)).FirstOrDefault();
+        var attempts = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => a.AttemptedAt >= since).GroupBy(_ => 1)
+            .Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).ToListAsync(ct)).FirstOrDefault();
         var (total, errors) = (requests?.Total ?? 0, requests?.Errors ?? 0);
         var (sent, ok) = (attempts?.Total ?? 0, attempts?.Ok ?? 0);
         return TypedResults.Ok(new OverviewResponse(

@@ -53,7 +53,7 @@ public sealed class OAuthOptions
 
 public sealed class LimitSetting
 {
-    /// <summary>How many requests the window allows: a token bucket (GCRA) of this size, refilled evenly over the window.</summary>
+    /// <summary>How many requests the window allows: a token bucket of this size, refilled evenly over the window (see the rate limits guide).</summary>
     [Range(1, 1_000_000_000)] public int Requests { get; set; }
     /// <summary>How long the bucket takes to refill completely.</summary>
     [Range(1, 31 * 86_400)] public int WindowSeconds { get; set; }
@@ -151,15 +151,15 @@ public sealed class AuthOptions
 
 public sealed class LoginThrottleOptions
 {
-    /// <summary>Failed sign-ins to one account within the window before it is locked out for a while.</summary>
+    /// <summary>Failed sign-ins to one account within the window before further attempts are refused for a while.</summary>
     [Range(1, 1_000)] public int MaxFailuresPerAccount { get; set; } = 5;
-    /// <summary>Failed sign-ins from one client IP within the window before it is locked out for a while.</summary>
+    /// <summary>Failed sign-ins from one client IP within the window before further attempts are refused for a while.</summary>
     [Range(1, 100_000)] public int MaxFailuresPerIp { get; set; } = 50;
     /// <summary>How far back failed sign-ins count.</summary>
     [Range(10, 86_400)] public int WindowSeconds { get; set; } = 900;
-    /// <summary>The first lockout's length; each further one doubles it.</summary>
+    /// <summary>How long sign-ins are refused the first time; each further time doubles it.</summary>
     [Range(1, 3_600)] public int BaseLockoutSeconds { get; set; } = 30;
-    /// <summary>The longest lockout.</summary>
+    /// <summary>The longest sign-ins are refused at a time.</summary>
     [Range(1, 86_400)] public int MaxLockoutSeconds { get; set; } = 900;
 }
 
