@@ -172,6 +172,15 @@ public abstract class ConnectTests<TNode>(TNode node) : IClassFixture<TNode> whe
         failed["status"]!.GetValue<string>().ShouldBe("needs_reauth");
         failed["connected"]!.GetValue<bool>().ShouldBeFalse();
         (await node.RowAsync(second)).TokensEncrypted.ShouldBeNull();
+
+        // The connector's own refusal (here: no workspace named in the callback) is the user's to fix: 400, not 502.
+        var third = (await owner.InstallChatAsync())["id"]!.GetValue<string>();
+        var withoutWorkspace = node.Fake.Approve((await owner.GetJsonAsync($"{Base}/{third}/connect"))["authorizeUrl"]!.GetValue<string>())
+            .Replace("&workspace=" + FakeOAuthProvider.Workspace, "", StringComparison.Ordinal);
+        var unnamed = await BrowserAsync(owner, withoutWorkspace);
+        unnamed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await unnamed.Content.ReadAsStringAsync()).ShouldContain("named no workspace");
+        (await owner.GetJsonAsync($"{Base}/{third}"))["status"]!.GetValue<string>().ShouldBe("needs_reauth");
         node.Fake.Http.AssertNoViolations();
     }
 

@@ -172,8 +172,10 @@ public static class ConnectApi
                 .SetProperty(i => i.TokenExpiresAt, (DateTime?)null)
                 .SetProperty(i => i.Status, InstallationStatus.NeedsReauth)
                 .SetProperty(i => i.StatusReason, ProviderException.Truncate(ex.ProviderError ?? ex.Message)), CancellationToken.None);
+            // The provider's refusal (4xx) or the connector's own (no status, final: a choice the user must make, such as
+            // which of several organisations) is the user's to fix; a provider failing or unreachable is a bad gateway.
             return ($"{connector.Definition.Name} refused to complete the connection: {ex.ProviderError ?? ex.Message}",
-                ex.Status is >= 400 and < 500 ? StatusCodes.Status400BadRequest : StatusCodes.Status502BadGateway);
+                ex.Status is >= 400 and < 500 || (ex.Status is null && !ex.Retryable) ? StatusCodes.Status400BadRequest : StatusCodes.Status502BadGateway);
         }
     }
 

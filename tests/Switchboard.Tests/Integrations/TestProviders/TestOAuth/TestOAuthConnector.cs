@@ -57,7 +57,7 @@ public sealed class TestOAuthConnector : Connector
         IReadOnlyDictionary<string, string> callbackQuery, CancellationToken cancellationToken)
     {
         if (!callbackQuery.TryGetValue("workspace", out var workspace) || workspace.Length == 0)
-            throw new ProviderException("Test Chat named no workspace in its callback.", 400, null, retryable: false);
+            throw new ProviderException("Test Chat named no workspace in its callback.", null, null, retryable: false);
         var me = await context.Http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, context.BaseUrl() + "/v1/me"), cancellationToken);
         if (!me.IsSuccess) throw ProviderException.From(me, Definition.Name, me.Json()?["error"]?.GetValue<string>());
         return new Dictionary<string, string> { ["workspace"] = workspace, ["team_id"] = me.Json()!["team_id"]!.GetValue<string>() };
