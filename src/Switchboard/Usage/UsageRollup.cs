@@ -28,12 +28,13 @@ internal sealed class UsageRollup
     {
         var hour = UsageHour.HourOf(record.At);
         var key = new RowKey(record.OrganizationId, hour, record.ApiKeyId, record.UserId, record.ClientId, record.Method, record.Route, record.Status);
+        var bucket = LatencyHistogram.BucketOf(record.LatencyMicros); // once for the three roll-ups
         ref var sums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, key, out _);
-        (sums ??= new Sums()).Add(record);
+        (sums ??= new Sums()).Add(record, bucket);
         ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_days, key with { Slot = hour.Date }, out _);
-        (day ??= new Sums()).Add(record);
+        (day ??= new Sums()).Add(record, bucket);
         ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_totals, new TotalKey(record.OrganizationId, hour, record.ApiKeyId, record.ClientId), out _);
-        (total ??= new Sums()).Add(record);
+        (total ??= new Sums()).Add(record, bucket);
     }
 
     /// <summary>Adds the sums into their rows, inside the caller's transaction.</summary>
@@ -97,9 +98,9 @@ internal sealed class UsageRollup
         public readonly long[] Histogram = new long[LatencyHistogram.Buckets];
         public long Requests, Failed, LatencyMicros, RequestBytes, ResponseBytes;
 
-        public void Add(in UsageRecord r)
+        public void Add(in UsageRecord r, int bucket)
         {
-            Histogram[LatencyHistogram.BucketOf(r.LatencyMicros)]++;
+            Histogram[bucket]++;
             Requests++;
             if (r.Status >= 400) Failed++;
             LatencyMicros += r.LatencyMicros;

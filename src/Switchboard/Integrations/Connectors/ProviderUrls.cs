@@ -13,12 +13,29 @@ public static class ProviderUrls
         options.Integrations.Providers.TryGetValue(providerKey, out var settings) ? settings : null;
 
     /// <summary>The named base URL (<c>api</c>, …), without a trailing slash.</summary>
-    public static string BaseUrl(SwitchboardOptions options, ProviderDefinition provider, string name = "api")
+    public static string BaseUrl(SwitchboardOptions options, ProviderDefinition provider, string name = "api") =>
+        ConfiguredBaseUrl(options, provider.Key, name)
+        ?? (provider.BaseUrls.TryGetValue(name, out var declared) ? declared.TrimEnd('/')
+            : throw new InvalidOperationException($"{provider.Name} declares no base URL named '{name}'."));
+
+    /// <summary>The operator's own value of the named base URL, without a trailing slash; null when none is configured.</summary>
+    public static string? ConfiguredBaseUrl(SwitchboardOptions options, string providerKey, string name = "api") =>
+        Settings(options, providerKey)?.BaseUrls.TryGetValue(name, out var configured) == true && !string.IsNullOrWhiteSpace(configured)
+            ? configured.TrimEnd('/') : null;
+
+    /// <summary>
+    /// The origin (<c>https://host</c>, lower case) of a URL the provider hands over with a connection (Salesforce's
+    /// <c>instance_url</c>, Pipedrive's <c>api_domain</c>, Mailchimp's <c>api_endpoint</c>) when it is https on the default
+    /// port, without user info, path or query, on a host under <paramref name="documentedHostSuffix"/> (with its leading
+    /// dot); null otherwise. A token is never sent to a host the provider did not document; an operator who configured the
+    /// base URL (<see cref="ConfiguredBaseUrl"/>) is not asked.
+    /// </summary>
+    public static string? ProviderOrigin(string? url, string documentedHostSuffix)
     {
-        if (Settings(options, provider.Key)?.BaseUrls.TryGetValue(name, out var configured) == true && !string.IsNullOrWhiteSpace(configured))
-            return configured.TrimEnd('/');
-        return provider.BaseUrls.TryGetValue(name, out var declared) ? declared.TrimEnd('/')
-            : throw new InvalidOperationException($"{provider.Name} declares no base URL named '{name}'.");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort || uri.UserInfo.Length > 0
+            || uri.AbsolutePath is not ("/" or "") || uri.Query.Length > 0) return null;
+        var host = uri.Host.ToLowerInvariant();
+        return host.EndsWith(documentedHostSuffix, StringComparison.Ordinal) && host.Length > documentedHostSuffix.Length ? $"https://{host}" : null;
     }
 
     public static string AuthorizeUrl(SwitchboardOptions options, ProviderDefinition provider) =>

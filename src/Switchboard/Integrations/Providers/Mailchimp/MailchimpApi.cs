@@ -28,22 +28,18 @@ public static partial class MailchimpApi
     /// </summary>
     public static async Task<string> RootAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
-        if (ProviderUrls.Settings(context.Options, MailchimpDefinition.Key)?.BaseUrls.TryGetValue("api", out var configured) == true && !string.IsNullOrWhiteSpace(configured))
-            return configured.TrimEnd('/');
+        if (ProviderUrls.ConfiguredBaseUrl(context.Options, MailchimpDefinition.Key) is { } configured) return configured;
         var endpoint = (await context.Http.TokensAsync(cancellationToken)).ExtraValue(ApiEndpointExtra);
         return Documented(endpoint) is { } root ? root + "/3.0"
             : throw new ProviderException("The Mailchimp connection names no API endpoint on *.api.mailchimp.com; connect again.", null, "no_api_endpoint", retryable: false)
                 { NeedsReauthorization = true };
     }
 
-    /// <summary>The endpoint when it is https://&lt;dc&gt;.api.mailchimp.com (no path, port or user info), else null.</summary>
+    /// <summary>The endpoint when it is https://&lt;dc&gt;.api.mailchimp.com (no path, port, query or user info), else null.</summary>
     public static string? Documented(string? endpoint)
     {
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort || uri.UserInfo.Length > 0
-            || uri.AbsolutePath is not ("/" or "")) return null;
-        var host = uri.Host.ToLowerInvariant();
         const string Suffix = ".api.mailchimp.com";
-        return host.EndsWith(Suffix, StringComparison.Ordinal) && DataCentre().IsMatch(host[..^Suffix.Length]) ? $"https://{host}" : null;
+        return ProviderUrls.ProviderOrigin(endpoint, Suffix) is { } root && DataCentre().IsMatch(root["https://".Length..^Suffix.Length]) ? root : null;
     }
 
     public static async Task<ProviderResponse> SendAsync(ConnectorContext context, HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken,

@@ -19,8 +19,7 @@ public static class PipedriveApi
 
     public static async Task<string> RootAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
-        var configured = ProviderUrls.Settings(context.Options, PipedriveDefinition.Key)?.BaseUrls.GetValueOrDefault("api");
-        if (!string.IsNullOrWhiteSpace(configured)) return configured.TrimEnd('/') + "/api/v1";
+        if (ProviderUrls.ConfiguredBaseUrl(context.Options, PipedriveDefinition.Key) is { } configured) return configured + "/api/v1";
         return CheckedDomain((await context.Http.TokensAsync(cancellationToken)).ExtraValue("api_domain")) + "/api/v1";
     }
 
@@ -29,11 +28,9 @@ public static class PipedriveApi
     {
         if (apiDomain is null)
             throw new ProviderException("The Pipedrive connection has no api_domain: connect again.", null, null, retryable: false) { NeedsReauthorization = true };
-        if (!Uri.TryCreate(apiDomain, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort || uri.UserInfo.Length > 0
-            || uri.AbsolutePath is not ("/" or "") || uri.Query.Length > 0 || !uri.Host.EndsWith(Domain, StringComparison.OrdinalIgnoreCase) || uri.Host.Length <= Domain.Length)
-            throw new ProviderException($"Pipedrive's api_domain '{ProviderException.Truncate(apiDomain)}' is not an https *{Domain} host; no token is sent there.",
+        return ProviderUrls.ProviderOrigin(apiDomain, Domain)
+            ?? throw new ProviderException($"Pipedrive's api_domain '{ProviderException.Truncate(apiDomain)}' is not an https *{Domain} host; no token is sent there.",
                 null, null, retryable: false);
-        return $"https://{uri.Host.ToLowerInvariant()}";
     }
 
     public static async Task<JsonObject> SendAsync(ConnectorContext context, HttpMethod method, string pathAndQuery, JsonObject? body, TimeProvider time,

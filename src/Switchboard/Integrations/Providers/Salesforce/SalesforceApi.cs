@@ -22,8 +22,7 @@ public static class SalesforceApi
     /// <summary>The org's REST root: <c>https://….my.salesforce.com/services/data/v62.0</c>.</summary>
     public static async Task<string> RootAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
-        var configured = ProviderUrls.Settings(context.Options, SalesforceDefinition.Key)?.BaseUrls.GetValueOrDefault("api");
-        if (!string.IsNullOrWhiteSpace(configured)) return configured.TrimEnd('/') + "/services/data/" + Version;
+        if (ProviderUrls.ConfiguredBaseUrl(context.Options, SalesforceDefinition.Key) is { } configured) return configured + "/services/data/" + Version;
         var tokens = await context.Http.TokensAsync(cancellationToken);
         return CheckedInstance(tokens.ExtraValue("instance_url")) + "/services/data/" + Version;
     }
@@ -33,12 +32,9 @@ public static class SalesforceApi
     {
         if (instanceUrl is null)
             throw new ProviderException("The Salesforce connection has no instance_url: connect again.", null, null, retryable: false) { NeedsReauthorization = true };
-        if (!Uri.TryCreate(instanceUrl, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort
-            || uri.UserInfo.Length > 0 || uri.AbsolutePath is not ("/" or "") || uri.Query.Length > 0
-            || !uri.Host.EndsWith(InstanceDomain, StringComparison.OrdinalIgnoreCase) || uri.Host.Length <= InstanceDomain.Length)
-            throw new ProviderException($"Salesforce's instance_url '{ProviderException.Truncate(instanceUrl)}' is not an https My Domain host (*{InstanceDomain}); " +
+        return ProviderUrls.ProviderOrigin(instanceUrl, InstanceDomain)
+            ?? throw new ProviderException($"Salesforce's instance_url '{ProviderException.Truncate(instanceUrl)}' is not an https My Domain host (*{InstanceDomain}); " +
                 "no token is sent there.", null, null, retryable: false);
-        return $"https://{uri.Host.ToLowerInvariant()}";
     }
 
     /// <summary>
