@@ -14,31 +14,19 @@ using static Switchboard.Tests.Integrations.ActionsTestKit;
 namespace Switchboard.Tests.Integrations;
 
 /// <summary>A node whose Gmail provider (OAuth client, token, revoke and API URLs) points at a <see cref="GmailFake"/>, with a fast scheduler.</summary>
-public abstract class GmailNode : IAsyncLifetime
+public abstract class GmailNode : ProviderFakeNode<GmailFake>
 {
-    public GmailFake Google { get; private set; } = null!;
-    public SwitchboardFactory Node { get; private set; } = null!;
-    protected abstract SwitchboardFactory Create();
+    protected override Task<GmailFake> StartFakeAsync() => GmailFake.StartAsync();
 
-    public async Task InitializeAsync()
+    protected override IEnumerable<(string Key, string Value)> Settings(GmailFake fake)
     {
-        Google = await GmailFake.StartAsync();
         const string Prefix = "Switchboard:Integrations:Providers:gmail:";
-        Node = Create()
-            .With(Prefix + "ClientId", GmailFake.ClientId)
-            .With(Prefix + "ClientSecret", GmailFake.ClientSecret)
-            .With(Prefix + "TokenUrl", Google.TokenUrl)
-            .With(Prefix + "RevokeUrl", Google.RevokeUrl)
-            .With(Prefix + "BaseUrls:api", Google.ApiBaseUrl)
-            .With("Switchboard:Integrations:SchedulerPollSeconds", "0.1")
-            .With("Switchboard:Integrations:SyncLeaseSeconds", "5");
-        _ = Node.Services; // starts the node
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Google.DisposeAsync();
+        return
+        [
+            (Prefix + "ClientId", GmailFake.ClientId), (Prefix + "ClientSecret", GmailFake.ClientSecret), (Prefix + "TokenUrl", fake.TokenUrl),
+            (Prefix + "RevokeUrl", fake.RevokeUrl), (Prefix + "BaseUrls:api", fake.ApiBaseUrl),
+            ("Switchboard:Integrations:SchedulerPollSeconds", "0.1"), ("Switchboard:Integrations:SyncLeaseSeconds", "5"),
+        ];
     }
 }
 
@@ -60,7 +48,7 @@ public sealed class GmailPostgresNode : GmailNode
 /// </summary>
 public abstract class GmailTests<TNode>(TNode fixture) : IClassFixture<TNode> where TNode : GmailNode
 {
-    private GmailFake Google => fixture.Google;
+    private GmailFake Google => fixture.Fake;
     private SwitchboardFactory Node => fixture.Node;
 
     private sealed record Installed(ApiClient Owner, IntegrationInstallation Row, GmailFake.Mailbox Mailbox, string AccessToken, string RefreshToken);

@@ -12,29 +12,18 @@ using Switchboard.Tests.Infrastructure;
 namespace Switchboard.Tests.Integrations;
 
 /// <summary>A node whose Google Calendar provider (OAuth client, token, revoke and API URLs) points at a <see cref="GoogleCalendarFake"/>.</summary>
-public abstract class GoogleCalendarNode : IAsyncLifetime
+public abstract class GoogleCalendarNode : ProviderFakeNode<GoogleCalendarFake>
 {
-    public GoogleCalendarFake Google { get; private set; } = null!;
-    public SwitchboardFactory Node { get; private set; } = null!;
-    protected abstract SwitchboardFactory Create();
+    protected override Task<GoogleCalendarFake> StartFakeAsync() => GoogleCalendarFake.StartAsync();
 
-    public async Task InitializeAsync()
+    protected override IEnumerable<(string Key, string Value)> Settings(GoogleCalendarFake fake)
     {
-        Google = await GoogleCalendarFake.StartAsync();
         const string Prefix = "Switchboard:Integrations:Providers:google_calendar:";
-        Node = Create()
-            .With(Prefix + "ClientId", GoogleCalendarFake.ClientId)
-            .With(Prefix + "ClientSecret", GoogleCalendarFake.ClientSecret)
-            .With(Prefix + "TokenUrl", Google.TokenUrl)
-            .With(Prefix + "RevokeUrl", Google.RevokeUrl)
-            .With(Prefix + "BaseUrls:api", Google.ApiBaseUrl);
-        _ = Node.Services; // starts the node
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Google.DisposeAsync();
+        return
+        [
+            (Prefix + "ClientId", GoogleCalendarFake.ClientId), (Prefix + "ClientSecret", GoogleCalendarFake.ClientSecret),
+            (Prefix + "TokenUrl", fake.TokenUrl), (Prefix + "RevokeUrl", fake.RevokeUrl), (Prefix + "BaseUrls:api", fake.ApiBaseUrl),
+        ];
     }
 }
 
@@ -55,7 +44,7 @@ public sealed class GoogleCalendarPostgresNode : GoogleCalendarNode
 /// </summary>
 public abstract class GoogleCalendarTests<TNode>(TNode fixture) : IClassFixture<TNode> where TNode : GoogleCalendarNode
 {
-    private GoogleCalendarFake Google => fixture.Google;
+    private GoogleCalendarFake Google => fixture.Fake;
     private SwitchboardFactory Node => fixture.Node;
 
     private sealed record Installed(IntegrationInstallation Row, string CalendarId, string AccessToken, string RefreshToken);

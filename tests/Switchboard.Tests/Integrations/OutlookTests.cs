@@ -12,30 +12,19 @@ using Switchboard.Tests.Infrastructure;
 namespace Switchboard.Tests.Integrations;
 
 /// <summary>A node whose Outlook provider (OAuth client, token URL and Graph base URL) points at an <see cref="OutlookFake"/>.</summary>
-public abstract class OutlookNode : IAsyncLifetime
+public abstract class OutlookNode : ProviderFakeNode<OutlookFake>
 {
-    public OutlookFake Graph { get; private set; } = null!;
-    public SwitchboardFactory Node { get; private set; } = null!;
-    protected abstract SwitchboardFactory Create();
+    protected override Task<OutlookFake> StartFakeAsync() => OutlookFake.StartAsync();
 
-    public async Task InitializeAsync()
+    protected override IEnumerable<(string Key, string Value)> Settings(OutlookFake fake)
     {
-        Graph = await OutlookFake.StartAsync();
         const string Prefix = "Switchboard:Integrations:Providers:outlook:";
-        Node = Create()
-            .With(Prefix + "ClientId", OutlookFake.ClientId)
-            .With(Prefix + "ClientSecret", OutlookFake.ClientSecret)
-            .With(Prefix + "TokenUrl", Graph.TokenUrl)
-            .With(Prefix + "BaseUrls:api", Graph.ApiBaseUrl)
-            .With("Switchboard:Integrations:SchedulerPollSeconds", "0.1")
-            .With("Switchboard:Integrations:SyncLeaseSeconds", "5");
-        _ = Node.Services; // starts the node
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Graph.DisposeAsync();
+        return
+        [
+            (Prefix + "ClientId", OutlookFake.ClientId), (Prefix + "ClientSecret", OutlookFake.ClientSecret), (Prefix + "TokenUrl", fake.TokenUrl),
+            (Prefix + "BaseUrls:api", fake.ApiBaseUrl),
+            ("Switchboard:Integrations:SchedulerPollSeconds", "0.1"), ("Switchboard:Integrations:SyncLeaseSeconds", "5"),
+        ];
     }
 }
 
@@ -56,7 +45,7 @@ public sealed class OutlookPostgresNode : OutlookNode
 /// </summary>
 public abstract class OutlookTests<TNode>(TNode fixture) : IClassFixture<TNode> where TNode : OutlookNode
 {
-    private OutlookFake Graph => fixture.Graph;
+    private OutlookFake Graph => fixture.Fake;
     private SwitchboardFactory Node => fixture.Node;
 
     private sealed record Installed(IntegrationInstallation Row, ApiClient Owner, string Mailbox, string AccessToken, string RefreshToken);

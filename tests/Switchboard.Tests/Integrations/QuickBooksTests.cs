@@ -8,31 +8,19 @@ using Switchboard.Tests.Infrastructure;
 namespace Switchboard.Tests.Integrations;
 
 /// <summary>A node whose QuickBooks Online provider (OAuth client and endpoints, production and sandbox hosts) points at a <see cref="QuickBooksFake"/>.</summary>
-public abstract class QuickBooksNode : IAsyncLifetime
+public abstract class QuickBooksNode : ProviderFakeNode<QuickBooksFake>
 {
-    public QuickBooksFake Fake { get; private set; } = null!;
-    public SwitchboardFactory Node { get; private set; } = null!;
-    protected abstract SwitchboardFactory Create();
+    protected override Task<QuickBooksFake> StartFakeAsync() => QuickBooksFake.StartAsync();
 
-    public async Task InitializeAsync()
+    protected override IEnumerable<(string Key, string Value)> Settings(QuickBooksFake fake)
     {
-        Fake = await QuickBooksFake.StartAsync();
         const string Prefix = "Switchboard:Integrations:Providers:quickbooks:";
-        Node = Create()
-            .With(Prefix + "ClientId", QuickBooksFake.ClientId)
-            .With(Prefix + "ClientSecret", QuickBooksFake.ClientSecret)
-            .With(Prefix + "AuthorizeUrl", Fake.AuthorizeUrl)
-            .With(Prefix + "TokenUrl", Fake.TokenUrl)
-            .With(Prefix + "RevokeUrl", Fake.RevokeUrl)
-            .With(Prefix + "BaseUrls:api", Fake.ProductionUrl)
-            .With(Prefix + "BaseUrls:sandbox", Fake.SandboxUrl);
-        _ = Node.Services;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Fake.DisposeAsync();
+        return
+        [
+            (Prefix + "ClientId", QuickBooksFake.ClientId), (Prefix + "ClientSecret", QuickBooksFake.ClientSecret), (Prefix + "AuthorizeUrl", fake.AuthorizeUrl),
+            (Prefix + "TokenUrl", fake.TokenUrl), (Prefix + "RevokeUrl", fake.RevokeUrl),
+            (Prefix + "BaseUrls:api", fake.ProductionUrl), (Prefix + "BaseUrls:sandbox", fake.SandboxUrl),
+        ];
     }
 }
 

@@ -8,31 +8,19 @@ using Switchboard.Tests.Infrastructure;
 namespace Switchboard.Tests.Integrations;
 
 /// <summary>A node whose Xero provider (OAuth client and endpoints, API and connections hosts) points at a <see cref="XeroFake"/>.</summary>
-public abstract class XeroNode : IAsyncLifetime
+public abstract class XeroNode : ProviderFakeNode<XeroFake>
 {
-    public XeroFake Fake { get; private set; } = null!;
-    public SwitchboardFactory Node { get; private set; } = null!;
-    protected abstract SwitchboardFactory Create();
+    protected override Task<XeroFake> StartFakeAsync() => XeroFake.StartAsync();
 
-    public async Task InitializeAsync()
+    protected override IEnumerable<(string Key, string Value)> Settings(XeroFake fake)
     {
-        Fake = await XeroFake.StartAsync();
         const string Prefix = "Switchboard:Integrations:Providers:xero:";
-        Node = Create()
-            .With(Prefix + "ClientId", XeroFake.ClientId)
-            .With(Prefix + "ClientSecret", XeroFake.ClientSecret)
-            .With(Prefix + "AuthorizeUrl", Fake.AuthorizeUrl)
-            .With(Prefix + "TokenUrl", Fake.TokenUrl)
-            .With(Prefix + "RevokeUrl", Fake.RevokeUrl)
-            .With(Prefix + "BaseUrls:api", Fake.ApiUrl)
-            .With(Prefix + "BaseUrls:connections", Fake.BaseUrl);
-        _ = Node.Services;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Fake.DisposeAsync();
+        return
+        [
+            (Prefix + "ClientId", XeroFake.ClientId), (Prefix + "ClientSecret", XeroFake.ClientSecret), (Prefix + "AuthorizeUrl", fake.AuthorizeUrl),
+            (Prefix + "TokenUrl", fake.TokenUrl), (Prefix + "RevokeUrl", fake.RevokeUrl),
+            (Prefix + "BaseUrls:api", fake.ApiUrl), (Prefix + "BaseUrls:connections", fake.BaseUrl),
+        ];
     }
 }
 
