@@ -34,7 +34,14 @@ public static class OverviewApi
 
     private static double? Percent(long part, long total) => total > 0 ? Math.Round(part * 100.0 / total, 1) : null;
 
-    internal static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<OverviewResponse>> Get(SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
+    internal static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<OverviewResponse>> Get(SwitchboardDbContext db, TimeProvider time, CancellationToken ct) =>
+        TypedResults.Ok((await ReadAsync(db, time, ct)).Overview);
+
+    /// <summary>
+    /// The overview, with the last 24 hours' usage totals its request counts come from (read from the hourly totals: a
+    /// row per hour and credential), which the dashboard's overview shows the latency of: one read for both.
+    /// </summary>
+    internal static async Task<(OverviewResponse Overview, UsageTotals Usage)> ReadAsync(SwitchboardDbContext db, TimeProvider time, CancellationToken ct)
     {
         var now = time.UtcNow();
         var since = now.AddHours(-24);
@@ -43,18 +50,15 @@ public static class OverviewApi
         var hooks = await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.Kind == EndpointKind.Webhook).GroupBy(e => e.IsActive)
             .Select(g => new { Active = g.Key, Count = g.Count() }).ToListAsync(ct);
         var keys = await db.Set<ApiKey>().AsNoTracking().CountAsync(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), ct);
-        var hour = UsageHour.HourOf(since);
-        // From the hourly totals: a row per hour and credential, not per hour, credential, endpoint and status. The one
-        // group is read as a list: FirstOrDefault on an unordered query makes EF Core log a warning on every request.
-        var requests = (await db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= hour).GroupBy(_ => 1)
-            .Select(g => new { Total = g.Sum(u => u.Requests), Errors = g.Sum(u => u.Failed) }).ToListAsync(ct)).FirstOrDefault();
+        var usage = await UsageApi.TotalsAsync(db, new Crm.Analytics.Period(since, now), ct);
+        // The one group is read as a list: FirstOrDefault on an unordered query makes EF Core log a warning on every request.
         var attempts = (await db.Set<WebhookAttempt>().AsNoTracking().Where(a => a.AttemptedAt >= since).GroupBy(_ => 1)
             .Select(g => new { Total = g.LongCount(), Ok = g.LongCount(a => a.StatusCode >= 200 && a.StatusCode < 300) }).ToListAsync(ct)).FirstOrDefault();
-        var (total, errors) = (requests?.Total ?? 0, requests?.Errors ?? 0);
         var (sent, ok) = (attempts?.Total ?? 0, attempts?.Ok ?? 0);
-        return TypedResults.Ok(new OverviewResponse(
+        return (new OverviewResponse(
             new OverviewIntegrations(statuses.Sum(s => s.Count), byStatus),
             new OverviewWebhooks(hooks.Where(h => h.Active).Sum(h => h.Count), hooks.Where(h => !h.Active).Sum(h => h.Count)),
-            new OverviewApiKeys(keys), new OverviewRequests(total, errors, Percent(errors, total)), new OverviewDeliveries(sent, ok, Percent(ok, sent)), now));
+            new OverviewApiKeys(keys), new OverviewRequests(usage.Requests, usage.Failed, Percent(usage.Failed, usage.Requests)),
+            new OverviewDeliveries(sent, ok, Percent(ok, sent)), now), usage);
     }
 }
