@@ -1,13 +1,43 @@
 using System.Text.Json.Nodes;
 using Switchboard.Platform.Http;
+using Switchboard.Integrations.Catalog;
 
 namespace Switchboard.Integrations;
 
 /// <summary>A provider as the catalog shows it: its definition, its icon's URL on this node and its rating.</summary>
+/// <param name="AuthType">The kind of <see cref="Auth"/> again, as the public contract names it at the top level.</param>
+/// <param name="Capabilities">What it can do, in a word each (<see cref="ProviderCapability"/>), for a client that filters or shows badges.</param>
 public sealed record ProviderInfo(
-    string Key, string Name, string Description, string Category, string Publisher, string Version, string IconUrl, ProviderAuthInfo Auth,
-    JsonNode ConfigSchema, IReadOnlyList<ProviderActionInfo> Actions, IReadOnlyList<string> Triggers, IReadOnlyList<ProviderSyncInfo> Syncs,
-    IReadOnlyList<string> Inbound, string? DocumentationUrl, ProviderRating Rating);
+    string Key, string Name, string Description, string Category, string Publisher, string Version, string IconUrl, string AuthType,
+    ProviderAuthInfo Auth, IReadOnlyList<string> Capabilities, JsonNode ConfigSchema, IReadOnlyList<ProviderActionInfo> Actions,
+    IReadOnlyList<string> Triggers, IReadOnlyList<ProviderSyncInfo> Syncs, IReadOnlyList<string> Inbound, string? DocumentationUrl,
+    ProviderRating Rating);
+
+/// <summary>The words of <see cref="ProviderInfo.Capabilities"/>, each derived from the definition.</summary>
+public static class ProviderCapability
+{
+    /// <summary>Rules can run its actions on CRM events.</summary>
+    public const string Actions = "actions";
+    /// <summary>It is meant for CRM event types (its actions' triggers, or the events an external app subscribes to).</summary>
+    public const string Triggers = "triggers";
+    /// <summary>It keeps a model in step with a CRM resource on a schedule.</summary>
+    public const string Sync = "sync";
+    /// <summary>It receives traffic from the provider (webhooks, interactions).</summary>
+    public const string Inbound = "inbound";
+    /// <summary>An installation connects to an account at the provider through the user's browser (OAuth 2.0).</summary>
+    public const string OAuthConnect = "oauth_connect";
+
+    public static IReadOnlyList<string> Of(ProviderDefinition p)
+    {
+        var found = new List<string>(5);
+        if (p.Actions.Count > 0) found.Add(Actions);
+        if (p.Triggers.Count > 0) found.Add(Triggers);
+        if (p.Syncs.Count > 0) found.Add(Sync);
+        if (p.Inbound.Count > 0) found.Add(Inbound);
+        if (p.Auth.Kind == ProviderAuthKind.OAuth2) found.Add(OAuthConnect);
+        return found;
+    }
+}
 
 /// <summary>How an installation authenticates to the provider: the kind, the OAuth scopes it asks, whether PKCE is used (never a client secret).</summary>
 /// <param name="SetupUrl">For a provider set up from its own side (<c>external</c>), where to do it; otherwise null.</param>

@@ -56,6 +56,8 @@ public abstract class CatalogTests<TNode>(TNode node) : IClassFixture<TNode> whe
         p["version"]!.GetValue<string>().ShouldBe("2.1.0");
         p["iconUrl"]!.GetValue<string>().ShouldBe("/api/v1/integrations/providers/test_oauth/icon.svg");
         p["auth"]!["kind"]!.GetValue<string>().ShouldBe("oauth2");
+        p["authType"]!.GetValue<string>().ShouldBe("oauth2");
+        p["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldBe(["actions", "triggers", "sync", "inbound", "oauth_connect"]);
         p["auth"]!["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["messages:write", "channels:read"]);
         p["auth"]!["pkce"]!.GetValue<bool>().ShouldBeTrue();
         p["configSchema"]!["type"]!.GetValue<string>().ShouldBe("object"); // an object, not a string of JSON
@@ -72,6 +74,12 @@ public abstract class CatalogTests<TNode>(TNode node) : IClassFixture<TNode> whe
         text.ShouldNotContain(FakeOAuthProvider.ClientId);
 
         await (await owner.GetAsync(Providers + "/no_such_provider")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+
+        // An API-key provider with an action, a trigger and a sync, and nothing inbound, says just that.
+        var key = await owner.GetJsonAsync(Providers + "/test_key");
+        key["authType"]!.GetValue<string>().ShouldBe("api_key");
+        key["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldBe(["actions", "triggers", "sync"]);
+        key["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldNotContain("oauth_connect");
     }
 
     [Fact]

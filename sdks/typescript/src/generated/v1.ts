@@ -3111,7 +3111,9 @@ export interface components {
             publisher: string;
             version: string;
             iconUrl: string;
+            authType: string;
             auth: components["schemas"]["ProviderAuthInfo"];
+            capabilities: string[];
             configSchema: components["schemas"]["JsonNode"];
             actions: components["schemas"]["ProviderActionInfo"][];
             triggers: string[];

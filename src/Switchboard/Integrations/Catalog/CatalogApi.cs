@@ -63,9 +63,9 @@ public static class CatalogApi
     public static string IconPath(string key) => $"{ProvidersPath}/{key}/icon.svg";
 
     internal static ProviderInfo AsInfo(ProviderDefinition p, ProviderRating rating, SwitchboardOptions options) => new(
-        p.Key, p.Name, p.Description, p.Category, p.Publisher, p.Version, IconPath(p.Key),
+        p.Key, p.Name, p.Description, p.Category, p.Publisher, p.Version, IconPath(p.Key), p.Auth.Kind,
         new ProviderAuthInfo(p.Auth.Kind, p.Auth.Scopes, p.Auth.Pkce, p.Auth.Kind == ProviderAuthKind.External ? ProviderUrls.BaseUrl(options, p, ProviderAuthKind.SetupUrlName) : null),
-        p.ConfigSchemaNode, p.Actions.Select(a => new ProviderActionInfo(a.Name, a.Description, JsonNode.Parse(a.InputSchema)!)).ToList(), p.Triggers,
+        ProviderCapability.Of(p), p.ConfigSchemaNode, p.Actions.Select(a => new ProviderActionInfo(a.Name, a.Description, JsonNode.Parse(a.InputSchema)!)).ToList(), p.Triggers,
         p.Syncs.Select(s => new ProviderSyncInfo(s.Model, s.LocalResource, s.Direction, s.DefaultIntervalSeconds, s.Description)).ToList(), p.Inbound,
         p.DocumentationUrl, rating);
 

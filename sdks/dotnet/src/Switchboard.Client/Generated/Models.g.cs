@@ -3276,10 +3276,22 @@ public sealed partial record ProviderInfo
     public string IconUrl { get; init; } = default!;
 
     /// <summary>
+    /// The `authType` field.
+    /// </summary>
+    [JsonPropertyName("authType")]
+    public string AuthType { get; init; } = default!;
+
+    /// <summary>
     /// The `auth` field.
     /// </summary>
     [JsonPropertyName("auth")]
     public ProviderAuthInfo Auth { get; init; } = default!;
+
+    /// <summary>
+    /// The `capabilities` field.
+    /// </summary>
+    [JsonPropertyName("capabilities")]
+    public IReadOnlyList<string> Capabilities { get; init; } = default!;
 
     /// <summary>
     /// The `configSchema` field.
