@@ -122,7 +122,8 @@ public static class UsageApi
     /// the dashboard too. The period's hours are <c>[HourOf(from), to)</c>. The totals, the chart and the top keys and apps
     /// come from the hourly totals (a row per hour and credential); the endpoints and statuses from the roll-ups, whole
     /// days from the daily one and only the hours at either end from the hourly one, so a month costs about as much as two
-    /// days: one GROUP BY by endpoint and status per slice, summed here.
+    /// days: one GROUP BY by endpoint and status per slice, summed here. Without a key or app filter those are the
+    /// roll-ups without the credential (<see cref="UsageEndpointRow"/>).
     /// </summary>
     internal static async Task<UsageResponse> SummarizeAsync(SwitchboardDbContext db, TimeProvider time, PlanCache plans, IRateLimitStore store,
         string organizationId, Period period, string? apiKeyId, string? clientId, CancellationToken ct)
@@ -131,13 +132,20 @@ public static class UsageApi
         var firstDay = from.TimeOfDay == TimeSpan.Zero ? from : from.Date.AddDays(1);
         var endDay = to.Date;
         var slices = new UsageSlices();
+        // The whole organization's breakdown reads the roll-ups without the credential; one key's or app's, those with it.
+        var everyone = apiKeyId is null && clientId is null;
+        async Task HoursAsync(DateTime start, DateTime end) => await (everyone
+            ? slices.AddAsync(db.Set<UsageEndpointHour>().AsNoTracking().Where(u => u.Hour >= start && u.Hour < end), ct)
+            : slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= start && u.Hour < end).OfCredential(apiKeyId, clientId), ct));
         if (endDay > firstDay)
         {
-            await slices.AddAsync(db.Set<UsageDay>().AsNoTracking().Where(u => u.Day >= firstDay && u.Day < endDay).OfCredential(apiKeyId, clientId), ct);
-            if (from < firstDay) await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < firstDay).OfCredential(apiKeyId, clientId), ct);
-            if (endDay < to) await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= endDay && u.Hour < to).OfCredential(apiKeyId, clientId), ct);
+            await (everyone
+                ? slices.AddAsync(db.Set<UsageEndpointDay>().AsNoTracking().Where(u => u.Day >= firstDay && u.Day < endDay), ct)
+                : slices.AddAsync(db.Set<UsageDay>().AsNoTracking().Where(u => u.Day >= firstDay && u.Day < endDay).OfCredential(apiKeyId, clientId), ct));
+            if (from < firstDay) await HoursAsync(from, firstDay);
+            if (endDay < to) await HoursAsync(endDay, to);
         }
-        else await slices.AddAsync(db.Set<UsageHour>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to).OfCredential(apiKeyId, clientId), ct);
+        else await HoursAsync(from, to);
 
         var totals = db.Set<UsageHourTotal>().AsNoTracking().Where(u => u.Hour >= from && u.Hour < to).OfCredential(apiKeyId, clientId);
         var hours = await ByHourAsync(totals, ct);
@@ -223,7 +231,7 @@ public static class UsageApi
         public readonly Dictionary<(string Method, string Route), Sums> ByEndpoint = [];
         public readonly Dictionary<int, long> ByStatus = [];
 
-        public async Task AddAsync<T>(IQueryable<T> rows, CancellationToken ct) where T : UsageRollupRow
+        public async Task AddAsync<T>(IQueryable<T> rows, CancellationToken ct) where T : UsageMeasures, IUsageEndpoint
         {
             var groups = await rows.GroupBy(u => new { u.Method, u.Route, u.Status }).Select(g => new
             {
@@ -296,9 +304,11 @@ public sealed class UsagePruner(IServiceScopeFactory scopes, Microsoft.Extension
                 await db.Set<ApiRequestRecord>().IgnoreQueryFilters().Where(r => r.CreatedAt < raw).ExecuteDeleteAsync(stoppingToken);
                 await db.Set<UsageHour>().IgnoreQueryFilters().Where(r => r.Hour < hourly).ExecuteDeleteAsync(stoppingToken);
                 await db.Set<UsageHourTotal>().IgnoreQueryFilters().Where(r => r.Hour < hourly).ExecuteDeleteAsync(stoppingToken);
+                await db.Set<UsageEndpointHour>().IgnoreQueryFilters().Where(r => r.Hour < hourly).ExecuteDeleteAsync(stoppingToken);
                 // A day goes once all of it is past the retention.
                 var day = hourly.Date;
                 await db.Set<UsageDay>().IgnoreQueryFilters().Where(r => r.Day < day).ExecuteDeleteAsync(stoppingToken);
+                await db.Set<UsageEndpointDay>().IgnoreQueryFilters().Where(r => r.Day < day).ExecuteDeleteAsync(stoppingToken);
                 await db.Set<RateLimitBucket>().Where(b => b.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
                 if (store is InMemoryRateLimitStore memory) memory.Prune(now, TimeSpan.FromDays(2));
             }

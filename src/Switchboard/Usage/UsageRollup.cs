@@ -7,20 +7,25 @@ namespace Switchboard.Usage;
 
 /// <summary>
 /// A flush's roll-ups, summed as the batch is taken: one row per organization, hour, credential, route and status
-/// (<see cref="UsageHour"/>), the same per day (<see cref="UsageDay"/>), and the requests and failures per organization,
-/// hour and credential (<see cref="UsageHourTotal"/>). Each is added into its table by an additive upsert (every node adds
-/// its counts into the same rows), in the flush's transaction, so the three always agree.
+/// (<see cref="UsageHour"/>), the same per day (<see cref="UsageDay"/>), the same per hour and per day without the
+/// credential (<see cref="UsageEndpointHour"/>, <see cref="UsageEndpointDay"/>), and the requests and failures per
+/// organization, hour and credential (<see cref="UsageHourTotal"/>). Each is added into its table by an additive upsert
+/// (every node adds its counts into the same rows), in the flush's transaction, so they always agree.
 /// </summary>
 internal sealed class UsageRollup
 {
     private readonly Dictionary<RowKey, Sums> _hours = [];
     private readonly Dictionary<RowKey, Sums> _days = [];
+    private readonly Dictionary<EndpointKey, Sums> _endpointHours = [];
+    private readonly Dictionary<EndpointKey, Sums> _endpointDays = [];
     private readonly Dictionary<TotalKey, Sums> _totals = [];
 
     public void Clear()
     {
         _hours.Clear();
         _days.Clear();
+        _endpointHours.Clear();
+        _endpointDays.Clear();
         _totals.Clear();
     }
 
@@ -28,11 +33,16 @@ internal sealed class UsageRollup
     {
         var hour = UsageHour.HourOf(record.At);
         var key = new RowKey(record.OrganizationId, hour, record.ApiKeyId, record.UserId, record.ClientId, record.Method, record.Route, record.Status);
-        var bucket = LatencyHistogram.BucketOf(record.LatencyMicros); // once for the three roll-ups
+        var bucket = LatencyHistogram.BucketOf(record.LatencyMicros); // once for the five roll-ups
         ref var sums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, key, out _);
         (sums ??= new Sums()).Add(record, bucket);
         ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_days, key with { Slot = hour.Date }, out _);
         (day ??= new Sums()).Add(record, bucket);
+        var endpoint = new EndpointKey(record.OrganizationId, hour, record.Method, record.Route, record.Status);
+        ref var endpointHour = ref CollectionsMarshal.GetValueRefOrAddDefault(_endpointHours, endpoint, out _);
+        (endpointHour ??= new Sums()).Add(record, bucket);
+        ref var endpointDay = ref CollectionsMarshal.GetValueRefOrAddDefault(_endpointDays, endpoint with { Slot = hour.Date }, out _);
+        (endpointDay ??= new Sums()).Add(record, bucket);
         ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_totals, new TotalKey(record.OrganizationId, hour, record.ApiKeyId, record.ClientId), out _);
         (total ??= new Sums()).Add(record, bucket);
     }
@@ -48,6 +58,14 @@ internal sealed class UsageRollup
         foreach (var (k, s) in _days)
             await db.Database.ExecuteSqlRawAsync(days.Sql, days.Values(s.Fill(new UsageDay { OrganizationId = k.OrganizationId, Day = k.Slot, ApiKeyId = k.ApiKeyId,
                 UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
+        var endpointHours = Upsert.For(db.Model, typeof(UsageEndpointHour));
+        foreach (var (k, s) in _endpointHours)
+            await db.Database.ExecuteSqlRawAsync(endpointHours.Sql, endpointHours.Values(s.Fill(new UsageEndpointHour { OrganizationId = k.OrganizationId, Hour = k.Slot,
+                Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
+        var endpointDays = Upsert.For(db.Model, typeof(UsageEndpointDay));
+        foreach (var (k, s) in _endpointDays)
+            await db.Database.ExecuteSqlRawAsync(endpointDays.Sql, endpointDays.Values(s.Fill(new UsageEndpointDay { OrganizationId = k.OrganizationId, Day = k.Slot,
+                Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
         var totals = Upsert.For(db.Model, typeof(UsageHourTotal));
         foreach (var (k, s) in _totals)
             await db.Database.ExecuteSqlRawAsync(totals.Sql, totals.Values(s.Fill(new UsageHourTotal { OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId,
@@ -90,6 +108,9 @@ internal sealed class UsageRollup
 
     /// <summary>A roll-up row's key: <see cref="Slot"/> is the hour, or the day.</summary>
     private readonly record struct RowKey(string OrganizationId, DateTime Slot, string ApiKeyId, string UserId, string ClientId, string Method, string Route, int Status);
+
+    /// <summary>An endpoint roll-up row's key: <see cref="Slot"/> is the hour, or the day.</summary>
+    private readonly record struct EndpointKey(string OrganizationId, DateTime Slot, string Method, string Route, int Status);
 
     private readonly record struct TotalKey(string OrganizationId, DateTime Hour, string ApiKeyId, string ClientId);
 

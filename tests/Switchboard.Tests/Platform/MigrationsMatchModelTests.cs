@@ -140,6 +140,43 @@ public abstract class MigrationsMatchModelTests
     }
 
     [Fact]
+    public async Task TheRollUpsWithoutTheCredentialAreFilledFromThoseWithIt()
+    {
+        var settings = NewDatabase();
+        await using var db = Context(settings);
+        var migrator = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(db);
+        await migrator.MigrateAsync("20261204200742_UsageTotalsMeasures");
+        var at = new DateTime(2026, 11, 30, 9, 0, 0, DateTimeKind.Utc);
+        db.Organizations.Add(new Switchboard.Identity.Organization { Id = "org_1", Name = "Migrated", CreatedAt = at, UpdatedAt = at });
+        // One hour and its day: two keys and an app on one endpoint and status, one key on another status.
+        foreach (var (key, client, status, requests) in new[] { ("key_1", "", 200, 5L), ("key_2", "", 200, 3L), ("", "sbc_app", 200, 2L), ("key_1", "", 404, 4L) })
+        {
+            db.Add(new Switchboard.Usage.UsageHour
+            {
+                OrganizationId = "org_1", Hour = at, ApiKeyId = key, ClientId = client, Method = "GET", Route = "/a", Status = status, Requests = requests,
+                LatencyMicros = requests * 1000, RequestBytes = requests, ResponseBytes = requests * 10, L3 = requests,
+            });
+            db.Add(new Switchboard.Usage.UsageDay
+            {
+                OrganizationId = "org_1", Day = at.Date, ApiKeyId = key, ClientId = client, Method = "GET", Route = "/a", Status = status, Requests = requests * 2,
+                LatencyMicros = requests * 2000, L4 = requests * 2,
+            });
+        }
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        await migrator.MigrateAsync();
+
+        var hours = await db.Set<Switchboard.Usage.UsageEndpointHour>().IgnoreQueryFilters().OrderBy(h => h.Status).ToListAsync();
+        hours.Select(h => (h.OrganizationId, h.Hour, h.Method, h.Route, h.Status, h.Requests, h.LatencyMicros, h.RequestBytes, h.ResponseBytes, h.L3)).ShouldBe(
+        [
+            ("org_1", at, "GET", "/a", 200, 10L, 10_000L, 10L, 100L, 10L),
+            ("org_1", at, "GET", "/a", 404, 4L, 4_000L, 4L, 40L, 4L),
+        ]);
+        var days = await db.Set<Switchboard.Usage.UsageEndpointDay>().IgnoreQueryFilters().OrderBy(d => d.Status).ToListAsync();
+        days.Select(d => (d.Day, d.Status, d.Requests, d.LatencyMicros, d.L4, d.L3)).ShouldBe([(at.Date, 200, 20L, 20_000L, 20L, 0L), (at.Date, 404, 8L, 8_000L, 8L, 0L)]);
+    }
+
+    [Fact]
     public async Task TheComparisonNoticesADifference()
     {
         var migrated = NewDatabase();

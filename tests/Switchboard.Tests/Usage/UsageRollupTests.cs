@@ -90,11 +90,24 @@ public abstract class UsageRollupTests<TFactory>(TFactory node) : IClassFixture<
         keyUsage["totals"]!["requests"]!.GetValue<long>().ShouldBe(inPeriod.Count(r => r.ApiKeyId == "key_B"));
         keyUsage["byHour"]!.AsArray().Sum(h => h!["requests"]!.GetValue<long>()).ShouldBe(inPeriod.Count(r => r.ApiKeyId == "key_B"));
         keyUsage["topApps"]!.AsArray().ShouldBeEmpty();
+        // Its breakdown comes from the roll-ups with the credential, the organization's from those without: both exact.
+        foreach (var endpoint in keyUsage["byEndpoint"]!.AsArray())
+        {
+            var mine = inPeriod.Where(r => r.ApiKeyId == "key_B" && r.Method == endpoint!["method"]!.GetValue<string>() && r.Route == endpoint["route"]!.GetValue<string>()).ToList();
+            endpoint!["requests"]!.GetValue<long>().ShouldBe(mine.Count);
+            endpoint["p95LatencyMs"]!.GetValue<double>().ShouldBe(Quantile(mine, 0.95)!.Value);
+        }
+        keyUsage["byStatus"]!.AsArray().Select(s => (s!["status"]!.GetValue<int>(), s["requests"]!.GetValue<long>()))
+            .ShouldBe(inPeriod.Where(r => r.ApiKeyId == "key_B").GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => (g.Key, (long)g.Count())));
+        var appUsage = await owner.GetJsonAsync($"/api/v1/usage?from={Iso(from)}&to={Iso(to)}&clientId=sbc_app");
+        appUsage["byEndpoint"]!.AsArray().Sum(e => e!["requests"]!.GetValue<long>()).ShouldBe(inPeriod.Count(r => r.ClientId == "sbc_app"));
 
         // A period inside one day reads the hourly roll-up alone, and agrees as well.
         var (dayFrom, dayTo) = (today.AddDays(-3).AddHours(2), today.AddDays(-3).AddHours(9));
         var within = await owner.GetJsonAsync($"/api/v1/usage?from={Iso(dayFrom)}&to={Iso(dayTo)}");
         within["totals"]!["requests"]!.GetValue<long>().ShouldBe(records.Count(r => r.At >= dayFrom && r.At < dayTo));
+        within["byStatus"]!.AsArray().Select(s => (s!["status"]!.GetValue<int>(), s["requests"]!.GetValue<long>()))
+            .ShouldBe(records.Where(r => r.At >= dayFrom && r.At < dayTo).GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => (g.Key, (long)g.Count())));
     }
 
     private static string Iso(DateTime t) => Uri.EscapeDataString(t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
