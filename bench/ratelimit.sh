@@ -1,63 +1,136 @@
 #!/usr/bin/env bash
-# Throughput of one node (SQLite, the README's run command, built in Release) with everything on: an API key, rate
-# limits, the plan quota and usage recording; GET /api/v1/contacts/{id} against the same node's bare GET /alive,
-# alternating runs of wrk; then latency at a fixed ~1,000 requests/s.
+# Throughput of one node (built in Release, run as the README's run command runs it) with everything on: an API key,
+# rate limits, the plan quota and usage recording; GET /api/v1/contacts/{id} against the same node's bare GET /alive,
+# alternating runs of wrk; then latency at a fixed ~1,000 requests/s. Embedded SQLite and PostgreSQL side by side in one
+# run: PostgreSQL in a throwaway cluster (127.0.0.1 only, fsync on, pg_stat_statements loaded) that is removed
+# afterwards. On PostgreSQL it also counts the database's statements per request for limits and usage at steady state,
+# and runs two nodes sharing one key against one node: requests/s, and CPU per request on each node and on PostgreSQL.
 # Usage: bench/ratelimit.sh [seconds per run, default 15]
+# Environment: DATABASES="sqlite postgres" (the default; either alone is fine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 duration="${1:-15}"
-port=5180
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+databases="${DATABASES:-sqlite postgres}"
 work="$(mktemp -d /tmp/switchboard-rl-bench.XXXXXX)"
 admin="admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 dotnet build -c Release src/Switchboard -v q -nologo >/dev/null
-(
-  cd "$work"
-  ASPNETCORE_URLS="http://127.0.0.1:$port" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning \
-    exec dotnet "$OLDPWD/src/Switchboard/bin/Release/net10.0/Switchboard.dll" >"$work/server.log" 2>&1
-) &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/alive" >/dev/null && break; sleep 0.5; done
+dll="$PWD/src/Switchboard/bin/Release/net10.0/Switchboard.dll"
+declare -a servers=()
+cleanup() { for s in "${servers[@]}"; do kill "$s" 2>/dev/null || true; wait "$s" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+if [[ " $databases " == *" postgres "* ]]; then
+  # Sourced: its own EXIT trap replaces ours, so it runs ours first.
+  source bench/throwaway-postgres.sh 55600 shared_preload_libraries=pg_stat_statements max_connections=200
+  trap 'cleanup; "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"' EXIT
+  pg() { "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d "$1" -Atqc "$2"; }
+  pg postgres "CREATE DATABASE switchboard_bench" >/dev/null
+  pg switchboard_bench "CREATE EXTENSION pg_stat_statements" >/dev/null
+  encryption_key="$(head -c 32 /dev/urandom | base64)"
+fi
 
-base="http://127.0.0.1:$port"
+free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+# start <database> <port>: a node in its own folder; prints its pid.
+start() {
+  local db=$1 p=$2 dir="$work/node-$2"
+  mkdir -p "$dir"
+  local env=(ASPNETCORE_URLS="http://127.0.0.1:$p" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning)
+  if [ "$db" = postgres ]; then
+    env+=(Switchboard__Database__Provider=postgres Switchboard__Encryption__Key="$encryption_key"
+      ConnectionStrings__Switchboard="$SWITCHBOARD_BENCH_POSTGRES;Database=switchboard_bench")
+  fi
+  (cd "$dir" && exec env "${env[@]}" dotnet "$dll" >"$dir/server.log" 2>&1) &
+  servers+=("$!")
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$p/alive" >/dev/null && break; sleep 0.5; done
+  curl -fs "http://127.0.0.1:$p/health" >/dev/null || { echo "node on $p did not start:"; tail -20 "$dir/server.log"; exit 1; }
+  echo "$!" >"$dir/pid"
+}
+pid_of() { cat "$work/node-$1/pid"; }
+
 json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
-signup="$(curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' \
-  -d '{"email":"bench@example.com","password":"benchmark password","name":"Bench","organizationName":"Bench"}')"
-token="$(json '["accessToken"]' <<<"$signup")"
-org="$(json '["organization"]["id"]' <<<"$signup")"
-# Enterprise with a quota this run cannot reach, and a key whose own limit it cannot reach: every limit is checked
-# and counted on every request, none refuses.
-curl -fs -X PUT "$base/api/v1/admin/organizations/$org/plan" -H "X-Admin-Token: $admin" -H 'content-type: application/json' \
-  -d '{"plan":"enterprise","dailyQuota":10000000000}' >/dev/null
-key="$(curl -fs -X POST "$base/api/v1/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-  -d '{"name":"bench","scopes":["contacts:read","contacts:write"],"rateLimit":{"requests":1000000000,"windowSeconds":3600}}' | json '["key"]')"
-contact="$(curl -fs -X POST "$base/api/v1/contacts" -H "X-API-Key: $key" -H 'content-type: application/json' \
-  -d '{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com","company":"Analytical Engines"}' | json '["id"]')"
-curl -fs -D - -o /dev/null "$base/api/v1/contacts/$contact" -H "X-API-Key: $key" | grep -iE '^(x-ratelimit-limit|ratelimit-policy):' | tr -d '\r'
+# setup <base>: an Enterprise organization with a quota this run cannot reach, a key whose own limit it cannot reach
+# (every limit is checked and counted on every request, none refuses) and a contact; sets $key and $contact.
+setup() {
+  local base=$1 signup token org
+  signup="$(curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' \
+    -d "{\"email\":\"bench-$RANDOM$RANDOM@example.com\",\"password\":\"benchmark password\",\"name\":\"Bench\",\"organizationName\":\"Bench\"}")"
+  token="$(json '["accessToken"]' <<<"$signup")"
+  org="$(json '["organization"]["id"]' <<<"$signup")"
+  curl -fs -X PUT "$base/api/v1/admin/organizations/$org/plan" -H "X-Admin-Token: $admin" -H 'content-type: application/json' \
+    -d '{"plan":"enterprise","dailyQuota":10000000000}' >/dev/null
+  key="$(curl -fs -X POST "$base/api/v1/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d '{"name":"bench","scopes":["contacts:read","contacts:write"],"rateLimit":{"requests":1000000000,"windowSeconds":3600}}' | json '["key"]')"
+  contact="$(curl -fs -X POST "$base/api/v1/contacts" -H "X-API-Key: $key" -H 'content-type: application/json' \
+    -d '{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com","company":"Analytical Engines"}' | json '["id"]')"
+  curl -fs -D - -o /dev/null "$base/api/v1/contacts/$contact" -H "X-API-Key: $key" | grep -iE '^(x-ratelimit-limit|ratelimit-policy):' | tr -d '\r'
+}
 
 run() { wrk -t2 -c32 -d"${duration}s" --latency "$@" 2>&1; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
-echo "warm-up"; run -d5s "$base/alive" >/dev/null; run -d5s -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" >/dev/null
-if [ -n "${COMPARE_ME:-}" ]; then run -H "X-API-Key: $key" "$base/api/v1/me" | grep Requests/sec | sed 's/^/\/api\/v1\/me (auth, limits, usage; no CRM query): /'; fi
-declare -a alive=() api=()
-for round in 1 2 3; do
-  a="$(run "$base/alive" | rps)"; c="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" | rps)"
-  alive+=("$a"); api+=("$c"); echo "round $round: /alive $a req/s, /api/v1/contacts/{id} $c req/s"
-done
-python3 - "${alive[@]}" "${api[@]}" <<'PY'
+requests() { awk '/requests in/ {print $1}'; }
+# CPU seconds (user + system) a process and, with "tree", its children have used so far.
+cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+postgres_pids() { local m; m="$(head -1 "$PGDATA/postmaster.pid")"; echo "$m" $(pgrep -P "$m"); }
+# Statements of the limits and usage bookkeeping (rate-limit counters, usage rows and roll-ups, last-used times).
+bookkeeping_calls() {
+  pg switchboard_bench "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query ~* '(rate_limit_buckets|api_requests|api_usage|last_used)'"
+}
+
+for db in $databases; do
+  echo "== $db"
+  p="$(free_port 5180)"
+  start "$db" "$p"
+  base="http://127.0.0.1:$p"
+  setup "$base"
+  echo "warm-up"; run -d5s "$base/alive" >/dev/null; run -d5s -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" >/dev/null
+  if [ -n "${COMPARE_ME:-}" ]; then run -H "X-API-Key: $key" "$base/api/v1/me" | grep Requests/sec | sed 's/^/\/api\/v1\/me (auth, limits, usage; no CRM query): /'; fi
+  [ "$db" = postgres ] && { pg switchboard_bench "SELECT pg_stat_statements_reset()" >/dev/null; served=0; }
+  declare -a alive=() api=()
+  for round in 1 2 3; do
+    a="$(run "$base/alive" | rps)"
+    out="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact")"
+    c="$(rps <<<"$out")"; [ "$db" = postgres ] && served=$((served + $(requests <<<"$out")))
+    alive+=("$a"); api+=("$c"); echo "round $round: /alive $a req/s, /api/v1/contacts/{id} $c req/s"
+  done
+  python3 - "${alive[@]}" "${api[@]}" <<'PY'
 import sys, statistics
 v = list(map(float, sys.argv[1:])); n = len(v) // 2
 a, c = statistics.median(v[:n]), statistics.median(v[n:])
 print(f"median: /alive {a:.0f} req/s, contacts/{{id}} {c:.0f} req/s, ratio {c / a:.2f}")
 PY
+  if [ "$db" = postgres ]; then
+    sleep 2 # the usage writer's last flush
+    calls="$(bookkeeping_calls)"; all="$(pg switchboard_bench "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")"
+    python3 -c "print(f'PostgreSQL statements for limits and usage: {$calls} over {$served} requests = {$calls / max($served, 1):.4f} per request (all statements: {$all / max($served, 1):.4f})')"
+  fi
 
-# ~1,000 requests/s: 12 connections, each waiting 10 ms between requests (wrk's delay() hook).
-cat >"$work/paced.lua" <<LUA
-wrk.headers["X-API-Key"] = "$key"
-function delay() return 10 end
-LUA
-echo "paced run (~1000 req/s):"
-run -t2 -c12 -s "$work/paced.lua" "$base/api/v1/contacts/$contact" | grep -E 'Requests/sec|Latency Distribution| 50%| 90%| 99%|Non-2xx'
-grep -c '"LogLevel":"Error"' "$work/server.log" | sed 's/^/server errors logged: /'
+  # ~1,000 requests/s: 12 connections, each waiting 10 ms between requests (wrk's delay() hook).
+  printf 'wrk.headers["X-API-Key"] = "%s"\nfunction delay() return 10 end\n' "$key" >"$work/paced.lua"
+  echo "paced run (~1000 req/s):"
+  run -t2 -c12 -s "$work/paced.lua" "$base/api/v1/contacts/$contact" | grep -E 'Requests/sec|Latency Distribution| 50%| 90%| 99%|Non-2xx'
+
+  if [ "$db" = postgres ]; then
+    # One node, then two nodes on the same database sharing the key (16 connections each): requests/s, and CPU per
+    # request on each node and on PostgreSQL (all its processes).
+    q="$(free_port $((p + 1)))"
+    start postgres "$q"
+    one="$(pid_of "$p")"; two="$(pid_of "$q")"
+    wrk -t1 -c16 -d5s -H "X-API-Key: $key" "http://127.0.0.1:$q/api/v1/contacts/$contact" >/dev/null 2>&1 # the second node's warm-up
+    n0="$(cpu "$one")"; g0="$(cpu $(postgres_pids))"
+    out="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact")"
+    n1="$(cpu "$one")"; g1="$(cpu $(postgres_pids))"; r="$(requests <<<"$out")"
+    python3 -c "r=$r; hz=$(getconf CLK_TCK); print(f'one node: {$(rps <<<"$out")} req/s; CPU per request: node {($n1-$n0)/hz/r*1e6:.0f} us, PostgreSQL {($g1-$g0)/hz/r*1e6:.0f} us')"
+    a0="$(cpu "$one")"; b0="$(cpu "$two")"; g0="$(cpu $(postgres_pids))"
+    wrk -t1 -c16 -d"${duration}s" -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" >"$work/a.txt" 2>&1 &
+    wa=$!
+    wrk -t1 -c16 -d"${duration}s" -H "X-API-Key: $key" "http://127.0.0.1:$q/api/v1/contacts/$contact" >"$work/b.txt" 2>&1
+    wait "$wa"
+    a1="$(cpu "$one")"; b1="$(cpu "$two")"; g1="$(cpu $(postgres_pids))"
+    ra="$(requests <"$work/a.txt")"; rb="$(requests <"$work/b.txt")"
+    python3 -c "hz=$(getconf CLK_TCK); ra=$ra; rb=$rb; print(f'two nodes, one key: {$(rps <"$work/a.txt")} + {$(rps <"$work/b.txt")} req/s; CPU per request: node A {($a1-$a0)/hz/ra*1e6:.0f} us, node B {($b1-$b0)/hz/rb*1e6:.0f} us, PostgreSQL {($g1-$g0)/hz/(ra+rb)*1e6:.0f} us')"
+    echo "second node: server errors logged: $(grep -c '"LogLevel":"Error"' "$work/node-$q/server.log" || true)"
+  fi
+  echo "server errors logged: $(grep -c '"LogLevel":"Error"' "$work/node-$p/server.log" || true)"
+  for s in "${servers[@]}"; do kill "$s" 2>/dev/null || true; wait "$s" 2>/dev/null || true; done
+  servers=()
+done
