@@ -350,43 +350,24 @@ public sealed class GitHubFake : IAsyncDisposable
     public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }
 
-internal static class GitHubNode
+public abstract class GitHubNode : ProviderFakeNode<GitHubFake>
 {
     public const string PublicBaseUrl = "https://switchboard.example.com";
 
-    public static void Configure(SwitchboardFactory node, GitHubFake github)
+    protected override Task<GitHubFake> StartFakeAsync() => Task.FromResult(GitHubFake.Start());
+
+    protected override IEnumerable<(string Key, string Value)> Settings(GitHubFake github)
     {
         const string Prefix = "Switchboard:Integrations:Providers:github:";
-        node.With(Prefix + "BaseUrls:api", github.Provider.BaseUrl);
-        node.With(Prefix + "TokenUrl", github.Provider.BaseUrl + "/login/oauth/access_token");
-        node.With(Prefix + "ClientId", GitHubFake.ClientId);
-        node.With(Prefix + "ClientSecret", GitHubFake.ClientSecret);
-        node.With("Switchboard:PublicBaseUrl", PublicBaseUrl);
-        node.With("Switchboard:Integrations:SchedulerPollSeconds", "0.2");
-        node.With("Switchboard:Integrations:SyncLeaseSeconds", "5");
+        return
+        [
+            (Prefix + "BaseUrls:api", github.Provider.BaseUrl), (Prefix + "TokenUrl", github.Provider.BaseUrl + "/login/oauth/access_token"),
+            (Prefix + "ClientId", GitHubFake.ClientId), (Prefix + "ClientSecret", GitHubFake.ClientSecret),
+            ("Switchboard:PublicBaseUrl", PublicBaseUrl),
+            ("Switchboard:Integrations:SchedulerPollSeconds", "0.2"), ("Switchboard:Integrations:SyncLeaseSeconds", "5"),
+        ];
     }
 }
 
-public sealed class GitHubSqliteNode : SqliteSwitchboard
-{
-    public GitHubFake GitHub { get; } = GitHubFake.Start();
-    public GitHubSqliteNode() => GitHubNode.Configure(this, GitHub);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await GitHub.DisposeAsync();
-    }
-}
-
-public sealed class GitHubPostgresNode : PostgresSwitchboard
-{
-    public GitHubFake GitHub { get; } = GitHubFake.Start();
-    public GitHubPostgresNode() => GitHubNode.Configure(this, GitHub);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await GitHub.DisposeAsync();
-    }
-}
+public sealed class GitHubSqliteNode : GitHubNode { protected override SwitchboardFactory Create() => new SqliteSwitchboard(); }
+public sealed class GitHubPostgresNode : GitHubNode { protected override SwitchboardFactory Create() => new PostgresSwitchboard(); }

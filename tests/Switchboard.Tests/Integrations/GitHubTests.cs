@@ -22,33 +22,29 @@ namespace Switchboard.Tests.Integrations;
 /// made once with a generated secret, deliveries signed as GitHub signs them (computed here: "sha256=" + hex
 /// HMAC-SHA256 of the raw body) closing and reopening the ticket, deduplicated by X-GitHub-Delivery, forged ones refused.
 /// </summary>
-public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> where TNode : SwitchboardFactory
+public abstract class GitHubTests<TNode>(TNode fixture) : IClassFixture<TNode> where TNode : GitHubNode
 {
-    private GitHubFake Fake => node switch
-    {
-        GitHubSqliteNode s => s.GitHub,
-        GitHubPostgresNode p => p.GitHub,
-        _ => throw new InvalidOperationException(),
-    };
+    private SwitchboardFactory Node => fixture.Node;
+    private GitHubFake Fake => fixture.Fake;
 
     /// <summary>An installation made through the API, then connected as the OAuth callback stores it.</summary>
     private async Task<(ApiClient Owner, string Installation, string Access)> InstallAsync(bool expiring = true)
     {
-        var owner = node.Client();
+        var owner = Node.Client();
         await owner.SignupAsync();
         var response = await owner.PostAsync("/api/v1/integrations", new { provider = "github", name = "Widgets", config = new { owner = GitHubFake.Owner, repo = GitHubFake.Repo, labels = new[] { "from-crm" } } });
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var installation = (await ApiClient.ReadAsync(response))["id"]!.GetValue<string>();
         var (access, refresh) = Fake.IssueTokens();
-        await node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(installation, expiring
-            ? new ProviderTokens(access, refresh, node.Clock.GetUtcNow().UtcDateTime.AddHours(8), "", "bearer")
+        await Node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(installation, expiring
+            ? new ProviderTokens(access, refresh, Node.Clock.GetUtcNow().UtcDateTime.AddHours(8), "", "bearer")
             : new ProviderTokens(access, null, null, "repo", "bearer"), CancellationToken.None);
         return (owner, installation, access);
     }
 
     private async Task<T> WithConnectorAsync<T>(string installationId, Func<Connector, ConnectorContext, Task<T>> use)
     {
-        await using var scope = node.Services.CreateAsyncScope();
+        await using var scope = Node.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var installation = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().SingleAsync(i => i.Id == installationId);
         var (connector, context) = scope.ServiceProvider.GetRequiredService<ConnectorContexts>().For(installation, scope.ServiceProvider);
@@ -88,7 +84,7 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         IssuesFor(ticket).Count().ShouldBe(1);
 
         // An attempt whose answer was lost (no link kept): the marker finds the issue among the newest.
-        await node.WithDbAsync(db => db.Set<IntegrationRecordLink>().IgnoreQueryFilters().Where(l => l.InstallationId == installation && l.Model == "issues").ExecuteDeleteAsync());
+        await Node.WithDbAsync(db => db.Set<IntegrationRecordLink>().IgnoreQueryFilters().Where(l => l.InstallationId == installation && l.Model == "issues").ExecuteDeleteAsync());
         var again = JsonNode.Parse((await ActAsync(installation, "create_issue", new JsonObject { ["ticketId"] = ticket, ["title"] = "Export button does nothing" })).Body)!;
         again["created"]!.GetValue<bool>().ShouldBeFalse();
         again["issue"]!["number"]!.GetValue<long>().ShouldBe(issue["number"]!.GetValue<long>());
@@ -109,7 +105,7 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         (Fake.Refreshes - refreshes).ShouldBe(1, "one refresh, then the call succeeded");
 
         // Primary limit: 403 with x-ratelimit-remaining 0, wait until x-ratelimit-reset.
-        var reset = node.Clock.GetUtcNow().AddMinutes(2).ToUnixTimeSeconds();
+        var reset = Node.Clock.GetUtcNow().AddMinutes(2).ToUnixTimeSeconds();
         Fake.FailNext(GitHubFake.RepoPath, 403, "API rate limit exceeded for user ID 1.", new()
         {
             ["x-ratelimit-limit"] = "5000", ["x-ratelimit-remaining"] = "0", ["x-ratelimit-used"] = "5000", ["x-ratelimit-reset"] = reset.ToString(CultureInfo.InvariantCulture),
@@ -179,7 +175,7 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         var first = await owner.SyncAsync(installation, "comments");
         first.Count("added").ShouldBe(130);
         first.Count("skipped").ShouldBe(4, "three comments on an issue no ticket opened, and the comment at the page boundary read again (unchanged)");
-        var notes = await node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().Where(a => a.ContactId == contact).ToListAsync());
+        var notes = await Node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().Where(a => a.ContactId == contact).ToListAsync());
         notes.Count.ShouldBe(130);
         var one = notes.Single(n => n.Notes == "Looked into it, step 7.");
         one.Type.ShouldBe("note");
@@ -198,15 +194,15 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         second.Count("updated").ShouldBe(1);
         var incremental = Fake.Provider.Requests.Where(r => r.Path == $"{GitHubFake.RepoPath}/issues/comments").Skip(listed).ToList();
         incremental.ShouldAllBe(r => r.Query.Contains("since=2026-11-20T08%3A02%3A09Z", StringComparison.Ordinal));
-        (await node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().CountAsync(a => a.ContactId == contact))).ShouldBe(131);
-        (await node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().CountAsync(a => a.Notes == "Looked into it, step 3 (edited)."))).ShouldBe(1);
+        (await Node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().CountAsync(a => a.ContactId == contact))).ShouldBe(131);
+        (await Node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().CountAsync(a => a.Notes == "Looked into it, step 3 (edited)."))).ShouldBe(1);
         Fake.Provider.AssertNoViolations();
     }
 
     private async Task<HttpResponseMessage> DeliverAsync(string installation, string eventName, string body, string secret, string? delivery = null,
         Func<string, string>? tamper = null)
     {
-        using var anonymous = node.Client();
+        using var anonymous = Node.Client();
         // GitHub's recipe: "sha256=" + hex HMAC-SHA256(secret, raw body).
         var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/integrations/{installation}/inbound/events")
@@ -269,7 +265,7 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
         // GitHub's "Redeliver" sends the same GUID: it changes nothing now.
         (await DeliverAsync(installation, "issues", closed, secret, delivery)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await owner.GetJsonAsync($"/api/v1/tickets/{ticket}"))["status"]!.GetValue<string>().ShouldBe("open");
-        (await EventsOfTypeAsync(node, ticket, "ticket.updated")).Count.ShouldBe(2);
+        (await EventsOfTypeAsync(Node, ticket, "ticket.updated")).Count.ShouldBe(2);
 
         // A comment: the comments sync is queued by the webhook and brings it in.
         Fake.AddComment(number, "maintainer", "Fire is out.", DateTime.UtcNow);
@@ -279,9 +275,9 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
             ["repository"] = new JsonObject { ["full_name"] = $"{GitHubFake.Owner}/{GitHubFake.Repo}" },
         }.ToJsonString();
         (await DeliverAsync(installation, "issue_comment", comment, secret)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var run = await node.WithDbAsync(db => db.Set<IntegrationSyncRun>().IgnoreQueryFilters().SingleAsync(r => r.InstallationId == installation && r.Trigger == "webhook"));
+        var run = await Node.WithDbAsync(db => db.Set<IntegrationSyncRun>().IgnoreQueryFilters().SingleAsync(r => r.InstallationId == installation && r.Trigger == "webhook"));
         (await owner.WaitForRunAsync(installation, run.Id))["status"]!.GetValue<string>().ShouldBe("succeeded");
-        (await node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().CountAsync(a => a.Notes == "Fire is out."))).ShouldBe(1);
+        (await Node.WithDbAsync(db => db.Set<Activity>().IgnoreQueryFilters().CountAsync(a => a.Notes == "Fire is out."))).ShouldBe(1);
 
         // Uninstalling deletes the hook and the app's grant.
         (await owner.DeleteAsync($"/api/v1/integrations/{installation}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
@@ -293,7 +289,7 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
     [Fact]
     public async Task TheCatalogListsItWithItsCapabilitiesPortalPageAndIcon()
     {
-        using var owner = node.Client();
+        using var owner = Node.Client();
         await owner.SignupAsync();
         var github = await owner.GetJsonAsync("/api/v1/integrations/providers/github");
         github["category"]!.GetValue<string>().ShouldBe("project_management");
@@ -312,5 +308,5 @@ public abstract class GitHubTests<TNode>(TNode node) : IClassFixture<TNode> wher
     }
 }
 
-public sealed class GitHubTestsOnSqlite(GitHubSqliteNode node) : GitHubTests<GitHubSqliteNode>(node);
-public sealed class GitHubTestsOnPostgres(GitHubPostgresNode node) : GitHubTests<GitHubPostgresNode>(node);
+public sealed class GitHubTestsOnSqlite(GitHubSqliteNode fixture) : GitHubTests<GitHubSqliteNode>(fixture);
+public sealed class GitHubTestsOnPostgres(GitHubPostgresNode fixture) : GitHubTests<GitHubPostgresNode>(fixture);

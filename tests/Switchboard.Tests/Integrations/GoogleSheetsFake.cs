@@ -552,40 +552,20 @@ public sealed class GoogleSheetsFake : IAsyncDisposable
 }
 
 /// <summary>A node whose google_sheets provider (OAuth client, token, revoke and API URLs) points at a <see cref="GoogleSheetsFake"/>.</summary>
-public static class GoogleSheetsNode
+public abstract class GoogleSheetsNode : ProviderFakeNode<GoogleSheetsFake>
 {
-    public static T Configure<T>(T node, GoogleSheetsFake google) where T : SwitchboardFactory
+    protected override Task<GoogleSheetsFake> StartFakeAsync() => GoogleSheetsFake.StartAsync();
+
+    protected override IEnumerable<(string Key, string Value)> Settings(GoogleSheetsFake google)
     {
         const string Prefix = "Switchboard:Integrations:Providers:google_sheets:";
-        node.With(Prefix + "ClientId", GoogleSheetsFake.ClientId);
-        node.With(Prefix + "ClientSecret", GoogleSheetsFake.ClientSecret);
-        node.With(Prefix + "TokenUrl", google.TokenUrl);
-        node.With(Prefix + "RevokeUrl", google.RevokeUrl);
-        node.With(Prefix + "BaseUrls:api", google.ApiBaseUrl);
-        return node;
+        return
+        [
+            (Prefix + "ClientId", GoogleSheetsFake.ClientId), (Prefix + "ClientSecret", GoogleSheetsFake.ClientSecret),
+            (Prefix + "TokenUrl", google.TokenUrl), (Prefix + "RevokeUrl", google.RevokeUrl), (Prefix + "BaseUrls:api", google.ApiBaseUrl),
+        ];
     }
 }
 
-public sealed class GoogleSheetsSqliteNode : SqliteSwitchboard
-{
-    public GoogleSheetsFake Google { get; } = GoogleSheetsFake.Start();
-    public GoogleSheetsSqliteNode() => GoogleSheetsNode.Configure(this, Google);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Google.DisposeAsync();
-    }
-}
-
-public sealed class GoogleSheetsPostgresNode : PostgresSwitchboard
-{
-    public GoogleSheetsFake Google { get; } = GoogleSheetsFake.Start();
-    public GoogleSheetsPostgresNode() => GoogleSheetsNode.Configure(this, Google);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Google.DisposeAsync();
-    }
-}
+public sealed class GoogleSheetsSqliteNode : GoogleSheetsNode { protected override SwitchboardFactory Create() => new SqliteSwitchboard(); }
+public sealed class GoogleSheetsPostgresNode : GoogleSheetsNode { protected override SwitchboardFactory Create() => new PostgresSwitchboard(); }

@@ -21,17 +21,14 @@ namespace Switchboard.Tests.Integrations;
 /// Retry-After; a 400 (a range Google cannot parse) is final with Google's message. Every test ends with the fake finding
 /// nothing Google's documentation does not allow.
 /// </summary>
-public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode> where TNode : SwitchboardFactory
+public abstract class GoogleSheetsTests<TNode>(TNode fixture) : IClassFixture<TNode> where TNode : GoogleSheetsNode
 {
+    private SwitchboardFactory Node => fixture.Node;
+
     /// <summary>A tab name that needs A1 quoting: a space and a quote.</summary>
     private const string LeadsTab = "Leads 'Q4'";
 
-    private GoogleSheetsFake Google => node switch
-    {
-        GoogleSheetsSqliteNode s => s.Google,
-        GoogleSheetsPostgresNode p => p.Google,
-        _ => throw new InvalidOperationException(),
-    };
+    private GoogleSheetsFake Google => fixture.Fake;
 
     private sealed record Installed(ApiClient Owner, string Id, GoogleSheetsFake.Spreadsheet Sheet, string AccessToken, string RefreshToken) : IDisposable
     {
@@ -41,26 +38,26 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
     /// <summary>An organization's connected installation (tokens stored as the OAuth callback stores them) on a new spreadsheet.</summary>
     private async Task<Installed> InstallAsync(string[]? columns = null, string valueInputOption = "RAW", string tab = LeadsTab)
     {
-        var owner = node.Client();
+        var owner = Node.Client();
         await owner.SignupAsync();
         var sheet = Google.Create(tab, "Export");
         var config = new JsonObject { ["spreadsheetId"] = sheet.Id, ["sheetName"] = tab, ["valueInputOption"] = valueInputOption };
         if (columns is not null) config["columns"] = new JsonArray(columns.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
-        var id = await ActionsTestKit.InstallAsync(node, owner.OrganizationId!, GoogleSheetsConnector.Key, config);
+        var id = await ActionsTestKit.InstallAsync(Node, owner.OrganizationId!, GoogleSheetsConnector.Key, config);
         var (access, refresh) = Google.IssueGrant();
-        await node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(id,
-            new ProviderTokens(access, refresh, node.Clock.GetUtcNow().UtcDateTime.AddHours(1), GoogleSheetsFake.Scope, "Bearer"), CancellationToken.None);
+        await Node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(id,
+            new ProviderTokens(access, refresh, Node.Clock.GetUtcNow().UtcDateTime.AddHours(1), GoogleSheetsFake.Scope, "Bearer"), CancellationToken.None);
         return new Installed(owner, id, sheet, access, refresh);
     }
 
     /// <summary>Runs <paramref name="use"/> with the installation's connector and context as the action runner gets them: in a scope acting for its organization.</summary>
     private async Task<T> WithConnectorAsync<T>(Installed installed, Func<Connector, ConnectorContext, Task<T>> use)
     {
-        await using var scope = node.Services.CreateAsyncScope();
+        await using var scope = Node.Services.CreateAsyncScope();
         var row = await scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters().AsNoTracking()
             .SingleAsync(i => i.Id == installed.Id);
         scope.ServiceProvider.GetRequiredService<TenantScope>().OrganizationId = row.OrganizationId;
-        var (connector, context) = node.Services.GetRequiredService<ConnectorContexts>().For(row, scope.ServiceProvider);
+        var (connector, context) = Node.Services.GetRequiredService<ConnectorContexts>().For(row, scope.ServiceProvider);
         return await use(connector, context);
     }
 
@@ -78,7 +75,7 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
     [Fact]
     public async Task TheCatalogDeclaresGoogleSheetsWithItsScopeSchemaAndPage()
     {
-        var definition = node.Services.GetRequiredService<ProviderCatalog>().Find(GoogleSheetsConnector.Key)!.Definition;
+        var definition = Node.Services.GetRequiredService<ProviderCatalog>().Find(GoogleSheetsConnector.Key)!.Definition;
         definition.Category.ShouldBe(ProviderCategory.Documents);
         definition.Auth.Kind.ShouldBe(ProviderAuthKind.OAuth2);
         definition.Auth.Pkce.ShouldBeTrue();
@@ -98,7 +95,7 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
         definition.Triggers.ShouldContain("lead.created");
         definition.Triggers.ShouldContain("payment.completed");
 
-        using var owner = node.Client();
+        using var owner = Node.Client();
         await owner.SignupAsync();
         (await owner.GetJsonAsync("/api/v1/integrations/providers?trigger=payment.completed"))["data"]!.AsArray()
             .Select(p => p!["key"]!.GetValue<string>()).ShouldContain("google_sheets");
@@ -223,14 +220,14 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
     {
         using var installed = await InstallAsync(columns: ["name", "notes"]);
         // 260 leads with 8,000-character notes: about 2.1 MB of cells, more than one request may carry.
-        await using (var scope = node.Services.CreateAsyncScope())
+        await using (var scope = Node.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
-            var now = node.Clock.GetUtcNow().UtcDateTime;
+            var now = Node.Clock.GetUtcNow().UtcDateTime;
             for (var i = 0; i < 260; i++)
                 db.Add(new Lead
                 {
-                    Id = Ids.New("lead", node.Clock), OrganizationId = installed.Owner.OrganizationId!, Name = $"Lead {i:000}",
+                    Id = Ids.New("lead", Node.Clock), OrganizationId = installed.Owner.OrganizationId!, Name = $"Lead {i:000}",
                     Notes = new string((char)('a' + i % 26), 8_000), CreatedAt = now, UpdatedAt = now, Version = 1,
                 });
             await db.SaveChangesAsync();
@@ -259,14 +256,14 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
     {
         using var installed = await InstallAsync();
         // 1,100 leads (1,101 rows with the header) and 28 columns: more than a new tab's 1,000 rows and 26 columns.
-        await using (var scope = node.Services.CreateAsyncScope())
+        await using (var scope = Node.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
-            var now = node.Clock.GetUtcNow().UtcDateTime;
+            var now = Node.Clock.GetUtcNow().UtcDateTime;
             for (var i = 0; i < 1_100; i++)
                 db.Add(new Lead
                 {
-                    Id = Ids.New("lead", node.Clock), OrganizationId = installed.Owner.OrganizationId!, Name = $"Lead {i:0000}",
+                    Id = Ids.New("lead", Node.Clock), OrganizationId = installed.Owner.OrganizationId!, Name = $"Lead {i:0000}",
                     Score = i % 100, CreatedAt = now, UpdatedAt = now, Version = 1,
                 });
             await db.SaveChangesAsync();
@@ -293,7 +290,7 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
             {
                 Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
             }, CancellationToken.None);
-            throw Switchboard.Integrations.Providers.Google.GoogleErrors.From(answer, node.Clock, "Google Sheets");
+            throw Switchboard.Integrations.Providers.Google.GoogleErrors.From(answer, Node.Clock, "Google Sheets");
         }));
         (tooFar.Status, tooFar.Retryable).ShouldBe(((int?)400, false));
         tooFar.ProviderError.ShouldBe("INVALID_ARGUMENT: Range ('Export'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26");
@@ -445,7 +442,7 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
         (await WithConnectorAsync(installed, (c, ctx) => c.TestAsync(ctx, CancellationToken.None))).IsSuccess.ShouldBeTrue();
 
         using var missing = await InstallAsync();
-        await using (var scope = node.Services.CreateAsyncScope())
+        await using (var scope = Node.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
             var row = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().SingleAsync(i => i.Id == missing.Id);
@@ -459,7 +456,7 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
 
         using var noTab = await InstallAsync(tab: "Leads");
         var sheetId = noTab.Sheet.Id;
-        await using (var scope = node.Services.CreateAsyncScope())
+        await using (var scope = Node.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
             var row = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().SingleAsync(i => i.Id == noTab.Id);
@@ -484,6 +481,6 @@ public abstract class GoogleSheetsTests<TNode>(TNode node) : IClassFixture<TNode
     }
 }
 
-public sealed class GoogleSheetsTestsOnSqlite(GoogleSheetsSqliteNode node) : GoogleSheetsTests<GoogleSheetsSqliteNode>(node);
+public sealed class GoogleSheetsTestsOnSqlite(GoogleSheetsSqliteNode fixture) : GoogleSheetsTests<GoogleSheetsSqliteNode>(fixture);
 
-public sealed class GoogleSheetsTestsOnPostgres(GoogleSheetsPostgresNode node) : GoogleSheetsTests<GoogleSheetsPostgresNode>(node);
+public sealed class GoogleSheetsTestsOnPostgres(GoogleSheetsPostgresNode fixture) : GoogleSheetsTests<GoogleSheetsPostgresNode>(fixture);

@@ -11,33 +11,29 @@ using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.Integrations;
 
-public abstract class PipedriveNode : IAsyncLifetime
+public abstract class PipedriveNode : ProviderFakeNode<PipedriveFake>
 {
     public const string PublicBaseUrl = "https://hooks.switchboard.test";
-    public abstract SwitchboardFactory Node { get; }
-    public PipedriveFake Fake { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    protected override Task<PipedriveFake> StartFakeAsync() => PipedriveFake.StartAsync();
+    protected override void Attach(PipedriveFake fake, SwitchboardFactory node) => fake.Clock = node.Clock;
+
+    protected override IEnumerable<(string Key, string Value)> Settings(PipedriveFake fake)
     {
-        Fake = await PipedriveFake.StartAsync();
-        Fake.Clock = Node.Clock;
         const string Prefix = "Switchboard:Integrations:Providers:pipedrive:";
-        Node.With(Prefix + "ClientId", PipedriveFake.ClientId).With(Prefix + "ClientSecret", PipedriveFake.ClientSecret).With(Prefix + "TokenUrl", Fake.TokenUrl)
+        return
+        [
+            (Prefix + "ClientId", PipedriveFake.ClientId), (Prefix + "ClientSecret", PipedriveFake.ClientSecret), (Prefix + "TokenUrl", fake.TokenUrl),
             // The operator's base URL wins over the token answer's api_domain (which the fake names as Pipedrive would).
-            .With(Prefix + "BaseUrls:api", Fake.BaseUrl)
-            .With("Switchboard:PublicBaseUrl", PublicBaseUrl)
-            .With("Switchboard:Integrations:SchedulerPollSeconds", "0.1").With("Switchboard:Integrations:SyncLeaseSeconds", "5");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Fake.DisposeAsync();
+            (Prefix + "BaseUrls:api", fake.BaseUrl),
+            ("Switchboard:PublicBaseUrl", PublicBaseUrl),
+            ("Switchboard:Integrations:SchedulerPollSeconds", "0.1"), ("Switchboard:Integrations:SyncLeaseSeconds", "5"),
+        ];
     }
 }
 
-public sealed class SqlitePipedriveNode : PipedriveNode { public override SwitchboardFactory Node { get; } = new SqliteSwitchboard(); }
-public sealed class PostgresPipedriveNode : PipedriveNode { public override SwitchboardFactory Node { get; } = new PostgresSwitchboard(); }
+public sealed class SqlitePipedriveNode : PipedriveNode { protected override SwitchboardFactory Create() => new SqliteSwitchboard(); }
+public sealed class PostgresPipedriveNode : PipedriveNode { protected override SwitchboardFactory Create() => new PostgresSwitchboard(); }
 
 /// <summary>
 /// The Pipedrive connector over real HTTP against <see cref="PipedriveFake"/>: the deals sync both ways (start/limit

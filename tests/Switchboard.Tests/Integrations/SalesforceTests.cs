@@ -10,32 +10,27 @@ using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.Integrations;
 
-public abstract class SalesforceNode : IAsyncLifetime
+public abstract class SalesforceNode : ProviderFakeNode<SalesforceFake>
 {
-    public abstract SwitchboardFactory Node { get; }
-    public SalesforceFake Fake { get; private set; } = null!;
+    protected override Task<SalesforceFake> StartFakeAsync() => SalesforceFake.StartAsync();
+    protected override void Attach(SalesforceFake fake, SwitchboardFactory node) => fake.Clock = node.Clock;
 
-    public async Task InitializeAsync()
+    protected override IEnumerable<(string Key, string Value)> Settings(SalesforceFake fake)
     {
-        Fake = await SalesforceFake.StartAsync();
-        Fake.Clock = Node.Clock;
         const string Prefix = "Switchboard:Integrations:Providers:salesforce:";
-        Node.With(Prefix + "ClientId", SalesforceFake.ClientId).With(Prefix + "ClientSecret", SalesforceFake.ClientSecret)
-            .With(Prefix + "TokenUrl", Fake.TokenUrl).With(Prefix + "RevokeUrl", Fake.RevokeUrl)
+        return
+        [
+            (Prefix + "ClientId", SalesforceFake.ClientId), (Prefix + "ClientSecret", SalesforceFake.ClientSecret),
+            (Prefix + "TokenUrl", fake.TokenUrl), (Prefix + "RevokeUrl", fake.RevokeUrl),
             // The operator's base URL wins over the token answer's instance_url (which the fake names as a real org would).
-            .With(Prefix + "BaseUrls:api", Fake.BaseUrl)
-            .With("Switchboard:Integrations:SchedulerPollSeconds", "0.1").With("Switchboard:Integrations:SyncLeaseSeconds", "5");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Node.DisposeAsync();
-        await Fake.DisposeAsync();
+            (Prefix + "BaseUrls:api", fake.BaseUrl),
+            ("Switchboard:Integrations:SchedulerPollSeconds", "0.1"), ("Switchboard:Integrations:SyncLeaseSeconds", "5"),
+        ];
     }
 }
 
-public sealed class SqliteSalesforceNode : SalesforceNode { public override SwitchboardFactory Node { get; } = new SqliteSwitchboard(); }
-public sealed class PostgresSalesforceNode : SalesforceNode { public override SwitchboardFactory Node { get; } = new PostgresSwitchboard(); }
+public sealed class SqliteSalesforceNode : SalesforceNode { protected override SwitchboardFactory Create() => new SqliteSwitchboard(); }
+public sealed class PostgresSalesforceNode : SalesforceNode { protected override SwitchboardFactory Create() => new PostgresSwitchboard(); }
 
 /// <summary>
 /// The Salesforce connector over real HTTP against <see cref="SalesforceFake"/>: the leads sync both ways (SystemModstamp
