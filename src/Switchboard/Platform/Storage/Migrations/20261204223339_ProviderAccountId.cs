@@ -21,6 +21,8 @@ public sealed class ProviderAccountId : Migration
     protected override void Down(MigrationBuilder migrationBuilder)
     {
         migrationBuilder.DropIndex("IX_integration_installations_provider_key_provider_account_id", "integration_installations");
-        migrationBuilder.DropColumn("provider_account_id", "integration_installations");
+        // Plain SQL: EF's SQLite provider rebuilds the table for DropColumn only with a model snapshot, which these
+        // migrations do not keep; SQLite (3.35+) and PostgreSQL both drop an unindexed column with this statement.
+        migrationBuilder.Sql("ALTER TABLE integration_installations DROP COLUMN provider_account_id");
     }
 }
