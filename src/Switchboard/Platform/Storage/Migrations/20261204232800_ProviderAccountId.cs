@@ -9,7 +9,7 @@ namespace Switchboard.Platform.Storage.Migrations;
 /// tokens, which SQL cannot read; an installation connected before answers those webhooks once it is connected again.
 /// </summary>
 [DbContext(typeof(SwitchboardDbContext))]
-[Migration("20261204223339_ProviderAccountId")]
+[Migration("20261204232800_ProviderAccountId")]
 public sealed class ProviderAccountId : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
