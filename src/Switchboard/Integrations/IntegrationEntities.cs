@@ -37,6 +37,12 @@ public sealed class IntegrationInstallation : ITenantOwned
     public DateTime? RefreshLeaseUntil { get; set; }
     public string Status { get; set; } = InstallationStatus.PendingAuth;
     public string? StatusReason { get; set; }
+    /// <summary>
+    /// The provider's own id of the account the installation is connected to (QuickBooks' realm id, Xero's tenant id):
+    /// set when a connection completes, from the connector's answer under <see cref="Connectors.Connector.ProviderAccountExtra"/>.
+    /// A plain copy, so a provider's app-wide webhook (one URL for every company) finds the installations it names.
+    /// </summary>
+    public string? ProviderAccountId { get; set; }
     public string? InstalledByUserId { get; init; }
     /// <summary>At most this many actions per second for this installation, across all nodes; null is the provider's default.</summary>
     public int? MaxActionsPerSecond { get; set; }
@@ -151,11 +157,14 @@ internal sealed class IntegrationInstallationConfiguration : IEntityTypeConfigur
         b.Property(x => x.TokensEncrypted).HasMaxLength(20_000);
         b.Property(x => x.Status).HasMaxLength(20);
         b.Property(x => x.StatusReason).HasMaxLength(1000);
+        b.Property(x => x.ProviderAccountId).HasMaxLength(100);
         b.Property(x => x.InstalledByUserId).HasMaxLength(40);
         b.Property(x => x.LastError).HasMaxLength(1000);
         b.HasIndex(x => new { x.OrganizationId, x.Id });
         // The background refresher's query: tokens close to expiry.
         b.HasIndex(x => x.TokenExpiresAt).HasFilter("token_expires_at IS NOT NULL");
+        // A provider's app-wide webhook: the installations connected to the account an event names, in every organization.
+        b.HasIndex(x => new { x.ProviderKey, x.ProviderAccountId }).HasFilter("provider_account_id IS NOT NULL");
         b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

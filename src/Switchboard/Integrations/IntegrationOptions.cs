@@ -48,6 +48,18 @@ public sealed class ProviderSettings
     public string? TokenUrl { get; set; }
     /// <summary>Overrides the provider's documented token revocation endpoint.</summary>
     public string? RevokeUrl { get; set; }
+    /// <summary>
+    /// QuickBooks Online: the app's webhook verifier token (the developer portal's "Show token"), which signs every
+    /// company's notifications to the app's one webhook URL (<c>intuit-signature</c>). Configuration only, never stored
+    /// in the database or logged; unset, the provider's inbound route answers 503.
+    /// </summary>
+    public string? WebhookVerifierToken { get; set; }
+    /// <summary>
+    /// Xero: the app's webhook key (the developer portal's Webhooks tab), which signs every organisation's events to the
+    /// app's one delivery URL (<c>x-xero-signature</c>). Configuration only, never stored in the database or logged;
+    /// unset, the provider's inbound route answers 503.
+    /// </summary>
+    public string? WebhookKey { get; set; }
     /// <summary>Overrides of the provider's named base URLs (<c>api</c>, …) declared in its definition.</summary>
     public Dictionary<string, string> BaseUrls { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -13,6 +13,15 @@ public sealed record IntegrationEventData(string InstallationId, string Provider
 public sealed record IntegrationSyncEventData(string InstallationId, string Provider, string SyncRunId, string Model, string Status,
     int Added, int Updated, int Deleted, int Skipped, int Failed, string? Error);
 
+/// <summary>
+/// The data of <c>integration.provider_record_changed</c>: a record changed at the provider, as its webhook reported it
+/// (QuickBooks' and Xero's name the entity, its id and the operation; the record itself is read from the provider).
+/// <c>Entity</c> and <c>Operation</c> are the provider's words, lower case (<c>invoice</c>/<c>payment</c>/<c>contact</c>, …;
+/// <c>create</c>/<c>update</c>, or QuickBooks' CloudEvents <c>created</c>/<c>updated</c>, …).
+/// </summary>
+public sealed record IntegrationProviderRecordData(string InstallationId, string Provider, string Account, string Entity, string EntityId, string Operation,
+    DateTime? OccurredAt);
+
 /// <summary>Installations, their rules, sync runs and the catalog's reviews, as <see cref="ResourceRegistry"/> knows them.</summary>
 public static class IntegrationResources
 {
@@ -20,6 +29,7 @@ public static class IntegrationResources
     public const string SyncCompletedEvent = "integration.sync_completed";
     public const string SyncFailedEvent = "integration.sync_failed";
     public const string ActionFailedEvent = "integration.action_failed";
+    public const string ProviderRecordChangedEvent = "integration.provider_record_changed";
 
     public static readonly ApiResource Installations = new("integration")
     {
@@ -39,6 +49,7 @@ public static class IntegrationResources
             new(SyncCompletedEvent, "A sync run finished.", typeof(IntegrationSyncEventData)),
             new(SyncFailedEvent, "A sync run failed.", typeof(IntegrationSyncEventData)),
             new(ActionFailedEvent, "An integration action used up its retries and is now dead.", typeof(IntegrationEventData)),
+            new(ProviderRecordChangedEvent, "A record changed at the provider, as its webhook reported (QuickBooks, Xero).", typeof(IntegrationProviderRecordData)),
         ],
     };
 

@@ -174,6 +174,8 @@ public abstract class OpenApiConformanceTests<TNode>(TNode node) : IClassFixture
             "application/x-www-form-urlencoded");
         // A verification handshake the installation's provider does not answer (Slack has none): 401.
         await anonymous.GetAsync($"/api/v1/integrations/{installationId}/inbound/commands?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x");
+        // A provider's app-wide webhook whose app secret this node does not configure: 503, a problem.
+        await anonymous.SendRawAsync(HttpMethod.Post, "/api/v1/integrations/providers/xero/inbound/events", """{"events":[]}""");
         await api.DeleteAsync($"/api/v1/integrations/{installationId}/rules/{ruleId}");
 
         // OAuth apps, from the document's example, and a user's authorization of one (as the consent step stores it).

@@ -268,6 +268,45 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         (await owner.WaitForRunAsync(installation, run.Id))["status"]!.GetValue<string>().ShouldBe("succeeded");
         Fake.Provider.AssertNoViolations();
     }
+
+    [Fact]
+    public async Task AWebhookNearItsThirtyDaysIsRefreshedWithItsIdByTheScheduledSyncAndNotBefore()
+    {
+        var site = Fake.NewSite();
+        var grant = Fake.NewGrant(site);
+        var (owner, installation) = await InstallAsync(grant, site);
+        using var _ = owner;
+        JsonNode.Parse((await ActAsync(installation, "register_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var webhookId = site.Webhooks.Keys.ShouldHaveSingleItem();
+        ProviderTokens Tokens() => node.Services.GetRequiredService<IntegrationSecrets>().Tokens(node.WithDbAsync(db =>
+            db.Set<IntegrationInstallation>().IgnoreQueryFilters().AsNoTracking().SingleAsync(i => i.Id == installation)).GetAwaiter().GetResult())!;
+        Tokens().ExtraValue("webhookId").ShouldBe(webhookId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        List<string> Refreshes() => Fake.Provider.Requests.Where(r => r.Method == "PUT" && r.Path.EndsWith("/webhook/refresh", StringComparison.Ordinal) && r.Path.Contains(site.CloudId, StringComparison.Ordinal)).Select(r => r.Body).ToList();
+
+        async Task SyncAsync()
+        {
+            var run = (await owner.StartSyncAsync(installation, "issues"))[0]!["id"]!.GetValue<string>();
+            (await owner.WaitForRunAsync(installation, run))["status"]!.GetValue<string>().ShouldBe("succeeded");
+        }
+
+        // Just registered: 30 days left, a run does not refresh.
+        await SyncAsync();
+        Refreshes().ShouldBeEmpty();
+
+        // Two days left (as 28 days later): the next run refreshes it, naming its id, and keeps Jira's new expiry.
+        await node.Services.GetRequiredService<ProviderTokenStore>().AddExtraAsync(installation, new Dictionary<string, string>
+            { ["webhookExpiresAt"] = node.Clock.GetUtcNow().AddDays(2).ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, CancellationToken.None);
+        await SyncAsync();
+        var refresh = JsonNode.Parse(Refreshes().ShouldHaveSingleItem())!;
+        refresh["webhookIds"]!.AsArray().Select(i => i!.GetValue<long>()).ShouldBe([webhookId]);
+        (DateTimeOffset.Parse(Tokens().ExtraValue("webhookExpiresAt")!, System.Globalization.CultureInfo.InvariantCulture) - node.Clock.GetUtcNow())
+            .ShouldBeGreaterThan(TimeSpan.FromDays(29));
+
+        // Refreshed: the next run leaves it alone.
+        await SyncAsync();
+        Refreshes().Count.ShouldBe(1);
+        Fake.Provider.AssertNoViolations();
+    }
 }
 
 public sealed class JiraTestsOnSqlite(JiraSqliteNode node) : JiraTests<JiraSqliteNode>(node);

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,7 @@ public abstract class QuickBooksNode : ProviderFakeNode<QuickBooksFake>
             (Prefix + "ClientId", QuickBooksFake.ClientId), (Prefix + "ClientSecret", QuickBooksFake.ClientSecret), (Prefix + "AuthorizeUrl", fake.AuthorizeUrl),
             (Prefix + "TokenUrl", fake.TokenUrl), (Prefix + "RevokeUrl", fake.RevokeUrl),
             (Prefix + "BaseUrls:api", fake.ProductionUrl), (Prefix + "BaseUrls:sandbox", fake.SandboxUrl),
+            (Prefix + "WebhookVerifierToken", QuickBooksFake.VerifierToken),
         ];
     }
 }
@@ -167,6 +169,120 @@ public abstract class QuickBooksTests<TNode>(TNode fixture) : IClassFixture<TNod
         (await owner.DeleteAsync($"{IntegrationSteps.Base}/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         company.Revocations.ShouldBe(1);
         Fake.Provider.AssertNoViolations();
+    }
+
+    private const string Webhook = "/api/v1/integrations/providers/quickbooks/inbound/events";
+
+    /// <summary>Posts a notification to the app's webhook URL as Intuit does: the raw JSON and its intuit-signature.</summary>
+    private async Task<HttpResponseMessage> NotifyAsync(string body, string? signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Webhook) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        if (signature is not null) request.Headers.TryAddWithoutValidation("intuit-signature", signature);
+        using var client = Node.Client();
+        return await client.Http.SendAsync(request);
+    }
+
+    /// <summary>The integration.provider_record_changed events staged for <paramref name="installationId"/>, with their organization.</summary>
+    private Task<List<(string OrganizationId, JsonNode Data)>> ChangesAsync(string installationId) => Node.WithDbAsync(async db =>
+        (await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.ResourceId == installationId && e.Type == IntegrationResources.ProviderRecordChangedEvent)
+            .OrderBy(e => e.Id).Select(e => new { e.OrganizationId, e.Data }).ToListAsync())
+        .Select(e => (e.OrganizationId, JsonNode.Parse(e.Data)!)).ToList());
+
+    private static string Legacy(string realm, params (string Name, string Id, string Operation)[] entities) => new JsonObject
+    {
+        ["eventNotifications"] = new JsonArray(new JsonObject
+        {
+            ["realmId"] = realm,
+            ["dataChangeEvent"] = new JsonObject
+            {
+                ["entities"] = new JsonArray(entities.Select(e => (JsonNode)new JsonObject
+                    { ["name"] = e.Name, ["id"] = e.Id, ["operation"] = e.Operation, ["lastUpdated"] = "2026-12-04T14:42:19.000Z" }).ToArray()),
+            },
+        }),
+    }.ToJsonString();
+
+    [Fact]
+    public async Task ASignedNotificationReachesOnlyTheInstallationOfTheCompanyItNamesInItsOrganization()
+    {
+        var a = Fake.NewCompany();
+        var b = Fake.NewCompany();
+        var (ownerA, idA) = await ConnectAsync(a);
+        var (ownerB, idB) = await ConnectAsync(b);
+        using var _ = ownerA;
+        using var __ = ownerB;
+        (await Node.RowAsync(idA)).ProviderAccountId.ShouldBe(a.Realm);
+        (await Node.RowAsync(idB)).ProviderAccountId.ShouldBe(b.Realm);
+
+        // Intuit's original payload, for company A only.
+        var body = Legacy(a.Realm, ("Invoice", "130", "Update"), ("Payment", "131", "Create"));
+        var response = await NotifyAsync(body, QuickBooksFake.Sign(body));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var changesA = await ChangesAsync(idA);
+        changesA.Select(c => (c.Data["entity"]!.GetValue<string>(), c.Data["entityId"]!.GetValue<string>(), c.Data["operation"]!.GetValue<string>()))
+            .ShouldBe([("invoice", "130", "update"), ("payment", "131", "create")]);
+        var orgA = (await Node.RowAsync(idA)).OrganizationId;
+        changesA.ShouldAllBe(c => c.OrganizationId == orgA && c.Data["account"]!.GetValue<string>() == a.Realm && c.Data["provider"]!.GetValue<string>() == "quickbooks");
+        (await ChangesAsync(idB)).ShouldBeEmpty();
+
+        // The CloudEvents payload Intuit moved apps to, for company B: B's organization gets it, A's nothing more.
+        var cloud = new JsonArray(new JsonObject
+        {
+            ["specversion"] = "1.0", ["id"] = Guid.NewGuid().ToString(), ["source"] = "intuit.test", ["type"] = "qbo.invoice.created.v1",
+            ["datacontenttype"] = "application/json", ["time"] = "2026-12-04T21:31:25.179Z", ["intuitentityid"] = "77", ["intuitaccountid"] = b.Realm, ["data"] = new JsonObject(),
+        }).ToJsonString();
+        (await NotifyAsync(cloud, QuickBooksFake.Sign(cloud))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var changesB = await ChangesAsync(idB);
+        changesB.Single().Data["entityId"]!.GetValue<string>().ShouldBe("77");
+        changesB.Single().OrganizationId.ShouldBe((await Node.RowAsync(idB)).OrganizationId);
+        changesB.Single().OrganizationId.ShouldNotBe(orgA);
+        (await ChangesAsync(idA)).Count.ShouldBe(2);
+        (await Node.WithDbAsync(db => db.OutboxEvents.IgnoreQueryFilters().CountAsync(e => e.Type == IntegrationResources.ProviderRecordChangedEvent
+            && e.OrganizationId == orgA && e.ResourceId != idA))).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AForgedOrUnsignedNotificationIs401AndChangesNothingAndAnUnknownCompanyIsAcknowledgedAndIgnored()
+    {
+        var company = Fake.NewCompany();
+        var (owner, id) = await ConnectAsync(company);
+        using var _ = owner;
+        var body = Legacy(company.Realm, ("Invoice", "5", "Create"));
+        foreach (var signature in new[] { QuickBooksFake.Sign(body, "another-apps-verifier-token"), QuickBooksFake.Sign(body + " "), null, "" })
+        {
+            var refused = await NotifyAsync(body, signature);
+            refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        }
+        (await ChangesAsync(id)).ShouldBeEmpty();
+
+        // A company no installation is connected to: 200 (Intuit retries anything else), and nothing anywhere.
+        var unknown = Legacy("4620816365999999999", ("Invoice", "5", "Create"));
+        (await NotifyAsync(unknown, QuickBooksFake.Sign(unknown))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Node.WithDbAsync(db => db.OutboxEvents.IgnoreQueryFilters().CountAsync(e => e.Type == IntegrationResources.ProviderRecordChangedEvent
+            && e.Data.Contains("4620816365999999999")))).ShouldBe(0);
+
+        // Signed but not a notification: 400, nothing done.
+        (await NotifyAsync("[1,", QuickBooksFake.Sign("[1,"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await ChangesAsync(id)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AProviderWhoseAppSecretIsNotConfiguredAnswers503AndAnUnknownProviderOrKind404()
+    {
+        // This node configures QuickBooks' verifier token only: Xero's webhook key is missing.
+        using var client = Node.Client();
+        var body = """{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/integrations/providers/xero/inbound/events") { Content = new StringContent(body) };
+        request.Headers.TryAddWithoutValidation("x-xero-signature", XeroFake.Sign(body));
+        var unconfigured = await client.Http.SendAsync(request);
+        unconfigured.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        unconfigured.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await ApiClient.ReadAsync(unconfigured))["code"]!.GetValue<string>().ShouldBe("service_unavailable");
+
+        (await client.Http.PostAsync("/api/v1/integrations/providers/nosuchprovider/inbound/events", new StringContent("{}"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.Http.PostAsync("/api/v1/integrations/providers/quickbooks/inbound/other", new StringContent("{}"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // A provider without app-wide webhooks has no such route.
+        (await client.Http.PostAsync("/api/v1/integrations/providers/slack/inbound/events", new StringContent("{}"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }
 

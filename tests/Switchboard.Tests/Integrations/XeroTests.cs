@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,7 @@ public abstract class XeroNode : ProviderFakeNode<XeroFake>
             (Prefix + "ClientId", XeroFake.ClientId), (Prefix + "ClientSecret", XeroFake.ClientSecret), (Prefix + "AuthorizeUrl", fake.AuthorizeUrl),
             (Prefix + "TokenUrl", fake.TokenUrl), (Prefix + "RevokeUrl", fake.RevokeUrl),
             (Prefix + "BaseUrls:api", fake.ApiUrl), (Prefix + "BaseUrls:connections", fake.BaseUrl),
+            (Prefix + "WebhookKey", XeroFake.WebhookKey),
         ];
     }
 }
@@ -161,6 +163,102 @@ public abstract class XeroTests<TNode>(TNode fixture) : IClassFixture<TNode> whe
         (await owner.DeleteAsync($"{IntegrationSteps.Base}/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         grant.Revoked.ShouldBeTrue();
         Fake.Provider.AssertNoViolations();
+    }
+
+    private const string Webhook = "/api/v1/integrations/providers/xero/inbound/events";
+
+    /// <summary>Posts a payload to the app's delivery URL as Xero does: the raw JSON and its x-xero-signature.</summary>
+    private async Task<HttpResponseMessage> DeliverAsync(string body, string? signature, string path = Webhook)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        if (signature is not null) request.Headers.TryAddWithoutValidation("x-xero-signature", signature);
+        using var client = Node.Client();
+        return await client.Http.SendAsync(request);
+    }
+
+    private Task<List<(string OrganizationId, JsonNode Data)>> ChangesAsync(string installationId) => Node.WithDbAsync(async db =>
+        (await db.OutboxEvents.IgnoreQueryFilters().Where(e => e.ResourceId == installationId && e.Type == IntegrationResources.ProviderRecordChangedEvent)
+            .OrderBy(e => e.Id).Select(e => new { e.OrganizationId, e.Data }).ToListAsync())
+        .Select(e => (e.OrganizationId, JsonNode.Parse(e.Data)!)).ToList());
+
+    private static string Events(params (string TenantId, string Category, string Type, string ResourceId)[] events) => new JsonObject
+    {
+        ["events"] = new JsonArray(events.Select(e => (JsonNode)new JsonObject
+        {
+            ["resourceUrl"] = $"https://api.xero.com/api.xro/2.0/{(e.Category == "INVOICE" ? "Invoices" : "Contacts")}/{e.ResourceId}",
+            ["resourceId"] = e.ResourceId, ["eventDateUtc"] = "2026-12-04T22:10:05.217", ["eventType"] = e.Type, ["eventCategory"] = e.Category,
+            ["tenantId"] = e.TenantId, ["tenantType"] = "ORGANISATION",
+        }).ToArray()),
+        ["lastEventSequence"] = events.Length, ["firstEventSequence"] = 1, ["entropy"] = "QWERTYUIOPASDFGH",
+    }.ToJsonString();
+
+    [Fact]
+    public async Task IntentToReceiveIs200ForACorrectlySignedPayloadAnd401ForAnIncorrectlySignedOneBothWithoutABody()
+    {
+        const string Itr = """{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}""";
+        var ok = await DeliverAsync(Itr, XeroFake.Sign(Itr));
+        ok.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ok.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+        // Xero's incorrectly signed payloads: the same body signed otherwise, an altered body, no signature.
+        foreach (var (body, signature) in new[] { (Itr, XeroFake.Sign(Itr, "another-apps-webhook-key")), (Itr.Replace("S0m3", "T0m3"), XeroFake.Sign(Itr)), (Itr, (string?)null) })
+        {
+            var refused = await DeliverAsync(body, signature);
+            refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            (await refused.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+        }
+    }
+
+    [Fact]
+    public async Task ASignedEventReachesOnlyTheInstallationOfItsOrganisationAndAnUnknownOneIsAcknowledgedAndIgnored()
+    {
+        using var ownerA = Node.Client();
+        await ownerA.SignupAsync();
+        using var ownerB = Node.Client();
+        await ownerB.SignupAsync();
+        var grantA = XeroFake.NewGrant("Demo Company (NZ)");
+        var grantB = XeroFake.NewGrant("Acme Ltd (UK)");
+        var (idA, pageA) = await ConnectAsync(ownerA, grantA, new { });
+        var (idB, pageB) = await ConnectAsync(ownerB, grantB, new { });
+        pageA.StatusCode.ShouldBe(HttpStatusCode.OK);
+        pageB.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var tenantA = grantA.Organisations[0].TenantId;
+        var tenantB = grantB.Organisations[0].TenantId;
+        (await Node.RowAsync(idA)).ProviderAccountId.ShouldBe(tenantA.ToLowerInvariant());
+
+        var invoice = Guid.NewGuid().ToString();
+        var body = Events((tenantA, "INVOICE", "UPDATE", invoice), (tenantA, "CONTACT", "CREATE", "c0ffee00-0000-4000-8000-000000000001"));
+        var response = await DeliverAsync(body, XeroFake.Sign(body));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+        var changes = await ChangesAsync(idA);
+        changes.Select(c => (c.Data["entity"]!.GetValue<string>(), c.Data["entityId"]!.GetValue<string>(), c.Data["operation"]!.GetValue<string>()))
+            .ShouldBe([("invoice", invoice, "update"), ("contact", "c0ffee00-0000-4000-8000-000000000001", "create")]);
+        changes.ShouldAllBe(c => c.OrganizationId == ownerA.OrganizationId);
+        (await ChangesAsync(idB)).ShouldBeEmpty();
+
+        // A forged copy naming B changes nothing; a signed one reaches B alone.
+        var forB = Events((tenantB, "INVOICE", "CREATE", invoice));
+        (await DeliverAsync(forB, XeroFake.Sign(body))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await ChangesAsync(idB)).ShouldBeEmpty();
+        (await DeliverAsync(forB, XeroFake.Sign(forB))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ChangesAsync(idB)).Single().OrganizationId.ShouldBe(ownerB.OrganizationId);
+        (await ChangesAsync(idA)).Count.ShouldBe(2);
+
+        // An organisation no installation is connected to: acknowledged (Xero retries anything else) and ignored.
+        var stranger = Guid.NewGuid().ToString();
+        var unknown = Events((stranger, "INVOICE", "CREATE", invoice));
+        (await DeliverAsync(unknown, XeroFake.Sign(unknown))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Node.WithDbAsync(db => db.OutboxEvents.IgnoreQueryFilters().CountAsync(e => e.Type == IntegrationResources.ProviderRecordChangedEvent
+            && e.Data.Contains(stranger)))).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task WithoutQuickBooksVerifierTokenItsRouteAnswers503()
+    {
+        const string Body = """{"eventNotifications":[]}""";
+        var response = await DeliverAsync(Body, QuickBooksFake.Sign(Body), "/api/v1/integrations/providers/quickbooks/inbound/events");
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 }
 

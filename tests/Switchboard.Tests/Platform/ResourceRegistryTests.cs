@@ -77,6 +77,8 @@ public sealed class ResourceRegistryTests
         expected.Add(("integration.sync_completed", "A sync run finished.", typeof(Switchboard.Integrations.IntegrationSyncEventData)));
         expected.Add(("integration.sync_failed", "A sync run failed.", typeof(Switchboard.Integrations.IntegrationSyncEventData)));
         expected.Add(("integration.action_failed", "An integration action used up its retries and is now dead.", typeof(Switchboard.Integrations.IntegrationEventData)));
+        expected.Add(("integration.provider_record_changed", "A record changed at the provider, as its webhook reported (QuickBooks, Xero).",
+            typeof(Switchboard.Integrations.IntegrationProviderRecordData)));
 
         ResourceRegistry.EventTypes.Select(e => (e.Type, e.Description, e.Data)).ToList().ShouldBe(expected);
         EventTypes.All.ShouldBe(expected.Select(e => e.Item1));

@@ -39,6 +39,18 @@ public static class InboundApi
             .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
                 "scheme (WhatsApp: `hub.mode=subscribe` and the installation's verify token, compared in constant time) and answers the provider's challenge " +
                 "as text. Anything else is 401 and changes nothing.");
+        // A provider that sends every connected account's events to one URL per app (QuickBooks, Xero): verified with the
+        // operator's app secret, then handed to the installations connected to the accounts it names.
+        app.MapPost("/api/v1/integrations/providers/{key}/inbound/{kind}", ReceiveForProviderAsync).AllowAnonymous().DisableAntiforgery().WithTags("Integration rules")
+            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.PayloadTooLarge, ErrorCodes.ServiceUnavailable)
+            .WithName("receiveProviderInbound")
+            .WithSummary("A provider's app-wide webhook (QuickBooks, Xero), verified with the operator's app secret and routed to the installations it names")
+            .WithDescription("Called by the provider, not by API clients: the operator registers this URL once per app in the provider's developer portal " +
+                "(kind `events`; QuickBooks: the webhook endpoint, signed with the app's verifier token; Xero: the delivery URL, signed with the webhook key). " +
+                "A request whose signature does not verify is 401 and changes nothing (Xero's: with an empty body, as its intent-to-receive check expects). " +
+                "A verified request is handed to each installation connected to an account it names (QuickBooks' realmId, Xero's tenantId), in that " +
+                "installation's organization only; an account no installation is connected to is acknowledged (200) and ignored. 503 when the operator " +
+                "has not configured the app's secret (`Switchboard:Integrations:Providers:<key>:WebhookVerifierToken` or `WebhookKey`).");
         // The GET route also answers HEAD: Trello checks a webhook's callback URL with one when the webhook is created
         // (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/), and the connector answers it.
         return app;
@@ -65,15 +77,66 @@ public static class InboundApi
         // From here on the request acts for the installation's organization: the connector's reads and writes are its.
         scope.ServiceProvider.GetRequiredService<TenantScope>().OrganizationId = installation.OrganizationId;
         var (_, context) = contexts.For(installation, scope.ServiceProvider);
-        var request = new InboundRequest(http.Request.Method, body,
-            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
-        var result = await connector.ReceiveAsync(context, kind, request, ct);
+        return Answer(await connector.ReceiveAsync(context, kind, Read(http, body), ct), http);
+    }
+
+    /// <summary>
+    /// The provider-level route: <see cref="Connector.ReadAppInbound"/> verifies with the operator's app secret and
+    /// names the accounts; each installation connected to one of them (of this provider, in any organization: the
+    /// point of the route) gets the request through <see cref="Connector.ReceiveAsync"/> in a scope of its own
+    /// organization, which verifies again and handles its own account's part only. One installation failing (a 5xx:
+    /// busy, its database) makes the answer 503 so the provider redelivers; the others' handlers then see the event
+    /// again, as any at-least-once delivery may.
+    /// </summary>
+    internal static async Task<IResult> ReceiveForProviderAsync(string key, string kind, HttpContext http, IServiceScopeFactory scopes, ConnectorContexts contexts,
+        ProviderCatalog catalog, Microsoft.Extensions.Options.IOptions<SwitchboardOptions> options, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(http.Request, ct);
+        if (body is null)
+            return ApiProblem.Result(413, ErrorCodes.PayloadTooLarge, $"An inbound request's body may be at most {MaxBodyBytes} bytes.");
+        var connector = catalog.Find(key);
+        var request = Read(http, body);
+        if (connector?.ReadAppInbound(options.Value, kind, request) is not { } verdict) return ApiProblem.NotFound("inbound endpoint");
+        if (verdict.Answer is { } answer) return Answer(answer, http);
+        if (verdict.Accounts.Count == 0) return Results.StatusCode(200);
+
+        List<IntegrationInstallation> installations;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
+            var accounts = verdict.Accounts;
+            installations = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().AsNoTracking()
+                .Where(i => i.ProviderKey == connector.Definition.Key && i.ProviderAccountId != null && accounts.Contains(i.ProviderAccountId))
+                .OrderBy(i => i.Id).ToListAsync(ct);
+        }
+        var failed = false;
+        foreach (var installation in installations)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            // The installation's organization, and only it: the handler's reads and writes are that organization's.
+            scope.ServiceProvider.GetRequiredService<TenantScope>().OrganizationId = installation.OrganizationId;
+            var (_, context) = contexts.For(installation, scope.ServiceProvider);
+            var result = await connector.ReceiveAsync(context, kind, request, ct);
+            if (result.Status >= 500) failed = true;
+        }
+        return failed ? ApiProblem.Result(503, ErrorCodes.ServiceUnavailable, "An installation could not take the event now; deliver it again.")
+            : Results.StatusCode(200);
+    }
+
+    private static InboundRequest Read(HttpContext http, byte[] body) => new(http.Request.Method, body,
+        http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+        http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
+
+    /// <summary>The connector's answer: a 401, 404 or 503 without a body of its own becomes the route's problem; the rest as the connector gave it.</summary>
+    private static IResult Answer(InboundResult result, HttpContext http)
+    {
         foreach (var (name, value) in result.Headers ?? new Dictionary<string, string>()) http.Response.Headers[name] = value;
         return result.Status switch
         {
             401 when result.Body is null => ApiProblem.Result(401, ErrorCodes.Unauthorized, "The request's signature did not verify (or it is too old); nothing was done."),
             404 when result.Body is null => ApiProblem.NotFound("inbound endpoint"),
+            503 when result.Body is null => ApiProblem.Result(503, ErrorCodes.ServiceUnavailable,
+                "This provider's webhooks are not configured on this server (the operator's app secret is missing); nothing was done."),
             _ when result.Body is null => Results.StatusCode(result.Status),
             _ => Results.Content(result.Body, result.ContentType, System.Text.Encoding.UTF8, result.Status),
         };

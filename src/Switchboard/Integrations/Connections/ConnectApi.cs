@@ -160,7 +160,13 @@ public static class ConnectApi
         try
         {
             if (await connector.CompleteConnectionAsync(context, query, ct) is { Count: > 0 } extra)
+            {
                 await tokens.AddExtraAsync(installation.Id, extra, ct); // the tokens as stored now: the call may have refreshed them
+                // The provider account, in plain, where the provider's app-wide webhooks look it up (InboundApi).
+                if (connector.ProviderAccountExtra is { } key && extra.TryGetValue(key, out var account) && account.Length is > 0 and <= 100)
+                    await db.Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == installation.Id)
+                        .ExecuteUpdateAsync(s => s.SetProperty(i => i.ProviderAccountId, account), ct);
+            }
             return null;
         }
         catch (ProviderException ex)

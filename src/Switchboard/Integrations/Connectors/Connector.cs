@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Switchboard.Integrations.Catalog;
+using Switchboard.Platform;
 
 namespace Switchboard.Integrations.Connectors;
 
@@ -62,6 +63,24 @@ public abstract class Connector
         IReadOnlyDictionary<string, string> callbackQuery, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
 
+    /// <summary>
+    /// The key of <see cref="CompleteConnectionAsync"/>'s answer that names the provider account the installation is
+    /// connected to (QuickBooks' <c>realmId</c>, Xero's <c>tenantId</c>): copied, when a connection completes, to
+    /// <see cref="IntegrationInstallation.ProviderAccountId"/>, where <see cref="ReadAppInbound"/>'s accounts are looked up.
+    /// Null when the provider has no app-wide inbound traffic.
+    /// </summary>
+    public virtual string? ProviderAccountExtra => null;
+
+    /// <summary>
+    /// The first step of inbound traffic a provider sends for every account connected to the operator's app to one URL
+    /// (QuickBooks' and Xero's webhooks; <c>POST /api/v1/integrations/providers/{key}/inbound/{kind}</c>): verifies it,
+    /// before anything else, with the operator's app secret (<see cref="ProviderSettings"/>), and names the accounts it
+    /// is about. The installations connected to those accounts then each get the same request through
+    /// <see cref="ReceiveAsync"/>, which verifies it again and handles only its own account's part, in its own
+    /// organization's scope. Null when the provider sends no such traffic of <paramref name="kind"/>.
+    /// </summary>
+    public virtual AppInbound? ReadAppInbound(SwitchboardOptions options, string kind, InboundRequest request) => null;
+
     /// <summary>Revokes the installation's provider tokens on uninstall, where the provider offers revocation. Best effort: the caller logs a failure.</summary>
     public virtual Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }
@@ -81,4 +100,19 @@ public sealed record InboundResult(int Status, string? Body = null, string Conte
     public static readonly InboundResult NotFound = new(404);
     public static readonly InboundResult Unauthorized = new(401);
     public static readonly InboundResult Ok = new(200);
+}
+
+/// <summary>
+/// <see cref="Connector.ReadAppInbound"/>'s verdict: an answer to give the provider at once (401 for a signature that does
+/// not verify, 503 when the operator has not configured the app's secret, 400 for a body that is not the provider's),
+/// or the provider accounts the verified request is about.
+/// </summary>
+public sealed record AppInbound(InboundResult? Answer, IReadOnlyList<string> Accounts)
+{
+    /// <summary>The operator has not configured the app's webhook secret: nothing can be verified.</summary>
+    public static readonly AppInbound Unconfigured = new(new InboundResult(503), []);
+
+    public static AppInbound Refused(InboundResult answer) => new(answer, []);
+
+    public static AppInbound For(IEnumerable<string> accounts) => new(null, accounts.Distinct(StringComparer.Ordinal).ToList());
 }

@@ -144,7 +144,8 @@ public sealed class JiraConnector(TimeProvider time) : Connector
     /// <summary>
     /// One dynamic webhook for the project's issue creations and updates, delivering to this installation: one already
     /// registered with the same filter is refreshed (<c>PUT /rest/api/3/webhook/refresh</c>: Jira deletes a dynamic
-    /// webhook 30 days after its registration or last refresh) instead of added again.
+    /// webhook 30 days after its registration or last refresh) instead of added again. Its id and expiry are kept with the
+    /// tokens, and the scheduled <c>issues</c> sync refreshes it from then on (<see cref="JiraWebhookRefresh"/>).
     /// </summary>
     private static async Task<ProviderResponse> RegisterWebhooksAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
@@ -162,6 +163,7 @@ public sealed class JiraConnector(TimeProvider time) : Connector
             {
                 var refreshed = JiraApi.Body(await JiraApi.SendAsync(context, HttpMethod.Put, "/webhook/refresh",
                     new JsonObject { ["webhookIds"] = new JsonArray(existing["id"]!.DeepClone()) }, cancellationToken));
+                await JiraWebhookRefresh.KeepAsync(context, existing["id"]!, JiraErrors.Text(refreshed["expirationDate"]), cancellationToken);
                 return Answer(new JsonObject { ["webhookId"] = existing["id"]!.DeepClone(), ["created"] = false, ["expirationDate"] = refreshed["expirationDate"]?.DeepClone() });
             }
             if (values.Count == 0 || page["isLast"] is JsonValue last && last.TryGetValue<bool>(out var isLast) && isLast) break;
@@ -176,6 +178,8 @@ public sealed class JiraConnector(TimeProvider time) : Connector
         if (result?["createdWebhookId"] is not { } webhookId)
             throw new ProviderException("Jira refused the webhook.", 200,
                 string.Join("; ", (result?["errors"] as JsonArray ?? []).Select(e => JiraErrors.Text(e)).OfType<string>()), retryable: false);
+        // Kept with the tokens, so the scheduled issues sync refreshes it before Jira's 30 days run out (JiraWebhookRefresh).
+        await JiraWebhookRefresh.KeepAsync(context, webhookId, null, cancellationToken);
         return Answer(new JsonObject { ["webhookId"] = webhookId.DeepClone(), ["created"] = true });
     }
 

@@ -29,6 +29,8 @@ public sealed class JiraIssuesSync(TimeProvider time) : ISyncModel, ISyncFieldMa
 
     public async Task<SyncPage> PullAsync(ConnectorContext context, string? since, string? pageCursor, CancellationToken cancellationToken)
     {
+        // A run's first page is where the scheduler's regular visit keeps the dynamic webhook alive.
+        if (string.IsNullOrEmpty(pageCursor)) await JiraWebhookRefresh.RefreshIfDueAsync(context, cancellationToken);
         var settings = JiraSettings.For(context);
         var body = new JsonObject
         {

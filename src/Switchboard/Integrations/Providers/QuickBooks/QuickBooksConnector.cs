@@ -44,6 +44,17 @@ public sealed class QuickBooksConnector : Connector
         return extra;
     }
 
+    /// <summary>The account the app-wide webhooks name (<see cref="QuickBooksInbound"/>): the one <see cref="CompleteConnectionAsync"/> keeps.</summary>
+    public override string? ProviderAccountExtra => QuickBooksApi.RealmIdExtra;
+
+    /// <summary>The app's webhook, verified with the operator's app secret (<see cref="QuickBooksInbound.Read"/>).</summary>
+    public override AppInbound? ReadAppInbound(Platform.SwitchboardOptions options, string kind, InboundRequest request) =>
+        kind == QuickBooksInbound.Kind ? QuickBooksInbound.Read(options, request) : null;
+
+    /// <summary>The app's webhook as one installation takes it: verified again, then its own account's changes recorded.</summary>
+    public override Task<InboundResult> ReceiveAsync(ConnectorContext context, string kind, InboundRequest request, CancellationToken cancellationToken) =>
+        kind == QuickBooksInbound.Kind ? QuickBooksInbound.ReceiveAsync(context, request, cancellationToken) : base.ReceiveAsync(context, kind, request, cancellationToken);
+
     public override async Task<ProviderResponse> RunActionAsync(ConnectorContext context, string action, JsonObject input, CancellationToken cancellationToken) => action switch
     {
         QuickBooksDefinition.CreateInvoice => await CreateInvoiceAsync(context, input, cancellationToken),

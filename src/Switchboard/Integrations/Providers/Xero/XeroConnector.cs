@@ -52,6 +52,17 @@ public sealed class XeroConnector : Connector
     /// <summary>A choice only the user can fix: the text is what the connect page shows (<see cref="ProviderException.ProviderError"/>).</summary>
     private static ProviderException Refused(string text) => new(text, null, text, retryable: false);
 
+    /// <summary>The account the app-wide webhooks name (<see cref="XeroInbound"/>): the one <see cref="CompleteConnectionAsync"/> keeps.</summary>
+    public override string? ProviderAccountExtra => XeroApi.TenantIdExtra;
+
+    /// <summary>The app's webhook, verified with the operator's app secret (<see cref="XeroInbound.Read"/>).</summary>
+    public override AppInbound? ReadAppInbound(Platform.SwitchboardOptions options, string kind, InboundRequest request) =>
+        kind == XeroInbound.Kind ? XeroInbound.Read(options, request) : null;
+
+    /// <summary>The app's webhook as one installation takes it: verified again, then its own account's changes recorded.</summary>
+    public override Task<InboundResult> ReceiveAsync(ConnectorContext context, string kind, InboundRequest request, CancellationToken cancellationToken) =>
+        kind == XeroInbound.Kind ? XeroInbound.ReceiveAsync(context, request, cancellationToken) : base.ReceiveAsync(context, kind, request, cancellationToken);
+
     public override async Task<ProviderResponse> RunActionAsync(ConnectorContext context, string action, JsonObject input, CancellationToken cancellationToken) => action switch
     {
         XeroDefinition.CreateInvoice => await CreateInvoiceAsync(context, input, cancellationToken),
