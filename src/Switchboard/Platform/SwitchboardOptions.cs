@@ -98,7 +98,7 @@ public sealed class ShutdownOptions
 {
     /// <summary>
     /// How long a graceful stop (SIGTERM, Ctrl+C) may take, all told: requests in flight are answered, webhook
-    /// deliveries in flight finish and are recorded (those still in flight <see cref="RecordingMargin"/> before the
+    /// deliveries in flight finish and are recorded (those still in flight 5 s before the
     /// end are aborted, stay leased and are sent again), buffered usage records are written. The host's shutdown
     /// timeout; a container platform's grace period (Kubernetes' <c>terminationGracePeriodSeconds</c>, Compose's
     /// <c>stop_grace_period</c>) must be longer.
