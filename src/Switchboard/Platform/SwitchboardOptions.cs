@@ -27,6 +27,7 @@ public sealed class SwitchboardOptions : IValidatableObject
     public RateLimitOptions RateLimits { get; set; } = new();
     public UsageOptions Usage { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
+    public ShutdownOptions Shutdown { get; set; } = new();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -90,6 +91,27 @@ public sealed class AdminOptions
 {
     /// <summary>Platform operators' token for the /api/v1/admin endpoints (sent as X-Admin-Token). Unset disables them.</summary>
     public string? Token { get; set; }
+}
+
+/// <summary>How a node stops on SIGTERM (or Ctrl+C): one budget for everything it finishes before it exits.</summary>
+public sealed class ShutdownOptions
+{
+    /// <summary>
+    /// How long a graceful stop (SIGTERM, Ctrl+C) may take, all told: requests in flight are answered, webhook
+    /// deliveries in flight finish and are recorded (those still in flight 5 s before the
+    /// end are aborted, stay leased and are sent again), buffered usage records are written. The host's shutdown
+    /// timeout; a container platform's grace period (Kubernetes' <c>terminationGracePeriodSeconds</c>, Compose's
+    /// <c>stop_grace_period</c>) must be longer.
+    /// </summary>
+    [Range(1, 3_600)] public double TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>What the stop keeps, of <see cref="TimeoutSeconds"/>, for recording the drained deliveries and the flushes after them.</summary>
+    public static readonly TimeSpan RecordingMargin = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
+
+    /// <summary>How long webhook deliveries in flight may go on once the delivery worker stops leasing.</summary>
+    public TimeSpan DeliveryDrain => Timeout > RecordingMargin ? Timeout - RecordingMargin : TimeSpan.Zero;
 }
 
 public enum DatabaseProvider { Sqlite, Postgres }
@@ -233,9 +255,4 @@ public sealed class WebhookOptions
     [Range(0.0001, 365)] public double DisableAfterFailingDays { get; set; } = 5;
     /// <summary>Finished deliveries, their attempts and dispatched outbox events are kept this long.</summary>
     [Range(1, 3_650)] public int RetentionDays { get; set; } = 30;
-    /// <summary>
-    /// On a graceful stop, how long deliveries in flight may go on (and be recorded) after leasing stops; those still
-    /// in flight then are aborted, stay leased, and are sent again when their lease runs out.
-    /// </summary>
-    [Range(0, 600)] public double DrainSeconds { get; set; } = 10;
 }

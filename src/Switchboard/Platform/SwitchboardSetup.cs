@@ -34,6 +34,11 @@ public static class SwitchboardSetup
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
+        // The one shutdown budget (Switchboard:Shutdown:TimeoutSeconds): the host stops the web server first (requests in
+        // flight are answered; it was started last), then the workers in the reverse order of their registration
+        // (the webhook dispatcher before the delivery worker, the usage recorder's final flush last of all), and gives
+        // them all together this long.
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>((host, o) => host.ShutdownTimeout = o.Value.Shutdown.Timeout);
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>((k, o) =>
             {

@@ -11,7 +11,8 @@ namespace Switchboard.Webhooks;
 /// whose bookkeeping holds the retry rules). Every attempt is logged.
 /// <para>
 /// Stopping uses two tokens, as Hangfire's workers do: the host's stopping token stops leasing at once; the deliveries
-/// already in flight go on, and are recorded, for up to <see cref="WebhookOptions.DrainSeconds"/>, after which a second
+/// already in flight go on, and are recorded, for up to <see cref="ShutdownOptions.DeliveryDrain"/> (the node's shutdown
+/// timeout, <c>Switchboard:Shutdown:TimeoutSeconds</c>, less what recording needs), after which a second
 /// token aborts what remains. An aborted delivery was never recorded: it stays leased and is sent again, by any node,
 /// when its lease runs out (at least once). A graceful stop therefore sends nothing twice unless a receiver outlasts the
 /// drain.
@@ -62,7 +63,7 @@ public sealed class DeliveryWorker(IWebhookQueue queue, WebhookSender sender, In
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await using var drain = time.CreateTimer(static abort => Abort((CancellationTokenSource)abort!), _abort,
-            TimeSpan.FromSeconds(options.Value.Webhooks.DrainSeconds), Timeout.InfiniteTimeSpan);
+            options.Value.Shutdown.DeliveryDrain, Timeout.InfiniteTimeSpan);
         await using var deadline = cancellationToken.Register(static abort => Abort((CancellationTokenSource)abort!), _abort);
         await base.StopAsync(cancellationToken);
     }

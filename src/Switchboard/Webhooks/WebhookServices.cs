@@ -43,16 +43,6 @@ public static class WebhookServices
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddSingleton<WebhookPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookPruner>());
-        // The host gives its services this long, all together, to stop: enough for the delivery worker's drain and
-        // the flushes of the services stopped after it.
-        services.AddOptions<HostOptions>().Configure<IOptions<SwitchboardOptions>>((host, switchboard) =>
-        {
-            var needed = TimeSpan.FromSeconds(switchboard.Value.Webhooks.DrainSeconds) + ShutdownMargin;
-            if (host.ShutdownTimeout < needed) host.ShutdownTimeout = needed;
-        });
         return services;
     }
-
-    /// <summary>What a stop needs beyond the drain: recording the drained outcomes, the other services' own stops.</summary>
-    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(15);
 }

@@ -8,7 +8,7 @@ namespace Switchboard.Tests.Webhooks;
 /// <summary>
 /// A node stopped gracefully (the host's StopAsync, as on SIGTERM) while a delivery is in flight, then a node started
 /// again on the same database. The delivery worker stops leasing first and lets what is in flight finish, and be
-/// recorded, within <c>Switchboard:Webhooks:DrainSeconds</c>: the receiver gets the event once. What outlasts the drain
+/// recorded, within the drain (<c>Switchboard:Shutdown:TimeoutSeconds</c> less 5 s kept for recording): the receiver gets the event once. What outlasts the drain
 /// is aborted, stays leased, and is sent again once the lease has run out: at least once, never lost.
 /// </summary>
 public abstract class GracefulStopTests : IDisposable
@@ -23,7 +23,8 @@ public abstract class GracefulStopTests : IDisposable
     private SwitchboardFactory Node(string drainSeconds)
     {
         var node = NewNode();
-        node.With("Switchboard:Webhooks:DrainSeconds", drainSeconds);
+        var timeout = double.Parse(drainSeconds, System.Globalization.CultureInfo.InvariantCulture) + Switchboard.Platform.ShutdownOptions.RecordingMargin.TotalSeconds;
+        node.With("Switchboard:Shutdown:TimeoutSeconds", timeout.ToString(System.Globalization.CultureInfo.InvariantCulture));
         node.With("Switchboard:Webhooks:TimeoutSeconds", "10");
         return node;
     }

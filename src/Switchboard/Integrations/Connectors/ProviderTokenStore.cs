@@ -94,10 +94,14 @@ public sealed class ProviderTokenStore(IServiceScopeFactory scopes, IntegrationS
         ProviderTokens fresh;
         try
         {
+            // Not cancelled once sent (a node's stop, a caller gone): a provider that rotates refresh tokens (RFC 6749
+            // §6, the client must then discard the old one) has replaced the token by the time it answers, and an
+            // answer abandoned would leave the installation with a dead refresh token. The provider call's own timeout
+            // (Switchboard:Integrations:TimeoutSeconds) bounds it.
             fresh = await RequestTokensAsync(provider, current, new Dictionary<string, string>
             {
                 ["grant_type"] = "refresh_token", ["refresh_token"] = current.RefreshToken!,
-            }, cancellationToken);
+            }, CancellationToken.None);
         }
         catch (ProviderException ex) when (ex.NeedsReauthorization)
         {

@@ -16,6 +16,13 @@ public static class AdminCli
                              Create an organization and its owner (works with signup turned off).
           rotate-signing-key Add a new JWT signing key; the old one verifies until its tokens expire.
           migrate            Apply pending database migrations and exit.
+          backup --to <file> SQLite: copy the database, consistent, into a new file (VACUUM INTO). Nothing is migrated.
+                             With Switchboard:Database:SqliteExclusive (the default) only while the node is stopped.
+          restore --from <file>
+                             SQLite, node stopped: replace the database with a backup (SQLite's online backup API).
+          health [--url <base URL>]
+                             Exit 0 when the node at the URL (default: http://127.0.0.1:8080, or the first of
+                             ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS) answers GET /health with 200, 1 otherwise.
         """;
 
     public static bool IsAdminCommand(string[] args) => args.Length > 0 && args[0] == "admin";
@@ -29,6 +36,18 @@ public static class AdminCli
         {
             await stdout.WriteLineAsync(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+
+        // These three do not start the node's services: a health probe must be cheap, and a backup or a restore must not
+        // migrate the database it copies (a backup taken before an upgrade is the one to roll back to).
+        switch (args[0])
+        {
+            case "health":
+                return await HealthAsync(builder.Configuration, ParseOptions(args[1..]), stdout, stderr);
+            case "backup":
+                return await SqliteBackup.BackupAsync(builder.Configuration, ParseOptions(args[1..]).GetValueOrDefault("to"), stdout, stderr);
+            case "restore":
+                return await SqliteBackup.RestoreAsync(builder.Configuration, ParseOptions(args[1..]).GetValueOrDefault("from"), stdout, stderr);
         }
 
         builder.AddSwitchboard();
@@ -78,6 +97,46 @@ public static class AdminCli
         }
         await stdout.WriteLineAsync($"Created organization {c.Organization.Id} ({c.Organization.Name}) with owner {c.User.Id} <{c.User.Email}>.");
         return 0;
+    }
+
+    /// <summary>
+    /// The container's health check (the runtime image has no curl): <c>GET /health</c> on the node's own listener.
+    /// The URL is the one given, else the first of <c>urls</c> (ASPNETCORE_URLS), else the first of <c>http_ports</c>
+    /// (ASPNETCORE_HTTP_PORTS, which the .NET container images set to 8080) on 127.0.0.1; a wildcard host becomes 127.0.0.1.
+    /// </summary>
+    private static async Task<int> HealthAsync(IConfiguration configuration, Dictionary<string, string?> options, TextWriter stdout, TextWriter stderr)
+    {
+        var url = options.GetValueOrDefault("url") ?? LocalUrl(configuration);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        {
+            await stderr.WriteLineAsync($"--url: '{url}' is not an absolute http(s) URL.");
+            return 2;
+        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri(baseUri, "/health"));
+            await stdout.WriteLineAsync($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            return response.IsSuccessStatusCode ? 0 : 1;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            await stderr.WriteLineAsync($"{baseUri}health: {ex.Message}");
+            return 1;
+        }
+    }
+
+    internal static string LocalUrl(IConfiguration configuration)
+    {
+        if (configuration["urls"] is { Length: > 0 } urls)
+        {
+            var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+            return first.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+                .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal);
+        }
+        if (configuration["http_ports"] is { Length: > 0 } ports)
+            return "http://127.0.0.1:" + ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        return "http://127.0.0.1:8080";
     }
 
     private static string Flag(string property) => property switch
