@@ -27,6 +27,7 @@ public sealed class SwitchboardOptions : IValidatableObject
     public RateLimitOptions RateLimits { get; set; } = new();
     public UsageOptions Usage { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
+    public Telemetry.TelemetryOptions Telemetry { get; set; } = new();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
