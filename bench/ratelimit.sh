@@ -3,6 +3,9 @@
 # limits, the plan quota and usage recording; GET /api/v1/contacts/{id} against the same node's bare GET /alive,
 # alternating runs of wrk; then latency at a fixed ~1,000 requests/s.
 # Usage: bench/ratelimit.sh [seconds per run, default 15]
+# TELEMETRY=on runs the node with OpenTelemetry collecting (docs/telemetry.md: traces of every request sampled, the
+# metrics, Prometheus at /metrics; no collector, so the cost measured is collection, not export); run it with and
+# without on the same quiet machine to compare (issue #23 asks for within 5%).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -11,11 +14,14 @@ port=5180
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 work="$(mktemp -d /tmp/switchboard-rl-bench.XXXXXX)"
 admin="admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+telemetry=()
+if [ "${TELEMETRY:-off}" = "on" ]; then telemetry=(Switchboard__Telemetry__Enabled=true Switchboard__Telemetry__Prometheus=true); fi
+echo "telemetry: ${TELEMETRY:-off}"
 dotnet build -c Release src/Switchboard -v q -nologo >/dev/null
 (
   cd "$work"
-  ASPNETCORE_URLS="http://127.0.0.1:$port" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning \
-    exec dotnet "$OLDPWD/src/Switchboard/bin/Release/net10.0/Switchboard.dll" >"$work/server.log" 2>&1
+  exec env ASPNETCORE_URLS="http://127.0.0.1:$port" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning "${telemetry[@]}" \
+    dotnet "$OLDPWD/src/Switchboard/bin/Release/net10.0/Switchboard.dll" >"$work/server.log" 2>&1
 ) &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -61,3 +67,7 @@ LUA
 echo "paced run (~1000 req/s):"
 run -t2 -c12 -s "$work/paced.lua" "$base/api/v1/contacts/$contact" | grep -E 'Requests/sec|Latency Distribution| 50%| 90%| 99%|Non-2xx'
 grep -c '"LogLevel":"Error"' "$work/server.log" | sed 's/^/server errors logged: /'
+if [ "${TELEMETRY:-off}" = "on" ]; then
+  echo "metrics (the rate-limit decisions counted):"
+  curl -fs "$base/metrics" -H "X-Admin-Token: $admin" | grep -E '^switchboard_rate_limit_decisions_total' || true
+fi

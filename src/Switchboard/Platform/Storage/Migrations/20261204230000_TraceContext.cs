@@ -23,10 +23,12 @@ public sealed class TraceContext : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
+        // ALTER TABLE ... DROP COLUMN, which SQLite (3.35 and later) and PostgreSQL both run; EF Core's SQLite generator
+        // refuses DropColumn (it would rebuild the table instead).
         foreach (var table in (string[])["outbox_events", "webhook_deliveries"])
         {
-            migrationBuilder.DropColumn("trace_parent", table);
-            migrationBuilder.DropColumn("trace_state", table);
+            migrationBuilder.Sql($"ALTER TABLE {table} DROP COLUMN trace_parent");
+            migrationBuilder.Sql($"ALTER TABLE {table} DROP COLUMN trace_state");
         }
     }
 }
