@@ -272,3 +272,42 @@ public sealed class TelemetryOffTests
         (await node.EventsForAsync(contactId)).ShouldAllBe(e => e.TraceParent == null);
     }
 }
+
+/// <summary>Prometheus on a listener of its own: /metrics there without a token, and none on the API's port.</summary>
+public sealed class TelemetryListenerTests
+{
+    [Fact]
+    public async Task MetricsOnASeparateListenerNeedNoTokenAndLeaveTheApiPortAlone()
+    {
+        var port = FreePort();
+        await using var node = new SqliteSwitchboard();
+        node.With("Switchboard:Telemetry:PrometheusListenUrl", $"http://127.0.0.1:{port}/");
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        (await owner.GetAsync("/api/v1/contacts")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var scraper = new HttpClient();
+        var scraped = await scraper.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        var text = await scraped.Content.ReadAsStringAsync();
+        scraped.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        text.ShouldContain("http_server_request_duration_seconds");
+
+        using var onApiPort = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        onApiPort.Headers.Add("X-Admin-Token", node.AdminToken);
+        (await owner.Http.SendAsync(onApiPort)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        // An endpoint's custom headers may not stand in for the trace context.
+        var refused = await owner.PostAsync("/api/v1/webhooks", new
+        {
+            url = "https://receiver.example.com/hook", events = new[] { "contact.created" }, headers = new Dictionary<string, string> { ["traceparent"] = "00-x" },
+        });
+        await refused.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
