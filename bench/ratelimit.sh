@@ -6,7 +6,10 @@
 # afterwards. On PostgreSQL it also counts the database's statements per request for limits and usage at steady state,
 # and runs two nodes sharing one key against one node: requests/s, and CPU per request on each node and on PostgreSQL.
 # Usage: bench/ratelimit.sh [seconds per run, default 15]
-# Environment: DATABASES="sqlite postgres" (the default; either alone is fine).
+# Environment: DATABASES="sqlite postgres" (the default; either alone is fine). TELEMETRY=on runs the nodes with
+# OpenTelemetry collecting (docs/telemetry.md: traces of every request sampled, the metrics, Prometheus at /metrics; no
+# collector, so the cost measured is collection, not export); run it with and without on the same quiet machine to
+# compare (issue #23 asks for within 5%).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -14,6 +17,9 @@ duration="${1:-15}"
 databases="${DATABASES:-sqlite postgres}"
 work="$(mktemp -d /tmp/switchboard-rl-bench.XXXXXX)"
 admin="admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+telemetry=()
+if [ "${TELEMETRY:-off}" = "on" ]; then telemetry=(Switchboard__Telemetry__Enabled=true Switchboard__Telemetry__Prometheus=true); fi
+echo "telemetry: ${TELEMETRY:-off}"
 dotnet build -c Release src/Switchboard -v q -nologo >/dev/null
 dll="$PWD/src/Switchboard/bin/Release/net10.0/Switchboard.dll"
 declare -a servers=()
@@ -34,7 +40,7 @@ free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; d
 start() {
   local db=$1 p=$2 dir="$work/node-$2"
   mkdir -p "$dir"
-  local env=(ASPNETCORE_URLS="http://127.0.0.1:$p" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning)
+  local env=(ASPNETCORE_URLS="http://127.0.0.1:$p" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning "${telemetry[@]}")
   if [ "$db" = postgres ]; then
     env+=(Switchboard__Database__Provider=postgres Switchboard__Encryption__Key="$encryption_key"
       ConnectionStrings__Switchboard="$SWITCHBOARD_BENCH_POSTGRES;Database=switchboard_bench")

@@ -28,6 +28,7 @@ public sealed class SwitchboardOptions : IValidatableObject
     public UsageOptions Usage { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
+    public Telemetry.TelemetryOptions Telemetry { get; set; } = new();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

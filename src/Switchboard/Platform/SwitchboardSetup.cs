@@ -89,6 +89,7 @@ public static class SwitchboardSetup
         services.AddHostedService<UsagePruner>();
 
         services.AddWebhooks();
+        Telemetry.TelemetrySetup.AddSwitchboardTelemetry(services, builder.Configuration);
         Integrations.IntegrationServices.AddIntegrations(services);
 
         services.AddSingleton<PasswordHasher>();
@@ -127,6 +128,7 @@ public static class SwitchboardSetup
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        Telemetry.TelemetrySetup.UseSwitchboardMetricsEndpoint(app);
         app.UseSwitchboardAuthentication();
         app.UseMiddleware<UsageMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();

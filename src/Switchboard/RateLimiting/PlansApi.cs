@@ -71,12 +71,21 @@ public static class PlansApi
 
     private static async ValueTask<object?> RequireAdminToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var configured = context.HttpContext.RequestServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Admin.Token;
-        var presented = context.HttpContext.Request.Headers[AdminTokenHeader].ToString();
-        // Compare digests in constant time, so neither the token nor its length leaks through timing.
-        var ok = !string.IsNullOrEmpty(configured) && presented.Length > 0 &&
-                 CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(configured)));
-        if (!ok) return ApiProblem.Result(401, ErrorCodes.Unauthorized, $"Operator endpoints need the {AdminTokenHeader} header with the configured admin token.");
+        if (!PresentsAdminToken(context.HttpContext))
+            return ApiProblem.Result(401, ErrorCodes.Unauthorized, $"Operator endpoints need the {AdminTokenHeader} header with the configured admin token.");
         return await next(context);
+    }
+
+    /// <summary>
+    /// Whether the request carries the configured operator token (false when none is configured): the one check of the
+    /// admin endpoints and of the Prometheus scrape at <c>/metrics</c> (Platform/Telemetry).
+    /// </summary>
+    public static bool PresentsAdminToken(HttpContext http)
+    {
+        var configured = http.RequestServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Admin.Token;
+        var presented = http.Request.Headers[AdminTokenHeader].ToString();
+        // Compare digests in constant time, so neither the token nor its length leaks through timing.
+        return !string.IsNullOrEmpty(configured) && presented.Length > 0 &&
+               CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(configured)));
     }
 }

@@ -49,6 +49,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
         RateLimitDecision denied = default, shown = decisions[0], quota = default;
         foreach (var d in decisions)
         {
+            Platform.Telemetry.SwitchboardTelemetry.RateLimitDecided(d.Policy.Name, d.Allowed);
             if (!d.Allowed && (denied.Policy is null || d.RetryAfter > denied.RetryAfter)) denied = d;
             if (d.Pressure > shown.Pressure || (d.Pressure == shown.Pressure && d.ResetAfter < shown.ResetAfter)) shown = d;
             if (d.Policy.Kind == LimitKind.DailyQuota) quota = d;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Switchboard.Platform;
+using Switchboard.Platform.Telemetry;
 using Switchboard.RateLimiting;
 
 namespace Switchboard.Webhooks;
@@ -193,6 +194,36 @@ public sealed class DeliveryWorker(IWebhookQueue queue, WebhookSender sender, In
     /// Writes nothing.
     /// </summary>
     private async Task<DeliveryOutcome> AttemptAsync(WebhookDelivery delivery, WebhookEndpoint? endpoint, CancellationToken cancellationToken)
+    {
+        // A span of the trace of the write that caused the event (its deliveries keep that traceparent), whichever node
+        // and however late it runs; the HTTP post (whose traceparent the receiver gets) or the connector's job is its child.
+        using var activity = SwitchboardTelemetry.Source.StartActivity("webhook deliver", System.Diagnostics.ActivityKind.Internal,
+            TraceContext.Parent(delivery.TraceParent, delivery.TraceState));
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("switchboard.webhook.delivery_id", delivery.Id);
+            activity.SetTag("switchboard.webhook.endpoint_id", delivery.EndpointId);
+            activity.SetTag(SwitchboardTelemetry.EventTypeAttribute, delivery.EventType);
+            activity.SetTag("switchboard.webhook.event_id", delivery.EventId);
+            activity.SetTag("switchboard.webhook.attempt", delivery.Attempts + 1);
+        }
+        var outcome = await AttemptOnceAsync(delivery, endpoint, cancellationToken);
+        if (outcome.Kind == OutcomeKind.Sent)
+        {
+            SwitchboardTelemetry.DeliveryAttempted(endpoint?.Kind ?? EndpointKind.Webhook, outcome.Status, outcome.LatencyMs);
+            if (activity is { IsAllDataRequested: true })
+            {
+                if (outcome.Status is { } status) activity.SetTag(SwitchboardTelemetry.StatusCodeAttribute, status);
+                activity.SetTag(SwitchboardTelemetry.OutcomeAttribute, SwitchboardTelemetry.DeliveryOutcome(outcome.Status));
+                if (outcome.Status is not (>= 200 and < 300))
+                    SwitchboardTelemetry.Failed(activity, outcome.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no_response", outcome.Error);
+            }
+        }
+        else activity?.SetTag(SwitchboardTelemetry.OutcomeAttribute, "deferred");
+        return outcome;
+    }
+
+    private async Task<DeliveryOutcome> AttemptOnceAsync(WebhookDelivery delivery, WebhookEndpoint? endpoint, CancellationToken cancellationToken)
     {
         var now = time.UtcNow();
         // Disabled meanwhile: keep it pending (replayable, retryable once re-enabled) but stop trying for now.

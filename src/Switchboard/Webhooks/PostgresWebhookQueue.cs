@@ -19,10 +19,10 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
     // endpoints read are exactly those of the claimed events' organizations; SKIP LOCKED lets several nodes claim side
     // by side. Endpoint rows carry only what fan-out needs (an action rule's filter in the data column, null for webhooks).
     private const string Claim =
-        "WITH ev AS (SELECT id, organization_id, type, data, previous_attributes, created_at FROM outbox_events " +
+        "WITH ev AS (SELECT id, organization_id, type, data, previous_attributes, created_at, trace_parent, trace_state FROM outbox_events " +
         "WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) " +
-        "SELECT TRUE, id, organization_id, type, data, previous_attributes, created_at FROM ev " +
-        "UNION ALL SELECT FALSE, w.id, w.organization_id, w.events, w.filter, NULL, NULL FROM webhook_endpoints w " +
+        "SELECT TRUE, id, organization_id, type, data, previous_attributes, created_at, trace_parent, trace_state FROM ev " +
+        "UNION ALL SELECT FALSE, w.id, w.organization_id, w.events, w.filter, NULL, NULL, NULL, NULL FROM webhook_endpoints w " +
         "WHERE w.is_active AND w.organization_id IN (SELECT organization_id FROM ev)";
 
     /// <summary>
@@ -41,10 +41,11 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
     // them meanwhile. Should this node die first, the lease runs out and any node takes them, as with any lease.
     private const string InsertDeliveries =
         "INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, event_id, event_type, payload, status, attempts, " +
-        "next_attempt_at, locked_until, created_at, updated_at) " +
-        "SELECT d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.payload, 'pending', 0, $7, $8::timestamptz, $7, $7 " +
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) " +
-        "AS d(id, organization_id, endpoint_id, event_id, event_type, payload)";
+        "next_attempt_at, locked_until, created_at, updated_at, trace_parent, trace_state) " +
+        "SELECT d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.payload, 'pending', 0, $7, $8::timestamptz, $7, $7, " +
+        "d.trace_parent, d.trace_state " +
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $9::text[], $10::text[]) " +
+        "AS d(id, organization_id, endpoint_id, event_id, event_type, payload, trace_parent, trace_state)";
 
     private const string MarkDispatched = "UPDATE outbox_events SET dispatched_at = $2 WHERE id = ANY($1)";
 
@@ -66,7 +67,8 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
             if (deliveries.Count > 0)
                 write.BatchCommands.Add(Command(InsertDeliveries, Column(deliveries, d => d.Id), Column(deliveries, d => d.OrganizationId),
                     Column(deliveries, d => d.EndpointId), Column(deliveries, d => d.EventId), Column(deliveries, d => d.EventType),
-                    Column(deliveries, d => d.Payload), now, (object?)leasedUntil ?? DBNull.Value));
+                    Column(deliveries, d => d.Payload), now, (object?)leasedUntil ?? DBNull.Value,
+                    NullableColumn(deliveries, d => d.TraceParent), NullableColumn(deliveries, d => d.TraceState)));
             if (events.Count > 0) write.BatchCommands.Add(Command(MarkDispatched, events.Select(e => e.Id).ToArray(), now));
             write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             await write.ExecuteNonQueryAsync(cancellationToken);
@@ -97,6 +99,7 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
                 {
                     Id = reader.GetString(1), OrganizationId = reader.GetString(2), Type = reader.GetString(3), Data = reader.GetString(4),
                     PreviousAttributes = reader.IsDBNull(5) ? null : reader.GetString(5), CreatedAt = reader.GetDateTime(6),
+                    TraceParent = reader.IsDBNull(7) ? null : reader.GetString(7), TraceState = reader.IsDBNull(8) ? null : reader.GetString(8),
                 });
             else
                 endpoints.Add(new(reader.GetString(1), reader.GetString(2), StringListColumn.Split(reader.GetString(3)), reader.IsDBNull(4) ? null : reader.GetString(4)));
@@ -105,6 +108,8 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, IServiceSc
     }
 
     private static string[] Column(List<WebhookDelivery> deliveries, Func<WebhookDelivery, string> value) => deliveries.Select(value).ToArray();
+
+    private static string?[] NullableColumn(List<WebhookDelivery> deliveries, Func<WebhookDelivery, string?> value) => deliveries.Select(value).ToArray();
 
     /// <summary>
     /// Leases up to <paramref name="count"/> due deliveries until <paramref name="until"/> (<see cref="WebhookDeliveries.LeaseSql"/>),

@@ -29,6 +29,7 @@ public static class WebhookDeliveries
     {
         Id = Ids.New(WebhookResources.Deliveries), OrganizationId = evt.OrganizationId, EndpointId = endpointId, EventId = evt.Id, EventType = evt.Type,
         Payload = payload ?? Payload(evt), NextAttemptAt = now, LockedUntil = leasedUntil, CreatedAt = now, UpdatedAt = now,
+        TraceParent = evt.TraceParent, TraceState = evt.TraceState,
     };
 
     /// <summary>

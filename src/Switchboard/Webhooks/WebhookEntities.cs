@@ -81,6 +81,10 @@ public sealed class WebhookDelivery : ITenantOwned
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
+    /// <summary>The event's W3C <c>traceparent</c> (<see cref="Platform.Outbox.OutboxEvent.TraceParent"/>): every attempt is a span of that trace.</summary>
+    public string? TraceParent { get; init; }
+    /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; init; }
 }
 
 /// <summary>One HTTP attempt of a delivery, for the delivery log.</summary>
@@ -147,6 +151,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         b.Property(x => x.EventType).HasMaxLength(80);
         b.Property(x => x.Status).HasMaxLength(20);
         b.Property(x => x.LastError).HasMaxLength(1000);
+        b.Property(x => x.TraceParent).HasMaxLength(Platform.Telemetry.TraceContext.MaxTraceParent);
+        b.Property(x => x.TraceState).HasMaxLength(Platform.Telemetry.TraceContext.MaxTraceState);
         // The work queue: only pending deliveries, in due order. Partial, so that leasing walks the few rows still to do
         // in index order (PostgreSQL marks the entries of finished rows dead as it passes them) instead of a bitmap of
         // every delivery ever made.

@@ -37,7 +37,30 @@ public sealed class ActionRunner(IServiceScopeFactory scopes, ConnectorContexts 
     private readonly ConcurrentDictionary<string, (IntegrationInstallation? Installation, long ReadAt)> _installations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, JsonObject?> _templates = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Runs the rule's action for the delivery: a connector job, traced as a span (child of the delivery attempt's) and
+    /// counted by provider and outcome (<c>success</c>, <c>failure</c>, <c>error</c>, or <c>deferred</c> when not attempted).
+    /// </summary>
     public async Task<DeliveryOutcome> RunAsync(WebhookDelivery delivery, WebhookEndpoint rule, CancellationToken cancellationToken)
+    {
+        using var activity = Platform.Telemetry.SwitchboardTelemetry.Source.StartActivity("connector job");
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await RunOnceAsync(delivery, rule, cancellationToken);
+        var provider = rule.InstallationId is not null && _installations.TryGetValue(rule.InstallationId, out var cached) ? cached.Installation?.ProviderKey : null;
+        var result = outcome.Kind == OutcomeKind.Deferred ? "deferred" : Platform.Telemetry.SwitchboardTelemetry.DeliveryOutcome(outcome.Status);
+        Platform.Telemetry.SwitchboardTelemetry.ConnectorJobEnded(provider, result, Stopwatch.GetElapsedTime(started));
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(Platform.Telemetry.SwitchboardTelemetry.ProviderAttribute, provider);
+            activity.SetTag("switchboard.integration.installation_id", rule.InstallationId);
+            activity.SetTag("switchboard.connector.action", rule.Action);
+            activity.SetTag(Platform.Telemetry.SwitchboardTelemetry.OutcomeAttribute, result);
+            if (result is "failure" or "error") Platform.Telemetry.SwitchboardTelemetry.Failed(activity, result, outcome.Error);
+        }
+        return outcome;
+    }
+
+    private async Task<DeliveryOutcome> RunOnceAsync(WebhookDelivery delivery, WebhookEndpoint rule, CancellationToken cancellationToken)
     {
         var now = time.UtcNow();
         var installation = rule.InstallationId is null ? null : await InstallationAsync(rule.InstallationId, cancellationToken);

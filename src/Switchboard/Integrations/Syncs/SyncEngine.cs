@@ -61,18 +61,48 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
             Errors = run.Errors is null ? [] : JsonSerializer.Deserialize<List<string>>(run.Errors) ?? [],
         };
         var held = lease.Until;
+        // A sync run is a trace of its own (a span per pass of it on a node): its provider calls and writes are children.
+        using var activity = Platform.Telemetry.SwitchboardTelemetry.Source.StartActivity("sync run");
+        activity?.SetTag("switchboard.sync.run_id", run.Id);
+        activity?.SetTag("switchboard.sync.model", run.Model);
+        activity?.SetTag("switchboard.integration.installation_id", run.InstallationId);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = await RunLeasedAsync(run, progress, held, cancellationToken);
+        activity?.SetTag(Platform.Telemetry.SwitchboardTelemetry.OutcomeAttribute, outcome);
+        if (outcome == "failed") Platform.Telemetry.SwitchboardTelemetry.Failed(activity, outcome);
+        if (Platform.Telemetry.SwitchboardTelemetry.SyncRunDuration.Enabled)
+            Platform.Telemetry.SwitchboardTelemetry.SyncRunEnded(await ProviderOfAsync(run.InstallationId), outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>The installation's provider, for the sync-run metric (read only when telemetry is on); null once uninstalled.</summary>
+    private async Task<string?> ProviderOfAsync(string installationId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters()
+            .Where(i => i.Id == installationId).Select(i => i.ProviderKey).FirstOrDefaultAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs the leased run until it ends, fails or is handed back; answers what became of it (<c>succeeded</c>,
+    /// <c>failed</c>, <c>retrying</c>, <c>interrupted</c>: taken over, or handed back at shutdown) for telemetry.
+    /// </summary>
+    private async Task<string> RunLeasedAsync(IntegrationSyncRun run, Progress progress, DateTime held, CancellationToken cancellationToken)
+    {
         try
         {
             await ExecuteAsync(run, progress, () => held, until => held = until, cancellationToken);
+            return "succeeded";
         }
         catch (LeaseLostException)
         {
             logger.LogWarning("Sync run {RunId} was taken over by another node; this node stops it", run.Id);
+            return "interrupted";
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: hand the run over now (another node, or this one restarted, resumes at the checkpoint).
             await UpdateRunAsync(run.Id, held, s => s.SetProperty(r => r.LeasedUntil, time.UtcNow().AddMilliseconds(-1)), CancellationToken.None);
+            return "interrupted";
         }
         catch (ProviderException ex) when (ex.Retryable && run.Attempts < MaxAttempts)
         {
@@ -82,11 +112,13 @@ public sealed class SyncEngine(IServiceScopeFactory scopes, ConnectorContexts co
             var errors = JsonSerializer.Serialize(progress.Errors);
             await UpdateRunAsync(run.Id, held, s => s.SetProperty(r => r.LeasedUntil, time.UtcNow().Add(wait)).SetProperty(r => r.Errors, errors)
                 .SetProperty(r => r.UpdatedAt, time.UtcNow()), CancellationToken.None);
+            return "retrying";
         }
         catch (Exception ex)
         {
             if (ex is not (ProviderException or SyncFailure)) logger.LogError(ex, "Sync run {RunId} ({Model}) failed", run.Id, run.Model);
             await FinishAsync(run, held, progress, SyncCheckpoint.Parse(run.Checkpoint), failure: Describe(ex), CancellationToken.None);
+            return "failed";
         }
     }
 

@@ -50,6 +50,8 @@ public sealed class TokenEndpoint(
         }
 
         var grantType = Param(form, "grant_type");
+        // Token issuance: a span under the request's, and the issued/refused counters by grant type.
+        using var activity = Platform.Telemetry.SwitchboardTelemetry.Source.StartActivity("oauth token");
         var outcome = grantType switch
         {
             "authorization_code" => await AuthorizationCodeAsync(http, client, form, proof, ct),
@@ -59,6 +61,13 @@ public sealed class TokenEndpoint(
             _ => (null, new OAuthError(OAuthErrorCodes.UnsupportedGrantType,
                 "grant_type must be authorization_code, client_credentials or refresh_token (no password or implicit grant, RFC 9700 §2.4).")),
         };
+        Platform.Telemetry.SwitchboardTelemetry.TokenRequestEnded(grantType, outcome.Response is null ? outcome.Error!.Error : null);
+        if (activity is not null)
+        {
+            activity.SetTag(Platform.Telemetry.SwitchboardTelemetry.GrantTypeAttribute, grantType);
+            activity.SetTag("oauth.client_id", client.App.ClientId);
+            if (outcome.Response is null) Platform.Telemetry.SwitchboardTelemetry.Failed(activity, outcome.Error!.Error);
+        }
         return outcome.Response is { } response ? OAuthResults.Ok(http, response) : OAuthResults.Error(http, outcome.Error!);
     }
 

@@ -23,6 +23,14 @@ public sealed class OutboxEvent : ITenantOwned
     public DateTime CreatedAt { get; init; }
     /// <summary>Set by the webhook engine once it has fanned the event out to deliveries.</summary>
     public DateTime? DispatchedAt { get; set; }
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the work that wrote the event (an API request, a worker), when telemetry records it;
+    /// its deliveries continue that trace (<see cref="Telemetry.TraceContext"/>). Taken when the event is made, so every
+    /// place that writes one keeps it without saying so.
+    /// </summary>
+    public string? TraceParent { get; init; } = Telemetry.TraceContext.CurrentParent();
+    /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; init; } = Telemetry.TraceContext.CurrentState();
 }
 
 internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<OutboxEvent>
@@ -35,6 +43,8 @@ internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<Outbox
         b.Property(x => x.Type).HasMaxLength(80);
         b.Property(x => x.ResourceType).HasMaxLength(40);
         b.Property(x => x.ResourceId).HasMaxLength(40);
+        b.Property(x => x.TraceParent).HasMaxLength(Telemetry.TraceContext.MaxTraceParent);
+        b.Property(x => x.TraceState).HasMaxLength(Telemetry.TraceContext.MaxTraceState);
         b.HasIndex(x => new { x.OrganizationId, x.Id });
         // The dispatcher's queue: only events not yet dispatched, in id (creation) order.
         b.HasIndex(x => x.Id).HasFilter("dispatched_at IS NULL");
