@@ -30,6 +30,7 @@ OPERATIONS = {
     "getOverview": ("Overview", "Get"),
     "receiveIntegrationInbound": ("Integrations", "ReceiveInbound"),
     "verifyIntegrationInbound": ("Integrations", "VerifyInbound"),
+    "receiveProviderInbound": ("Integrations", "ReceiveProviderInbound"),
     "signup": ("Auth", "Signup"),
     "login": ("Auth", "Login"),
     "refreshToken": ("Auth", "Refresh"),

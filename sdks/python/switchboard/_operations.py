@@ -19,6 +19,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "getOverview": ("GET", "/api/v1/overview"),
     "receiveIntegrationInbound": ("POST", "/api/v1/integrations/{id}/inbound/{kind}"),
     "verifyIntegrationInbound": ("GET", "/api/v1/integrations/{id}/inbound/{kind}"),
+    "receiveProviderInbound": ("POST", "/api/v1/integrations/providers/{key}/inbound/{kind}"),
     "signup": ("POST", "/api/v1/auth/signup"),
     "login": ("POST", "/api/v1/auth/login"),
     "refreshToken": ("POST", "/api/v1/auth/refresh"),

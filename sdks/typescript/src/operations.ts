@@ -41,6 +41,7 @@ export const operationTable = {
   getOverview: { resource: "overview", name: "get", method: "GET", path: "/api/v1/overview", pathParams: [] },
   receiveIntegrationInbound: { resource: "integrations", name: "receiveInbound", method: "POST", path: "/api/v1/integrations/{id}/inbound/{kind}", pathParams: ["id", "kind"], auth: "none" },
   verifyIntegrationInbound: { resource: "integrations", name: "verifyInbound", method: "GET", path: "/api/v1/integrations/{id}/inbound/{kind}", pathParams: ["id", "kind"], auth: "none" },
+  receiveProviderInbound: { resource: "integrations", name: "receiveProviderInbound", method: "POST", path: "/api/v1/integrations/providers/{key}/inbound/{kind}", pathParams: ["key", "kind"], auth: "none" },
   signup: { resource: "auth", name: "signup", method: "POST", path: "/api/v1/auth/signup", pathParams: [], body: true, auth: "none" },
   login: { resource: "auth", name: "login", method: "POST", path: "/api/v1/auth/login", pathParams: [], body: true, auth: "none" },
   refreshToken: { resource: "auth", name: "refresh", method: "POST", path: "/api/v1/auth/refresh", pathParams: [], body: true, auth: "none" },

@@ -784,6 +784,14 @@ class AsyncIntegrations(AsyncResource):
         """A provider's verification handshake for its inbound URL."""
         return await self._t.call("verifyIntegrationInbound", path_params={"id": id, "kind": kind}, query=params, authenticated=False)
 
+    @operation("receiveProviderInbound")
+    async def send_provider_inbound(self, key: str, kind: str, *, content: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> Any:
+        """A provider's app-wide signed webhook (QuickBooks, Xero), forwarded as received. For relays and tests."""
+        return await self._t.call(
+            "receiveProviderInbound", path_params={"key": key, "kind": kind}, content=content, content_type=content_type,
+            headers=headers, authenticated=False,
+        )
+
 
 class AsyncOAuthApps(AsyncResource):
     @operation("createOAuthApp")

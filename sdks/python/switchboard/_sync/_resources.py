@@ -785,6 +785,14 @@ class Integrations(Resource):
         """A provider's verification handshake for its inbound URL."""
         return self._t.call("verifyIntegrationInbound", path_params={"id": id, "kind": kind}, query=params, authenticated=False)
 
+    @operation("receiveProviderInbound")
+    def send_provider_inbound(self, key: str, kind: str, *, content: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> Any:
+        """A provider's app-wide signed webhook (QuickBooks, Xero), forwarded as received. For relays and tests."""
+        return self._t.call(
+            "receiveProviderInbound", path_params={"key": key, "kind": kind}, content=content, content_type=content_type,
+            headers=headers, authenticated=False,
+        )
+
 
 class OAuthApps(Resource):
     @operation("createOAuthApp")

@@ -234,6 +234,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/providers/{key}/inbound/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A provider's app-wide webhook (QuickBooks, Xero), verified with the operator's app secret and routed to the installations it names
+         * @description Called by the provider, not by API clients: the operator registers this URL once per app in the provider's developer portal (kind `events`; QuickBooks: the webhook endpoint, signed with the app's verifier token; Xero: the delivery URL, signed with the webhook key). A request whose signature does not verify is 401 and changes nothing (Xero's: with an empty body, as its intent-to-receive check expects). A verified request is handed to each installation connected to an account it names (QuickBooks' realmId, Xero's tenantId), in that installation's organization only; an account no installation is connected to is acknowledged (200) and ignored. 503 when the operator has not configured the app's secret (`Switchboard:Integrations:Providers:<key>:WebhookVerifierToken` or `WebhookKey`).
+         *
+         *     Needs no credentials.
+         */
+        post: operations["receiveProviderInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -6052,6 +6074,35 @@ export interface operations {
             path: {
                 /** @description The record's id. */
                 id: string;
+                /** @description The kind. */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["401-unauthorized"];
+            404: components["responses"]["404-not_found"];
+            413: components["responses"]["413-payload_too_large"];
+            500: components["responses"]["500-internal_error"];
+            503: components["responses"]["503-service_unavailable"];
+        };
+    };
+    receiveProviderInbound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key. */
+                key: string;
                 /** @description The kind. */
                 kind: string;
             };

@@ -591,6 +591,14 @@ public sealed partial class IntegrationsResource
         => _client.SendAsync(new ApiRequest(HttpMethod.Get, $"/api/v1/integrations/{Uri.EscapeDataString(id)}/inbound/{Uri.EscapeDataString(kind)}", OperationAuth.None) { Options = options }, cancellationToken);
 
     /// <summary>
+    /// A provider's app-wide webhook (QuickBooks, Xero), verified with the operator's app secret and routed to the installations it names.
+    /// <c>POST /api/v1/integrations/providers/{key}/inbound/{kind}</c> (operation <c>receiveProviderInbound</c>).
+    /// </summary>
+    [SwitchboardOperation("receiveProviderInbound")]
+    public Task ReceiveProviderInboundAsync(string key, string kind, RequestOptions? options = null, CancellationToken cancellationToken = default)
+        => _client.SendAsync(new ApiRequest(HttpMethod.Post, $"/api/v1/integrations/providers/{Uri.EscapeDataString(key)}/inbound/{Uri.EscapeDataString(kind)}", OperationAuth.None) { Options = options }, cancellationToken);
+
+    /// <summary>
     /// The catalog of providers, filtered by text, category and capability.
     /// <c>GET /api/v1/integrations/providers</c> (operation <c>listIntegrationProviders</c>).
     /// </summary>
