@@ -28,6 +28,29 @@ public static class AccountingWebhooks
 
     public static string Sign(string secret, byte[] body) => Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
+    /// <summary>
+    /// The provider-level step: no secret configured is <see cref="AppInbound.Unconfigured"/>; a request that is not a POST
+    /// signed with it gets <paramref name="refusal"/>; a body <paramref name="changes"/> cannot read is 400 with
+    /// <paramref name="unreadable"/>; otherwise the accounts it names.
+    /// </summary>
+    public static AppInbound Read(string? secret, string signatureHeader, InboundRequest request, InboundResult refusal, string unreadable,
+        Func<byte[], List<Change>?> changes)
+    {
+        if (secret is not { Length: > 0 }) return AppInbound.Unconfigured;
+        if (request.Method != "POST" || !Verifies(secret, request.Header(signatureHeader), request.Body)) return AppInbound.Refused(refusal);
+        return changes(request.Body) is { } found ? AppInbound.For(found.Select(c => c.Account))
+            : AppInbound.Refused(new InboundResult(400, System.Text.Json.JsonSerializer.Serialize(new { error = unreadable })));
+    }
+
+    /// <summary>An installation's step: verified again (the same request, so the same answer), then its own account's changes recorded.</summary>
+    public static async Task<InboundResult> ReceiveAsync(ConnectorContext context, InboundRequest request, Func<Platform.SwitchboardOptions, InboundRequest, AppInbound> read,
+        Func<byte[], List<Change>?> changes, CancellationToken cancellationToken)
+    {
+        var verdict = read(context.Options, request);
+        if (verdict.Answer is { } answer) return answer;
+        return await RecordAsync(context, changes(request.Body)!, cancellationToken);
+    }
+
     /// <summary>One changed record as a provider's notification names it.</summary>
     public sealed record Change(string Account, string Entity, string EntityId, string Operation, DateTime? OccurredAt);
 

@@ -22,21 +22,13 @@ public static class QuickBooksInbound
     public const string Kind = "events", SignatureHeader = "intuit-signature";
 
     /// <summary>The provider-level step: verified with the app's verifier token, then the realms the notification names.</summary>
-    public static AppInbound Read(SwitchboardOptions options, InboundRequest request)
-    {
-        if (ProviderUrls.Settings(options, QuickBooksDefinition.Key)?.WebhookVerifierToken is not { Length: > 0 } token) return AppInbound.Unconfigured;
-        if (request.Method != "POST" || !AccountingWebhooks.Verifies(token, request.Header(SignatureHeader), request.Body)) return AppInbound.Refused(InboundResult.Unauthorized);
-        return Changes(request.Body) is { } changes ? AppInbound.For(changes.Select(c => c.Account))
-            : AppInbound.Refused(new InboundResult(400, """{"error":"Expected a QuickBooks webhook notification."}"""));
-    }
+    public static AppInbound Read(SwitchboardOptions options, InboundRequest request) =>
+        AccountingWebhooks.Read(ProviderUrls.Settings(options, QuickBooksDefinition.Key)?.WebhookVerifierToken, SignatureHeader, request,
+            InboundResult.Unauthorized, "Expected a QuickBooks webhook notification.", Changes);
 
-    /// <summary>An installation's step: verified again (the same request, so the same answer), then its realm's changes.</summary>
-    public static async Task<InboundResult> ReceiveAsync(ConnectorContext context, InboundRequest request, CancellationToken cancellationToken)
-    {
-        var verdict = Read(context.Options, request);
-        if (verdict.Answer is { } answer) return answer;
-        return await AccountingWebhooks.RecordAsync(context, Changes(request.Body)!, cancellationToken);
-    }
+    /// <summary>An installation's step: verified again, then its realm's changes.</summary>
+    public static Task<InboundResult> ReceiveAsync(ConnectorContext context, InboundRequest request, CancellationToken cancellationToken) =>
+        AccountingWebhooks.ReceiveAsync(context, request, Read, Changes, cancellationToken);
 
     /// <summary>The changes a notification names, in either payload; null when the body is neither.</summary>
     public static List<AccountingWebhooks.Change>? Changes(byte[] body)

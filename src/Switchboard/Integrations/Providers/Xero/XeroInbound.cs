@@ -23,20 +23,12 @@ public static class XeroInbound
     /// <summary>Xero's refusal: 401 and no body.</summary>
     private static readonly InboundResult Unsigned = new(401, "", "text/plain");
 
-    public static AppInbound Read(SwitchboardOptions options, InboundRequest request)
-    {
-        if (ProviderUrls.Settings(options, XeroDefinition.Key)?.WebhookKey is not { Length: > 0 } key) return AppInbound.Unconfigured;
-        if (request.Method != "POST" || !AccountingWebhooks.Verifies(key, request.Header(SignatureHeader), request.Body)) return AppInbound.Refused(Unsigned);
-        return Changes(request.Body) is { } changes ? AppInbound.For(changes.Select(c => c.Account))
-            : AppInbound.Refused(new InboundResult(400, """{"error":"Expected a Xero webhook payload."}"""));
-    }
+    public static AppInbound Read(SwitchboardOptions options, InboundRequest request) =>
+        AccountingWebhooks.Read(ProviderUrls.Settings(options, XeroDefinition.Key)?.WebhookKey, SignatureHeader, request, Unsigned,
+            "Expected a Xero webhook payload.", Changes);
 
-    public static async Task<InboundResult> ReceiveAsync(ConnectorContext context, InboundRequest request, CancellationToken cancellationToken)
-    {
-        var verdict = Read(context.Options, request);
-        if (verdict.Answer is { } answer) return answer;
-        return await AccountingWebhooks.RecordAsync(context, Changes(request.Body)!, cancellationToken);
-    }
+    public static Task<InboundResult> ReceiveAsync(ConnectorContext context, InboundRequest request, CancellationToken cancellationToken) =>
+        AccountingWebhooks.ReceiveAsync(context, request, Read, Changes, cancellationToken);
 
     /// <summary>The organisations' changes a payload names (tenant ids lower case, as the connection keeps them); null when it is not Xero's.</summary>
     public static List<AccountingWebhooks.Change>? Changes(byte[] body)
