@@ -153,6 +153,38 @@ public abstract class RateLimitTests<TFactory>(TFactory node) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task ARequestTheQuotaRefusesTakesNothingFromItsKeysLimit()
+    {
+        using var owner = await OwnerAsync();
+        using var operatorClient = node.Client();
+        operatorClient.Http.DefaultRequestHeaders.Add("X-Admin-Token", node.AdminToken);
+        using var client = await KeyAsync(owner, 4, 3600);
+        (await operatorClient.SendRawAsync(HttpMethod.Put, $"/api/v1/admin/organizations/{owner.OrganizationId}/plan", """{"plan":"enterprise","dailyQuota":3}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        // The key's requests until the day's quota of 3 (the key's creation was one of them) refuses one.
+        var served = 0;
+        HttpResponseMessage refused;
+        while ((refused = await client.GetAsync("/api/v1/contacts")).StatusCode == HttpStatusCode.OK) served++;
+        served.ShouldBeInRange(1, 2);
+        for (var i = 0; i < 5; i++)
+        {
+            (await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited"))["policy"]!["name"]!.GetValue<string>().ShouldBe("plan_daily");
+            refused = await client.GetAsync("/api/v1/contacts");
+        }
+        // With room in the quota again, the key still has what the six refused requests took and gave back.
+        (await operatorClient.SendRawAsync(HttpMethod.Put, $"/api/v1/admin/organizations/{owner.OrganizationId}/plan", """{"plan":"enterprise","dailyQuota":1000}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        for (var i = served; i < 4; i++)
+        {
+            var ok = await client.GetAsync("/api/v1/contacts");
+            ok.StatusCode.ShouldBe(HttpStatusCode.OK, $"the key's request {i + 1}");
+            Header(ok, "X-RateLimit-Remaining").ShouldBe(3 - i);
+        }
+        (await (await client.GetAsync("/api/v1/contacts")).ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited"))["policy"]!["name"]!
+            .GetValue<string>().ShouldBe("api_key");
+    }
+
+    [Fact]
     public async Task OnlyOperatorsSetPlans()
     {
         using var owner = await OwnerAsync();
