@@ -218,7 +218,7 @@ public static class IntegrationsApi
     {
         if (await FindAsync(db, id, ct) is not { } installation) return ApiProblem.NotFound("integration");
         var bound = TimeSpan.FromSeconds(http.RequestServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Integrations.TimeoutSeconds);
-        await RevokeAsync(installation, contexts, http.RequestServices, logs.CreateLogger(typeof(IntegrationsApi)), bound, ct);
+        await CleanUpAtProviderAsync(installation, contexts, http.RequestServices, logs.CreateLogger(typeof(IntegrationsApi)), bound, ct);
         // One transaction: the rules (action endpoints; no foreign key from webhook_endpoints), their deliveries and
         // attempts, and the installation, whose sync runs, states and links cascade.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -241,7 +241,7 @@ public static class IntegrationsApi
     /// call timeout (<c>Switchboard:Integrations:TimeoutSeconds</c>, the bound each revocation call has) since it may
     /// take a list and a few deletes; then the tokens (<see cref="Connector.RevokeAsync"/>).
     /// </summary>
-    private static async Task RevokeAsync(IntegrationInstallation installation, ConnectorContexts contexts, IServiceProvider services, ILogger logger,
+    private static async Task CleanUpAtProviderAsync(IntegrationInstallation installation, ConnectorContexts contexts, IServiceProvider services, ILogger logger,
         TimeSpan bound, CancellationToken ct)
     {
         Connector connector;
