@@ -217,7 +217,8 @@ public static class IntegrationsApi
         string id, SwitchboardDbContext db, ConnectorContexts contexts, TimeProvider time, HttpContext http, ILoggerFactory logs, CancellationToken ct)
     {
         if (await FindAsync(db, id, ct) is not { } installation) return ApiProblem.NotFound("integration");
-        await RevokeAsync(installation, contexts, http.RequestServices, logs.CreateLogger(typeof(IntegrationsApi)), ct);
+        var bound = TimeSpan.FromSeconds(http.RequestServices.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Integrations.TimeoutSeconds);
+        await CleanUpAtProviderAsync(installation, contexts, http.RequestServices, logs.CreateLogger(typeof(IntegrationsApi)), bound, ct);
         // One transaction: the rules (action endpoints; no foreign key from webhook_endpoints), their deliveries and
         // attempts, and the installation, whose sync runs, states and links cascade.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -233,18 +234,41 @@ public static class IntegrationsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>Best effort: a provider that cannot be reached does not keep an organization from uninstalling; the failure is logged.</summary>
-    private static async Task RevokeAsync(IntegrationInstallation installation, ConnectorContexts contexts, IServiceProvider services, ILogger logger, CancellationToken ct)
+    /// <summary>
+    /// Best effort: a provider that cannot be reached does not keep an organization from uninstalling; a failure is
+    /// logged. First what the installation registered at the provider (its webhooks,
+    /// <see cref="Connector.RemoveProviderStateAsync"/>), while the tokens still work, bounded as a whole by the provider
+    /// call timeout (<c>Switchboard:Integrations:TimeoutSeconds</c>, the bound each revocation call has) since it may
+    /// take a list and a few deletes; then the tokens (<see cref="Connector.RevokeAsync"/>).
+    /// </summary>
+    private static async Task CleanUpAtProviderAsync(IntegrationInstallation installation, ConnectorContexts contexts, IServiceProvider services, ILogger logger,
+        TimeSpan bound, CancellationToken ct)
     {
-        try
+        Connector connector;
+        ConnectorContext context;
+        try { (connector, context) = contexts.For(installation, services); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var (connector, context) = contexts.For(installation, services);
-            await connector.RevokeAsync(context, ct);
+            logger.LogWarning("Could not clean up installation {InstallationId} ({Provider}) at the provider on uninstall: {Error}", installation.Id,
+                installation.ProviderKey, ex.GetType().Name);
+            return;
         }
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            limit.CancelAfter(bound);
+            await BestEffortAsync(installation, "remove the webhooks", () => connector.RemoveProviderStateAsync(context, limit.Token), logger, ct);
+        }
+        await BestEffortAsync(installation, "revoke the tokens", () => connector.RevokeAsync(context, ct), logger, ct);
+    }
+
+    /// <remarks>Logs the provider's error or the exception's type, never a token or a request.</remarks>
+    private static async Task BestEffortAsync(IntegrationInstallation installation, string what, Func<Task> step, ILogger logger, CancellationToken ct)
+    {
+        try { await step(); }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogWarning("Could not revoke the {Provider} tokens of installation {InstallationId} on uninstall: {Error}", installation.ProviderKey, installation.Id,
-                ex is ProviderException p ? p.ProviderError ?? p.Message : ex.GetType().Name);
+            logger.LogWarning("Could not {Step} of the {Provider} installation {InstallationId} on uninstall: {Error}", what, installation.ProviderKey, installation.Id,
+                ex is ProviderException p ? p.ProviderError ?? p.Message : ex is OperationCanceledException ? "timed out" : ex.GetType().Name);
         }
     }
 

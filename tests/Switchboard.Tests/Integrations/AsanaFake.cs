@@ -35,6 +35,10 @@ public sealed class AsanaFake : IAsyncDisposable
     public Func<string, HttpRequestMessage, Task<HttpResponseMessage>>? Deliver { get; set; }
     private readonly ConcurrentDictionary<string, Workspace> _byAccess = new(), _byRefresh = new();
     public ConcurrentQueue<string> Revoked { get; } = new();
+
+    /// <summary>The next this many <c>DELETE /webhooks/{gid}</c> answer Asana's 500.</summary>
+    public int FailWebhookDeletes { get => Volatile.Read(ref _failWebhookDeletes); set => Volatile.Write(ref _failWebhookDeletes, value); }
+    internal int _failWebhookDeletes;
     private int _workspaces;
     private long _gids = 1_200_000_000_000_000;
     private AsanaFake(FakeProvider provider) => Provider = provider;
@@ -212,6 +216,10 @@ public sealed class AsanaFake : IAsyncDisposable
             case ("POST", "webhooks"):
                 return await EstablishAsync(ws, data!, fake);
             case ("DELETE", _) when path.StartsWith("webhooks/", StringComparison.Ordinal):
+                // https://developers.asana.com/reference/deletewebhook: no body; answers {"data": {}}.
+                fake.Require(http.Request.ContentLength is null or 0, "DELETE /webhooks/{webhook_gid} takes no body");
+                if (Interlocked.Decrement(ref _failWebhookDeletes) >= 0) return Error(500, "Server Error");
+                Interlocked.Exchange(ref _failWebhookDeletes, 0);
                 return ws.Webhooks.TryRemove(path["webhooks/".Length..], out _) ? Results.Json(new JsonObject { ["data"] = new JsonObject() }) : Error(404, "webhook: Unknown object");
         }
         fake.Violation($"{http.Request.Method} /api/1.0/{path} is not an endpoint this connector should call");

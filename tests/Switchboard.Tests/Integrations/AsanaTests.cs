@@ -201,6 +201,39 @@ public abstract class AsanaTests<TNode>(TNode node) : IClassFixture<TNode> where
         anonymous.Dispose();
         Fake.Provider.AssertNoViolations();
     }
+
+    [Fact]
+    public async Task UninstallDeletesTheWebhooksToThisInstallationRevokesEvenWhenAsanaFailsTheDeleteAndTheInboundUrlIsGone()
+    {
+        using var anonymous = node.Client();
+        Fake.Deliver = (_, request) => anonymous.Http.SendAsync(request);
+        var ws = Fake.NewWorkspace();
+        var (owner, installation) = await InstallAsync(ws);
+        using var _ = owner;
+        JsonNode.Parse((await ActAsync(installation, "register_webhook", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var gid = ws.Webhooks.Keys.ShouldHaveSingleItem();
+
+        await UninstallTestKit.UninstallAsync(node, owner, installation);
+        var delete = Fake.Provider.Requests.Where(r => r.Method == "DELETE" && r.Path == "/api/1.0/webhooks/" + gid).ShouldHaveSingleItem();
+        delete.Headers["authorization"].ShouldBe("Bearer " + ws.AccessToken);
+        ws.Webhooks.ShouldBeEmpty();
+        Fake.Revoked.ShouldContain(ws.RefreshToken);
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation);
+
+        // Asana failing the delete: logged, and the tokens are still revoked and the installation uninstalled.
+        var other = Fake.NewWorkspace();
+        var (otherOwner, failing) = await InstallAsync(other);
+        using var __ = otherOwner;
+        JsonNode.Parse((await ActAsync(failing, "register_webhook", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var kept = other.Webhooks.Keys.ShouldHaveSingleItem();
+        Fake.FailWebhookDeletes = 1;
+        await UninstallTestKit.UninstallAsync(node, otherOwner, failing);
+        Fake.Provider.Requests.ShouldContain(r => r.Method == "DELETE" && r.Path == "/api/1.0/webhooks/" + kept);
+        other.Webhooks.Keys.ShouldBe([kept]);
+        Fake.Revoked.ShouldContain(other.RefreshToken);
+        await UninstallTestKit.ShouldBeGoneAsync(node, failing);
+        Fake.Provider.AssertNoViolations();
+    }
 }
 
 public sealed class AsanaTestsOnSqlite(AsanaSqliteNode node) : AsanaTests<AsanaSqliteNode>(node);

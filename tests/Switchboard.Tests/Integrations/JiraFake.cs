@@ -25,7 +25,8 @@ namespace Switchboard.Tests.Integrations;
 /// with fields, <c>nextPageToken</c> only with the query that issued it, no token on the last page (<c>isLast</c>); JQL dates
 /// "yyyy/MM/dd HH:mm" read in the user's time zone (this fake's user is at UTC+01:00, as the <c>updated</c> times show).</item>
 /// <item>Dynamic webhooks (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/): GET paged by
-/// startAt, POST with url + webhooks[{events, jqlFilter}], PUT /webhook/refresh.</item>
+/// startAt, POST with url + webhooks[{events, jqlFilter}], PUT /webhook/refresh, DELETE with a body of
+/// <c>{"webhookIds":[…]}</c> answered 202 (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-delete).</item>
 /// </list>
 /// </summary>
 public sealed partial class JiraFake : IAsyncDisposable
@@ -133,7 +134,7 @@ public sealed partial class JiraFake : IAsyncDisposable
         {
             app.MapPost("/oauth/token", (Delegate)((HttpContext http) => self!.TokenAsync(http, fake)));
             app.MapGet("/oauth/token/accessible-resources", (Delegate)((HttpContext http) => self!.Resources(http)));
-            app.MapMethods("/ex/jira/{cloudId}/rest/api/3/{**path}", ["GET", "POST", "PUT"],
+            app.MapMethods("/ex/jira/{cloudId}/rest/api/3/{**path}", ["GET", "POST", "PUT", "DELETE"],
                 (string cloudId, string path, HttpContext http) => self!.RestAsync(http, fake, cloudId, path));
         }).GetAwaiter().GetResult();
         self = new JiraFake(provider);
@@ -196,7 +197,7 @@ public sealed partial class JiraFake : IAsyncDisposable
             return Results.Json(failure.Body, statusCode: failure.Status);
         }
         JsonObject? body = null;
-        if (http.Request.Method is "POST" or "PUT")
+        if (http.Request.Method is "POST" or "PUT" or "DELETE")
         {
             fake.Require(http.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true, "Jira takes JSON bodies");
             try { body = await JsonNode.ParseAsync(http.Request.Body) as JsonObject; }
@@ -245,6 +246,15 @@ public sealed partial class JiraFake : IAsyncDisposable
             var expires = DateTimeOffset.UtcNow.AddDays(30).ToString("yyyy-MM-ddTHH:mm:ss.fffzz00", CultureInfo.InvariantCulture);
             foreach (var id in ids) if (site.Webhooks.TryGetValue(id, out var w)) w["expirationDate"] = expires;
             return Results.Json(new { expirationDate = expires });
+        }
+        if (method == "DELETE" && path == "webhook")
+        {
+            // Only the calling app's webhooks are removed; ids of other apps' webhooks are ignored.
+            var ids = (body!["webhookIds"] as JsonArray ?? []).Select(i => i is JsonValue v && v.TryGetValue<long>(out var n) ? n : -1).ToList();
+            if (!fake.Require(ids.Count > 0 && ids.All(i => i > 0), "DELETE /webhook takes {\"webhookIds\": [numbers]}"))
+                return Results.Json(Errors(["webhookIds: must not be empty"]), statusCode: 400);
+            foreach (var id in ids) site.Webhooks.TryRemove(id, out _);
+            return Results.StatusCode(202);
         }
         fake.Violation($"{method} /rest/api/3/{path} is not an endpoint this connector should call");
         return Results.Json(Errors(["Not found"]), statusCode: 404);

@@ -307,6 +307,38 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         Refreshes().Count.ShouldBe(1);
         Fake.Provider.AssertNoViolations();
     }
+
+    [Fact]
+    public async Task UninstallDeletesTheWebhookByItsKeptIdUninstallsEvenWhenJiraFailsAndTheInboundUrlIsGone()
+    {
+        var site = Fake.NewSite();
+        var grant = Fake.NewGrant(site);
+        var (owner, installation) = await InstallAsync(grant, site);
+        using var _ = owner;
+        JsonNode.Parse((await ActAsync(installation, "register_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var webhookId = site.Webhooks.Keys.ShouldHaveSingleItem();
+        bool Deletes(FakeProvider.Recorded r) => r.Method == "DELETE" && r.Path == $"/ex/jira/{site.CloudId}/rest/api/3/webhook";
+
+        await UninstallTestKit.UninstallAsync(node, owner, installation);
+        var delete = Fake.Provider.Requests.Where(Deletes).ShouldHaveSingleItem();
+        delete.Headers["authorization"].ShouldBe("Bearer " + grant.AccessToken);
+        JsonNode.Parse(delete.Body)!["webhookIds"]!.AsArray().Select(i => i!.GetValue<long>()).ShouldBe([webhookId]);
+        site.Webhooks.ShouldBeEmpty();
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation);
+
+        // Jira failing the delete: the uninstall goes on (the webhook dies unrefreshed within Jira's 30 days).
+        var other = Fake.NewSite();
+        var otherGrant = Fake.NewGrant(other);
+        var (otherOwner, failing) = await InstallAsync(otherGrant, other);
+        using var __ = otherOwner;
+        JsonNode.Parse((await ActAsync(failing, "register_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        Fake.FailNext(500, JiraFake.Errors(["Internal server error"]));
+        await UninstallTestKit.UninstallAsync(node, otherOwner, failing);
+        Fake.Provider.Requests.ShouldContain(r => r.Method == "DELETE" && r.Path == $"/ex/jira/{other.CloudId}/rest/api/3/webhook");
+        other.Webhooks.Count.ShouldBe(1);
+        await UninstallTestKit.ShouldBeGoneAsync(node, failing);
+        Fake.Provider.AssertNoViolations();
+    }
 }
 
 public sealed class JiraTestsOnSqlite(JiraSqliteNode node) : JiraTests<JiraSqliteNode>(node);

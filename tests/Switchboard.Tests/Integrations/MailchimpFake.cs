@@ -68,8 +68,12 @@ public sealed class MailchimpFake : IAsyncDisposable
                 ["webhooks"] = new JsonArray(mc.Webhooks.Values.Select(w => (JsonNode)w.DeepClone()).ToArray()), ["list_id"] = ListId, ["total_items"] = mc.Webhooks.Count,
             }))));
             app.MapPost("/3.0/lists/{list}/webhooks", (Delegate)((HttpContext http) => mc!.ApiAsync(http, fake, body => mc.AddWebhook(body, fake))));
+            // https://mailchimp.com/developer/marketing/api/list-webhooks/delete-webhook/: no body; 204 No Content.
             app.MapDelete("/3.0/lists/{list}/webhooks/{id}", (Delegate)((HttpContext http) => mc!.Api(http, fake, () =>
-                mc.Webhooks.TryRemove(http.Request.RouteValues["id"]!.ToString()!, out _) ? Results.StatusCode(204) : Problem(404, "Resource Not Found", "The requested resource could not be found."))));
+            {
+                fake.Require(http.Request.ContentLength is null or 0, "DELETE …/webhooks/{webhook_id} takes no body");
+                return mc.Webhooks.TryRemove(http.Request.RouteValues["id"]!.ToString()!, out _) ? Results.StatusCode(204) : Problem(404, "Resource Not Found", "The requested resource could not be found.");
+            })));
         }).GetAwaiter().GetResult();
         mc = new MailchimpFake(provider);
         mc.Campaigns["c0ffee1234"] = new JsonObject { ["id"] = "c0ffee1234", ["status"] = "save", ["settings"] = new JsonObject { ["title"] = "Welcome series" } };

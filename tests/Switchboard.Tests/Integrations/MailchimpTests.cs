@@ -210,6 +210,37 @@ public abstract class MailchimpTests<TNode>(TNode node) : IClassFixture<TNode> w
         (await page.Content.ReadAsStringAsync()).ShouldContain("upsert_member");
         await (await owner.PostAsync("/api/v1/integrations", new { provider = "mailchimp", config = new { listId = "not a list id!" } })).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
+
+    [Fact]
+    public async Task UninstallDeletesTheAudienceWebhookUninstallsEvenWhenMailchimpFailsAndTheInboundUrlIsGone()
+    {
+        var (owner, installation, token) = await InstallAsync();
+        using var _ = owner;
+        JsonObject Mine(string id) => Fake.Webhooks.Values.SingleOrDefault(w => w["url"]!.GetValue<string>()
+            .StartsWith($"{MailchimpNode.PublicBaseUrl}/api/v1/integrations/{id}/inbound/events?", StringComparison.Ordinal))!;
+        JsonNode.Parse((await ActAsync(installation, "subscribe_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var hook = Mine(installation)["id"]!.GetValue<string>();
+        var others = Fake.Webhooks.Count - 1;
+
+        await UninstallTestKit.UninstallAsync(node, owner, installation);
+        var delete = Fake.Provider.Requests.Where(r => r.Method == "DELETE" && r.Path == $"/3.0/lists/{MailchimpFake.ListId}/webhooks/{hook}").ShouldHaveSingleItem();
+        delete.Headers["authorization"].ShouldBe("Bearer " + token);
+        Mine(installation).ShouldBeNull();
+        Fake.Webhooks.Count.ShouldBe(others, "only this installation's webhook");
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation, HttpMethod.Get);
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation);
+
+        var (otherOwner, failing, _) = await InstallAsync();
+        using var __ = otherOwner;
+        JsonNode.Parse((await ActAsync(failing, "subscribe_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var kept = Mine(failing)["id"]!.GetValue<string>();
+        Fake.FailNext($"/3.0/lists/{MailchimpFake.ListId}/webhooks/", 500, "Internal Server Error", "An unexpected internal error has occurred.");
+        await UninstallTestKit.UninstallAsync(node, otherOwner, failing);
+        Fake.Provider.Requests.ShouldContain(r => r.Method == "DELETE" && r.Path == $"/3.0/lists/{MailchimpFake.ListId}/webhooks/{kept}");
+        Mine(failing).ShouldNotBeNull();
+        await UninstallTestKit.ShouldBeGoneAsync(node, failing);
+        Fake.Provider.AssertNoViolations();
+    }
 }
 
 public sealed class MailchimpTestsOnSqlite(MailchimpSqliteNode node) : MailchimpTests<MailchimpSqliteNode>(node);

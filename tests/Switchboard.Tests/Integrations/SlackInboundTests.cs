@@ -135,11 +135,13 @@ public abstract class SlackInboundTests<TNode>(TNode node) : IClassFixture<TNode
     }
 
     [Fact]
-    public async Task AnUnknownInstallationOrKindIs404()
+    public async Task AnUnknownInstallationIs410AnIllFormedIdOrUnknownKind404()
     {
         var (owner, installation) = await SetupAsync();
         using var _ = owner;
-        (await SendAsync("ins_01JAAAAAAAAAAAAAAAAAAAAAAA", "commands", Command("leads"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // A well-formed id naming no installation (an uninstalled one): Gone, so the provider stops calling.
+        await (await SendAsync("ins_01JAAAAAAAAAAAAAAAAAAAAAAA", "commands", Command("leads"))).ShouldBeProblemAsync(HttpStatusCode.Gone, "gone");
+        (await SendAsync("ins_not-an-id", "commands", Command("leads"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await SendAsync(installation, "events", Command("leads"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         // Another organization's lead id in a validly signed click changes nothing (the tenant is the installation's).
         using var other = node.Client();

@@ -14,7 +14,8 @@ namespace Switchboard.Tests.Integrations;
 /// (https://developer.atlassian.com/cloud/trello/guides/rest-api/authorization/), plain-text errors ("invalid token",
 /// "invalid id", "invalid value for idList"), 429 as JSON (https://developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits/);
 /// boards, lists, cards; webhooks (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/) whose creation
-/// first sends a HEAD to the callback URL and needs a 200, one per callback, model and token.
+/// first sends a HEAD to the callback URL and needs a 200, one per callback, model and token; deleted with
+/// <c>DELETE /1/webhooks/{id}</c> (https://developer.atlassian.com/cloud/trello/rest/api-group-webhooks/#api-webhooks-id-delete), the token's own only.
 /// </summary>
 public sealed partial class TrelloFake : IAsyncDisposable
 {
@@ -35,6 +36,10 @@ public sealed partial class TrelloFake : IAsyncDisposable
         public ConcurrentDictionary<string, JsonObject> Cards { get; } = new();
         public ConcurrentDictionary<string, JsonObject> Webhooks { get; } = new();
         public ConcurrentQueue<(int Status, string Body)> Failures { get; } = new();
+
+        /// <summary>The next this many <c>DELETE /1/webhooks/{id}</c> answer a 500.</summary>
+        public int FailWebhookDeletes { get => Volatile.Read(ref _failWebhookDeletes); set => Volatile.Write(ref _failWebhookDeletes, value); }
+        internal int _failWebhookDeletes;
         public string? ListNamed(string name) => Lists.Values.FirstOrDefault(l => l["name"]!.GetValue<string>() == name)?["id"]!.GetValue<string>();
     }
 
@@ -54,7 +59,7 @@ public sealed partial class TrelloFake : IAsyncDisposable
     {
         TrelloFake? self = null;
         var provider = FakeProvider.StartAsync((app, fake) =>
-            app.MapMethods("/1/{**path}", ["GET", "POST", "PUT"], (string path, HttpContext http) => self!.ApiAsync(http, fake, path))).GetAwaiter().GetResult();
+            app.MapMethods("/1/{**path}", ["GET", "POST", "PUT", "DELETE"], (string path, HttpContext http) => self!.ApiAsync(http, fake, path))).GetAwaiter().GetResult();
         self = new TrelloFake(provider);
         return self;
     }
@@ -121,6 +126,11 @@ public sealed partial class TrelloFake : IAsyncDisposable
             case ("GET", ["tokens", var token, "webhooks"]):
                 fake.Require(token == board.Token, "the token's own webhooks");
                 return Results.Json(new JsonArray([.. board.Webhooks.Values.Select(w => (JsonNode)w.DeepClone())]));
+            case ("DELETE", ["webhooks", var id]):
+                fake.Require(http.Request.ContentLength is null or 0, "DELETE /1/webhooks/{id} takes no body");
+                if (Interlocked.Decrement(ref board._failWebhookDeletes) >= 0) return Text(500, "An unexpected error occurred.");
+                Interlocked.Exchange(ref board._failWebhookDeletes, 0);
+                return board.Webhooks.TryRemove(id, out _) ? Results.Json(new JsonObject { ["_value"] = null }) : Text(404, "The requested resource was not found.");
             case ("POST", ["webhooks"]):
             {
                 var callback = body["callbackURL"]?.GetValue<string>() ?? "";

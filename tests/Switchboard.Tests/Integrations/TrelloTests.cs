@@ -146,7 +146,7 @@ public abstract class TrelloTests<TNode>(TNode node) : IClassFixture<TNode> wher
         (await ActAsync(installation, "register_webhook", []))["created"]!.GetValue<bool>().ShouldBeTrue();
         board.Webhooks.Values.ShouldHaveSingleItem()["callbackURL"]!.GetValue<string>().ShouldBe($"{JiraNode.PublicBaseUrl}/api/v1/integrations/{installation}/inbound/events");
         (await ActAsync(installation, "register_webhook", []))["created"]!.GetValue<bool>().ShouldBeFalse();
-        Fake.Provider.Requests.Count(r => r.Method == "POST" && r.Path == "/1/webhooks").ShouldBe(1);
+        Fake.Provider.Requests.Count(r => r.Method == "POST" && r.Path == "/1/webhooks" && r.Body.Contains(installation, StringComparison.Ordinal)).ShouldBe(1);
 
         await ActAsync(installation, "ensure_stage_lists", []);
         var deal = await DealAsync(owner, "Acme renewal", "qualification");
@@ -168,6 +168,38 @@ public abstract class TrelloTests<TNode>(TNode node) : IClassFixture<TNode> wher
         (await DeliverAsync(installation, Moved(cardId, board, "Proposal", "Negotiation"))).ShouldBe(HttpStatusCode.OK);
         (await node.EventsForAsync(deal)).Count.ShouldBe(events, "no echo: the deal is where the card went");
         (await owner.GetJsonAsync($"/api/v1/deals/{deal}"))["stage"]!.GetValue<string>().ShouldBe("negotiation");
+        Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task UninstallDeletesTheWebhooksToThisInstallationUninstallsEvenWhenTrelloFailsAndTheInboundUrlIsGone()
+    {
+        using var anonymous = node.Client();
+        Fake.Deliver = request => anonymous.Http.SendAsync(request);
+        var board = Fake.NewBoard();
+        var (owner, installation) = await InstallAsync(board);
+        using var _ = owner;
+        (await ActAsync(installation, "register_webhook", []))["created"]!.GetValue<bool>().ShouldBeTrue();
+        var id = board.Webhooks.Keys.ShouldHaveSingleItem();
+
+        await UninstallTestKit.UninstallAsync(node, owner, installation);
+        var delete = Fake.Provider.Requests.Where(r => r.Method == "DELETE" && r.Path == "/1/webhooks/" + id).ShouldHaveSingleItem();
+        delete.Headers["authorization"].ShouldBe($"OAuth oauth_consumer_key=\"{TrelloFake.ApiKey}\", oauth_token=\"{board.Token}\"");
+        board.Webhooks.ShouldBeEmpty();
+        // Trello's HEAD and POST both hear 410: a webhook left behind is deleted by Trello itself.
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation, HttpMethod.Head);
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation);
+
+        var other = Fake.NewBoard();
+        var (otherOwner, failing) = await InstallAsync(other);
+        using var __ = otherOwner;
+        (await ActAsync(failing, "register_webhook", []))["created"]!.GetValue<bool>().ShouldBeTrue();
+        var kept = other.Webhooks.Keys.ShouldHaveSingleItem();
+        other.FailWebhookDeletes = 1;
+        await UninstallTestKit.UninstallAsync(node, otherOwner, failing);
+        Fake.Provider.Requests.ShouldContain(r => r.Method == "DELETE" && r.Path == "/1/webhooks/" + kept);
+        other.Webhooks.Keys.ShouldBe([kept]);
+        await UninstallTestKit.ShouldBeGoneAsync(node, failing);
         Fake.Provider.AssertNoViolations();
     }
 }

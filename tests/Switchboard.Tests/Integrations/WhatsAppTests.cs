@@ -207,7 +207,7 @@ public abstract class WhatsAppTests<TNode>(TNode node) : IClassFixture<TNode> wh
             .ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
         await (await HandshakeAsync(installation, "hub.mode=subscribe&hub.challenge=1158201444"))
             .ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
-        (await HandshakeAsync("ins_01JAAAAAAAAAAAAAAAAAAAAAAA", $"hub.mode=subscribe&hub.challenge=1&hub.verify_token={VerifyToken}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await HandshakeAsync("ins_01JAAAAAAAAAAAAAAAAAAAAAAA", $"hub.mode=subscribe&hub.challenge=1&hub.verify_token={VerifyToken}")).StatusCode.ShouldBe(HttpStatusCode.Gone);
     }
 
     /// <summary>A messages notification as Meta sends it (webhooks reference, "messages" field, text message).</summary>

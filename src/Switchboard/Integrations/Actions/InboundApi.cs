@@ -13,7 +13,10 @@ namespace Switchboard.Integrations.Actions;
 /// commands and button clicks, a provider's webhooks). Anonymous for Switchboard's API authentication — the provider
 /// holds no Switchboard credential — and verified instead by the provider's own scheme, in the connector, before
 /// anything else (<see cref="Connector.ReceiveAsync"/>): anything unverified is 401 and changes nothing. The body is read
-/// raw (signatures cover its exact bytes), at most <see cref="MaxBodyBytes"/>.
+/// raw (signatures cover its exact bytes), at most <see cref="MaxBodyBytes"/>. A well-formed installation id that names
+/// no installation is 410 Gone: installation ids are never reused, so the URL will never answer again, and a provider
+/// that still calls it (its webhook outlived the uninstall) is told to stop; Trello deletes a webhook whose callback
+/// answers 410 (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/). An ill-formed id stays 404.
 /// </summary>
 public static class InboundApi
 {
@@ -24,16 +27,17 @@ public static class InboundApi
     {
         // No per-IP limit: a provider sends every customer's traffic from a few shared addresses (Slack's do).
         app.MapPost("/api/v1/integrations/{id}/inbound/{kind}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().WithTags("Integration rules")
-            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.PayloadTooLarge)
+            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.PayloadTooLarge, ErrorCodes.Gone)
             .WithName("receiveIntegrationInbound")
             .WithSummary("A provider's own request to an installation (Slack slash commands and buttons), verified by the provider's signature")
             .WithDescription("Called by the provider, not by API clients: give this URL to the provider (Slack: the slash command's and interactivity's " +
                 "Request URL, with kind `commands` or `interactions`). Verified by the provider's own scheme before anything is read; an unverified request " +
-                "is 401 and changes nothing. The answer is the provider's (JSON or text).");
+                "is 401 and changes nothing. The answer is the provider's (JSON or text). An installation that no longer exists answers 410 Gone, which tells the " +
+                "provider to stop (Trello then deletes its webhook).");
         // The same URL answers a provider's GET verification handshake (the Graph API's hub.challenge, sent when a
         // webhook is registered): the connector checks it as it checks a POST's signature; a GET without a body.
         app.MapGet("/api/v1/integrations/{id}/inbound/{kind}", ReceiveAsync).AllowAnonymous().WithTags("Integration rules")
-            .ProducesErrors(ErrorCodes.Unauthorized)
+            .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.Gone)
             .WithName("verifyIntegrationInbound")
             .WithSummary("A provider's verification handshake for an installation's inbound URL (WhatsApp's hub.challenge)")
             .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
@@ -70,6 +74,9 @@ public static class InboundApi
             var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
             installation = await db.Set<IntegrationInstallation>().IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct);
         }
+        if (installation is null && Ids.LooksValid(id, IntegrationResources.Installations))
+            return ApiProblem.Result(StatusCodes.Status410Gone, ErrorCodes.Gone,
+                "No such installation: it was uninstalled (or never existed), and this URL will not answer again. Delete the webhook that calls it.");
         var connector = installation is null ? null : catalog.Find(installation.ProviderKey);
         if (installation is null || connector is null || !connector.Definition.Inbound.Contains(kind, StringComparer.Ordinal))
             return ApiProblem.NotFound("inbound endpoint");

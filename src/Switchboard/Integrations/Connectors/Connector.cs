@@ -81,6 +81,13 @@ public abstract class Connector
     /// </summary>
     public virtual AppInbound? ReadAppInbound(SwitchboardOptions options, string kind, InboundRequest request) => null;
 
+    /// <summary>
+    /// Removes what the installation registered at the provider (its webhooks) on uninstall, so the provider stops
+    /// calling an inbound URL that no longer answers. Called right before <see cref="RevokeAsync"/>, while the tokens
+    /// still work; best effort and bounded in time: the caller logs a failure and uninstalls anyway. Nothing by default.
+    /// </summary>
+    public virtual Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Revokes the installation's provider tokens on uninstall, where the provider offers revocation. Best effort: the caller logs a failure.</summary>
     public virtual Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

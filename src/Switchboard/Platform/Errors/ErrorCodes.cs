@@ -16,6 +16,7 @@ public static class ErrorCodes
     public const string BadRequest = "bad_request";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";
+    public const string Gone = "gone";
     public const string Conflict = "conflict";
     public const string PreconditionFailed = "precondition_failed";
     public const string Unauthorized = "unauthorized";
@@ -66,6 +67,7 @@ public static class ErrorCodes
         (IdempotencyRequestInProgress, 409, "The first request with this `Idempotency-Key` is still running."),
         (NotFound, 404, "No such resource in the caller's organization."),
         (MethodNotAllowed, 405, "The path exists but not with this method."),
+        (Gone, 410, "The resource is not there and will not be again (the inbound URL of an uninstalled integration): stop calling it."),
         (Conflict, 409, "The request conflicts with the current state."),
         (EmailTaken, 409, "An account with this email exists."),
         (PreconditionFailed, 412, "`If-Match` does not match the current `ETag`."),

@@ -17,7 +17,8 @@ namespace Switchboard.Integrations.Providers.Asana;
 /// CRM task through the tasks sync's own mapping and links it; <c>register_webhook</c> establishes the project's webhook
 /// (<c>POST /webhooks</c>, https://developers.asana.com/reference/createwebhook) whose handshake this connector answers
 /// while the registration is in flight; deliveries signed <c>X-Hook-Signature</c> start the tasks sync at once;
-/// uninstalling revokes the refresh token (<c>POST /-/oauth_revoke</c>).
+/// uninstalling deletes the webhooks delivering to this installation (<see cref="RemoveProviderStateAsync"/>), then revokes
+/// the refresh token (<c>POST /-/oauth_revoke</c>).
 /// </summary>
 public sealed class AsanaConnector(TimeProvider time) : Connector
 {
@@ -162,6 +163,35 @@ public sealed class AsanaConnector(TimeProvider time) : Connector
         try { given = Convert.FromHexString(signature); }
         catch (FormatException) { return false; }
         return CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), body), given);
+    }
+
+    /// <summary>
+    /// Deletes the webhooks delivering to this installation's inbound URL. The connector keeps no webhook gid (the
+    /// secret of the handshake only), so the workspace's webhooks of this app and user are listed
+    /// (<c>GET /webhooks?workspace=…</c>, paged by <c>offset</c>, https://developers.asana.com/reference/getwebhooks) and each
+    /// whose <c>target</c> is this installation's URL deleted (<c>DELETE /webhooks/{webhook_gid}</c>,
+    /// https://developers.asana.com/reference/deletewebhook); one already gone (404) is not a failure.
+    /// </summary>
+    public override async Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken)
+    {
+        if (context.Installation.TokensEncrypted is null || context.Options.PublicBaseUrl is not { Length: > 0 } publicBase
+            || context.Value("workspaceGid") is not { Length: > 0 } workspace) return;
+        var target = publicBase.TrimEnd('/') + $"/api/v1/integrations/{context.Installation.Id}/inbound/{AsanaDefinition.Events}";
+        List<string> mine = [];
+        string? offset = null;
+        do
+        {
+            var page = await AsanaApi.SendAsync(context, HttpMethod.Get, $"/webhooks?workspace={Uri.EscapeDataString(workspace)}&limit=100&opt_fields=target"
+                + (offset is null ? "" : "&offset=" + Uri.EscapeDataString(offset)), null, cancellationToken);
+            mine.AddRange((page["data"] as JsonArray ?? []).OfType<JsonObject>().Where(h => AsanaApi.Text(h["target"]) == target)
+                .Select(h => AsanaApi.Text(h["gid"])).OfType<string>());
+            offset = AsanaApi.Text(page["next_page"]?["offset"]);
+        } while (offset is not null);
+        foreach (var gid in mine)
+        {
+            try { await AsanaApi.SendAsync(context, HttpMethod.Delete, "/webhooks/" + Uri.EscapeDataString(gid), null, cancellationToken); }
+            catch (ProviderException ex) when (ex.Status == 404) { } // deleted since the list
+        }
     }
 
     /// <summary>Revokes the refresh token (https://developers.asana.com/docs/oauth#token-deauthorization-endpoint): form with client id, secret and token.</summary>

@@ -17,8 +17,9 @@ namespace Switchboard.Integrations.Providers.Jira;
 /// in the issues sync's id map, so the issue's status transitions come back onto that ticket (<see cref="JiraIssuesSync"/>);
 /// <c>register_webhooks</c> registers the dynamic webhook (<c>POST /rest/api/3/webhook</c>,
 /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/) whose verified deliveries
-/// (<see cref="JiraWebhookToken"/>) start an incremental sync at once. Atlassian documents no token revocation endpoint for
-/// 3LO apps (a user removes the app from their account), so uninstalling only forgets the tokens.
+/// (<see cref="JiraWebhookToken"/>) start an incremental sync at once. Uninstalling deletes that webhook
+/// (<see cref="RemoveProviderStateAsync"/>); Atlassian documents no token revocation endpoint for 3LO apps (a user removes
+/// the app from their account), so it then only forgets the tokens.
 /// </summary>
 public sealed class JiraConnector(TimeProvider time) : Connector
 {
@@ -210,6 +211,21 @@ public sealed class JiraConnector(TimeProvider time) : Connector
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.NextRunAt, now), cancellationToken);
         }
         return InboundResult.Ok;
+    }
+
+    /// <summary>
+    /// Deletes the dynamic webhook <c>register_webhooks</c> kept the id of (<c>DELETE /rest/api/3/webhook</c> with
+    /// <c>{"webhookIds":[…]}</c>, https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-delete;
+    /// Jira removes only the calling app's webhooks and ignores other ids). None kept: nothing to delete by id, and
+    /// Jira's webhook list names no callback URL to tell this installation's from another's; an unrefreshed dynamic
+    /// webhook is deleted by Jira 30 days after its last refresh, and nothing refreshes it once the installation is gone.
+    /// </summary>
+    public override async Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken)
+    {
+        if (context.Installation.TokensEncrypted is null) return;
+        var kept = (await context.Http.TokensAsync(cancellationToken)).ExtraValue(JiraWebhookRefresh.WebhookIdExtra);
+        if (!long.TryParse(kept, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)) return;
+        await JiraApi.SendAsync(context, HttpMethod.Delete, "/webhook", new JsonObject { ["webhookIds"] = new JsonArray(id) }, cancellationToken);
     }
 
     private static ProviderResponse Answer(JsonObject body)

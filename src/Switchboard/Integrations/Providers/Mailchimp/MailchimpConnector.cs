@@ -13,7 +13,8 @@ namespace Switchboard.Integrations.Providers.Mailchimp;
 /// <summary>
 /// Mailchimp (<see cref="MailchimpDefinition"/>): the connection test reads the configured audience; actions upsert and
 /// tag members, trigger a journey step, send a campaign, and create the audience webhook handled by
-/// <see cref="MailchimpInbound"/>.
+/// <see cref="MailchimpInbound"/>, deleted again on uninstall (<see cref="RemoveProviderStateAsync"/>). Mailchimp's tokens do
+/// not expire and Mailchimp documents no revocation endpoint: uninstalling forgets them.
 /// </summary>
 public sealed class MailchimpConnector : Connector
 {
@@ -188,6 +189,28 @@ public sealed class MailchimpConnector : Connector
             ["sources"] = new JsonObject { ["user"] = true, ["admin"] = true, ["api"] = false },
         }, cancellationToken);
         return Answer(new JsonObject { ["webhookId"] = MailchimpApi.Text((created.Json() as JsonObject)?["id"]), ["created"] = true });
+    }
+
+    /// <summary>
+    /// Deletes the audience webhooks delivering to this installation: the connector keeps the URL's secret but not the
+    /// webhook's id, so the audience's webhooks are listed (<c>GET /lists/{list_id}/webhooks</c>, as <c>subscribe_webhooks</c>
+    /// does) and each whose URL is this installation's inbound URL (whatever its secret) deleted
+    /// (<c>DELETE /lists/{list_id}/webhooks/{webhook_id}</c>, https://mailchimp.com/developer/marketing/api/list-webhooks/delete-webhook/);
+    /// one already gone (404) is not a failure.
+    /// </summary>
+    public override async Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken)
+    {
+        if (context.Installation.TokensEncrypted is null || context.Options.PublicBaseUrl is not { Length: > 0 } || context.Value("listId") is not { Length: > 0 }) return;
+        var callback = MailchimpApi.CallbackUrl(context);
+        var hooks = (await MailchimpApi.SendAsync(context, HttpMethod.Get, ListPath(context) + "/webhooks", null, cancellationToken)).Json() as JsonObject;
+        foreach (var id in (hooks?["webhooks"] as JsonArray ?? []).OfType<JsonObject>()
+                     .Where(h => MailchimpApi.Text(h["url"])?.StartsWith(callback + "?", StringComparison.Ordinal) ?? false)
+                     .Select(h => MailchimpApi.Text(h["id"])).OfType<string>())
+        {
+            var response = await MailchimpApi.SendAsync(context, HttpMethod.Delete, $"{ListPath(context)}/webhooks/{Uri.EscapeDataString(id)}", null, cancellationToken,
+                throwOnError: false);
+            if (!response.IsSuccess && response.Status != 404) throw MailchimpApi.Error(response, context.Time);
+        }
     }
 
     private static ProviderResponse Answer(JsonObject body)

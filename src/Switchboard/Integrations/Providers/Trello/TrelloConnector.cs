@@ -20,6 +20,8 @@ namespace Switchboard.Integrations.Providers.Trello;
 /// parameters (they would land in logs). Cards of deals go to their stage's list, cards of tasks to the task list; a card
 /// moved to a stage's list (a delivery of the board's webhook, <c>updateCard</c> with <c>listAfter</c>) moves its deal to
 /// that stage through the CRM's write path, unless the deal is there already (the card moved because the deal did).
+/// Uninstalling deletes the webhooks delivering to the installation (<see cref="RemoveProviderStateAsync"/>); the token
+/// is the user's, pasted into the configuration, and stays theirs to revoke.
 /// </summary>
 public sealed class TrelloConnector(TimeProvider time) : Connector
 {
@@ -143,6 +145,25 @@ public sealed class TrelloConnector(TimeProvider time) : Connector
             ["callbackURL"] = callback, ["idModel"] = Board(context), ["description"] = $"Switchboard {context.Installation.Id}",
         }, cancellationToken)).Json();
         return Answer(new JsonObject { ["id"] = Text(made?["id"]), ["created"] = true });
+    }
+
+    /// <summary>
+    /// Deletes the token's webhooks whose callback is this installation's URL: the connector keeps no webhook id, so the
+    /// token's webhooks are listed (<c>GET /1/tokens/{token}/webhooks</c>, as <c>register_webhook</c> does) and each of
+    /// ours deleted (<c>DELETE /1/webhooks/{id}</c>, https://developer.atlassian.com/cloud/trello/rest/api-group-webhooks/#api-webhooks-id-delete);
+    /// one already gone (404) is not a failure. Should this fail, the inbound URL's 410 makes Trello delete the webhook
+    /// at its next delivery (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/).
+    /// </summary>
+    public override async Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken)
+    {
+        if (context.Options.PublicBaseUrl is not { Length: > 0 } || context.Value("apiToken") is not { Length: > 0 } token) return;
+        var callback = CallbackUrl(context);
+        var hooks = (await SendAsync(context, HttpMethod.Get, $"/tokens/{Uri.EscapeDataString(token)}/webhooks", null, cancellationToken)).Json() as JsonArray ?? [];
+        foreach (var id in hooks.OfType<JsonObject>().Where(w => Text(w["callbackURL"]) == callback).Select(w => Text(w["id"])).OfType<string>())
+        {
+            try { await SendAsync(context, HttpMethod.Delete, $"/webhooks/{Uri.EscapeDataString(id)}", null, cancellationToken); }
+            catch (ProviderException ex) when (ex.Status == 404) { } // deleted since the list
+        }
     }
 
     private static string CallbackUrl(ConnectorContext context) =>
