@@ -27,7 +27,9 @@ internal static class IntegrationExamples
         {
             ["key"] = "slack", ["name"] = "Slack", ["description"] = "Lead and ticket notifications, digests, slash commands.", ["category"] = "communication",
             ["publisher"] = "Switchboard", ["version"] = "1.0.0", ["iconUrl"] = "/api/v1/integrations/providers/slack/icon.svg",
+            ["authType"] = "oauth2",
             ["auth"] = new JsonObject { ["kind"] = "oauth2", ["scopes"] = new JsonArray("chat:write", "commands"), ["pkce"] = false },
+            ["capabilities"] = new JsonArray("actions", "triggers", "inbound", "oauth_connect"),
             ["configSchema"] = SlackConfigSchema(),
             ["actions"] = new JsonArray(new JsonObject
             {

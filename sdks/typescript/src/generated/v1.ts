@@ -223,7 +223,7 @@ export interface paths {
         put?: never;
         /**
          * A provider's own request to an installation (Slack slash commands and buttons), verified by the provider's signature
-         * @description Called by the provider, not by API clients: give this URL to the provider (Slack: the slash command's and interactivity's Request URL, with kind `commands` or `interactions`). Verified by the provider's own scheme before anything is read; an unverified request is 401 and changes nothing. The answer is the provider's (JSON or text).
+         * @description Called by the provider, not by API clients: give this URL to the provider (Slack: the slash command's and interactivity's Request URL, with kind `commands` or `interactions`). Verified by the provider's own scheme before anything is read; an unverified request is 401 and changes nothing. The answer is the provider's (JSON or text). An installation that no longer exists answers 410 Gone, which tells the provider to stop (Trello then deletes its webhook).
          *
          *     Needs no credentials.
          */
@@ -3033,7 +3033,7 @@ export interface components {
              * @description The stable, machine-readable error code.
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "bad_request" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "header_fields_too_large" | "unauthorized" | "invalid_token" | "invalid_api_key" | "api_key_expired" | "api_key_revoked" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "ip_not_allowed" | "insufficient_scope" | "forbidden" | "signup_disabled" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_request_in_progress" | "not_found" | "method_not_allowed" | "conflict" | "email_taken" | "precondition_failed" | "login_throttled" | "rate_limited" | "internal_error" | "service_unavailable" | "http_version_not_supported";
+            code: "validation_failed" | "malformed_json" | "bad_request" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "header_fields_too_large" | "unauthorized" | "invalid_token" | "invalid_api_key" | "api_key_expired" | "api_key_revoked" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "ip_not_allowed" | "insufficient_scope" | "forbidden" | "signup_disabled" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_request_in_progress" | "not_found" | "method_not_allowed" | "gone" | "conflict" | "email_taken" | "precondition_failed" | "login_throttled" | "rate_limited" | "internal_error" | "service_unavailable" | "http_version_not_supported";
             /** @description The X-Request-Id of the request; quote it when asking for help. */
             requestId: string;
             /** @description validation_failed and malformed_json: each field at fault and its messages. */
@@ -3068,6 +3068,7 @@ export interface components {
          *       "publisher": "Switchboard",
          *       "version": "1.0.0",
          *       "iconUrl": "/api/v1/integrations/providers/slack/icon.svg",
+         *       "authType": "oauth2",
          *       "auth": {
          *         "kind": "oauth2",
          *         "scopes": [
@@ -3076,6 +3077,12 @@ export interface components {
          *         ],
          *         "pkce": false
          *       },
+         *       "capabilities": [
+         *         "actions",
+         *         "triggers",
+         *         "inbound",
+         *         "oauth_connect"
+         *       ],
          *       "configSchema": {
          *         "type": "object",
          *         "properties": {
@@ -4185,6 +4192,33 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     code?: "not_found";
+                };
+            };
+        };
+        /**
+         * @description Gone, with `code`:
+         *
+         *     - `gone`: The resource is not there and will not be again (the inbound URL of an uninstalled integration): stop calling it.
+         */
+        "410-gone": {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://switchboard.dev/errors/gone",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "The resource is not there and will not be again (the inbound URL of an uninstalled integration): stop calling it.",
+                 *       "code": "gone",
+                 *       "requestId": "req_01JD4V2Q8M3ZC5X7T9W1E6R0YB"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "gone";
                 };
             };
         };
@@ -6063,6 +6097,7 @@ export interface operations {
             };
             401: components["responses"]["401-unauthorized"];
             404: components["responses"]["404-not_found"];
+            410: components["responses"]["410-gone"];
             500: components["responses"]["500-internal_error"];
             503: components["responses"]["503-service_unavailable"];
         };
@@ -6091,6 +6126,7 @@ export interface operations {
             };
             401: components["responses"]["401-unauthorized"];
             404: components["responses"]["404-not_found"];
+            410: components["responses"]["410-gone"];
             413: components["responses"]["413-payload_too_large"];
             500: components["responses"]["500-internal_error"];
             503: components["responses"]["503-service_unavailable"];
@@ -12483,6 +12519,7 @@ export interface operations {
                      *           "publisher": "Switchboard",
                      *           "version": "1.0.0",
                      *           "iconUrl": "/api/v1/integrations/providers/slack/icon.svg",
+                     *           "authType": "oauth2",
                      *           "auth": {
                      *             "kind": "oauth2",
                      *             "scopes": [
@@ -12491,6 +12528,12 @@ export interface operations {
                      *             ],
                      *             "pkce": false
                      *           },
+                     *           "capabilities": [
+                     *             "actions",
+                     *             "triggers",
+                     *             "inbound",
+                     *             "oauth_connect"
+                     *           ],
                      *           "configSchema": {
                      *             "type": "object",
                      *             "properties": {
@@ -12587,6 +12630,7 @@ export interface operations {
                      *       "publisher": "Switchboard",
                      *       "version": "1.0.0",
                      *       "iconUrl": "/api/v1/integrations/providers/slack/icon.svg",
+                     *       "authType": "oauth2",
                      *       "auth": {
                      *         "kind": "oauth2",
                      *         "scopes": [
@@ -12595,6 +12639,12 @@ export interface operations {
                      *         ],
                      *         "pkce": false
                      *       },
+                     *       "capabilities": [
+                     *         "actions",
+                     *         "triggers",
+                     *         "inbound",
+                     *         "oauth_connect"
+                     *       ],
                      *       "configSchema": {
                      *         "type": "object",
                      *         "properties": {

@@ -3150,7 +3150,7 @@ public sealed partial record Problem
     public string? Instance { get; init; }
 
     /// <summary>
-    /// The stable, machine-readable error code. One of: `validation_failed`, `malformed_json`, `bad_request`, `unsupported_media_type`, `payload_too_large`, `uri_too_long`, `header_fields_too_large`, `unauthorized`, `invalid_token`, `invalid_api_key`, `api_key_expired`, `api_key_revoked`, `invalid_credentials`, `invalid_refresh_token`, `refresh_token_reused`, `ip_not_allowed`, `insufficient_scope`, `forbidden`, `signup_disabled`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `not_found`, `method_not_allowed`, `conflict`, `email_taken`, `precondition_failed`, `login_throttled`, `rate_limited`, `internal_error`, `service_unavailable`, `http_version_not_supported`.
+    /// The stable, machine-readable error code. One of: `validation_failed`, `malformed_json`, `bad_request`, `unsupported_media_type`, `payload_too_large`, `uri_too_long`, `header_fields_too_large`, `unauthorized`, `invalid_token`, `invalid_api_key`, `api_key_expired`, `api_key_revoked`, `invalid_credentials`, `invalid_refresh_token`, `refresh_token_reused`, `ip_not_allowed`, `insufficient_scope`, `forbidden`, `signup_disabled`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `not_found`, `method_not_allowed`, `gone`, `conflict`, `email_taken`, `precondition_failed`, `login_throttled`, `rate_limited`, `internal_error`, `service_unavailable`, `http_version_not_supported`.
     /// </summary>
     [JsonPropertyName("code")]
     public string Code { get; init; } = default!;
