@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -252,10 +254,23 @@ public abstract class TelemetryTests<TFactory>(TFactory node, Func<TFactory, Spa
     }
 }
 
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryTestsOnSqlite(TelemetrySqliteSwitchboard node) : TelemetryTests<TelemetrySqliteSwitchboard>(node, n => n.Spans);
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryTestsOnPostgres(TelemetryPostgresSwitchboard node) : TelemetryTests<TelemetryPostgresSwitchboard>(node, n => n.Spans);
 
+/// <summary>
+/// The telemetry tests run one class at a time: a node with tracing on listens to activity sources process-wide (what
+/// .NET's ActivityListener does), so while one runs, a node with telemetry off in the same process would see spans too.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "Telemetry";
+}
+
 /// <summary>Telemetry off (the default): no /metrics, and events keep no trace context.</summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryOffTests
 {
     [Fact]
@@ -274,6 +289,7 @@ public sealed class TelemetryOffTests
 }
 
 /// <summary>Prometheus on a listener of its own: /metrics there without a token, and none on the API's port.</summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryListenerTests
 {
     [Fact]
@@ -309,5 +325,46 @@ public sealed class TelemetryListenerTests
         using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// OTLP over HTTP to a collector on loopback (the OpenTelemetry protocol's <c>http/protobuf</c> binding,
+/// https://opentelemetry.io/docs/specs/otlp/#otlphttp): the node posts its spans to <c>/v1/traces</c> and its metrics to
+/// <c>/v1/metrics</c> under the configured endpoint, as protobuf.
+/// </summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class TelemetryOtlpTests
+{
+    [Fact]
+    public async Task SpansAndMetricsAreExportedToTheConfiguredCollector()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<(string Path, string? ContentType, long Length)>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var collector = builder.Build();
+        collector.MapPost("/otlp/v1/{signal}", async (string signal, HttpContext http) =>
+        {
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            received.Enqueue(("/otlp/v1/" + signal, http.Request.ContentType, body.Length));
+            return Results.Ok();
+        });
+        await collector.StartAsync();
+        var endpoint = collector.Urls.Single() + "/otlp";
+
+        await using var node = new SqliteSwitchboard();
+        node.With("Switchboard:Telemetry:OtlpEndpoint", endpoint)
+            .With("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            .With("OTEL_BSP_SCHEDULE_DELAY", "200")
+            .With("OTEL_METRIC_EXPORT_INTERVAL", "500");
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        (await owner.GetAsync("/api/v1/contacts")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        for (var i = 0; i < 150 && !(received.Any(r => r.Path == "/otlp/v1/traces") && received.Any(r => r.Path == "/otlp/v1/metrics")); i++)
+            await Task.Delay(100);
+        received.Select(r => r.Path).Distinct().Order().ShouldBe(["/otlp/v1/metrics", "/otlp/v1/traces"]);
+        received.ShouldAllBe(r => r.ContentType == "application/x-protobuf" && r.Length > 0);
     }
 }
