@@ -41,6 +41,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
         {
             // Fail open: an unreachable counter store must not take the API down with it. The request still counts in usage.
             logger.LogError(ex, "Rate limit store failed; admitting the request unlimited");
+            foreach (var p in set.Policies) Platform.Telemetry.SwitchboardTelemetry.RateLimitFailedOpen(p.Name);
             await next(context);
             return;
         }

@@ -368,3 +368,45 @@ public sealed class TelemetryOtlpTests
         received.ShouldAllBe(r => r.ContentType == "application/x-protobuf" && r.Length > 0);
     }
 }
+
+/// <summary>
+/// Rate limits fail open: a request whose counter store fails is admitted without a verdict. That must not be silent:
+/// each such admission counts <c>failed_open</c> for the policies it would have counted against.
+/// </summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class TelemetryFailedOpenTests
+{
+    private sealed class BrokenStore : Switchboard.RateLimiting.IRateLimitStore
+    {
+        public Task<IReadOnlyList<Switchboard.RateLimiting.RateLimitDecision>> AcquireAsync(IReadOnlyList<Switchboard.RateLimiting.RateLimitPolicy> policies,
+            DateTime now, CancellationToken cancellationToken) => throw new InvalidOperationException("the counter store is unreachable");
+    }
+
+    private sealed class BrokenStoreNode : SqliteSwitchboard
+    {
+        public BrokenStoreNode() => TelemetryNode.Apply(this);
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<Switchboard.RateLimiting.IRateLimitStore>(new BrokenStore()));
+        }
+    }
+
+    [Fact]
+    public async Task AdmissionsWithoutAVerdictAreCountedAsFailedOpen()
+    {
+        await using var node = new BrokenStoreNode();
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        for (var i = 0; i < 3; i++) (await owner.GetAsync("/api/v1/contacts")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        scrape.Headers.Add("X-Admin-Token", node.AdminToken);
+        var metrics = await (await owner.Http.SendAsync(scrape)).Content.ReadAsStringAsync();
+        var failedOpen = metrics.Split('\n').Where(l => l.StartsWith("switchboard_rate_limit_decisions_total{", StringComparison.Ordinal)
+            && l.Contains("switchboard_outcome=\"failed_open\"", StringComparison.Ordinal) && l.Contains("switchboard_rate_limit_policy=\"user\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
+        failedOpen.ShouldBeGreaterThanOrEqualTo(3, metrics);
+    }
+}

@@ -28,9 +28,12 @@ public static class SwitchboardTelemetry
     public const string GrantTypeAttribute = "oauth.grant_type";
     public const string StatusCodeAttribute = "http.response.status_code";
 
-    /// <summary>Rate-limit verdicts, one per policy a request counted against: <c>allowed</c> or <c>refused</c>, by policy.</summary>
+    /// <summary>
+    /// Rate-limit verdicts, one per policy a request counted against: <c>allowed</c> or <c>refused</c>, by policy; and
+    /// <c>failed_open</c> for each policy of a request admitted without a verdict because the counter store failed.
+    /// </summary>
     public static readonly Counter<long> RateLimitDecisions = Meter.CreateCounter<long>("switchboard.rate_limit.decisions", "{decision}",
-        "Rate-limit verdicts, one per policy a request counted against, by policy and outcome (allowed, refused).");
+        "Rate-limit verdicts, one per policy a request counted against, by policy and outcome (allowed, refused, failed_open).");
 
     /// <summary>Webhook and action-rule delivery attempts, by outcome (<c>success</c>, <c>failure</c>, <c>error</c>) and endpoint kind.</summary>
     public static readonly Histogram<double> DeliveryDuration = Meter.CreateHistogram("switchboard.webhook.delivery.duration", "s",
@@ -55,11 +58,15 @@ public static class SwitchboardTelemetry
     public static readonly Counter<long> TokensRefused = Meter.CreateCounter<long>("switchboard.oauth.tokens.refused", "{request}",
         "Token requests the OAuth 2.0 token endpoint refused, by grant type and OAuth error (error.type).");
 
-    public static void RateLimitDecided(string policy, bool allowed)
+    public static void RateLimitDecided(string policy, bool allowed) => RateLimitOutcome(policy, allowed ? "allowed" : "refused");
+
+    /// <summary>A request admitted unlimited because the counter store failed (the middleware fails open): alert on it.</summary>
+    public static void RateLimitFailedOpen(string policy) => RateLimitOutcome(policy, "failed_open");
+
+    private static void RateLimitOutcome(string policy, string outcome)
     {
         if (!RateLimitDecisions.Enabled) return;
-        RateLimitDecisions.Add(1, new KeyValuePair<string, object?>(PolicyAttribute, policy),
-            new KeyValuePair<string, object?>(OutcomeAttribute, allowed ? "allowed" : "refused"));
+        RateLimitDecisions.Add(1, new KeyValuePair<string, object?>(PolicyAttribute, policy), new KeyValuePair<string, object?>(OutcomeAttribute, outcome));
     }
 
     /// <summary><c>success</c> for a 2xx answer, <c>failure</c> for any other answer, <c>error</c> for none (timeout, connection refused).</summary>
