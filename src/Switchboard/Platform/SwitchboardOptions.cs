@@ -76,6 +76,19 @@ public sealed class RateLimitOptions
     {
         ["starter"] = 1_000, ["professional"] = 10_000, ["pro"] = 100_000,
     };
+    /// <summary>
+    /// PostgreSQL only: each node leases a small slice of a busy limit from the shared counter and admits from it in
+    /// memory, instead of one database round trip per request. Never admits more than the limit; the rate limits guide
+    /// states how many requests it may refuse while another node holds unused tokens. Off, every request is counted in
+    /// the shared row (one round trip per request, queued on the row's lock).
+    /// </summary>
+    public bool Leasing { get; set; } = true;
+    /// <summary>How long a node keeps a lease before it gives back what it did not use (seconds).</summary>
+    [Range(0.05, 10)] public double LeaseSeconds { get; set; } = 1;
+    /// <summary>The most tokens one node leases at once from one limit; a lease is also at most 1% of the limit and a fraction of what is left.</summary>
+    [Range(2, 1_000_000)] public int MaxLeaseTokens { get; set; } = 1_000;
+    /// <summary>How many nodes share the limits; a node leases at most what is left divided by twice this number.</summary>
+    [Range(1, 1_000)] public int ExpectedNodes { get; set; } = 4;
 }
 
 public sealed class UsageOptions

@@ -79,9 +79,19 @@ public static class SwitchboardSetup
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 
         // Counters are not worth a durable commit per request (their table is UNLOGGED too): the relaxed data source.
-        services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<DatabaseSettings>().IsPostgres
-            ? new PostgresRateLimitStore(sp.GetRequiredService<PostgresDataSource>().Relaxed!)
-            : new InMemoryRateLimitStore());
+        // On PostgreSQL, busy limits are leased in slices in front of the exact store (RateLimiting/LeasedRateLimitStore.cs).
+        services.AddSingleton(sp => LeaseSettings.Of(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value.RateLimits));
+        services.AddSingleton<IRateLimitStore>(sp =>
+        {
+            if (!sp.GetRequiredService<DatabaseSettings>().IsPostgres) return new InMemoryRateLimitStore();
+            var relaxed = sp.GetRequiredService<PostgresDataSource>().Relaxed!;
+            var exact = new PostgresRateLimitStore(relaxed);
+            return sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value.RateLimits.Leasing
+                ? new LeasedRateLimitStore(relaxed, exact, sp.GetRequiredService<LeaseSettings>(), sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<LeasedRateLimitStore>>())
+                : exact;
+        });
+        services.AddHostedService<LeaseReturner>();
         services.AddSingleton<PlanCache>();
         services.AddSingleton<QuotaAlerts>();
         services.AddSingleton<UsageRecorder>();
