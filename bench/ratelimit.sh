@@ -108,6 +108,8 @@ PY
     sleep 2 # the usage writer's last flush
     calls="$(bookkeeping_calls)"; all="$(pg switchboard_bench "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")"
     python3 -c "print(f'PostgreSQL statements for limits and usage: {$calls} over {$served} requests = {$calls / max($served, 1):.4f} per request (all statements: {$all / max($served, 1):.4f})')"
+    echo "PostgreSQL's busiest statements (calls per request, mean ms, query):"
+    pg switchboard_bench "SELECT round(calls::numeric / greatest($served, 1), 4) || ' | ' || round(mean_exec_time::numeric, 3) || ' | ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY calls DESC LIMIT 6" | sed 's/^/  /'
   fi
 
   # ~1,000 requests/s: 12 connections, each waiting 10 ms between requests (wrk's delay() hook).

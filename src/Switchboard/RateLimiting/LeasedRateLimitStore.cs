@@ -248,9 +248,13 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
             lease.Held = 0;
             if (returning > 0) batch.BatchCommands.Add(ReturnCommand(lease, p, returning, micros));
         }
-        batch.BatchCommands.Add(p.Kind == LimitKind.TokenBucket
-            ? PostgresRateLimitStore.Command(PostgresRateLimitStore.TakeToken, p.Key, micros, slice * p.IntervalMicros, p.WindowMicros, expires)
-            : PostgresRateLimitStore.Command(PostgresRateLimitStore.CountToday, p.Key, LimitMath.DayOf(now), slice, p.Limit, expires));
+        if (p.Kind == LimitKind.TokenBucket)
+        {
+            var take = PostgresRateLimitStore.Command(LeaseSlots, p.Key, micros, slice * p.IntervalMicros, p.WindowMicros, expires);
+            take.Parameters.Add(new NpgsqlParameter { Value = LeadMicros(p), NpgsqlDbType = NpgsqlDbType.Bigint });
+            batch.BatchCommands.Add(take);
+        }
+        else batch.BatchCommands.Add(PostgresRateLimitStore.Command(PostgresRateLimitStore.CountToday, p.Key, LimitMath.DayOf(now), slice, p.Limit, expires));
         var read = new NpgsqlBatchCommand(PostgresRateLimitStore.Read);
         read.Parameters.Add(new NpgsqlParameter { Value = p.Key, NpgsqlDbType = NpgsqlDbType.Varchar });
         batch.BatchCommands.Add(read);
@@ -281,6 +285,22 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
             else (lease.End, lease.RowUsed) = (today, value);
         }
     }
+
+    /// <summary>
+    /// A bucket's slice: <c>slice</c> slots starting no earlier than <c>now + lead</c> ($6), so that a bucket with room
+    /// (TAT in the past) does not lease slots that time passes within microseconds: with a limit of 10⁹ an hour a slot
+    /// is 3.6 µs, and a lease at the TAT would be gone before it is used. The lead's slots below the slice are nobody's
+    /// (time passes them within the lead); the lead is at most 1% of the window, so at most 1% of the limit.
+    /// </summary>
+    private const string LeaseSlots = """
+        INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) VALUES ($1, $2 + $6 + $3, 0, 0, $5)
+        ON CONFLICT ("key") DO UPDATE SET tat = GREATEST(b.tat, $2 + $6) + $3, expires_at = $5
+        WHERE GREATEST(b.tat, $2 + $6) + $3 - $2 <= $4
+        RETURNING tat
+        """;
+
+    /// <summary>How far ahead a bucket's slice starts: one lease lifetime, at most 1% of the window.</summary>
+    private long LeadMicros(RateLimitPolicy p) => Math.Min(PeriodMicros, p.WindowMicros / 100);
 
     private static NpgsqlBatchCommand ReturnCommand(Lease lease, RateLimitPolicy p, long unused, long micros)
     {

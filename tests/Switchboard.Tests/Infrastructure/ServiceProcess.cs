@@ -67,16 +67,18 @@ public sealed class ServiceProcess : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Waits until <c>GET /health</c> answers 200, for at most 30 s.</summary>
-    public static async Task WaitHealthyAsync(HttpClient http)
+    /// <summary>
+    /// Waits until <c>GET /health</c> answers 200, for at most 2 minutes (a loaded CI machine starts a node slowly);
+    /// fails at once, with what the process wrote, if it exits.
+    /// </summary>
+    public async Task WaitHealthyAsync(HttpClient http)
     {
-        for (var i = 0; i < 300; i++)
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < deadline && !HasExited; await Task.Delay(100))
         {
             try { if ((await http.GetAsync("/health")).IsSuccessStatusCode) return; }
             catch (HttpRequestException) { }
-            await Task.Delay(100);
         }
-        throw new TimeoutException("The service did not become healthy.");
+        throw new TimeoutException($"The service did not become healthy{(HasExited ? $" (it exited with {ExitCode})" : "")}. It wrote:\n{Output}");
     }
 
     public static int FreePort()

@@ -73,7 +73,7 @@ public abstract class SyncCrashTests
         string runId;
         using (var first = ServiceProcess.Start(env))
         {
-            await ServiceProcess.WaitHealthyAsync(http);
+            await first.WaitHealthyAsync(http);
             var started = await http.PostAsJsonAsync($"/api/v1/integrations/{installation}/sync", new { model = "contacts" });
             started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
             runId = (await started.Content.ReadFromJsonAsync<JsonObject>())!["data"]![0]!["id"]!.GetValue<string>();
@@ -95,7 +95,7 @@ public abstract class SyncCrashTests
         JsonObject run;
         using (var second = ServiceProcess.Start(env))
         {
-            await ServiceProcess.WaitHealthyAsync(http);
+            await second.WaitHealthyAsync(http);
             var deadline = DateTime.UtcNow.AddSeconds(60);
             do
             {

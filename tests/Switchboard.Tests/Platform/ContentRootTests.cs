@@ -26,7 +26,7 @@ public sealed class ContentRootTests : IDisposable
         };
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         using var node = ServiceProcess.StartIn(_workingDirectory, env);
-        await ServiceProcess.WaitHealthyAsync(http);
+        await node.WaitHealthyAsync(http);
         // Requests that run SQL: a signup writes, a list reads.
         var signup = await http.PostAsJsonAsync("/api/v1/auth/signup",
             new { email = $"cwd-{Guid.NewGuid():N}@example.com", password = "correct horse battery staple", name = "Cwd", organizationName = "Cwd" });

@@ -60,7 +60,7 @@ public abstract class ShutdownTests
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
 
         using var first = ServiceProcess.Start(env);
-        await HealthyAsync(first, http);
+        await first.WaitHealthyAsync(http);
         var signup = await (await http.PostAsJsonAsync("/api/v1/auth/signup",
             new { email = "stop@example.com", password = "shutdown test password", name = "Stop", organizationName = "Stop" })).Content.ReadFromJsonAsync<JsonObject>();
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", signup!["accessToken"]!.GetValue<string>());
@@ -109,7 +109,7 @@ public abstract class ShutdownTests
         answeredIds.Except(recorded).ShouldBeEmpty($"{answeredIds.Count} requests were answered 2xx; these have no usage row");
 
         using var second = ServiceProcess.Start(env);
-        await HealthyAsync(second, http);
+        await second.WaitHealthyAsync(http);
         foreach (var id in acknowledged.Keys)
             (await http.GetAsync($"/api/v1/contacts/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK, $"contact {id} was acknowledged");
 
@@ -125,15 +125,6 @@ public abstract class ShutdownTests
     }
 
     /// <summary>Waits for <c>GET /health</c> to answer 200, for up to 2 minutes (a start on a busy machine, migrations included, can take half of it).</summary>
-    private static async Task HealthyAsync(ServiceProcess node, HttpClient http)
-    {
-        for (var deadline = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < deadline && !node.HasExited; await Task.Delay(100))
-        {
-            try { if ((await http.GetAsync("/health")).IsSuccessStatusCode) return; }
-            catch (HttpRequestException) { }
-        }
-        throw new TimeoutException($"The node did not become healthy. It wrote:\n{node.Output}");
-    }
 
     private async Task<HashSet<string>> UsageRequestIdsAsync(string connectionString)
     {

@@ -35,7 +35,7 @@ public sealed class SqliteExclusiveTests : IDisposable
         var port = ServiceProcess.FreePort();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         using var node = ServiceProcess.Start(Environment(port));
-        await ServiceProcess.WaitHealthyAsync(http);
+        await node.WaitHealthyAsync(http);
         File.Exists(DatabasePath).ShouldBeTrue(node.Output);
         // The WAL index is in the node's memory: no shared-memory file beside the database.
         File.Exists(DatabasePath + "-shm").ShouldBeFalse("unix-excl keeps the WAL index in the process's heap");
@@ -58,7 +58,7 @@ public sealed class SqliteExclusiveTests : IDisposable
         var port = ServiceProcess.FreePort();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         using var node = ServiceProcess.Start(Environment(port, exclusive: false));
-        await ServiceProcess.WaitHealthyAsync(http);
+        await node.WaitHealthyAsync(http);
         File.Exists(DatabasePath + "-shm").ShouldBeTrue("without unix-excl the WAL index is the shared -shm file");
 
         using var second = ServiceProcess.Start(Environment(ServiceProcess.FreePort(), exclusive: false), "admin", "migrate");

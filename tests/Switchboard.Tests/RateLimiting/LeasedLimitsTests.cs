@@ -14,7 +14,7 @@ namespace Switchboard.Tests.RateLimiting;
 /// <summary>
 /// Leased limits on PostgreSQL (SQLite is one node, its counters are in memory): whatever the load and however it is
 /// spread over nodes, a limit never admits more than the exact GCRA would, and refuses at most the bound that
-/// docs/rate-limits.md states: one lease per node, a lease at most 1% of the limit.
+/// docs/rate-limits.md states: one lease per node, a lease at most 1% of the limit, and a bucket's lead (1%).
 /// </summary>
 public sealed class LeasedLimitsTests(PostgresSwitchboard node, ITestOutputHelper output) : IClassFixture<PostgresSwitchboard>
 {
@@ -36,8 +36,12 @@ public sealed class LeasedLimitsTests(PostgresSwitchboard node, ITestOutputHelpe
         public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
     }
 
-    /// <summary>What the docs state: one lease per node, a lease at most 1% of the limit and at most MaxLeaseTokens.</summary>
-    private static long Bound(long limit, LeaseSettings settings, int nodes) => nodes * Math.Min(settings.MaxLeaseTokens, limit / 100);
+    /// <summary>
+    /// What the docs state: one lease per node, a lease at most 1% of the limit and at most MaxLeaseTokens; and for a
+    /// token bucket the lead a slice starts after, at most 1% of the window (so of the limit).
+    /// </summary>
+    private static long Bound(RateLimitPolicy p, LeaseSettings settings, int nodes) =>
+        nodes * Math.Min(settings.MaxLeaseTokens, p.Limit / 100) + (p.Kind == LimitKind.TokenBucket ? p.Limit / 100 : 0);
 
     private int Seed()
     {
@@ -165,7 +169,7 @@ public sealed class LeasedLimitsTests(PostgresSwitchboard node, ITestOutputHelpe
                 }
                 var admitted = attempts.Count(a => a.Admitted);
                 var ideal = await ExactAdmissionsAsync(policies, attempts.Select(a => a.At));
-                var bound = Bound(bucket.Limit, settings, Nodes) + (quota is null ? 0 : Bound(quota.Limit, settings, Nodes));
+                var bound = Bound(bucket, settings, Nodes) + (quota is null ? 0 : Bound(quota, settings, Nodes));
                 output.WriteLine($"{context}: {attempts.Count} attempts, {admitted} admitted, exact store {ideal}, bound {bound}");
                 admitted.ShouldBeLessThanOrEqualTo(ideal, context);
                 admitted.ShouldBeGreaterThanOrEqualTo((int)(ideal - bound), context);
@@ -253,11 +257,11 @@ public sealed class LeasedLimitsKillTests(ITestOutputHelper output) : IDisposabl
         try
         {
             processes.Add(ServiceProcess.Start(Env(ports[0])));
-            await ServiceProcess.WaitHealthyAsync(clients[0]); // the first node migrates the database
+            await processes[0].WaitHealthyAsync(clients[0]); // the first node migrates the database
             processes.Add(ServiceProcess.Start(Env(ports[1])));
             processes.Add(ServiceProcess.Start(Env(ports[2])));
-            await ServiceProcess.WaitHealthyAsync(clients[1]);
-            await ServiceProcess.WaitHealthyAsync(clients[2]);
+            await processes[1].WaitHealthyAsync(clients[1]);
+            await processes[2].WaitHealthyAsync(clients[2]);
 
             var signup = await (await clients[0].PostAsJsonAsync("/api/v1/auth/signup",
                 new { email = $"lease-{seed}@example.com", password = "leased limits password", name = "Lease", organizationName = "Lease" })).Content.ReadFromJsonAsync<JsonObject>();
@@ -309,8 +313,9 @@ public sealed class LeasedLimitsKillTests(ITestOutputHelper output) : IDisposabl
 
             var elapsed = DateTime.UtcNow - started;
             var refill = (int)Math.Ceiling(elapsed.TotalSeconds * limit / window) + 1;
-            // One lease per node and limit: at most 1% of each limit (the default MaxLeaseTokens is far above that here).
-            var bound = 3 * (limit / 100) + (quota is { } q ? 3 * (int)(q / 100) : 0);
+            // One lease per node and limit, at most 1% of each limit (the default MaxLeaseTokens is far above that here),
+            // and the bucket's lead, at most 1% of its limit.
+            var bound = 4 * (limit / 100) + (quota is { } q ? 3 * (int)(q / 100) : 0);
             output.WriteLine($"limit {limit} per {window} s, quota {quota?.ToString() ?? "none"}: {ok} admitted in {elapsed.TotalSeconds:0.0} s, " +
                 $"bound {bound}, refill {refill}");
             other.ShouldBeEmpty();

@@ -52,7 +52,7 @@ public abstract class CrashTests
 
         // Disposing a ServiceProcess kills it: neither process outlives the test, however it ends.
         using var first = ServiceProcess.Start(env);
-        await ServiceProcess.WaitHealthyAsync(http);
+        await first.WaitHealthyAsync(http);
         var signup = await (await http.PostAsJsonAsync("/api/v1/auth/signup",
             new { email = "crash@example.com", password = "crash test password", name = "Crash", organizationName = "Crash" })).Content.ReadFromJsonAsync<JsonObject>();
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", signup!["accessToken"]!.GetValue<string>());
@@ -83,7 +83,7 @@ public abstract class CrashTests
         await Task.WhenAll(writers);
 
         using var second = ServiceProcess.Start(env);
-        await ServiceProcess.WaitHealthyAsync(http);
+        await second.WaitHealthyAsync(http);
         var expected = acknowledged.ToHashSet();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         HashSet<string> delivered;

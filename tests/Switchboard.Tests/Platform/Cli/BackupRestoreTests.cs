@@ -44,7 +44,7 @@ public sealed class BackupRestoreTests : IDisposable
         string token, kept, after;
         using (var node = ServiceProcess.Start(env))
         {
-            await HealthyAsync(node, http);
+            await node.WaitHealthyAsync(http);
             (await AdminAsync(env, "health")).ShouldBe(0, "the node answers /health (its URL from ASPNETCORE_URLS)");
             token = (await (await http.PostAsJsonAsync("/api/v1/auth/signup",
                 new { email = "backup@example.com", password = "backup test password", name = "B", organizationName = "B" })).Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
@@ -69,7 +69,7 @@ public sealed class BackupRestoreTests : IDisposable
         // A write after the backup, which the restore takes back.
         using (var node = ServiceProcess.Start(env))
         {
-            await HealthyAsync(node, http);
+            await node.WaitHealthyAsync(http);
             after = await CreateContactAsync(http, "After");
             node.Terminate();
             (await node.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldBe(0);
@@ -79,7 +79,7 @@ public sealed class BackupRestoreTests : IDisposable
         restored.ExitCode.ShouldBe(0, restored.Output);
         using (var node = ServiceProcess.Start(env))
         {
-            await HealthyAsync(node, http);
+            await node.WaitHealthyAsync(http);
             (await http.GetAsync($"/api/v1/contacts/{kept}")).StatusCode.ShouldBe(HttpStatusCode.OK, "in the backup");
             (await http.GetAsync($"/api/v1/contacts/{after}")).StatusCode.ShouldBe(HttpStatusCode.NotFound, "written after the backup");
         }
@@ -100,15 +100,5 @@ public sealed class BackupRestoreTests : IDisposable
         using var process = ServiceProcess.Start(env, ["admin", .. args]);
         var exit = await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
         return (exit, process.Output);
-    }
-
-    private static async Task HealthyAsync(ServiceProcess node, HttpClient http)
-    {
-        for (var deadline = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < deadline && !node.HasExited; await Task.Delay(100))
-        {
-            try { if ((await http.GetAsync("/health")).IsSuccessStatusCode) return; }
-            catch (HttpRequestException) { }
-        }
-        throw new TimeoutException($"The node did not become healthy. It wrote:\n{node.Output}");
     }
 }
