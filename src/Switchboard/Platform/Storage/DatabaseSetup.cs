@@ -22,8 +22,7 @@ public static class DatabaseSetup
         // PostgreSQL: one data source (one connection pool) for EF Core and for the service's own ADO.NET reads
         // (RecordReader), instead of a pool each.
         services.AddSingleton(sp => sp.GetRequiredService<DatabaseSettings>() is { IsPostgres: true } settings
-            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(Prepared(settings.ConnectionString)),
-                Npgsql.NpgsqlDataSource.Create(Prepared(Relaxed(settings.ConnectionString))))
+            ? new PostgresDataSource(Npgsql.NpgsqlDataSource.Create(settings.ConnectionString), Npgsql.NpgsqlDataSource.Create(Relaxed(settings.ConnectionString)))
             : new PostgresDataSource(null, null));
         services.AddPooledDbContextFactory<SwitchboardDbContext>((sp, o) =>
             Configure(o, sp.GetRequiredService<DatabaseSettings>(), sp.GetRequiredService<PostgresDataSource>().DataSource), poolSize: 256);
@@ -34,24 +33,6 @@ public static class DatabaseSetup
             return db;
         });
         return services;
-    }
-
-    /// <summary>
-    /// The connection string with Npgsql's automatic preparation on unless the operator set it: the statements a node
-    /// runs again and again (a record by id, the counters) are parsed and planned once per connection instead of on
-    /// every execution, which is most of PostgreSQL's CPU for a primary-key read. Pooled connections keep their prepared
-    /// statements (https://www.npgsql.org/doc/prepare.html#automatic-preparation).
-    /// </summary>
-    public static string Prepared(string connectionString)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.MaxAutoPrepare == 0 && !connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.MaxAutoPrepare = 64;
-            builder.AutoPrepareMinUsages = 2;
-        }
-        return builder.ConnectionString;
     }
 
     /// <summary>
