@@ -6,7 +6,8 @@
 # afterwards. On PostgreSQL it also counts the database's statements per request for limits and usage at steady state,
 # and runs two nodes sharing one key against one node: requests/s, and CPU per request on each node and on PostgreSQL.
 # Usage: bench/ratelimit.sh [seconds per run, default 15]
-# Environment: DATABASES="sqlite postgres" (the default; either alone is fine). TELEMETRY=on runs the nodes with
+# Environment: DATABASES="sqlite postgres" (the default; either alone is fine; "postgres-exact" is PostgreSQL with
+# leased rate limits off, Switchboard:RateLimits:Leasing=false, every request decided in the shared row). TELEMETRY=on runs the nodes with
 # OpenTelemetry collecting (docs/telemetry.md: traces of every request sampled, the metrics, Prometheus at /metrics; no
 # collector, so the cost measured is collection, not export); run it with and without on the same quiet machine to
 # compare (issue #23 asks for within 5%).
@@ -25,7 +26,7 @@ dll="$PWD/src/Switchboard/bin/Release/net10.0/Switchboard.dll"
 declare -a servers=()
 cleanup() { for s in "${servers[@]}"; do kill "$s" 2>/dev/null || true; wait "$s" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-if [[ " $databases " == *" postgres "* ]]; then
+if [[ " $databases " == *" postgres"* ]]; then
   # Sourced: its own EXIT trap replaces ours, so it runs ours first.
   source bench/throwaway-postgres.sh 55600 shared_preload_libraries=pg_stat_statements max_connections=200
   trap 'cleanup; "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"' EXIT
@@ -41,7 +42,8 @@ start() {
   local db=$1 p=$2 dir="$work/node-$2"
   mkdir -p "$dir"
   local env=(ASPNETCORE_URLS="http://127.0.0.1:$p" Switchboard__Admin__Token="$admin" Logging__LogLevel__Default=Warning "${telemetry[@]}")
-  if [ "$db" = postgres ]; then
+  if [ "$db" = postgres-exact ]; then env+=(Switchboard__RateLimits__Leasing=false); fi
+  if [[ "$db" == postgres* ]]; then
     env+=(Switchboard__Database__Provider=postgres Switchboard__Encryption__Key="$encryption_key"
       ConnectionStrings__Switchboard="$SWITCHBOARD_BENCH_POSTGRES;Database=switchboard_bench")
   fi
@@ -90,12 +92,12 @@ for db in $databases; do
   setup "$base"
   echo "warm-up"; run -d5s "$base/alive" >/dev/null; run -d5s -H "X-API-Key: $key" "$base/api/v1/contacts/$contact" >/dev/null
   if [ -n "${COMPARE_ME:-}" ]; then run -H "X-API-Key: $key" "$base/api/v1/me" | grep Requests/sec | sed 's/^/\/api\/v1\/me (auth, limits, usage; no CRM query): /'; fi
-  [ "$db" = postgres ] && { pg switchboard_bench "SELECT pg_stat_statements_reset()" >/dev/null; served=0; }
+  [[ "$db" == postgres* ]] && { pg switchboard_bench "SELECT pg_stat_statements_reset()" >/dev/null; served=0; }
   declare -a alive=() api=()
   for round in 1 2 3; do
     a="$(run "$base/alive" | rps)"
     out="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact")"
-    c="$(rps <<<"$out")"; [ "$db" = postgres ] && served=$((served + $(requests <<<"$out")))
+    c="$(rps <<<"$out")"; [[ "$db" == postgres* ]] && served=$((served + $(requests <<<"$out")))
     alive+=("$a"); api+=("$c"); echo "round $round: /alive $a req/s, /api/v1/contacts/{id} $c req/s"
   done
   python3 - "${alive[@]}" "${api[@]}" <<'PY'
@@ -104,7 +106,7 @@ v = list(map(float, sys.argv[1:])); n = len(v) // 2
 a, c = statistics.median(v[:n]), statistics.median(v[n:])
 print(f"median: /alive {a:.0f} req/s, contacts/{{id}} {c:.0f} req/s, ratio {c / a:.2f}")
 PY
-  if [ "$db" = postgres ]; then
+  if [[ "$db" == postgres* ]]; then
     sleep 2 # the usage writer's last flush
     calls="$(bookkeeping_calls)"; all="$(pg switchboard_bench "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")"
     python3 -c "print(f'PostgreSQL statements for limits and usage: {$calls} over {$served} requests = {$calls / max($served, 1):.4f} per request (all statements: {$all / max($served, 1):.4f})')"
@@ -117,13 +119,14 @@ PY
   echo "paced run (~1000 req/s):"
   run -t2 -c12 -s "$work/paced.lua" "$base/api/v1/contacts/$contact" | grep -E 'Requests/sec|Latency Distribution| 50%| 90%| 99%|Non-2xx'
 
-  if [ "$db" = postgres ]; then
+  if [[ "$db" == postgres* ]]; then
     # One node, then two nodes on the same database sharing the key (16 connections each): requests/s, and CPU per
     # request on each node and on PostgreSQL (all its processes).
     q="$(free_port $((p + 1)))"
-    start postgres "$q"
+    start "$db" "$q"
     one="$(pid_of "$p")"; two="$(pid_of "$q")"
-    wrk -t1 -c16 -d5s -H "X-API-Key: $key" "http://127.0.0.1:$q/api/v1/contacts/$contact" >/dev/null 2>&1 # the second node's warm-up
+    # The second node's warm-up, as long as the first node's (JIT tiering; its own caches).
+    run -d5s "http://127.0.0.1:$q/alive" >/dev/null; run -d5s -H "X-API-Key: $key" "http://127.0.0.1:$q/api/v1/contacts/$contact" >/dev/null
     n0="$(cpu "$one")"; g0="$(cpu $(postgres_pids))"
     out="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact")"
     n1="$(cpu "$one")"; g1="$(cpu $(postgres_pids))"; r="$(requests <<<"$out")"
