@@ -2,7 +2,9 @@
 # Webhooks end to end on PostgreSQL: starts a throwaway PostgreSQL on 127.0.0.1 (fsync on), writes contacts through
 # the API and measures deliveries to a loopback receiver (throughput, delivery alone, latency at 200 events/s).
 # NODES sets the number of nodes on the one database (1, the default, or 2); a list runs each in turn, each on a new
-# database of the same PostgreSQL: NODES="1 2" (or "1 2 1 2" for alternating pairs).
+# database of the same PostgreSQL: NODES="1 2" (or "1 2 1 2" for alternating pairs). SWITCHBOARD_BENCH_NODE_PROCESSES=1
+# runs a single node in a child process as well, as the two nodes are run (to separate the cost of a second node from
+# that of a node outside the benchmark's process).
 # Usage: [NODES="1 2"] bench/webhooks.sh [events]
 set -euo pipefail
 cd "$(dirname "$0")/.."

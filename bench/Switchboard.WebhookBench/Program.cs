@@ -6,6 +6,7 @@
 // installation (same database, same encryption key), each a child process of this one (so that each one's CPU can be
 // read), both running their dispatchers and delivery workers; write i goes to node i mod 2. In every mode the receiver
 // counts each (endpoint, event) once, and the run fails if any is delivered twice or never.
+// SWITCHBOARD_BENCH_NODE_PROCESSES=1 with NODES=1: the one node in a child process too.
 // Usage: SWITCHBOARD_BENCH_POSTGRES=… [NODES=1|2] dotnet run -c Release -- [events]
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -26,6 +27,9 @@ if (args is ["--node", ..])
 var events = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
 var nodes = Environment.GetEnvironmentVariable("NODES") is { Length: > 0 } n ? int.Parse(n, CultureInfo.InvariantCulture) : 1;
 if (nodes is not (1 or 2)) throw new ArgumentException($"NODES={nodes}: 1 or 2 nodes are supported.");
+// SWITCHBOARD_BENCH_NODE_PROCESSES=1 runs a single node as a child process too, as two nodes are run: it separates
+// what a second node costs from what taking the node out of this process costs.
+var childProcesses = nodes > 1 || Environment.GetEnvironmentVariable("SWITCHBOARD_BENCH_NODE_PROCESSES") == "1";
 await using var database = await BenchDatabase.CreateAsync("sb_webhooks", maxPoolSize: 100);
 var connectionString = database.ConnectionString;
 var postmaster = await Postmaster.FindAsync(connectionString);
@@ -54,12 +58,12 @@ foreach (var path in new[] { "/hook", "/replay" })
 await receiver.StartAsync();
 
 var encryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-await using var inProcess = nodes == 1 ? await BenchNode.StartAsync(connectionString, encryptionKey) : null;
+await using var inProcess = !childProcesses ? await BenchNode.StartAsync(connectionString, encryptionKey) : null;
 var children = new List<ChildNode>();
 try
 {
     // One after the other: the first applies the migrations, the second finds them applied.
-    for (var i = 1; nodes > 1 && i <= nodes; i++) children.Add(await ChildNode.StartAsync(i, connectionString, encryptionKey));
+    for (var i = 1; childProcesses && i <= nodes; i++) children.Add(await ChildNode.StartAsync(i, connectionString, encryptionKey));
     int[] nodePids = inProcess is not null ? [Environment.ProcessId] : [.. children.Select(c => c.Pid)];
     MachineCpu ReadCpu() => MachineCpu.Read(nodePids, postmaster);
     string[] urls = inProcess is not null ? [inProcess.Urls.Single()] : [.. children.Select(c => c.Url)];
@@ -127,7 +131,7 @@ try
     }
     Complete("warm-up", warmup);
     Console.WriteLine($"warm-up: {warmup:N0} events written and delivered in {Stopwatch.GetElapsedTime(warming).TotalSeconds:F1} s (not counted); " +
-                      $"µs of {(nodes == 1 ? "this process" : "the nodes and this process")} per event, by round of {round:N0}: {string.Join(", ", rounds.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
+                      $"µs of {(inProcess is not null ? "this process" : "the node(s) and this process")} per event, by round of {round:N0}: {string.Join(", ", rounds.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
     received.Clear();
     senders.Clear();
     var measuredSince = DateTime.UtcNow;
@@ -141,7 +145,7 @@ try
     var delivered = Stopwatch.GetElapsedTime(started);
     var cpu = ReadCpu() - cpuBefore;
     string PerEvent(TimeSpan time) => (time.TotalMilliseconds * 1000 / events).ToString("F0", CultureInfo.InvariantCulture);
-    var cpuText = nodes == 1
+    var cpuText = inProcess is not null
         ? $"CPU per event {PerEvent(cpu.Nodes[0])} µs in this process (API, workers, receiver, load) + {PerEvent(cpu.Postgres)} µs in PostgreSQL"
         : $"CPU per event {string.Join(" + ", cpu.Nodes.Select((t, i) => $"{PerEvent(t)} µs in node {i + 1}"))} (API, workers) + " +
           $"{PerEvent(cpu.Bench)} µs in this process (receiver, load) + {PerEvent(cpu.Postgres)} µs in PostgreSQL = {PerEvent(cpu.NodesAndBench + cpu.Postgres)} µs";
