@@ -96,9 +96,12 @@ for db in $databases; do
   declare -a alive=() api=()
   for round in 1 2 3; do
     a="$(run "$base/alive" | rps)"
+    n0="$(cpu "$(pid_of "$p")")"
     out="$(run -H "X-API-Key: $key" "$base/api/v1/contacts/$contact")"
+    n1="$(cpu "$(pid_of "$p")")"
     c="$(rps <<<"$out")"; [[ "$db" == postgres* ]] && served=$((served + $(requests <<<"$out")))
-    alive+=("$a"); api+=("$c"); echo "round $round: /alive $a req/s, /api/v1/contacts/{id} $c req/s"
+    node_us="$(python3 -c "print(f'{($n1 - $n0) / $(getconf CLK_TCK) / $(requests <<<"$out") * 1e6:.0f}')")"
+    alive+=("$a"); api+=("$c"); echo "round $round: /alive $a req/s, /api/v1/contacts/{id} $c req/s (node CPU $node_us us per request)"
   done
   python3 - "${alive[@]}" "${api[@]}" <<'PY'
 import sys, statistics

@@ -60,6 +60,7 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
     {
         var count = policies.Count;
         var micros = LimitMath.UnixMicros(now);
+        if (policies.Any(p => p.Cost == 0)) return await PeekAsync(policies, now, micros, cancellationToken);
         var decisions = new RateLimitDecision[count];
         var leases = new Lease[count];
         var local = new long[count]; // the lease generation a local take came from, 0 when not local
@@ -94,7 +95,9 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
             }
             if (mine is not null)
             {
-                try { await RenewAsync(lease, p, slice, now, micros, cancellationToken); }
+                // Not the request's token: other requests wait for this renewal, and a lease taken in the database but
+                // abandoned on the way back would be lost to everyone. Npgsql's command timeout still bounds it.
+                try { await RenewAsync(lease, p, slice, now, micros, CancellationToken.None); }
                 catch (Exception ex) when (ex is not OperationCanceledException) { logger.LogWarning(ex, "Leasing {Key} failed", p.Key); }
                 finally
                 {
@@ -129,6 +132,27 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
         GiveBack(leases, policies, local);
         for (var i = 0; i < count; i++)
             if (local[i] != 0) decisions[i] = decisions[i] with { Remaining = Math.Min(policies[i].Limit, decisions[i].Remaining + policies[i].Cost) };
+        return decisions;
+    }
+
+    /// <summary>
+    /// A zero-cost request (the usage API reading today's quota) counts nothing: the shared row as it stands, plus what
+    /// this node holds unused of it (counted in the row, not spent). Other nodes' unused leases are not seen.
+    /// </summary>
+    private async Task<IReadOnlyList<RateLimitDecision>> PeekAsync(IReadOnlyList<RateLimitPolicy> policies, DateTime now, long micros,
+        CancellationToken cancellationToken)
+    {
+        var decisions = (await exact.AcquireAsync(policies, now, cancellationToken)).ToArray();
+        for (var i = 0; i < decisions.Length; i++)
+        {
+            if (!_leases.TryGetValue(policies[i].Key, out var lease)) continue;
+            lock (lease.Gate)
+            {
+                if (!Fits(lease, policies[i])) continue;
+                var unused = Usable(lease, policies[i], now, micros);
+                decisions[i] = decisions[i] with { Remaining = Math.Min(policies[i].Limit, decisions[i].Remaining + unused) };
+            }
+        }
         return decisions;
     }
 
