@@ -293,18 +293,7 @@ public abstract class CalendlyTests<TNode>(TNode node) : IClassFixture<TNode> wh
     {
         using var owner = node.Client();
         await owner.SignupAsync();
-        var created = await owner.PostAsync("/api/v1/integrations", new { provider = "calendly", config = new { webhookSigningKey = SigningKey } });
-        var installation = (await ApiClient.ReadAsync(created))["id"]!.GetValue<string>();
-        (await owner.GetJsonAsync($"/api/v1/integrations/{installation}"))["status"]!.GetValue<string>().ShouldBe("pending_auth");
-        // Connected as the OAuth callback stores it; Calendly has since stopped taking the access token.
-        var refresh = $"cal-refresh-{Guid.NewGuid():N}";
-        Fake.RefreshTokens[refresh] = true;
-        await node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(installation,
-            new ProviderTokens("cal-access-expired", refresh, node.Clock.GetUtcNow().UtcDateTime.AddHours(1), "users:read webhooks:read webhooks:write", "Bearer"),
-            CancellationToken.None);
-        await node.WithDbAsync(db => db.Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == installation)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstallationStatus.Active)));
-
+        var installation = await ConnectOAuthAsync(owner);
         var refreshes = Fake.Refreshes;
         var test = await ApiClient.ReadAsync(await owner.PostAsync($"/api/v1/integrations/{installation}/test", null));
         test["success"]!.GetValue<bool>().ShouldBeTrue(test.ToJsonString());
@@ -318,6 +307,40 @@ public abstract class CalendlyTests<TNode>(TNode node) : IClassFixture<TNode> wh
         Fake.Revoked.ShouldNotBeEmpty();
         Fake.RefreshTokens.Keys.ShouldNotContain(Fake.Revoked.Last());
         Fake.Provider.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task AnUninstallWhoseSubscriptionCleanupFailsStillRevokesTheToken()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        var installation = await ConnectOAuthAsync(owner);
+        (JsonNode.Parse((await SubscribeAsync(installation)).Body)!)["created"]!.GetValue<bool>().ShouldBeTrue();
+        var revoked = Fake.Revoked.Count;
+        // The first call of the cleanup (who the token belongs to) fails: the subscriptions stay, the token is revoked.
+        Fake.FailNext("/users/me", 500, "Internal Server Error", "The server encountered an unexpected condition.");
+
+        await UninstallTestKit.UninstallAsync(node, owner, installation);
+        Fake.For(Callback(installation)).ShouldHaveSingleItem();
+        Fake.Revoked.Count.ShouldBe(revoked + 1, "the revocation does not depend on the cleanup");
+        await UninstallTestKit.ShouldBeGoneAsync(node, installation);
+    }
+
+    /// <summary>An installation connected by OAuth as the callback stores it, whose access token Calendly has stopped taking.</summary>
+    private async Task<string> ConnectOAuthAsync(ApiClient owner)
+    {
+        var created = await owner.PostAsync("/api/v1/integrations", new { provider = "calendly", config = new { webhookSigningKey = SigningKey } });
+        var installation = (await ApiClient.ReadAsync(created))["id"]!.GetValue<string>();
+        (await owner.GetJsonAsync($"/api/v1/integrations/{installation}"))["status"]!.GetValue<string>().ShouldBe("pending_auth");
+        // Connected as the OAuth callback stores it; Calendly has since stopped taking the access token.
+        var refresh = $"cal-refresh-{Guid.NewGuid():N}";
+        Fake.RefreshTokens[refresh] = true;
+        await node.Services.GetRequiredService<ProviderTokenStore>().StoreAsync(installation,
+            new ProviderTokens("cal-access-expired", refresh, node.Clock.GetUtcNow().UtcDateTime.AddHours(1), "users:read webhooks:read webhooks:write", "Bearer"),
+            CancellationToken.None);
+        await node.WithDbAsync(db => db.Set<IntegrationInstallation>().IgnoreQueryFilters().Where(i => i.Id == installation)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstallationStatus.Active)));
+        return installation;
     }
 
     [Fact]

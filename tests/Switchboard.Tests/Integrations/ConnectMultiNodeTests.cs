@@ -35,6 +35,7 @@ public sealed class ConnectMultiNodeTests(QuietIntegrationPostgresNode nodeA) : 
         await onA.SignupAsync();
         // Both nodes up before the connection (a node's refresher makes a first pass as it starts).
         using var onB = _nodeB.Client().WithBearer(onA.AccessToken);
+        var initial = fake.RefreshGrants;
         fake.ExpiresIn = 120; // inside the five-minute refresh window from the start
         string id;
         try { id = await onA.InstallConnectedChatAsync(fake); }
@@ -58,7 +59,10 @@ public sealed class ConnectMultiNodeTests(QuietIntegrationPostgresNode nodeA) : 
         }
         finally { fake.TokenDelay = TimeSpan.Zero; }
 
-        fake.RefreshGrants.ShouldBe(before + 1);
+        // Once: node A's background refresher may have refreshed the short-lived first token already (it is inside the
+        // refresh window from the start), and then the burst needs none; it never makes two.
+        (fake.RefreshGrants - before).ShouldBeLessThanOrEqualTo(1, "the burst across two nodes refreshes at most once");
+        fake.RefreshGrants.ShouldBeGreaterThan(initial, "the short-lived token was refreshed");
         fake.Http.Requests.Count(r => r.Path == "/v1/me").ShouldBeGreaterThanOrEqualTo(24);
         (await onA.GetJsonAsync($"{IntegrationSteps.Base}/{id}"))["status"]!.GetValue<string>().ShouldBe("active");
         (await nodeA.RowAsync(id)).RefreshLeaseUntil.ShouldBeNull();

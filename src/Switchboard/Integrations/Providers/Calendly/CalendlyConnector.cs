@@ -138,19 +138,23 @@ public sealed class CalendlyConnector : Connector
             : Task.FromResult(kind == CalendlyDefinition.Events ? InboundResult.Unauthorized : InboundResult.NotFound);
 
     /// <summary>
-    /// On uninstall: deletes the subscriptions delivering to this installation (so Calendly stops calling a URL that is
-    /// gone), then revokes an OAuth token (RFC 7009 form: client id, secret and token) at Calendly's revocation endpoint.
+    /// On uninstall, first: deletes the subscriptions delivering to this installation, so Calendly stops calling a URL
+    /// that is gone. A failure here does not keep <see cref="RevokeAsync"/> from running.
     /// </summary>
-    public override async Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken)
+    public override async Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         if (!CalendlyApi.UsesPersonalToken(context) && context.Installation.TokensEncrypted is null) return; // never connected
-        if (context.Options.PublicBaseUrl is { Length: > 0 })
-        {
-            var (_, user) = await CalendlyApi.MeAsync(context, cancellationToken);
-            foreach (var subscription in await CalendlyApi.SubscriptionsAsync(context, user, CalendlyApi.CallbackUrl(context), cancellationToken))
-                await DeleteAsync(context, subscription, cancellationToken);
-        }
-        if (CalendlyApi.UsesPersonalToken(context) || ProviderUrls.RevokeUrl(context.Options, Definition) is not { } revokeUrl) return;
+        if (context.Options.PublicBaseUrl is not { Length: > 0 }) return;
+        var (_, user) = await CalendlyApi.MeAsync(context, cancellationToken);
+        foreach (var subscription in await CalendlyApi.SubscriptionsAsync(context, user, CalendlyApi.CallbackUrl(context), cancellationToken))
+            await DeleteAsync(context, subscription, cancellationToken);
+    }
+
+    /// <summary>On uninstall, after the subscriptions: revokes an OAuth token (RFC 7009 form: client id, secret and token) at Calendly's revocation endpoint.</summary>
+    public override async Task RevokeAsync(ConnectorContext context, CancellationToken cancellationToken)
+    {
+        if (CalendlyApi.UsesPersonalToken(context) || context.Installation.TokensEncrypted is null) return; // a personal token, or never connected
+        if (ProviderUrls.RevokeUrl(context.Options, Definition) is not { } revokeUrl) return;
         var settings = ProviderUrls.Settings(context.Options, Definition.Key);
         var tokens = await context.Http.TokensAsync(cancellationToken);
         var form = new Dictionary<string, string> { ["token"] = tokens.RefreshToken ?? tokens.AccessToken };
