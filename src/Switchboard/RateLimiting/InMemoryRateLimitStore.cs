@@ -25,15 +25,8 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore
         var count = policies.Count;
         var buckets = new Bucket[count];
         Span<int> order = count <= 8 ? stackalloc int[count] : new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            buckets[i] = _buckets.GetOrAdd(policies[i].Key, static _ => new Bucket());
-            order[i] = i;
-        }
-        // Lock in key order so requests sharing buckets never deadlock (insertion sort: 1–4 policies, no delegate).
-        for (var i = 1; i < count; i++)
-            for (var j = i; j > 0 && string.CompareOrdinal(policies[order[j - 1]].Key, policies[order[j]].Key) > 0; j--)
-                (order[j - 1], order[j]) = (order[j], order[j - 1]);
+        for (var i = 0; i < count; i++) buckets[i] = _buckets.GetOrAdd(policies[i].Key, static _ => new Bucket());
+        LimitMath.LockOrder(policies, order);
         var decisions = new RateLimitDecision[count];
         var micros = LimitMath.UnixMicros(now);
         var today = LimitMath.DayOf(now);

@@ -60,7 +60,8 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
     {
         var count = policies.Count;
         var micros = LimitMath.UnixMicros(now);
-        if (policies.Any(p => p.Cost == 0)) return await PeekAsync(policies, now, micros, cancellationToken);
+        for (var i = 0; i < count; i++)
+            if (policies[i].Cost == 0) return await PeekAsync(policies, now, micros, cancellationToken);
         var decisions = new RateLimitDecision[count];
         var leases = new Lease[count];
         var local = new long[count]; // the lease generation a local take came from, 0 when not local
@@ -68,9 +69,7 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
         for (var i = 0; i < count; i++)
         {
             leases[i] = _leases.GetOrAdd(policies[i].Key, static _ => new Lease());
-            Observe(leases[i], micros);
-            if (TryTake(leases[i], policies[i], now, micros, out decisions[i], out local[i])) { }
-            else pending++;
+            if (!TryTake(leases[i], policies[i], now, micros, countRate: true, out decisions[i], out local[i])) pending++;
         }
         if (pending == 0) return decisions;
 
@@ -106,7 +105,7 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
                 }
             }
             else await wait!.WaitAsync(cancellationToken);
-            TryTake(lease, p, now, micros, out decisions[i], out local[i]);
+            TryTake(lease, p, now, micros, countRate: false, out decisions[i], out local[i]);
         }
 
         var rest = new List<RateLimitPolicy>(count);
@@ -156,16 +155,6 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
         return decisions;
     }
 
-    private void Observe(Lease lease, long micros)
-    {
-        lock (lease.Gate)
-        {
-            Roll(lease, micros);
-            lease.LastTouched = micros;
-            lease.ThisPeriod++;
-        }
-    }
-
     /// <summary>Rolls the rate periods over; called under the lock.</summary>
     private void Roll(Lease lease, long micros)
     {
@@ -203,10 +192,20 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
         ? Math.Min(lease.Held, Math.Max(0, (lease.End - micros) / lease.Interval))
         : lease.End == LimitMath.DayOf(now) ? lease.Held : 0;
 
-    private static bool TryTake(Lease lease, RateLimitPolicy p, DateTime now, long micros, out RateLimitDecision decision, out long generation)
+    /// <summary>
+    /// Admits from the lease if it can. With <paramref name="countRate"/> (a request's first look, not its retry after a
+    /// renewal) the request also counts toward this node's rate for the key, under the same lock.
+    /// </summary>
+    private bool TryTake(Lease lease, RateLimitPolicy p, DateTime now, long micros, bool countRate, out RateLimitDecision decision, out long generation)
     {
         lock (lease.Gate)
         {
+            if (countRate)
+            {
+                Roll(lease, micros);
+                lease.LastTouched = micros;
+                lease.ThisPeriod++;
+            }
             decision = default;
             generation = 0;
             if (lease.Held == 0 || !Fits(lease, p)) return false;
@@ -272,13 +271,13 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
             lease.Held = 0;
             if (returning > 0) batch.BatchCommands.Add(ReturnCommand(lease, p, returning, micros));
         }
-        if (p.Kind == LimitKind.TokenBucket)
-        {
-            var take = PostgresRateLimitStore.Command(LeaseSlots, p.Key, micros, slice * p.IntervalMicros, p.WindowMicros, expires);
-            take.Parameters.Add(new NpgsqlParameter { Value = LeadMicros(p), NpgsqlDbType = NpgsqlDbType.Bigint });
-            batch.BatchCommands.Add(take);
-        }
-        else batch.BatchCommands.Add(PostgresRateLimitStore.Command(PostgresRateLimitStore.CountToday, p.Key, LimitMath.DayOf(now), slice, p.Limit, expires));
+        // A bucket's slice starts one lease lifetime ahead of now, at most 1% of the window: a bucket with room (TAT in
+        // the past) must not lease slots that time passes within microseconds (with 10⁹ an hour a slot is 3.6 µs). The
+        // slots of that lead are nobody's; time passes them within the lead, at most 1% of the limit.
+        batch.BatchCommands.Add(p.Kind == LimitKind.TokenBucket
+            ? PostgresRateLimitStore.Command(PostgresRateLimitStore.TakeSlice, p.Key, micros, slice * p.IntervalMicros, p.WindowMicros, expires,
+                start: micros + Math.Min(PeriodMicros, p.WindowMicros / 100))
+            : PostgresRateLimitStore.Command(PostgresRateLimitStore.CountSlice, p.Key, LimitMath.DayOf(now), slice, p.Limit, expires));
         var read = new NpgsqlBatchCommand(PostgresRateLimitStore.Read);
         read.Parameters.Add(new NpgsqlParameter { Value = p.Key, NpgsqlDbType = NpgsqlDbType.Varchar });
         batch.BatchCommands.Add(read);
@@ -309,22 +308,6 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
             else (lease.End, lease.RowUsed) = (today, value);
         }
     }
-
-    /// <summary>
-    /// A bucket's slice: <c>slice</c> slots starting no earlier than <c>now + lead</c> ($6), so that a bucket with room
-    /// (TAT in the past) does not lease slots that time passes within microseconds: with a limit of 10⁹ an hour a slot
-    /// is 3.6 µs, and a lease at the TAT would be gone before it is used. The lead's slots below the slice are nobody's
-    /// (time passes them within the lead); the lead is at most 1% of the window, so at most 1% of the limit.
-    /// </summary>
-    private const string LeaseSlots = """
-        INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) VALUES ($1, $2 + $6 + $3, 0, 0, $5)
-        ON CONFLICT ("key") DO UPDATE SET tat = GREATEST(b.tat, $2 + $6) + $3, expires_at = $5
-        WHERE GREATEST(b.tat, $2 + $6) + $3 - $2 <= $4
-        RETURNING tat
-        """;
-
-    /// <summary>How far ahead a bucket's slice starts: one lease lifetime, at most 1% of the window.</summary>
-    private long LeadMicros(RateLimitPolicy p) => Math.Min(PeriodMicros, p.WindowMicros / 100);
 
     private static NpgsqlBatchCommand ReturnCommand(Lease lease, RateLimitPolicy p, long unused, long micros)
     {

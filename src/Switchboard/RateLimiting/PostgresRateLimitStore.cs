@@ -21,20 +21,26 @@ namespace Switchboard.RateLimiting;
 /// </summary>
 public sealed class PostgresRateLimitStore(NpgsqlDataSource dataSource) : IRateLimitStore
 {
-    // $1 key, $2 now (µs), $3 cost·interval, $4 window (µs), $5 expires_at.
-    internal const string TakeToken = """
-        INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) VALUES ($1, $2 + $3, 0, 0, $5)
-        ON CONFLICT ("key") DO UPDATE SET tat = GREATEST(b.tat, $2) + $3, expires_at = $5
-        WHERE GREATEST(b.tat, $2) + $3 - $2 <= $4
-        RETURNING tat
+    /// <summary>
+    /// A token bucket's conditional upsert, its parameters from <c>$(n+1)</c>: key, now (µs), cost × interval, window (µs),
+    /// expires_at, and the earliest slot to take from (now for a request; later for a leased slice, see
+    /// <see cref="LeasedRateLimitStore"/>). Takes only within the window; RETURNING the new TAT as <c>v</c>.
+    /// <paramref name="guard"/> (a WHERE on the SELECT) makes the take conditional on an earlier one in the same statement.
+    /// </summary>
+    internal static string BucketUpsert(int n, string guard = "") => $"""
+        INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) SELECT ${n + 1}, ${n + 6} + ${n + 3}, 0, 0, ${n + 5}{guard}
+        ON CONFLICT ("key") DO UPDATE SET tat = GREATEST(b.tat, ${n + 6}) + ${n + 3}, expires_at = ${n + 5}
+        WHERE GREATEST(b.tat, ${n + 6}) + ${n + 3} - ${n + 2} <= ${n + 4} RETURNING tat AS v
         """;
-    // $1 key, $2 day, $3 cost, $4 limit, $5 expires_at.
-    internal const string CountToday = """
-        INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) VALUES ($1, 0, $2, $3, $5)
-        ON CONFLICT ("key") DO UPDATE SET used = (CASE WHEN b.day = $2 THEN b.used ELSE 0 END) + $3, day = $2, expires_at = $5
-        WHERE (CASE WHEN b.day = $2 THEN b.used ELSE 0 END) + $3 <= $4
-        RETURNING used
+
+    /// <summary>A daily count's conditional upsert, its parameters from <c>$(n+1)</c>: key, day, cost, limit, expires_at; RETURNING the new count as <c>v</c>.</summary>
+    internal static string QuotaUpsert(int n, string guard = "") => $"""
+        INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) SELECT ${n + 1}, 0, ${n + 2}, ${n + 3}, ${n + 5}{guard}
+        ON CONFLICT ("key") DO UPDATE SET used = (CASE WHEN b.day = ${n + 2} THEN b.used ELSE 0 END) + ${n + 3}, day = ${n + 2}, expires_at = ${n + 5}
+        WHERE (CASE WHEN b.day = ${n + 2} THEN b.used ELSE 0 END) + ${n + 3} <= ${n + 4} RETURNING used AS v
         """;
+
+    internal static readonly string TakeSlice = BucketUpsert(0), CountSlice = QuotaUpsert(0);
     internal const string Read = """SELECT tat, day, used FROM rate_limit_buckets WHERE "key" = $1""";
     private const string ReadAll = """SELECT "key", tat, day, used FROM rate_limit_buckets WHERE "key" = ANY($1)""";
 
@@ -48,24 +54,20 @@ public sealed class PostgresRateLimitStore(NpgsqlDataSource dataSource) : IRateL
         var today = LimitMath.DayOf(now);
         // Chain order: quotas, then buckets; by key within each, so concurrent requests lock shared rows in one order.
         var order = new int[count];
-        for (var i = 0; i < count; i++) order[i] = i;
-        Array.Sort(order, (x, y) =>
-        {
-            var (a, b) = (policies[x], policies[y]);
-            return a.Kind != b.Kind ? (a.Kind == LimitKind.DailyQuota ? -1 : 1) : string.CompareOrdinal(a.Key, b.Key);
-        });
+        LimitMath.LockOrder(policies, order);
 
         var shape = 0;
         for (var k = 0; k < count; k++) if (policies[order[k]].Kind == LimitKind.TokenBucket) shape |= 1 << k;
         shape |= 1 << (count + 8); // the count, so shapes of different lengths differ
-        var chain = new NpgsqlBatchCommand(Chains.GetOrAdd(shape, _ => ChainSql(policies, order)));
+        if (!Chains.TryGetValue(shape, out var sql)) sql = Chains.GetOrAdd(shape, ChainSql(policies, order));
+        var chain = new NpgsqlBatchCommand(sql);
         var keys = new string[count];
         for (var k = 0; k < count; k++)
         {
             var p = policies[order[k]];
             keys[k] = p.Key;
             var expires = now + p.Window + TimeSpan.FromDays(1);
-            if (p.Kind == LimitKind.TokenBucket) AddParameters(chain, p.Key, micros, p.Cost * p.IntervalMicros, p.WindowMicros, expires);
+            if (p.Kind == LimitKind.TokenBucket) AddParameters(chain, p.Key, micros, p.Cost * p.IntervalMicros, p.WindowMicros, expires, start: micros);
             else AddParameters(chain, p.Key, today, p.Cost, p.Limit, expires);
         }
         var read = new NpgsqlBatchCommand(ReadAll);
@@ -127,22 +129,13 @@ public sealed class PostgresRateLimitStore(NpgsqlDataSource dataSource) : IRateL
     private static string ChainSql(IReadOnlyList<RateLimitPolicy> policies, int[] order)
     {
         var sql = new StringBuilder("WITH ");
+        var n = 0; // parameters so far: six for a bucket, five for a count
         for (var k = 0; k < order.Length; k++)
         {
-            var n = 5 * k; // each policy's five parameters, in the order of TakeToken's and CountToday's
             var guard = k == 0 ? "" : $" WHERE EXISTS (SELECT 1 FROM s{k - 1})";
-            if (k > 0) sql.Append(", ");
-            sql.Append(policies[order[k]].Kind == LimitKind.TokenBucket
-                ? $"""
-                  s{k} AS (INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) SELECT ${n + 1}, ${n + 2} + ${n + 3}, 0, 0, ${n + 5}{guard}
-                  ON CONFLICT ("key") DO UPDATE SET tat = GREATEST(b.tat, ${n + 2}) + ${n + 3}, expires_at = ${n + 5}
-                  WHERE GREATEST(b.tat, ${n + 2}) + ${n + 3} - ${n + 2} <= ${n + 4} RETURNING tat AS v)
-                  """
-                : $"""
-                  s{k} AS (INSERT INTO rate_limit_buckets AS b ("key", tat, day, used, expires_at) SELECT ${n + 1}, 0, ${n + 2}, ${n + 3}, ${n + 5}{guard}
-                  ON CONFLICT ("key") DO UPDATE SET used = (CASE WHEN b.day = ${n + 2} THEN b.used ELSE 0 END) + ${n + 3}, day = ${n + 2}, expires_at = ${n + 5}
-                  WHERE (CASE WHEN b.day = ${n + 2} THEN b.used ELSE 0 END) + ${n + 3} <= ${n + 4} RETURNING used AS v)
-                  """);
+            var bucket = policies[order[k]].Kind == LimitKind.TokenBucket;
+            sql.Append(k == 0 ? "" : ", ").Append($"s{k} AS (").Append(bucket ? BucketUpsert(n, guard) : QuotaUpsert(n, guard)).Append(')');
+            n += bucket ? 6 : 5;
         }
         sql.Append(" SELECT ");
         for (var k = 0; k < order.Length; k++) sql.Append(k == 0 ? "" : ", ").Append($"(SELECT v FROM s{k})");
@@ -177,19 +170,21 @@ public sealed class PostgresRateLimitStore(NpgsqlDataSource dataSource) : IRateL
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    internal static NpgsqlBatchCommand Command(string sql, string key, long a, long b, long c, DateTime expires)
+    internal static NpgsqlBatchCommand Command(string sql, string key, long a, long b, long c, DateTime expires, long? start = null)
     {
         var command = new NpgsqlBatchCommand(sql);
-        AddParameters(command, key, a, b, c, expires);
+        AddParameters(command, key, a, b, c, expires, start);
         return command;
     }
 
-    private static void AddParameters(NpgsqlBatchCommand command, string key, long a, long b, long c, DateTime expires)
+    /// <summary>An upsert's parameters in <see cref="BucketUpsert"/>'s or <see cref="QuotaUpsert"/>'s order; <paramref name="start"/> for a bucket only.</summary>
+    private static void AddParameters(NpgsqlBatchCommand command, string key, long a, long b, long c, DateTime expires, long? start = null)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Varchar });
         command.Parameters.Add(new NpgsqlParameter { Value = a, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = b, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = c, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = expires, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (start is { } from) command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Bigint });
     }
 }

@@ -49,6 +49,23 @@ public static class LimitMath
         return (allowed, allowed ? newTat : tat, new RateLimitDecision(p, allowed, Math.Min(remaining, p.Limit), resetAfter, retryAfter));
     }
 
+    /// <summary>
+    /// The order in which a request takes its policies' locks (rows, or buckets in memory): daily quotas first, then by
+    /// key. One order for every request and every store, so requests sharing counters never deadlock. An insertion sort:
+    /// a request has 1–4 policies, and this runs on every one, so no delegate and no allocation.
+    /// </summary>
+    public static void LockOrder(IReadOnlyList<RateLimitPolicy> policies, Span<int> order)
+    {
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        for (var i = 1; i < order.Length; i++)
+            for (var j = i; j > 0 && Before(policies[order[j]], policies[order[j - 1]]); j--)
+                (order[j - 1], order[j]) = (order[j], order[j - 1]);
+
+        static bool Before(RateLimitPolicy a, RateLimitPolicy b) => a.Kind != b.Kind
+            ? a.Kind == LimitKind.DailyQuota
+            : string.CompareOrdinal(a.Key, b.Key) < 0;
+    }
+
     /// <summary>A daily counter: <paramref name="used"/> in <paramref name="day"/>, at <paramref name="now"/>.</summary>
     public static (bool Allowed, long NewUsed, RateLimitDecision Decision) Daily(RateLimitPolicy p, long day, long used, DateTime now)
     {
