@@ -138,6 +138,7 @@ public static class SwitchboardSetup
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<Http.BodySizeLimitMiddleware>();
         Telemetry.TelemetrySetup.UseSwitchboardMetricsEndpoint(app);
         app.UseSwitchboardAuthentication();
         app.UseMiddleware<UsageMiddleware>();

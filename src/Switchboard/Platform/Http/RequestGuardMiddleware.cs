@@ -13,9 +13,10 @@ namespace Switchboard.Platform.Http;
 /// normalized so the framework's own reader does not stumble on it;</item>
 /// <item>a body that is not valid UTF-8, wherever the bad bytes sit (a skipped unknown property included): 400
 /// <c>malformed_json</c>, through <see cref="Utf8ValidatingStream"/>;</item>
-/// <item>a body past the configured limit: 413 <c>payload_too_large</c>, answered without resetting the connection
-/// (the server's own limit is lifted for the request so that it can drain what the client still sends; this guard
-/// enforces the limit instead);</item>
+/// <item>a JSON body that grows past the configured limit as it is read (one whose declared length is past it got its
+/// 413 from <see cref="BodySizeLimitMiddleware"/> already): 413 <c>payload_too_large</c>, answered without resetting
+/// the connection (the server's own limit is lifted for the request so that it can drain what the client still sends;
+/// <see cref="Utf8ValidatingStream"/> enforces the limit instead);</item>
 /// <item>a NUL (<c>%00</c>) in a query value: text no database column stores (PostgreSQL refuses it), 400
 /// <c>validation_failed</c> naming the parameter.</item>
 /// </list>
@@ -54,57 +55,14 @@ public sealed class RequestGuardMiddleware(RequestDelegate next, Microsoft.Exten
         // unread: the client sees a reset (EPIPE) instead of the answer. Lifted here for JSON bodies, the server drains
         // what is still coming after the answer (bounded by its drain timeout) and Utf8ValidatingStream keeps the limit.
         // Other bodies are refused (415) without being read, under the server's own limit.
-        var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        var limit = size?.MaxRequestBodySize ?? _limit;
-        if (request.ContentLength > limit) return RefuseTooLargeAsync(context, size);
         if (json)
         {
+            var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            var limit = size?.MaxRequestBodySize ?? _limit;
             if (size is { IsReadOnly: false }) size.MaxRequestBodySize = null;
             request.Body = new Utf8ValidatingStream(request.Body, limit);
         }
         return next(context);
-    }
-
-    /// <summary>Bodies up to this size are read and dropped before a 413, so that the client can finish sending and read it.</summary>
-    private const long DrainBytes = 64 * 1024 * 1024;
-    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// 413 for a declared length past the limit. A client that sent <c>Expect: 100-continue</c> waits for this answer
-    /// and sends nothing more. Any other is already sending: closing the connection on unread data makes TCP reset it,
-    /// and the client sees EPIPE instead of the answer (RFC 9112 §9.6 asks servers to read on a while before closing);
-    /// so the body is read and dropped first, up to <see cref="DrainBytes"/> within <see cref="DrainTime"/>, and past
-    /// those the answer goes with <c>Connection: close</c>.
-    /// </summary>
-    private static async Task RefuseTooLargeAsync(HttpContext context, Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature? size)
-    {
-        var request = context.Request;
-        var expectsContinue = request.Headers.Expect.Any(e => string.Equals(e, "100-continue", StringComparison.OrdinalIgnoreCase));
-        if (!expectsContinue && request.ContentLength <= DrainBytes && size is { IsReadOnly: false })
-        {
-            size.MaxRequestBodySize = null;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            timeout.CancelAfter(DrainTime);
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
-            try
-            {
-                while (await request.Body.ReadAsync(buffer, timeout.Token) > 0) { }
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
-            {
-                context.Response.Headers.Connection = "close";
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        else
-        {
-            context.Response.Headers.Connection = "close";
-        }
-        if (!context.RequestAborted.IsCancellationRequested)
-            await ApiProblem.WriteAsync(context, 413, ErrorCodes.PayloadTooLarge, "The request body is larger than this API accepts.");
     }
 
     private static bool IsJson(string mediaType) =>
