@@ -158,5 +158,5 @@ public sealed class SigningKeyRing(IServiceScopeFactory scopes, SecretProtector 
 
     public void Dispose() => _reload.Dispose();
 
-    private static string Purpose(string kid) => "signing-key:" + kid;
+    internal static string Purpose(string kid) => "signing-key:" + kid;
 }

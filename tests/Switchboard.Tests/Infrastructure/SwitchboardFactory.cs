@@ -84,16 +84,34 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>
 
 public class SqliteSwitchboard : SwitchboardFactory
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), "switchboard-tests", $"{Guid.NewGuid():N}.db");
+    private readonly string _path;
+    private readonly bool _ownsFile;
+
+    public SqliteSwitchboard() : this(NewPath(), ownsFile: true) { }
+
+    /// <summary>A node on a database file that outlives it (<see cref="NewPath"/>, <see cref="DeleteFile"/>): several nodes
+    /// one after another on one file, each stopped before the next starts (one process at a time holds a SQLite file).</summary>
+    public static SqliteSwitchboard OnFile(string path) => new(path, ownsFile: false);
+
+    private SqliteSwitchboard(string path, bool ownsFile) => (_path, _ownsFile) = (path, ownsFile);
+
+    public static string NewPath() => Path.Combine(Path.GetTempPath(), "switchboard-tests", $"{Guid.NewGuid():N}.db");
+
+    public static void DeleteFile(string path)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(path + suffix);
+    }
+
     public override string Provider => "sqlite";
     public override string ConnectionString => $"Data Source={_path}";
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-            File.Delete(_path + suffix);
+        if (_ownsFile) DeleteFile(_path);
+        else Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }
 

@@ -1,4 +1,6 @@
 using Switchboard.Identity;
+using Switchboard.Platform.Security;
+using Switchboard.Platform.Storage;
 
 namespace Switchboard.Platform.Cli;
 
@@ -16,6 +18,11 @@ public static class AdminCli
                              Create an organization and its owner (works with signup turned off).
           rotate-signing-key Add a new JWT signing key; the old one verifies until its tokens expire.
           migrate            Apply pending database migrations and exit.
+          re-encrypt [--check]
+                             Move every value encrypted at rest to the current Switchboard:Encryption:Key, reading the
+                             others with PreviousKeys; run it once every node has the new key. With --check: count
+                             what is under other keys, change nothing, exit 1 if anything is. Exit 1 as well when a
+                             value cannot be read (its key is not configured).
           backup --to <file> SQLite: copy the database, consistent, into a new file (VACUUM INTO). Nothing is migrated.
                              With Switchboard:Database:SqliteExclusive (the default) only while the node is stopped.
           restore --from <file>
@@ -53,6 +60,13 @@ public static class AdminCli
         builder.AddSwitchboard();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         await using var app = builder.Build();
+        // Re-encryption needs the schema, not the key ring: starting the ring decrypts the signing key, which must not be
+        // what stops a re-encryption that would report its key missing.
+        if (args[0] == "re-encrypt")
+        {
+            await app.Services.MigrateDatabaseAsync(CancellationToken.None);
+            return await ReEncryptAsync(app.Services, check: ParseOptions(args[1..]).ContainsKey("check"), stdout);
+        }
         await app.Services.InitializeSwitchboardAsync();
 
         switch (args[0])
@@ -97,6 +111,31 @@ public static class AdminCli
         }
         await stdout.WriteLineAsync($"Created organization {c.Organization.Id} ({c.Organization.Name}) with owner {c.User.Id} <{c.User.Email}>.");
         return 0;
+    }
+
+    private static async Task<int> ReEncryptAsync(IServiceProvider services, bool check, TextWriter stdout)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var protector = scope.ServiceProvider.GetRequiredService<SecretProtector>();
+        var outcomes = await new ReEncryption(scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>(), protector)
+            .RunAsync(write: !check, CancellationToken.None);
+        var key = protector.CurrentKeyId;
+        foreach (var o in outcomes)
+        {
+            var moved = check ? $"{o.Moved} under other keys" : $"{o.Moved} moved to key {key}";
+            var changed = o.Changed > 0 ? $", {o.Changed} changed meanwhile by a node (left as written)" : "";
+            await stdout.WriteLineAsync($"{o.Column}: {moved}, {o.Current} already under key {key}{changed}");
+            foreach (var (why, count) in o.Unreadable) await stdout.WriteLineAsync($"  {count} cannot be read: {why}");
+        }
+        var unreadable = outcomes.Sum(o => o.Unreadable.Values.Sum());
+        var pending = check ? outcomes.Sum(o => o.Moved) : 0;
+        if (unreadable > 0)
+            await stdout.WriteLineAsync($"{unreadable} values cannot be read. Add the key that encrypted them under Switchboard:Encryption:PreviousKeys and run this again.");
+        else if (pending > 0)
+            await stdout.WriteLineAsync($"{pending} values are under other keys: run admin re-encrypt.");
+        else
+            await stdout.WriteLineAsync($"Every encrypted value is under key {key}. Once every node runs with it, PreviousKeys can be removed.");
+        return unreadable + pending > 0 ? 1 : 0;
     }
 
     /// <summary>

@@ -200,7 +200,7 @@ public sealed class IdempotencyFeature(string organizationId, string key, Secret
             """;
     }
 
-    private static string BodyPurpose(string organizationId, string key) => $"idempotency-response:{organizationId}:{key}";
+    internal static string BodyPurpose(string organizationId, string key) => $"idempotency-response:{organizationId}:{key}";
 
     /// <summary>The recorded body, decrypted; one recorded before bodies were encrypted (JSON, never starting with 0x01) as it is.</summary>
     internal static byte[] ReadBody(IdempotencyRecord record, SecretProtector protector) =>

@@ -50,6 +50,23 @@ public sealed class SecretProtector
         return Encoding.UTF8.GetString(plaintext);
     }
 
+    /// <summary>The id of the key that encrypts (the first 4 bytes of its SHA-256, in hex).</summary>
+    public string CurrentKeyId => _keyId;
+
+    /// <summary>Whether a key with this id is configured (the current one or one of PreviousKeys).</summary>
+    public bool HasKey(string keyId) => _keys.ContainsKey(keyId);
+
+    /// <summary>The id of the key that encrypted <paramref name="protectedValue"/> (<see cref="Protect"/>'s form), null when it is not in that form.</summary>
+    public static string? KeyIdOf(string protectedValue)
+    {
+        var parts = protectedValue.Split('.');
+        return parts.Length == 3 && parts[0] == "v1" ? parts[1] : null;
+    }
+
+    /// <summary>The id of the key that encrypted <paramref name="protectedValue"/> (<see cref="ProtectBytes"/>'s form), null when it is not in that form.</summary>
+    public static string? KeyIdOf(ReadOnlySpan<byte> protectedValue) =>
+        IsProtectedBytes(protectedValue) ? Convert.ToHexStringLower(protectedValue.Slice(1, KeyIdSize)) : null;
+
     /// <summary>The first byte of <see cref="ProtectBytes"/>'s output: no JSON or UTF-8 text begins with it.</summary>
     public const byte BytesFormatVersion = 0x01;
     private const int KeyIdSize = 4;
