@@ -235,6 +235,7 @@ public sealed partial class JiraFake : IAsyncDisposable
                 ["values"] = new JsonArray([.. page.Select(w => (JsonNode)new JsonObject
                 {
                     ["id"] = w["id"]!.DeepClone(), ["jqlFilter"] = w["jqlFilter"]!.DeepClone(), ["events"] = w["events"]!.DeepClone(), ["expirationDate"] = w["expirationDate"]!.DeepClone(),
+                    ["url"] = w["url"]!.DeepClone(),
                 })]),
             });
         }
@@ -369,6 +370,12 @@ public sealed partial class JiraFake : IAsyncDisposable
         var url = body["url"]?.GetValue<string>();
         fake.Require(url?.StartsWith("https://", StringComparison.Ordinal) == true, "the webhook URL is https");
         var results = new JsonArray();
+        // "Only a single URL per app is allowed to be registered": a second URL on the site is refused.
+        if (site.Webhooks.Values.Select(w => w["url"]!.GetValue<string>()).FirstOrDefault(u => u != url) is { } registered)
+        {
+            fake.Violation($"a second webhook URL for the app on one site ({url}; registered: {registered})");
+            return Results.Json(Errors(["Only a single URL per app is allowed to be registered."]), statusCode: 400);
+        }
         foreach (var webhook in body["webhooks"] as JsonArray ?? [])
         {
             var events = (webhook?["events"] as JsonArray ?? []).Select(e => e!.GetValue<string>()).ToList();

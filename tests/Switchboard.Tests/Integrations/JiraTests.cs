@@ -27,10 +27,12 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
     };
 
     /// <summary>An installation connected to <paramref name="grant"/> as the OAuth callback leaves it (tokens stored, the site's cloud id among their extras).</summary>
-    private async Task<(ApiClient Owner, string Installation)> InstallAsync(JiraFake.Grant grant, JiraFake.Site? site, JsonObject? config = null, string? refreshToken = null)
+    private async Task<(ApiClient Owner, string Installation)> InstallAsync(JiraFake.Grant grant, JiraFake.Site? site, JsonObject? config = null, string? refreshToken = null,
+        ApiClient? existingOwner = null)
     {
-        var owner = node.Client();
-        var organization = (await owner.SignupAsync())["organization"]!["id"]!.GetValue<string>();
+        var owner = existingOwner ?? node.Client();
+        var organization = existingOwner is not null ? (await owner.GetJsonAsync("/api/v1/me"))["organizationId"]!.GetValue<string>()
+            : (await owner.SignupAsync())["organization"]!["id"]!.GetValue<string>();
         var id = Switchboard.Platform.Ids.New(IntegrationResources.Installations, node.Clock);
         var now = node.Clock.GetUtcNow().UtcDateTime;
         await node.WithDbAsync(async db =>
@@ -38,7 +40,7 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
             db.Add(new IntegrationInstallation
             {
                 Id = id, OrganizationId = organization, ProviderKey = "jira", Name = "Jira", Config = (config ?? new JsonObject { ["projectKey"] = "SUP" }).ToJsonString(),
-                Status = InstallationStatus.PendingAuth, CreatedAt = now, UpdatedAt = now,
+                Status = InstallationStatus.PendingAuth, CreatedAt = now, UpdatedAt = now, ProviderAccountId = site?.Url,
             });
             return await db.SaveChangesAsync();
         });
@@ -219,12 +221,14 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         return $"{header}.{payload}.{B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(header + "." + payload)))}";
     }
 
-    private async Task<HttpStatusCode> DeliverAsync(string installation, string? jwt)
+    /// <summary>A delivery as Jira posts it: to the app's URL, or (<paramref name="installation"/>) an installation's own.</summary>
+    private async Task<HttpStatusCode> DeliverAsync(string? installation, string? jwt, string siteUrl = "https://acme.atlassian.net", long? matchedWebhookId = null)
     {
         using var anonymous = node.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/integrations/{installation}/inbound/events")
+        var matched = matchedWebhookId is { } m ? $",\"matchedWebhookIds\":[{m}]" : "";
+        using var request = new HttpRequestMessage(HttpMethod.Post, installation is null ? "/api/v1/integrations/providers/jira/inbound/events" : $"/api/v1/integrations/{installation}/inbound/events")
         {
-            Content = new StringContent("""{"timestamp":1733300000000,"webhookEvent":"jira:issue_updated","issue":{"id":"10001","key":"SUP-1"},"matchedWebhookIds":[1001]}""",
+            Content = new StringContent($$"""{"timestamp":1733300000000,"webhookEvent":"jira:issue_updated","issue":{"id":"10001","self":"{{siteUrl}}/rest/api/3/issue/10001","key":"SUP-1"}{{matched}}}""",
                 Encoding.UTF8, "application/json"),
         };
         if (jwt is not null) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + jwt);
@@ -247,7 +251,7 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         var first = JsonNode.Parse((await ActAsync(installation, "register_webhooks", [])).Body)!;
         first["created"]!.GetValue<bool>().ShouldBeTrue();
         var webhook = site.Webhooks.Values.ShouldHaveSingleItem();
-        webhook["url"]!.GetValue<string>().ShouldBe($"{JiraNode.PublicBaseUrl}/api/v1/integrations/{installation}/inbound/events");
+        webhook["url"]!.GetValue<string>().ShouldBe($"{JiraNode.PublicBaseUrl}/api/v1/integrations/providers/jira/inbound/events", "Jira takes one URL per app");
         webhook["jqlFilter"]!.GetValue<string>().ShouldBe("project = \"SUP\"");
         var again = JsonNode.Parse((await ActAsync(installation, "register_webhooks", [])).Body)!;
         again["created"]!.GetValue<bool>().ShouldBeFalse();
@@ -266,6 +270,61 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         var run = await node.WithDbAsync(db => db.Set<IntegrationSyncRun>().IgnoreQueryFilters().SingleAsync(r => r.InstallationId == installation));
         (run.Model, run.Trigger).ShouldBe(("issues", "webhook"));
         (await owner.WaitForRunAsync(installation, run.Id))["status"]!.GetValue<string>().ShouldBe("succeeded");
+        Fake.Provider.AssertNoViolations();
+    }
+
+    /// <summary>
+    /// Jira delivers every webhook of the app to one URL: two organizations' installations on one site and project share
+    /// one webhook, a delivery reaches each installation of the site it names (and no other site's), and uninstalling one
+    /// of them leaves the webhook to the other; the last one deletes it.
+    /// </summary>
+    [Fact]
+    public async Task InstallationsOnOneSiteShareItsWebhookEachGetsItsDeliveriesAndTheLastUninstallDeletesIt()
+    {
+        var (site, other) = (Fake.NewSite(), Fake.NewSite());
+        var (ownerA, a) = await InstallAsync(Fake.NewGrant(site), site);
+        var (ownerB, b) = await InstallAsync(Fake.NewGrant(site), site);
+        var (_, elsewhere) = await InstallAsync(Fake.NewGrant(other), other, existingOwner: ownerA);
+        using var __ = ownerA;
+        using var ___ = ownerB;
+
+        JsonNode.Parse((await ActAsync(a, "register_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        var shared = JsonNode.Parse((await ActAsync(b, "register_webhooks", [])).Body)!;
+        shared["created"]!.GetValue<bool>().ShouldBeFalse("the same project on the same site: one webhook");
+        var webhookId = site.Webhooks.Keys.ShouldHaveSingleItem();
+        shared["webhookId"]!.GetValue<long>().ShouldBe(webhookId);
+        JsonNode.Parse((await ActAsync(elsewhere, "register_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+
+        async Task<int> WebhookRunsAsync(ApiClient owner, string installation)
+        {
+            var runs = await node.WithDbAsync(db => db.Set<IntegrationSyncRun>().IgnoreQueryFilters().AsNoTracking()
+                .Where(r => r.InstallationId == installation && r.Trigger == "webhook").Select(r => r.Id).ToListAsync());
+            foreach (var run in runs) (await owner.WaitForRunAsync(installation, run))["status"]!.GetValue<string>().ShouldBe("succeeded");
+            return runs.Count;
+        }
+
+        (await DeliverAsync(null, null, site.Url, webhookId)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, Jwt(secret: "not-the-client-secret"), site.Url, webhookId)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, Jwt(), "https://unknown-site.atlassian.net", webhookId)).ShouldBe(HttpStatusCode.OK, "a site no installation is connected to");
+        (await DeliverAsync(null, Jwt(), site.Url, matchedWebhookId: webhookId + 1000)).ShouldBe(HttpStatusCode.OK, "another project's webhook on the site");
+        (await WebhookRunsAsync(ownerA, a), await WebhookRunsAsync(ownerB, b), await WebhookRunsAsync(ownerA, elsewhere)).ShouldBe((0, 0, 0));
+
+        (await DeliverAsync(null, Jwt(), site.Url.ToUpperInvariant(), webhookId)).ShouldBe(HttpStatusCode.OK);
+        (await WebhookRunsAsync(ownerA, a), await WebhookRunsAsync(ownerB, b), await WebhookRunsAsync(ownerA, elsewhere)).ShouldBe((1, 1, 0));
+        (await DeliverAsync(null, Jwt(), other.Url)).ShouldBe(HttpStatusCode.OK);
+        (await WebhookRunsAsync(ownerA, a), await WebhookRunsAsync(ownerB, b), await WebhookRunsAsync(ownerA, elsewhere)).ShouldBe((1, 1, 1));
+
+        bool Deletes(FakeProvider.Recorded r) => r.Method == "DELETE" && r.Path == $"/ex/jira/{site.CloudId}/rest/api/3/webhook";
+        await UninstallTestKit.UninstallAsync(node, ownerA, a);
+        Fake.Provider.Requests.Where(Deletes).ShouldBeEmpty("the other organization's installation still uses the webhook");
+        site.Webhooks.Keys.ShouldBe([webhookId]);
+        (await DeliverAsync(null, Jwt(), site.Url, webhookId)).ShouldBe(HttpStatusCode.OK);
+        (await WebhookRunsAsync(ownerB, b)).ShouldBe(2);
+
+        await UninstallTestKit.UninstallAsync(node, ownerB, b);
+        JsonNode.Parse(Fake.Provider.Requests.Where(Deletes).ShouldHaveSingleItem().Body)!["webhookIds"]!.AsArray().Select(i => i!.GetValue<long>()).ShouldBe([webhookId]);
+        site.Webhooks.ShouldBeEmpty();
+        other.Webhooks.Count.ShouldBe(1);
         Fake.Provider.AssertNoViolations();
     }
 

@@ -787,7 +787,7 @@ class Integrations(Resource):
 
     @operation("receiveProviderInbound")
     def send_provider_inbound(self, key: str, kind: str, *, content: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> Any:
-        """A provider's app-wide signed webhook (QuickBooks, Xero), forwarded as received. For relays and tests."""
+        """A provider's app-wide signed webhook (QuickBooks, Xero, Jira), forwarded as received. For relays and tests."""
         return self._t.call(
             "receiveProviderInbound", path_params={"key": key, "kind": kind}, content=content, content_type=content_type,
             headers=headers, authenticated=False,

@@ -20,6 +20,11 @@ namespace Switchboard.Integrations.Actions;
 /// </summary>
 public static class InboundApi
 {
+    public const string ProviderRoute = "/api/v1/integrations/providers/{key}/inbound/{kind}";
+
+    /// <summary>The path of a provider's app-wide inbound route (<see cref="ReceiveForProviderAsync"/>).</summary>
+    public static string ProviderPath(string key, string kind) => ProviderRoute.Replace("{key}", key, StringComparison.Ordinal).Replace("{kind}", kind, StringComparison.Ordinal);
+
     /// <summary>Slack's payloads are a few KB; a megabyte is room for any provider's event without holding a node's memory hostage.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
@@ -43,18 +48,20 @@ public static class InboundApi
             .WithDescription("Called by the provider, not by API clients, when the URL is registered: the connector checks the request by the provider's own " +
                 "scheme (WhatsApp: `hub.mode=subscribe` and the installation's verify token, compared in constant time) and answers the provider's challenge " +
                 "as text. Anything else is 401 and changes nothing.");
-        // A provider that sends every connected account's events to one URL per app (QuickBooks, Xero): verified with the
+        // A provider that sends every connected account's events to one URL per app (QuickBooks, Xero, Jira): verified with the
         // operator's app secret, then handed to the installations connected to the accounts it names.
-        app.MapPost("/api/v1/integrations/providers/{key}/inbound/{kind}", ReceiveForProviderAsync).AllowAnonymous().DisableAntiforgery().WithTags("Integration rules")
+        app.MapPost(ProviderRoute, ReceiveForProviderAsync).AllowAnonymous().DisableAntiforgery().WithTags("Integration rules")
             .ProducesErrors(ErrorCodes.Unauthorized, ErrorCodes.PayloadTooLarge, ErrorCodes.ServiceUnavailable)
             .WithName("receiveProviderInbound")
-            .WithSummary("A provider's app-wide webhook (QuickBooks, Xero), verified with the operator's app secret and routed to the installations it names")
+            .WithSummary("A provider's app-wide webhook (QuickBooks, Xero, Jira), verified with the operator's app secret and routed to the installations it names")
             .WithDescription("Called by the provider, not by API clients: the operator registers this URL once per app in the provider's developer portal " +
-                "(kind `events`; QuickBooks: the webhook endpoint, signed with the app's verifier token; Xero: the delivery URL, signed with the webhook key). " +
+                "(kind `events`; QuickBooks: the webhook endpoint, signed with the app's verifier token; Xero: the delivery URL, signed with the webhook key; " +
+                "Jira: registered by each installation's `register_webhooks` action, signed with a JWT keyed with the app's client secret). " +
                 "A request whose signature does not verify is 401 and changes nothing (Xero's: with an empty body, as its intent-to-receive check expects). " +
-                "A verified request is handed to each installation connected to an account it names (QuickBooks' realmId, Xero's tenantId), in that " +
+                "A verified request is handed to each installation connected to an account it names (QuickBooks' realmId, Xero's tenantId, the Jira site of " +
+                "the issue's `self` link), in that " +
                 "installation's organization only; an account no installation is connected to is acknowledged (200) and ignored. 503 when the operator " +
-                "has not configured the app's secret (`Switchboard:Integrations:Providers:<key>:WebhookVerifierToken` or `WebhookKey`).");
+                "has not configured the app's secret (`Switchboard:Integrations:Providers:<key>:WebhookVerifierToken`, `WebhookKey` or `ClientSecret`).");
         // The GET route also answers HEAD: Trello checks a webhook's callback URL with one when the webhook is created
         // (https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/), and the connector answers it.
         return app;

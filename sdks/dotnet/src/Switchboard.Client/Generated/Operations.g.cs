@@ -591,7 +591,7 @@ public sealed partial class IntegrationsResource
         => _client.SendAsync(new ApiRequest(HttpMethod.Get, $"/api/v1/integrations/{Uri.EscapeDataString(id)}/inbound/{Uri.EscapeDataString(kind)}", OperationAuth.None) { Options = options }, cancellationToken);
 
     /// <summary>
-    /// A provider's app-wide webhook (QuickBooks, Xero), verified with the operator's app secret and routed to the installations it names.
+    /// A provider's app-wide webhook (QuickBooks, Xero, Jira), verified with the operator's app secret and routed to the installations it names.
     /// <c>POST /api/v1/integrations/providers/{key}/inbound/{kind}</c> (operation <c>receiveProviderInbound</c>).
     /// </summary>
     [SwitchboardOperation("receiveProviderInbound")]

@@ -22,6 +22,15 @@ public static partial class JiraApi
 
     public static bool IsCloudId(string? id) => id is not null && CloudIdShape().IsMatch(id);
 
+    /// <summary>
+    /// A site as the installations' provider account (<see cref="IntegrationInstallation.ProviderAccountId"/>) and the app-wide
+    /// webhook route name it: the origin of its URL (<c>https://acme.atlassian.net</c>, lower case, no path), from
+    /// <c>accessible-resources</c>' <c>url</c> or a delivery's <c>self</c> link. Null for anything but an absolute https URL.
+    /// </summary>
+    public static string? SiteOrigin(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.Host.Length > 0
+            ? uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant() : null;
+
     public static async Task<string> BaseAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         var cloudId = (await context.Http.TokensAsync(cancellationToken)).ExtraValue(CloudIdExtra);

@@ -61,7 +61,7 @@ public sealed class JiraConnector(TimeProvider time) : Connector
               ?? throw new ProviderException($"The Jira connection does not cover the site '{wanted}'; it covers: " +
                   string.Join(", ", sites.Select(s => JiraErrors.Text(s["url"]) ?? JiraErrors.Text(s["name"]))) + ".", null, "site_not_granted", retryable: false);
         var extra = new Dictionary<string, string> { [JiraApi.CloudIdExtra] = JiraErrors.Text(site["id"])! };
-        if (JiraErrors.Text(site["url"]) is { } siteUrl) extra[JiraApi.SiteUrlExtra] = siteUrl;
+        if (JiraApi.SiteOrigin(JiraErrors.Text(site["url"])) is { } siteUrl) extra[JiraApi.SiteUrlExtra] = siteUrl;
         return extra;
     }
 
@@ -143,16 +143,20 @@ public sealed class JiraConnector(TimeProvider time) : Connector
     public static string Label(string ticketId) => "switchboard-" + ticketId;
 
     /// <summary>
-    /// One dynamic webhook for the project's issue creations and updates, delivering to this installation: one already
-    /// registered with the same filter is refreshed (<c>PUT /rest/api/3/webhook/refresh</c>: Jira deletes a dynamic
-    /// webhook 30 days after its registration or last refresh) instead of added again. Its id and expiry are kept with the
-    /// tokens, and the scheduled <c>issues</c> sync refreshes it from then on (<see cref="JiraWebhookRefresh"/>).
+    /// One dynamic webhook for the project's issue creations and updates. Jira takes a single delivery URL per app
+    /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-post), so
+    /// every installation registers the app-wide route (<see cref="InboundApi.ProviderPath"/>), which hands a delivery to
+    /// the installations connected to its site (<see cref="ReadAppInbound"/>). One already registered with the same
+    /// filter (another installation on the same site and project, or this one before) is refreshed and shared
+    /// (<c>PUT /rest/api/3/webhook/refresh</c>: Jira deletes a dynamic webhook 30 days after its registration or last
+    /// refresh) instead of added again. Its id and expiry are kept with the tokens, and the scheduled <c>issues</c> sync
+    /// refreshes it from then on (<see cref="JiraWebhookRefresh"/>).
     /// </summary>
     private static async Task<ProviderResponse> RegisterWebhooksAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         var callback = (context.Options.PublicBaseUrl is { Length: > 0 } publicBase ? publicBase.TrimEnd('/')
             : throw new ProviderException("Jira needs this node's public URL to deliver to: set Switchboard:PublicBaseUrl.", null, "public_url_not_set", retryable: false))
-            + $"/api/v1/integrations/{context.Installation.Id}/inbound/{JiraDefinition.Events}";
+            + Actions.InboundApi.ProviderPath(JiraDefinition.Key, JiraDefinition.Events);
         var jql = JiraSettings.For(context).ProjectClause;
         string[] events = ["jira:issue_created", "jira:issue_updated"];
         for (var startAt = 0; ;)
@@ -184,10 +188,43 @@ public sealed class JiraConnector(TimeProvider time) : Connector
         return Answer(new JsonObject { ["webhookId"] = webhookId.DeepClone(), ["created"] = true });
     }
 
+    /// <summary>The site (its URL's origin) names the installations an app-wide delivery is for.</summary>
+    public override string? ProviderAccountExtra => JiraApi.SiteUrlExtra;
+
     /// <summary>
-    /// Jira's webhook deliveries, verified first (<see cref="JiraWebhookToken"/>, keyed with the operator's client secret).
-    /// A delivery only says that issues changed: it queues the issues sync (or makes a running one due again), which reads
-    /// the changes through the API. Nothing of the body is written, so a delivery can change no ticket by itself.
+    /// The app-wide route's first step: verified with the app's client secret (<see cref="JiraWebhookToken"/>; none
+    /// configured: 503), then the site it is about, the origin of the issue's (or comment's) <c>self</c> link
+    /// (<c>https://acme.atlassian.net/rest/api/3/issue/10001</c>). Each installation connected to that site then gets it
+    /// through <see cref="ReceiveAsync"/>.
+    /// </summary>
+    public override AppInbound? ReadAppInbound(Platform.SwitchboardOptions options, string kind, InboundRequest request)
+    {
+        if (kind != JiraDefinition.Events) return null;
+        var secret = ProviderUrls.Settings(options, JiraDefinition.Key)?.ClientSecret;
+        if (string.IsNullOrEmpty(secret)) return AppInbound.Unconfigured;
+        if (request.Method != "POST" || !JiraWebhookToken.Verify(request.Header("Authorization"), secret, time.GetUtcNow())) return AppInbound.Refused(InboundResult.Unauthorized);
+        var delivery = Delivery(request);
+        if (delivery is null) return AppInbound.Refused(NotADelivery);
+        var site = JiraApi.SiteOrigin(JiraErrors.Text(delivery["issue"]?["self"])) ?? JiraApi.SiteOrigin(JiraErrors.Text(delivery["comment"]?["self"]));
+        return site is null ? AppInbound.Refused(new InboundResult(400, """{"message":"Expected the issue's self link, which names its Jira site."}"""))
+            : AppInbound.For([site]);
+    }
+
+    private static readonly InboundResult NotADelivery = new(400, """{"message":"Expected a Jira webhook delivery with webhookEvent."}""");
+
+    private static JsonObject? Delivery(InboundRequest request)
+    {
+        try { return JsonNode.Parse(request.Body) is JsonObject delivery && JiraErrors.Text(delivery["webhookEvent"]) is not null ? delivery : null; }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+
+    /// <summary>
+    /// A delivery for this installation, from the app-wide route or this installation's own URL (where webhooks registered
+    /// before the app-wide route deliver), verified first (<see cref="JiraWebhookToken"/>, keyed with the operator's client
+    /// secret). A delivery only says that issues changed: it queues the issues sync (or makes a running one due again),
+    /// which reads the changes through the API. Nothing of the body is written, so a delivery can change no ticket by
+    /// itself. A delivery whose <c>matchedWebhookIds</c> leave out the webhook this installation keeps is another
+    /// project's on the same site, and is acknowledged without a sync.
     /// </summary>
     public override async Task<InboundResult> ReceiveAsync(ConnectorContext context, string kind, InboundRequest request, CancellationToken cancellationToken)
     {
@@ -195,12 +232,13 @@ public sealed class JiraConnector(TimeProvider time) : Connector
         var secret = ProviderUrls.Settings(context.Options, JiraDefinition.Key)?.ClientSecret;
         if (request.Method != "POST" || string.IsNullOrEmpty(secret) || !JiraWebhookToken.Verify(request.Header("Authorization"), secret, time.GetUtcNow()))
             return InboundResult.Unauthorized;
-        JsonObject? delivery;
-        try { delivery = JsonNode.Parse(request.Body) as JsonObject; }
-        catch (System.Text.Json.JsonException) { delivery = null; }
-        if (delivery is null || JiraErrors.Text(delivery["webhookEvent"]) is not { } type)
-            return new InboundResult(400, """{"message":"Expected a Jira webhook delivery with webhookEvent."}""");
+        if (Delivery(request) is not { } delivery) return NotADelivery;
+        var type = JiraErrors.Text(delivery["webhookEvent"])!;
         if (!type.StartsWith("jira:issue_", StringComparison.Ordinal) || context.Installation.Status != InstallationStatus.Active) return InboundResult.Ok;
+        if (delivery["matchedWebhookIds"] is JsonArray matched && context.Installation.TokensEncrypted is not null
+            && (await context.Http.TokensAsync(cancellationToken)).ExtraValue(JiraWebhookRefresh.WebhookIdExtra) is { Length: > 0 } kept
+            && !matched.Any(id => id?.ToJsonString() == kept))
+            return InboundResult.Ok;
 
         var db = context.Services.GetRequiredService<SwitchboardDbContext>();
         var outcome = await context.Services.GetRequiredService<SyncQueue>().QueueAsync(db, context.Installation, [JiraDefinition.Issues], SyncTrigger.Webhook, cancellationToken);
@@ -216,15 +254,23 @@ public sealed class JiraConnector(TimeProvider time) : Connector
     /// <summary>
     /// Deletes the dynamic webhook <c>register_webhooks</c> kept the id of (<c>DELETE /rest/api/3/webhook</c> with
     /// <c>{"webhookIds":[…]}</c>, https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-delete;
-    /// Jira removes only the calling app's webhooks and ignores other ids). None kept: nothing to delete by id, and
-    /// Jira's webhook list names no callback URL to tell this installation's from another's; an unrefreshed dynamic
-    /// webhook is deleted by Jira 30 days after its last refresh, and nothing refreshes it once the installation is gone.
+    /// Jira removes only the calling app's webhooks and ignores other ids), unless another installation on the same
+    /// site keeps the same webhook (same project: they share it, and it goes on delivering to them). None kept: nothing
+    /// to delete; an unrefreshed dynamic webhook is deleted by Jira 30 days after its last refresh.
     /// </summary>
     public override async Task RemoveProviderStateAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         if (context.Installation.TokensEncrypted is null) return;
         var kept = (await context.Http.TokensAsync(cancellationToken)).ExtraValue(JiraWebhookRefresh.WebhookIdExtra);
         if (!long.TryParse(kept, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)) return;
+        if (context.Installation.ProviderAccountId is { } site)
+        {
+            var secrets = context.Services.GetRequiredService<IntegrationSecrets>();
+            var others = await context.Services.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters().AsNoTracking()
+                .Where(i => i.ProviderKey == JiraDefinition.Key && i.ProviderAccountId == site && i.Id != context.Installation.Id && i.TokensEncrypted != null)
+                .ToListAsync(cancellationToken);
+            if (others.Any(other => secrets.Tokens(other)?.ExtraValue(JiraWebhookRefresh.WebhookIdExtra) == kept)) return;
+        }
         await JiraApi.SendAsync(context, HttpMethod.Delete, "/webhook", new JsonObject { ["webhookIds"] = new JsonArray(id) }, cancellationToken);
     }
 
