@@ -10,7 +10,7 @@ namespace Switchboard.Integrations;
 public sealed record ProviderInfo(
     string Key, string Name, string Description, string Category, string Publisher, string Version, string IconUrl, string AuthType,
     ProviderAuthInfo Auth, IReadOnlyList<string> Capabilities, JsonNode ConfigSchema, IReadOnlyList<ProviderActionInfo> Actions,
-    IReadOnlyList<string> Triggers, IReadOnlyList<ProviderSyncInfo> Syncs, IReadOnlyList<string> Inbound, string? DocumentationUrl,
+    IReadOnlyList<string> Triggers, IReadOnlyList<ProviderSyncInfo> Syncs, IReadOnlyList<string> Inbound, IReadOnlyList<string> AppInbound, string? DocumentationUrl,
     ProviderRating Rating);
 
 /// <summary>The words of <see cref="ProviderInfo.Capabilities"/>, each derived from the definition.</summary>
@@ -33,7 +33,7 @@ public static class ProviderCapability
         if (p.Actions.Count > 0) found.Add(Actions);
         if (p.Triggers.Count > 0) found.Add(Triggers);
         if (p.Syncs.Count > 0) found.Add(Sync);
-        if (p.Inbound.Count > 0) found.Add(Inbound);
+        if (p.Inbound.Count > 0 || p.AppInbound.Count > 0) found.Add(Inbound);
         if (p.Auth.Kind == ProviderAuthKind.OAuth2) found.Add(OAuthConnect);
         return found;
     }

@@ -36,7 +36,7 @@ internal static class IntegrationExamples
                 ["name"] = "post_message", ["description"] = "Posts a message to a channel.",
                 ["inputSchema"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["text"] = new JsonObject { ["type"] = "string" } } },
             }),
-            ["triggers"] = new JsonArray("lead.created", "ticket.*"), ["syncs"] = new JsonArray(), ["inbound"] = new JsonArray("commands", "interactions"),
+            ["triggers"] = new JsonArray("lead.created", "ticket.*"), ["syncs"] = new JsonArray(), ["inbound"] = new JsonArray("commands", "interactions"), ["appInbound"] = new JsonArray(),
             ["documentationUrl"] = "https://api.slack.com/methods", ["rating"] = new JsonObject { ["average"] = 4.5, ["count"] = 12 },
         }),
         new(typeof(InstallationInput), new JsonObject

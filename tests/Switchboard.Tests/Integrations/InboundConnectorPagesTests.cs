@@ -38,6 +38,25 @@ public sealed class InboundConnectorPagesTests(SqliteSwitchboard node) : IClassF
         }
     }
 
+    /// <summary>QuickBooks, Xero and Jira send every connected account's traffic to one URL per app: the catalog and their pages say so.</summary>
+    [Fact]
+    public async Task ProvidersWithOneUrlPerAppListTheirInboundAsAppWideAndTheirPagesNameTheUrl()
+    {
+        using var owner = node.Client();
+        await owner.SignupAsync();
+        foreach (var (key, page) in new[] { ("quickbooks", "integrations-quickbooks"), ("xero", "integrations-xero"), ("jira", "integrations-jira") })
+        {
+            var provider = await owner.GetJsonAsync($"/api/v1/integrations/providers/{key}");
+            provider["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldContain("inbound", key);
+            provider["inbound"]!.AsArray().ShouldBeEmpty(key + ": nothing on an installation's own URL");
+            provider["appInbound"]!.AsArray().Select(a => a!.GetValue<string>()).ShouldBe(["events"], key);
+            var html = await owner.Http.GetStringAsync($"/developers/{page}");
+            html.ShouldContain($"/api/v1/integrations/providers/{key}/inbound/{{kind}}");
+        }
+        var slack = await owner.GetJsonAsync("/api/v1/integrations/providers/slack");
+        slack["appInbound"]!.AsArray().ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task EachHasItsPortalPageWrittenFromItsDefinition()
     {

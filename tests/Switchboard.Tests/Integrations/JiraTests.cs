@@ -259,14 +259,15 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         Fake.Provider.Requests.ShouldContain(r => r.Method == "PUT" && r.Path.EndsWith("/webhook/refresh", StringComparison.Ordinal));
 
         Task<int> RunsAsync() => node.WithDbAsync(db => db.Set<IntegrationSyncRun>().IgnoreQueryFilters().CountAsync(r => r.InstallationId == installation));
-        (await DeliverAsync(installation, Jwt(secret: "not-the-client-secret"))).ShouldBe(HttpStatusCode.Unauthorized);
-        (await DeliverAsync(installation, Jwt(alg: "HS512"))).ShouldBe(HttpStatusCode.Unauthorized);
-        (await DeliverAsync(installation, Jwt(expiresIn: TimeSpan.FromMinutes(-10)))).ShouldBe(HttpStatusCode.Unauthorized);
-        (await DeliverAsync(installation, Jwt()[..^4] + "AAAA")).ShouldBe(HttpStatusCode.Unauthorized);
-        (await DeliverAsync(installation, null)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, Jwt(secret: "not-the-client-secret"), site.Url)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, Jwt(alg: "HS512"), site.Url)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, Jwt(expiresIn: TimeSpan.FromMinutes(-10)), site.Url)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, Jwt()[..^4] + "AAAA", site.Url)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(null, null, site.Url)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await DeliverAsync(installation, Jwt(), site.Url)).ShouldBe(HttpStatusCode.NotFound, "Jira delivers to the app's URL only");
         (await RunsAsync()).ShouldBe(0, "nothing was queued by a delivery that was not verified");
 
-        (await DeliverAsync(installation, Jwt())).ShouldBe(HttpStatusCode.OK);
+        (await DeliverAsync(null, Jwt(), site.Url)).ShouldBe(HttpStatusCode.OK);
         var run = await node.WithDbAsync(db => db.Set<IntegrationSyncRun>().IgnoreQueryFilters().SingleAsync(r => r.InstallationId == installation));
         (run.Model, run.Trigger).ShouldBe(("issues", "webhook"));
         (await owner.WaitForRunAsync(installation, run.Id))["status"]!.GetValue<string>().ShouldBe("succeeded");

@@ -3124,6 +3124,7 @@ export interface components {
          *         "commands",
          *         "interactions"
          *       ],
+         *       "appInbound": [],
          *       "documentationUrl": "https://api.slack.com/methods",
          *       "rating": {
          *         "average": 4.5,
@@ -3148,6 +3149,7 @@ export interface components {
             triggers: string[];
             syncs: components["schemas"]["ProviderSyncInfo"][];
             inbound: string[];
+            appInbound: string[];
             documentationUrl: null | string;
             rating: components["schemas"]["ProviderRating"];
         };
@@ -12575,6 +12577,7 @@ export interface operations {
                      *             "commands",
                      *             "interactions"
                      *           ],
+                     *           "appInbound": [],
                      *           "documentationUrl": "https://api.slack.com/methods",
                      *           "rating": {
                      *             "average": 4.5,
@@ -12686,6 +12689,7 @@ export interface operations {
                      *         "commands",
                      *         "interactions"
                      *       ],
+                     *       "appInbound": [],
                      *       "documentationUrl": "https://api.slack.com/methods",
                      *       "rating": {
                      *         "average": 4.5,

@@ -110,7 +110,8 @@ public static class InboundApi
             return ApiProblem.Result(413, ErrorCodes.PayloadTooLarge, $"An inbound request's body may be at most {MaxBodyBytes} bytes.");
         var connector = catalog.Find(key);
         var request = Read(http, body);
-        if (connector?.ReadAppInbound(options.Value, kind, request) is not { } verdict) return ApiProblem.NotFound("inbound endpoint");
+        if (connector is null || !connector.Definition.AppInbound.Contains(kind, StringComparer.Ordinal)
+            || connector.ReadAppInbound(options.Value, kind, request) is not { } verdict) return ApiProblem.NotFound("inbound endpoint");
         if (verdict.Answer is { } answer) return Answer(answer, http);
         if (verdict.Accounts.Count == 0) return Results.StatusCode(200);
 

@@ -66,7 +66,7 @@ public static class CatalogApi
         p.Key, p.Name, p.Description, p.Category, p.Publisher, p.Version, IconPath(p.Key), p.Auth.Kind,
         new ProviderAuthInfo(p.Auth.Kind, p.Auth.Scopes, p.Auth.Pkce, p.Auth.Kind == ProviderAuthKind.External ? ProviderUrls.BaseUrl(options, p, ProviderAuthKind.SetupUrlName) : null),
         ProviderCapability.Of(p), p.ConfigSchemaNode, p.Actions.Select(a => new ProviderActionInfo(a.Name, a.Description, JsonNode.Parse(a.InputSchema)!)).ToList(), p.Triggers,
-        p.Syncs.Select(s => new ProviderSyncInfo(s.Model, s.LocalResource, s.Direction, s.DefaultIntervalSeconds, s.Description)).ToList(), p.Inbound,
+        p.Syncs.Select(s => new ProviderSyncInfo(s.Model, s.LocalResource, s.Direction, s.DefaultIntervalSeconds, s.Description)).ToList(), p.Inbound, p.AppInbound,
         p.DocumentationUrl, rating);
 
     /// <summary>Average (one decimal) and count of the reviews of each provider that has any.</summary>

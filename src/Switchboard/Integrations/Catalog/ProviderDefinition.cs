@@ -87,6 +87,11 @@ public sealed record ProviderDefinition
     public IReadOnlyList<ProviderSync> Syncs { get; init; } = [];
     /// <summary>Kinds of inbound provider traffic it verifies and handles on its per-installation URL (<c>events</c>, <c>commands</c>, <c>interactions</c>).</summary>
     public IReadOnlyList<string> Inbound { get; init; } = [];
+    /// <summary>
+    /// Kinds of inbound provider traffic it takes on the app-wide route (<c>/api/v1/integrations/providers/{key}/inbound/{kind}</c>),
+    /// where the provider sends every connected account's traffic to one URL (<see cref="Connectors.Connector.ReadAppInbound"/>).
+    /// </summary>
+    public IReadOnlyList<string> AppInbound { get; init; } = [];
     /// <summary>The provider's named base URLs and their documented production values (<c>api</c> → https://slack.com/api).</summary>
     public IReadOnlyDictionary<string, string> BaseUrls { get; init; } = new Dictionary<string, string>();
     /// <summary>

@@ -85,9 +85,17 @@ public static class ProviderPages
                     $"| `{sync.Model}` | `{sync.LocalResource}` | {sync.Direction.Replace('_', '-')} | {TimeSpan.FromSeconds(sync.DefaultIntervalSeconds):g} | {Cell(sync.Description)} |").AppendLine();
             md.AppendLine();
         }
-        if (p.Inbound.Count > 0)
-            md.AppendLine("## Inbound traffic").AppendLine().Append("It receives ").Append(string.Join(", ", p.Inbound.Select(k => $"`{k}`")))
-                .AppendLine(" from the provider on `POST /api/v1/integrations/{id}/inbound/{kind}`, verified by the provider's own signature scheme.").AppendLine();
+        if (p.Inbound.Count > 0 || p.AppInbound.Count > 0)
+        {
+            md.AppendLine("## Inbound traffic").AppendLine();
+            if (p.Inbound.Count > 0)
+                md.Append("It receives ").Append(string.Join(", ", p.Inbound.Select(k => $"`{k}`")))
+                    .AppendLine(" from the provider on `POST /api/v1/integrations/{id}/inbound/{kind}`, verified by the provider's own signature scheme.").AppendLine();
+            if (p.AppInbound.Count > 0)
+                md.Append("It receives ").Append(string.Join(", ", p.AppInbound.Select(k => $"`{k}`")))
+                    .Append(" for every connected account on one URL per app, `POST ").Append(Actions.InboundApi.ProviderPath(p.Key, "{kind}"))
+                    .AppendLine("`, verified with the operator's app secret and handed to the installations connected to the account it names.").AppendLine();
+        }
         return md.ToString();
     }
 }

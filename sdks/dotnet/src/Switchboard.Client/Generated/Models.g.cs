@@ -3324,6 +3324,12 @@ public sealed partial record ProviderInfo
     public IReadOnlyList<string> Inbound { get; init; } = default!;
 
     /// <summary>
+    /// The `appInbound` field.
+    /// </summary>
+    [JsonPropertyName("appInbound")]
+    public IReadOnlyList<string> AppInbound { get; init; } = default!;
+
+    /// <summary>
     /// The `documentationUrl` field.
     /// </summary>
     [JsonPropertyName("documentationUrl")]

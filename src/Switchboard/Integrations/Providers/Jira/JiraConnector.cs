@@ -219,8 +219,7 @@ public sealed class JiraConnector(TimeProvider time) : Connector
     }
 
     /// <summary>
-    /// A delivery for this installation, from the app-wide route or this installation's own URL (where webhooks registered
-    /// before the app-wide route deliver), verified first (<see cref="JiraWebhookToken"/>, keyed with the operator's client
+    /// A delivery for this installation, handed on by the app-wide route (<see cref="ReadAppInbound"/>), verified again (<see cref="JiraWebhookToken"/>, keyed with the operator's client
     /// secret). A delivery only says that issues changed: it queues the issues sync (or makes a running one due again),
     /// which reads the changes through the API. Nothing of the body is written, so a delivery can change no ticket by
     /// itself. A delivery whose <c>matchedWebhookIds</c> leave out the webhook this installation keeps is another

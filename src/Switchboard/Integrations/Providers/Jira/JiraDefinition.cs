@@ -73,7 +73,7 @@ public static class JiraDefinition
         ],
         Triggers = ["ticket.created"],
         Syncs = [new(Issues, "tickets", SyncDirection.Pull, 900, "Jira issues of the project → CRM tickets: summary, status (mapped by statusMapping), priority (mapped back).")],
-        Inbound = [Events],
+        AppInbound = [Events],
         BaseUrls = new Dictionary<string, string> { ["api"] = "https://api.atlassian.com" },
         DocumentationUrl = "https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/",
     };

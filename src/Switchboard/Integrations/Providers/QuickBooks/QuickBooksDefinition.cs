@@ -80,6 +80,7 @@ public static class QuickBooksDefinition
             """),
         ],
         Triggers = ["payment.completed", "payment.*", "integration.scheduled"],
+        AppInbound = [QuickBooksInbound.Kind],
         BaseUrls = new Dictionary<string, string>
         {
             [Production] = "https://quickbooks.api.intuit.com",

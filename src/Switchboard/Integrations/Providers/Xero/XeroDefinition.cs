@@ -84,6 +84,7 @@ public static class XeroDefinition
             """),
         ],
         Triggers = ["payment.completed", "payment.*", "integration.scheduled"],
+        AppInbound = [XeroInbound.Kind],
         BaseUrls = new Dictionary<string, string>
         {
             [Api] = "https://api.xero.com/api.xro/2.0",
