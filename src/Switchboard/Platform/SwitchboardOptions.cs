@@ -83,6 +83,12 @@ public sealed class RateLimitOptions
     /// the shared row (one round trip per request, queued on the row's lock).
     /// </summary>
     public bool Leasing { get; set; } = true;
+    /// <summary>
+    /// What a request gets when the counter store fails (unreachable, out of connections): true admits it without a verdict
+    /// (the API stays up; counted as <c>failed_open</c>), false refuses it with 503 <c>service_unavailable</c> and
+    /// Retry-After (no request passes a limit unchecked; counted as <c>failed_closed</c>).
+    /// </summary>
+    public bool FailOpen { get; set; } = true;
     /// <summary>How long a node keeps a lease before it gives back what it did not use (seconds).</summary>
     [Range(0.05, 10)] public double LeaseSeconds { get; set; } = 1;
     /// <summary>The most tokens one node leases at once from one limit; a lease is also at most 1% of the limit and a fraction of what is left.</summary>

@@ -39,10 +39,21 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitStore st
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Fail open: an unreachable counter store must not take the API down with it. The request still counts in usage.
-            logger.LogError(ex, "Rate limit store failed; admitting the request unlimited");
-            foreach (var p in set.Policies) Platform.Telemetry.SwitchboardTelemetry.RateLimitFailedOpen(p.Name);
-            await next(context);
+            if (settings.FailOpen)
+            {
+                // Fail open (the default): an unreachable counter store must not take the API down with it. The request
+                // still counts in usage.
+                logger.LogError(ex, "Rate limit store failed; admitting the request unlimited");
+                foreach (var p in set.Policies) Platform.Telemetry.SwitchboardTelemetry.RateLimitFailed(p.Name, open: true);
+                await next(context);
+                return;
+            }
+            // Fail closed: no request past an unchecked limit; the client retries shortly.
+            logger.LogError(ex, "Rate limit store failed; refusing the request (Switchboard:RateLimits:FailOpen is false)");
+            foreach (var p in set.Policies) Platform.Telemetry.SwitchboardTelemetry.RateLimitFailed(p.Name, open: false);
+            context.Response.Headers.RetryAfter = "1";
+            await ApiProblem.WriteAsync(context, 503, ErrorCodes.ServiceUnavailable,
+                "The rate limit counters cannot be reached, and this server does not admit requests unchecked; retry shortly.");
             return;
         }
 

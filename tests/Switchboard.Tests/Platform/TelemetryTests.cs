@@ -382,20 +382,31 @@ public sealed class TelemetryOtlpTests
 [Collection(TelemetryCollection.Name)]
 public sealed class TelemetryFailedOpenTests
 {
-    private sealed class BrokenStore : Switchboard.RateLimiting.IRateLimitStore
+    /// <summary>Fails every verdict, or (<paramref name="anonymousWorks"/>) all but the per-IP ones, so that a test can sign up.</summary>
+    private sealed class BrokenStore(bool anonymousWorks) : Switchboard.RateLimiting.IRateLimitStore
     {
         public Task<IReadOnlyList<Switchboard.RateLimiting.RateLimitDecision>> AcquireAsync(IReadOnlyList<Switchboard.RateLimiting.RateLimitPolicy> policies,
-            DateTime now, CancellationToken cancellationToken) => throw new InvalidOperationException("the counter store is unreachable");
+            DateTime now, CancellationToken cancellationToken) => anonymousWorks && policies.All(p => p.Name == "ip")
+            ? Task.FromResult<IReadOnlyList<Switchboard.RateLimiting.RateLimitDecision>>(
+                policies.Select(p => new Switchboard.RateLimiting.RateLimitDecision(p, true, p.Limit, p.Window, TimeSpan.Zero)).ToList())
+            : throw new InvalidOperationException("the counter store is unreachable");
     }
 
     private sealed class BrokenStoreNode : SqliteSwitchboard
     {
-        public BrokenStoreNode() => TelemetryNode.Apply(this);
+        private readonly bool _failOpen;
+
+        public BrokenStoreNode(bool failOpen = true)
+        {
+            _failOpen = failOpen;
+            TelemetryNode.Apply(this);
+            if (!failOpen) With("Switchboard:RateLimits:FailOpen", "false");
+        }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton<Switchboard.RateLimiting.IRateLimitStore>(new BrokenStore()));
+            builder.ConfigureTestServices(services => services.AddSingleton<Switchboard.RateLimiting.IRateLimitStore>(new BrokenStore(anonymousWorks: !_failOpen)));
         }
     }
 
@@ -410,5 +421,21 @@ public sealed class TelemetryFailedOpenTests
         var metrics = await PrometheusText.ScrapeAsync(node);
         PrometheusText.Sum(metrics, "switchboard_rate_limit_decisions_total", "switchboard_outcome=\"failed_open\"", "switchboard_rate_limit_policy=\"user\"")
             .ShouldBeGreaterThanOrEqualTo(3);
+    }
+
+    [Fact]
+    public async Task FailingClosedRefusesWith503AndRetryAfterAndCountsFailedClosed()
+    {
+        await using var node = new BrokenStoreNode(failOpen: false);
+        using var owner = node.Client();
+        await owner.SignupAsync(); // the per-IP verdicts of this store work, so that the test can sign up
+        var refused = await owner.GetAsync("/api/v1/contacts");
+        await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, "service_unavailable");
+        refused.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(1));
+
+        var metrics = await PrometheusText.ScrapeAsync(node);
+        PrometheusText.Sum(metrics, "switchboard_rate_limit_decisions_total", "switchboard_outcome=\"failed_closed\"", "switchboard_rate_limit_policy=\"user\"")
+            .ShouldBeGreaterThanOrEqualTo(1);
+        PrometheusText.Sum(metrics, "switchboard_rate_limit_decisions_total", "switchboard_outcome=\"failed_open\"").ShouldBe(0);
     }
 }

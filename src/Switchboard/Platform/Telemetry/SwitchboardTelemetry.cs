@@ -30,10 +30,11 @@ public static class SwitchboardTelemetry
 
     /// <summary>
     /// Rate-limit verdicts, one per policy a request counted against: <c>allowed</c> or <c>refused</c>, by policy; and
-    /// <c>failed_open</c> for each policy of a request admitted without a verdict because the counter store failed.
+    /// <c>failed_open</c> for each policy of a request admitted without a verdict because the counter store failed
+    /// (<c>failed_closed</c> when it was refused instead, with Switchboard:RateLimits:FailOpen false).
     /// </summary>
     public static readonly Counter<long> RateLimitDecisions = Meter.CreateCounter<long>("switchboard.rate_limit.decisions", "{decision}",
-        "Rate-limit verdicts, one per policy a request counted against, by policy and outcome (allowed, refused, failed_open).");
+        "Rate-limit verdicts, one per policy a request counted against, by policy and outcome (allowed, refused, failed_open, failed_closed).");
 
     /// <summary>Webhook and action-rule delivery attempts, by outcome (<c>success</c>, <c>failure</c>, <c>error</c>) and endpoint kind.</summary>
     public static readonly Histogram<double> DeliveryDuration = Meter.CreateHistogram("switchboard.webhook.delivery.duration", "s",
@@ -61,7 +62,8 @@ public static class SwitchboardTelemetry
     public static void RateLimitDecided(string policy, bool allowed) => RateLimitOutcome(policy, allowed ? "allowed" : "refused");
 
     /// <summary>A request admitted unlimited because the counter store failed (the middleware fails open): alert on it.</summary>
-    public static void RateLimitFailedOpen(string policy) => RateLimitOutcome(policy, "failed_open");
+    /// <summary>A request the counter store could not decide: admitted (<c>failed_open</c>) or refused (<c>failed_closed</c>).</summary>
+    public static void RateLimitFailed(string policy, bool open) => RateLimitOutcome(policy, open ? "failed_open" : "failed_closed");
 
     private static void RateLimitOutcome(string policy, string outcome)
     {
