@@ -7,7 +7,8 @@
 # and runs two nodes sharing one key against one node: requests/s, and CPU per request on each node and on PostgreSQL.
 # Usage: bench/ratelimit.sh [seconds per run, default 15]
 # Environment: DATABASES="sqlite postgres" (the default; either alone is fine; "postgres-exact" is PostgreSQL with
-# leased rate limits off, Switchboard:RateLimits:Leasing=false, every request decided in the shared row). TELEMETRY=on runs the nodes with
+# leased rate limits off, Switchboard:RateLimits:Leasing=false, every request decided in the shared row). PG_OPTIONS adds
+# Npgsql connection-string options to the PostgreSQL nodes (e.g. PG_OPTIONS="Multiplexing=true"). TELEMETRY=on runs the nodes with
 # OpenTelemetry collecting (docs/telemetry.md: traces of every request sampled, the metrics, Prometheus at /metrics; no
 # collector, so the cost measured is collection, not export); run it with and without on the same quiet machine to
 # compare (issue #23 asks for within 5%).
@@ -45,7 +46,7 @@ start() {
   if [ "$db" = postgres-exact ]; then env+=(Switchboard__RateLimits__Leasing=false); fi
   if [[ "$db" == postgres* ]]; then
     env+=(Switchboard__Database__Provider=postgres Switchboard__Encryption__Key="$encryption_key"
-      ConnectionStrings__Switchboard="$SWITCHBOARD_BENCH_POSTGRES;Database=switchboard_bench")
+      ConnectionStrings__Switchboard="$SWITCHBOARD_BENCH_POSTGRES;Database=switchboard_bench${PG_OPTIONS:+;$PG_OPTIONS}")
   fi
   (cd "$dir" && exec env "${env[@]}" dotnet "$dll" >"$dir/server.log" 2>&1) &
   servers+=("$!")

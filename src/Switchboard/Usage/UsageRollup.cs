@@ -47,48 +47,60 @@ internal sealed class UsageRollup
         (total ??= new Sums()).Add(record, bucket);
     }
 
-    /// <summary>Adds the sums into their rows, inside the caller's transaction.</summary>
+    /// <summary>
+    /// Adds the sums into their rows, inside the caller's transaction: one multi-row upsert per table (in chunks of at most
+    /// <see cref="Upsert.MaxParameters"/> parameters), not one statement per row, so a flush costs a few round trips
+    /// however many keys and routes were busy. Rows go in key order: two nodes adding into the same rows lock them in
+    /// the same order, so their flushes cannot deadlock.
+    /// </summary>
     public async Task WriteAsync(SwitchboardDbContext db, CancellationToken cancellationToken)
     {
-        var hours = Upsert.For(db.Model, typeof(UsageHour));
-        foreach (var (k, s) in _hours)
-            await db.Database.ExecuteSqlRawAsync(hours.Sql, hours.Values(s.Fill(new UsageHour { OrganizationId = k.OrganizationId, Hour = k.Slot, ApiKeyId = k.ApiKeyId,
-                UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
-        var days = Upsert.For(db.Model, typeof(UsageDay));
-        foreach (var (k, s) in _days)
-            await db.Database.ExecuteSqlRawAsync(days.Sql, days.Values(s.Fill(new UsageDay { OrganizationId = k.OrganizationId, Day = k.Slot, ApiKeyId = k.ApiKeyId,
-                UserId = k.UserId, ClientId = k.ClientId, Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
-        var endpointHours = Upsert.For(db.Model, typeof(UsageEndpointHour));
-        foreach (var (k, s) in _endpointHours)
-            await db.Database.ExecuteSqlRawAsync(endpointHours.Sql, endpointHours.Values(s.Fill(new UsageEndpointHour { OrganizationId = k.OrganizationId, Hour = k.Slot,
-                Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
-        var endpointDays = Upsert.For(db.Model, typeof(UsageEndpointDay));
-        foreach (var (k, s) in _endpointDays)
-            await db.Database.ExecuteSqlRawAsync(endpointDays.Sql, endpointDays.Values(s.Fill(new UsageEndpointDay { OrganizationId = k.OrganizationId, Day = k.Slot,
-                Method = k.Method, Route = k.Route, Status = k.Status })), cancellationToken);
-        var totals = Upsert.For(db.Model, typeof(UsageHourTotal));
-        foreach (var (k, s) in _totals)
-            await db.Database.ExecuteSqlRawAsync(totals.Sql, totals.Values(s.Fill(new UsageHourTotal { OrganizationId = k.OrganizationId, Hour = k.Hour, ApiKeyId = k.ApiKeyId,
-                ClientId = k.ClientId, Failed = s.Failed })), cancellationToken);
+        await Upsert.For(db.Model, typeof(UsageHour)).WriteAsync(db, _hours.OrderBy(e => e.Key, RowKey.Order).Select(e => e.Value.Fill(new UsageHour
+        {
+            OrganizationId = e.Key.OrganizationId, Hour = e.Key.Slot, ApiKeyId = e.Key.ApiKeyId, UserId = e.Key.UserId, ClientId = e.Key.ClientId,
+            Method = e.Key.Method, Route = e.Key.Route, Status = e.Key.Status,
+        })), cancellationToken);
+        await Upsert.For(db.Model, typeof(UsageDay)).WriteAsync(db, _days.OrderBy(e => e.Key, RowKey.Order).Select(e => e.Value.Fill(new UsageDay
+        {
+            OrganizationId = e.Key.OrganizationId, Day = e.Key.Slot, ApiKeyId = e.Key.ApiKeyId, UserId = e.Key.UserId, ClientId = e.Key.ClientId,
+            Method = e.Key.Method, Route = e.Key.Route, Status = e.Key.Status,
+        })), cancellationToken);
+        await Upsert.For(db.Model, typeof(UsageEndpointHour)).WriteAsync(db, _endpointHours.OrderBy(e => e.Key, EndpointKey.Order).Select(e => e.Value.Fill(
+            new UsageEndpointHour { OrganizationId = e.Key.OrganizationId, Hour = e.Key.Slot, Method = e.Key.Method, Route = e.Key.Route, Status = e.Key.Status })),
+            cancellationToken);
+        await Upsert.For(db.Model, typeof(UsageEndpointDay)).WriteAsync(db, _endpointDays.OrderBy(e => e.Key, EndpointKey.Order).Select(e => e.Value.Fill(
+            new UsageEndpointDay { OrganizationId = e.Key.OrganizationId, Day = e.Key.Slot, Method = e.Key.Method, Route = e.Key.Route, Status = e.Key.Status })),
+            cancellationToken);
+        await Upsert.For(db.Model, typeof(UsageHourTotal)).WriteAsync(db, _totals.OrderBy(e => e.Key, TotalKey.Order).Select(e => e.Value.Fill(
+            new UsageHourTotal { OrganizationId = e.Key.OrganizationId, Hour = e.Key.Hour, ApiKeyId = e.Key.ApiKeyId, ClientId = e.Key.ClientId, Failed = e.Value.Failed })),
+            cancellationToken);
     }
 
     /// <summary>
-    /// The additive upsert of a roll-up entity's row, from the EF model: every column inserted; on a key conflict, every
+    /// The additive upsert of a roll-up entity's rows, from the EF model: every column inserted; on a key conflict, every
     /// column outside the key added to the stored value. The same SQL on SQLite and PostgreSQL.
     /// </summary>
     private sealed class Upsert
     {
+        /// <summary>Parameters per statement: well under SQLite's 32,766 and PostgreSQL's 65,535.</summary>
+        public const int MaxParameters = 10_000;
+
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Dictionary<Type, Upsert>> Cache = new();
         private readonly IReadOnlyList<IProperty> _properties;
+        private readonly EntityRows _rows;
+        private readonly string _conflict;
+        private readonly string _fullChunk;
 
         private Upsert(IModel model, Type entity)
         {
-            var rows = EntityRows.For(model, entity);
-            _properties = rows.Properties;
+            _rows = EntityRows.For(model, entity);
+            _properties = _rows.Properties;
             var key = model.FindEntityType(entity)!.FindPrimaryKey()!.Properties;
-            var sums = _properties.Where(p => !key.Contains(p)).Select(p => rows.Column(p.Name));
-            Sql = $"{rows.Insert(i => "{" + (i - 1) + "}")} ON CONFLICT ({rows.ColumnsOf([.. key.Select(p => p.Name)])}) DO UPDATE SET "
-                + string.Join(", ", sums.Select(c => $"{c} = {rows.Table}.{c} + excluded.{c}"));
+            var sums = _properties.Where(p => !key.Contains(p)).Select(p => _rows.Column(p.Name));
+            _conflict = $" ON CONFLICT ({_rows.ColumnsOf([.. key.Select(p => p.Name)])}) DO UPDATE SET "
+                + string.Join(", ", sums.Select(c => $"{c} = {_rows.Table}.{c} + excluded.{c}"));
+            ChunkRows = Math.Max(1, MaxParameters / _properties.Count);
+            _fullChunk = Sql(ChunkRows);
         }
 
         public static Upsert For(IModel model, Type entity)
@@ -101,18 +113,64 @@ internal sealed class UsageRollup
             }
         }
 
-        public string Sql { get; }
+        public int ChunkRows { get; }
 
-        public object[] Values(object row) => [.. _properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(row)!)];
+        private string Sql(int rows) => _rows.Insert(i => "{" + (i - 1) + "}", rows) + _conflict;
+
+        public async Task WriteAsync(SwitchboardDbContext db, IEnumerable<object> rows, CancellationToken cancellationToken)
+        {
+            var values = new List<object>(ChunkRows * _properties.Count);
+            var count = 0;
+            foreach (var row in rows)
+            {
+                foreach (var p in _properties) values.Add(p.GetGetter().GetClrValueUsingContainingEntity(row)!);
+                if (++count < ChunkRows) continue;
+                await db.Database.ExecuteSqlRawAsync(_fullChunk, values, cancellationToken);
+                (values, count) = (new List<object>(ChunkRows * _properties.Count), 0);
+            }
+            if (count > 0) await db.Database.ExecuteSqlRawAsync(Sql(count), values, cancellationToken);
+        }
     }
 
     /// <summary>A roll-up row's key: <see cref="Slot"/> is the hour, or the day.</summary>
-    private readonly record struct RowKey(string OrganizationId, DateTime Slot, string ApiKeyId, string UserId, string ClientId, string Method, string Route, int Status);
+    private readonly record struct RowKey(string OrganizationId, DateTime Slot, string ApiKeyId, string UserId, string ClientId, string Method, string Route, int Status)
+    {
+        public static readonly IComparer<RowKey> Order = Comparer<RowKey>.Create(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.OrganizationId, b.OrganizationId);
+            if (c == 0) c = a.Slot.CompareTo(b.Slot);
+            if (c == 0) c = string.CompareOrdinal(a.ApiKeyId, b.ApiKeyId);
+            if (c == 0) c = string.CompareOrdinal(a.UserId, b.UserId);
+            if (c == 0) c = string.CompareOrdinal(a.ClientId, b.ClientId);
+            if (c == 0) c = string.CompareOrdinal(a.Method, b.Method);
+            if (c == 0) c = string.CompareOrdinal(a.Route, b.Route);
+            return c != 0 ? c : a.Status.CompareTo(b.Status);
+        });
+    }
 
     /// <summary>An endpoint roll-up row's key: <see cref="Slot"/> is the hour, or the day.</summary>
-    private readonly record struct EndpointKey(string OrganizationId, DateTime Slot, string Method, string Route, int Status);
+    private readonly record struct EndpointKey(string OrganizationId, DateTime Slot, string Method, string Route, int Status)
+    {
+        public static readonly IComparer<EndpointKey> Order = Comparer<EndpointKey>.Create(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.OrganizationId, b.OrganizationId);
+            if (c == 0) c = a.Slot.CompareTo(b.Slot);
+            if (c == 0) c = string.CompareOrdinal(a.Method, b.Method);
+            if (c == 0) c = string.CompareOrdinal(a.Route, b.Route);
+            return c != 0 ? c : a.Status.CompareTo(b.Status);
+        });
+    }
 
-    private readonly record struct TotalKey(string OrganizationId, DateTime Hour, string ApiKeyId, string ClientId);
+    private readonly record struct TotalKey(string OrganizationId, DateTime Hour, string ApiKeyId, string ClientId)
+    {
+        public static readonly IComparer<TotalKey> Order = Comparer<TotalKey>.Create(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.OrganizationId, b.OrganizationId);
+            if (c == 0) c = a.Hour.CompareTo(b.Hour);
+            if (c == 0) c = string.CompareOrdinal(a.ApiKeyId, b.ApiKeyId);
+            return c != 0 ? c : string.CompareOrdinal(a.ClientId, b.ClientId);
+        });
+    }
 
     private sealed class Sums
     {

@@ -115,10 +115,24 @@ public sealed class EntityRows
     /// <c>INSERT INTO</c> the table (<see cref="Columns"/>) <c>VALUES</c> one parameter per column, each written as
     /// <paramref name="parameter"/> makes it from its 1-based position (<c>$1</c> for Npgsql, <c>?1</c> for SQLite).
     /// </summary>
-    public string Insert(Func<int, string> parameter)
+    public string Insert(Func<int, string> parameter) => Insert(parameter, rows: 1);
+
+    /// <summary>
+    /// <c>INSERT INTO</c> the table (<see cref="Columns"/>) <c>VALUES</c> <paramref name="rows"/> rows of one parameter per
+    /// column, numbered on from row to row (the second row's first column is parameter <c>Properties.Count + 1</c>).
+    /// </summary>
+    public string Insert(Func<int, string> parameter, int rows)
     {
         if (!Insertable) throw new InvalidOperationException($"Rows of {_type.ClrType.Name} are not inserted as EF Core inserts them; leave them to EF Core.");
-        return $"INSERT INTO {Table} ({Columns}) VALUES ({string.Join(", ", Properties.Select((_, i) => parameter(i + 1)))})";
+        var columns = Properties.Count;
+        var sql = new System.Text.StringBuilder($"INSERT INTO {Table} ({Columns}) VALUES ");
+        for (var row = 0; row < rows; row++)
+        {
+            sql.Append(row == 0 ? "(" : ", (");
+            for (var i = 1; i <= columns; i++) sql.Append(i == 1 ? "" : ", ").Append(parameter(row * columns + i));
+            sql.Append(')');
+        }
+        return sql.ToString();
     }
 
     public Func<DbDataReader, TEntity> Materialize<TEntity>() => (Func<DbDataReader, TEntity>)Materializer;
