@@ -28,7 +28,7 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
 
     /// <summary>An installation connected to <paramref name="grant"/> as the OAuth callback leaves it (tokens stored, the site's cloud id among their extras).</summary>
     private async Task<(ApiClient Owner, string Installation)> InstallAsync(JiraFake.Grant grant, JiraFake.Site? site, JsonObject? config = null, string? refreshToken = null,
-        ApiClient? existingOwner = null)
+        ApiClient? existingOwner = null, bool siteAsAccount = true)
     {
         var owner = existingOwner ?? node.Client();
         var organization = existingOwner is not null ? (await owner.GetJsonAsync("/api/v1/me"))["organizationId"]!.GetValue<string>()
@@ -40,7 +40,7 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
             db.Add(new IntegrationInstallation
             {
                 Id = id, OrganizationId = organization, ProviderKey = "jira", Name = "Jira", Config = (config ?? new JsonObject { ["projectKey"] = "SUP" }).ToJsonString(),
-                Status = InstallationStatus.PendingAuth, CreatedAt = now, UpdatedAt = now, ProviderAccountId = site?.Url,
+                Status = InstallationStatus.PendingAuth, CreatedAt = now, UpdatedAt = now, ProviderAccountId = siteAsAccount ? site?.Url : null,
             });
             return await db.SaveChangesAsync();
         });
@@ -285,7 +285,8 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         var (site, other) = (Fake.NewSite(), Fake.NewSite());
         var (ownerA, a) = await InstallAsync(Fake.NewGrant(site), site);
         var (ownerB, b) = await InstallAsync(Fake.NewGrant(site), site);
-        var (_, elsewhere) = await InstallAsync(Fake.NewGrant(other), other, existingOwner: ownerA);
+        // Connected before the site was kept as the provider account: register_webhooks keeps it from the tokens' extras.
+        var (_, elsewhere) = await InstallAsync(Fake.NewGrant(other), other, existingOwner: ownerA, siteAsAccount: false);
         using var __ = ownerA;
         using var ___ = ownerB;
 
@@ -295,6 +296,7 @@ public abstract class JiraTests<TNode>(TNode node) : IClassFixture<TNode> where 
         var webhookId = site.Webhooks.Keys.ShouldHaveSingleItem();
         shared["webhookId"]!.GetValue<long>().ShouldBe(webhookId);
         JsonNode.Parse((await ActAsync(elsewhere, "register_webhooks", [])).Body)!["created"]!.GetValue<bool>().ShouldBeTrue();
+        (await node.WithDbAsync(db => db.Set<IntegrationInstallation>().IgnoreQueryFilters().SingleAsync(i => i.Id == elsewhere))).ProviderAccountId.ShouldBe(other.Url);
 
         async Task<int> WebhookRunsAsync(ApiClient owner, string installation)
         {

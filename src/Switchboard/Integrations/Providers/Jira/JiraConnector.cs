@@ -159,6 +159,7 @@ public sealed class JiraConnector(TimeProvider time) : Connector
             + Actions.InboundApi.ProviderPath(JiraDefinition.Key, JiraDefinition.Events);
         var jql = JiraSettings.For(context).ProjectClause;
         string[] events = ["jira:issue_created", "jira:issue_updated"];
+        await KeepSiteAsync(context, cancellationToken);
         for (var startAt = 0; ;)
         {
             var page = JiraApi.Body(await JiraApi.SendAsync(context, HttpMethod.Get, $"/webhook?startAt={startAt}&maxResults=100", null, cancellationToken));
@@ -186,6 +187,19 @@ public sealed class JiraConnector(TimeProvider time) : Connector
         // Kept with the tokens, so the scheduled issues sync refreshes it before Jira's 30 days run out (JiraWebhookRefresh).
         await JiraWebhookRefresh.KeepAsync(context, webhookId, null, cancellationToken);
         return Answer(new JsonObject { ["webhookId"] = webhookId.DeepClone(), ["created"] = true });
+    }
+
+    /// <summary>
+    /// The installation's site as its provider account, where the app-wide route finds it: set when the connection
+    /// completes; an installation connected before that kept only the site's URL with its tokens, and gets it here.
+    /// </summary>
+    private static async Task KeepSiteAsync(ConnectorContext context, CancellationToken cancellationToken)
+    {
+        if (context.Installation.ProviderAccountId is not null) return;
+        if (JiraApi.SiteOrigin((await context.Http.TokensAsync(cancellationToken)).ExtraValue(JiraApi.SiteUrlExtra)) is not { } site) return;
+        await context.Services.GetRequiredService<SwitchboardDbContext>().Set<IntegrationInstallation>().IgnoreQueryFilters()
+            .Where(i => i.Id == context.Installation.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.ProviderAccountId, site), cancellationToken);
+        context.Installation.ProviderAccountId = site;
     }
 
     /// <summary>The site (its URL's origin) names the installations an app-wide delivery is for.</summary>
