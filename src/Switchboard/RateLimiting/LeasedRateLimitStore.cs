@@ -184,6 +184,10 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
         return slice >= 2L * p.Cost ? slice : 0;
     }
 
+    /// <summary>Whether the lease holds units of <paramref name="p"/>'s daily quota for <paramref name="day"/>: such units are all
+    /// alike (counted in the row, spent in any order), whichever lease generation they were taken from.</summary>
+    private static bool HoldsDay(Lease lease, RateLimitPolicy p, long day) => p.Kind == LimitKind.DailyQuota && Fits(lease, p) && lease.End == day;
+
     private static bool Fits(Lease lease, RateLimitPolicy p) =>
         lease.Limit == p.Limit && lease.WindowMicros == p.WindowMicros && lease.Interval == (p.Kind == LimitKind.TokenBucket ? p.IntervalMicros : 0);
 
@@ -250,8 +254,7 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
                 // the time line. A day's units are all alike: one taken from a lease renewed since (the node's other
                 // requests used it up meanwhile) goes into the new lease of the same day, which the row counts too.
                 // Dropping it lost a unit of the quota for every request a bucket refused during a renewal.
-                if (lease.Generation == local[i]) lease.Held += p.Cost;
-                else if (p.Kind == LimitKind.DailyQuota && Fits(lease, p) && lease.End == LimitMath.DayOf(now)) lease.Held += p.Cost;
+                if (lease.Generation == local[i] || HoldsDay(lease, p, LimitMath.DayOf(now))) lease.Held += p.Cost;
             }
         }
     }
@@ -319,7 +322,7 @@ public sealed class LeasedRateLimitStore(NpgsqlDataSource dataSource, PostgresRa
             // the batch began). A day's units are counted in the row like the new ones: they carry over. Overwriting
             // them lost a unit of the quota for every request a bucket refused during a renewal. A bucket's tokens given
             // back meanwhile are slots of the old lease: dropped, spent.
-            var carried = p.Kind == LimitKind.DailyQuota && Fits(lease, p) && lease.End == today ? lease.Held : 0;
+            var carried = HoldsDay(lease, p, today) ? lease.Held : 0;
             // A previous lease that could not be given back is dropped here: its unused slots stay spent.
             lease.Generation = Interlocked.Increment(ref _generations);
             (lease.Limit, lease.WindowMicros, lease.Interval) = (p.Limit, p.WindowMicros, p.Kind == LimitKind.TokenBucket ? p.IntervalMicros : 0);
