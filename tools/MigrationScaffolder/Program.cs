@@ -67,6 +67,11 @@ foreach (var operation in operations)
         case CreateTableOperation t:
             foreach (var c in t.Columns.Where(c => !existingColumns.Contains($"{t.Name}.{c.Name}")))
             {
+                // A NOT NULL column added to a table that has rows needs a default to fill them; the model must declare
+                // it (HasDefaultValue), or MigrationsMatchModelTests sees the migration's schema differ from the model's.
+                if (!c.IsNullable && c.DefaultValue is null && c.DefaultValueSql is null && c.ComputedColumnSql is null)
+                    Console.Error.WriteLine($"warning: {t.Name}.{c.Name} is NOT NULL without a default; existing rows cannot be filled. " +
+                        "Declare HasDefaultValue in the model, or fill the column by hand in the migration.");
                 up.AppendLine(CultureInfo.InvariantCulture, $"        migrationBuilder.AddColumn<{ClrName(c.ClrType)}>(\"{c.Name}\", \"{t.Name}\"{Facets(c)});");
                 downColumns.Add($"        migrationBuilder.DropColumn(\"{c.Name}\", \"{t.Name}\");");
             }
@@ -115,8 +120,24 @@ static string Facets(AddColumnOperation c)
     if (c.MaxLength is { } max) parts.Add($"maxLength: {max}");
     if (c.IsNullable && !c.ClrType.IsValueType) parts.Add("nullable: true");
     if (c.IsNullable && c.ClrType.IsValueType && Nullable.GetUnderlyingType(c.ClrType) is null) parts.Add("nullable: true");
+    // The model's default (HasDefaultValue, already in the provider's type, e.g. an enum stored as text) or SQL.
+    if (c.DefaultValue is { } value) parts.Add("defaultValue: " + Literal(value));
+    if (c.DefaultValueSql is { } sql) parts.Add("defaultValueSql: " + Literal(sql));
     return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
 }
+
+// A C# literal of a column default, of the types the model's columns have.
+static string Literal(object value) => value switch
+{
+    string s => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"",
+    bool b => b ? "true" : "false",
+    int i => i.ToString(CultureInfo.InvariantCulture),
+    long l => l.ToString(CultureInfo.InvariantCulture) + "L",
+    double d => d.ToString("R", CultureInfo.InvariantCulture) + "d",
+    decimal m => m.ToString(CultureInfo.InvariantCulture) + "m",
+    DateTime t => $"new DateTime({t.Ticks}L, DateTimeKind.{t.Kind})",
+    _ => throw new NotSupportedException($"A default of type {value.GetType().Name} ({value}): write this column's default by hand."),
+};
 
 static string ClrName(Type t) => Nullable.GetUnderlyingType(t) is { } inner ? ClrName(inner) + "?" : t switch
 {
