@@ -79,15 +79,67 @@ public abstract class RecordReaderTests<TFactory>(TFactory node) : IClassFixture
         }
     }
 
+    /// <summary>
+    /// PostgreSQL sends reads that arrive together in one statement. Reads of two organizations at once, each asking for
+    /// its own records, the other's and ones that do not exist, many times over: each answers its own organization's
+    /// record or nothing, never the other's, and most went in statements with others.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentReadsOfTwoOrganizationsGetOnlyTheirOwnRecords()
+    {
+        using var alice = node.Client();
+        var alices = (await alice.SignupAsync())["organization"]!["id"]!.GetValue<string>();
+        using var bob = node.Client();
+        var bobs = (await bob.SignupAsync())["organization"]!["id"]!.GetValue<string>();
+        var owned = new List<(string Organization, string Id, string Name)>();
+        for (var i = 0; i < 4; i++)
+        {
+            owned.Add((alices, await CreateAsync(alice, "contacts", $$"""{"firstName":"Alice {{i}}"}"""), $"Alice {i}"));
+            owned.Add((bobs, await CreateAsync(bob, "contacts", $$"""{"firstName":"Bob {{i}}"}"""), $"Bob {i}"));
+        }
+        var reader = node.Services.GetRequiredService<RecordReader>();
+        var before = reader.BatchStatistics();
+
+        var reads = Enumerable.Range(0, 600).Select(async i =>
+        {
+            await Task.Yield();
+            var record = owned[i % owned.Count];
+            // Its own organization's, the other organization's (the same id), or an id nobody has.
+            var (organization, id, expected) = (i / owned.Count % 3) switch
+            {
+                0 => (record.Organization, record.Id, record.Name),
+                1 => (record.Organization == alices ? bobs : alices, record.Id, null),
+                _ => (record.Organization, "con_01JAAAAAAAAAAAAAAAAAAAAAAA", (string?)null),
+            };
+            var found = await reader.FindAsync<Switchboard.Crm.Contacts.Contact>(organization, id, CancellationToken.None);
+            return (organization, id, expected, found);
+        });
+        foreach (var (organization, id, expected, found) in await Task.WhenAll(reads))
+        {
+            if (expected is null) { found.ShouldBeNull($"{organization} asked for {id}"); continue; }
+            found.ShouldNotBeNull($"{organization} asked for {id}");
+            (found.OrganizationId, found.Id, found.FirstName).ShouldBe((organization, id, expected));
+        }
+        var (statements, batched) = reader.BatchStatistics();
+        if (node is PostgresSwitchboard)
+        {
+            (batched - before.ReadsInBatches).ShouldBeGreaterThan(0, "no read went in a statement with others");
+            (statements - before.Statements).ShouldBeLessThan(600, "as many statements as reads");
+        }
+    }
+
     private async Task<int> CompareAsync<T>(RecordReader reader, string organization) where T : CrmRecord
     {
         await using var scope = node.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SwitchboardDbContext>();
         var rows = await db.Set<T>().IgnoreQueryFilters().AsNoTracking().Where(e => e.OrganizationId == organization).ToListAsync();
         var properties = db.Model.FindEntityType(typeof(T))!.GetProperties().Where(p => p.PropertyInfo is not null).Select(p => p.PropertyInfo!).ToList();
-        foreach (var expected in rows)
+        // Each read alone, then all at once: on PostgreSQL the second goes in statements of several reads.
+        var alone = new List<T?>();
+        foreach (var expected in rows) alone.Add(await reader.FindAsync<T>(organization, expected.Id, CancellationToken.None));
+        var together = await Task.WhenAll(rows.Select(async e => { await Task.Yield(); return await reader.FindAsync<T>(organization, e.Id, CancellationToken.None); }));
+        foreach (var (expected, actual) in rows.Select((e, i) => (e, alone[i])).Concat(rows.Select((e, i) => (e, together[i]))))
         {
-            var actual = await reader.FindAsync<T>(organization, expected.Id, CancellationToken.None);
             actual.ShouldNotBeNull($"{typeof(T).Name} {expected.Id}");
             foreach (var property in properties)
             {
