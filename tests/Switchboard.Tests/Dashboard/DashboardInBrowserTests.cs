@@ -88,17 +88,9 @@ public abstract class DashboardInBrowserTests<TNode>(TNode node) : IClassFixture
         // The node's usage flush may count the four requests in more than one pass (the first page load can land
         // between them), so the page is reloaded until the chart holds all four, not merely the first.
         var description = "";
-        browser.WaitUntil("all four requests in the chart", d =>
-        {
-            if (d.FindElements(By.CssSelector("#usage-chart rect.bar")).Count > 0)
-            {
-                description = d.FindElement(By.Id("usage-chart-desc")).GetAttribute("textContent") ?? "";
-                if (description.Contains("4 requests", StringComparison.Ordinal)) return true;
-            }
-            Thread.Sleep(300);
-            d.Navigate().Refresh();
-            return false;
-        });
+        browser.RefreshUntil("all four requests in the chart", d =>
+            d.FindElements(By.CssSelector("#usage-chart rect.bar")).Count > 0
+            && (description = d.FindElement(By.Id("usage-chart-desc")).GetAttribute("textContent") ?? "").Contains("4 requests", StringComparison.Ordinal));
         description.ShouldContain("4 requests, 1 failed");
         MainText(browser).ShouldContain("500 per 60 s");
         Screenshot(browser, "api-key");

@@ -15,15 +15,6 @@ public abstract class WebhookPagesInBrowserTests<TNode>(TNode node) : IClassFixt
 
     private static void Screenshot(HeadlessChromium browser, string name) => DashboardBrowser.Screenshot(browser, name);
 
-    /// <summary>Reloads the page until <paramref name="condition"/> holds (the log shows what the workers did meanwhile).</summary>
-    private static void RefreshUntil(HeadlessChromium browser, string what, Func<IWebDriver, bool> condition) => browser.WaitUntil(what, d =>
-    {
-        if (condition(d)) return true;
-        Thread.Sleep(250);
-        d.Navigate().Refresh();
-        return false;
-    });
-
     [Fact(Timeout = 300_000)]
     public async Task AnOwnerCreatesAnEndpointWatchesADeliveryFailAndRetriesIt()
     {
@@ -64,7 +55,7 @@ public abstract class WebhookPagesInBrowserTests<TNode>(TNode node) : IClassFixt
 
         // A CRM write: its delivery appears in the log, succeeded, signed with the secret shown.
         (await api.PostAsync("/api/v1/contacts", new { firstName = "Ada", email = "ada@example.com" })).EnsureSuccessStatusCode();
-        RefreshUntil(browser, "the delivery, succeeded", d => d.FindElements(By.CssSelector("details.delivery .pill.succeeded")).Count == 1);
+        browser.RefreshUntil("the delivery, succeeded", d => d.FindElements(By.CssSelector("details.delivery .pill.succeeded")).Count == 1);
         WebhookReceiver.Verifies(receiver.Requests.Single(), secret).ShouldBeTrue();
         driver.FindElement(By.CssSelector("details.delivery summary")).Click();
         driver.FindElement(By.CssSelector("details.delivery pre.payload")).Text.ShouldContain("ada@example.com");
@@ -75,7 +66,7 @@ public abstract class WebhookPagesInBrowserTests<TNode>(TNode node) : IClassFixt
         receiver.Answer(500, times: 100);
         (await api.PostAsync("/api/v1/contacts", new { firstName = "Grace", email = "grace@example.com" })).EnsureSuccessStatusCode();
         // (The tests' retry schedule is short: three attempts within a second, then the delivery is dead.)
-        RefreshUntil(browser, "the failed delivery", d => d.FindElements(By.CssSelector("details.delivery .pill.dead")).Count == 1
+        browser.RefreshUntil("the failed delivery", d => d.FindElements(By.CssSelector("details.delivery .pill.dead")).Count == 1
             && d.FindElement(By.CssSelector("details.delivery summary")).Text.Contains("HTTP 500", StringComparison.Ordinal));
         var failed = driver.FindElement(By.CssSelector("details.delivery"));
         var failedId = failed.GetAttribute("id")!;
@@ -89,7 +80,7 @@ public abstract class WebhookPagesInBrowserTests<TNode>(TNode node) : IClassFixt
         failed.FindElement(By.CssSelector("button[form=retry-form]")).Click();
         browser.WaitFor("the retry message", d => d.FindElement(By.Id("webhook-message"))).Text.ShouldBe($"Delivery {failedId} will be sent again now.");
         await Task.Run(() => driver.Navigate().GoToUrl(endpointUrl)); // a GET again: reloading the answer to a POST would post again
-        RefreshUntil(browser, "the retry, succeeded", d => d.FindElement(By.Id(failedId)).FindElements(By.CssSelector(".pill.succeeded")).Count == 1);
+        browser.RefreshUntil("the retry, succeeded", d => d.FindElement(By.Id(failedId)).FindElements(By.CssSelector(".pill.succeeded")).Count == 1);
         var retried = driver.FindElement(By.Id(failedId));
         retried.FindElement(By.TagName("summary")).Click();
         var attempts = retried.FindElements(By.CssSelector("table.attempts tbody tr td:nth-child(3)")).Select(c => c.Text).ToList();

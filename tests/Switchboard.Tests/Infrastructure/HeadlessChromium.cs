@@ -59,6 +59,15 @@ public sealed class HeadlessChromium : IDisposable
     public void WaitUntil(string what, Func<IWebDriver, bool> condition, int seconds = 30) =>
         WaitFor(what, d => condition(d) ? (object)true : null, seconds);
 
+    /// <summary>Reloads the page until <paramref name="condition"/> holds: for what the node's workers write meanwhile.</summary>
+    public void RefreshUntil(string what, Func<IWebDriver, bool> condition, int seconds = 30) => WaitUntil(what, d =>
+    {
+        if (condition(d)) return true;
+        Thread.Sleep(250);
+        d.Navigate().Refresh();
+        return false;
+    }, seconds);
+
     /// <summary>Every script, stylesheet, image and frame the page refers to, as absolute URLs.</summary>
     public IReadOnlyList<string> ReferencedResources() =>
         (Driver.ExecuteScript("return [...document.querySelectorAll('script[src],link[href],img[src],iframe[src]')].map(e => e.src || e.href);")
