@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # A against B on PostgreSQL, side by side in one run: this working tree (B) and another commit (A, checked out in a
 # temporary git worktree), each built in Release and run as a node on its own database of one throwaway cluster
-# (127.0.0.1 only, fsync on). Each node gets the setup bench/ratelimit.sh uses (an Enterprise organization, a key whose
+# (127.0.0.1 only, fsync on). Each node gets bench_organization (bench/lib.sh: an Enterprise organization, a key whose
 # limit the run cannot reach, a contact). Then, alternating A and B for each round: a paced run near 1,000 req/s
 # (latency) and a full-speed run (throughput, the node's and PostgreSQL's CPU per request) of GET /api/v1/contacts/{id}.
 # Only the node being measured gets requests; the other waits idle.
 # Usage: bench/ab-postgres.sh <commit A> [rounds, default 3] [seconds per run, default 15]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 [ $# -ge 1 ] || { echo "usage: bench/ab-postgres.sh <commit> [rounds] [seconds]" >&2; exit 2; }
 rev="$(git rev-parse --verify "$1^{commit}")"
 rounds="${2:-3}"
@@ -33,12 +34,8 @@ trap 'cleanup; "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/nul
 pg() { "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d "$1" -Atqc "$2"; }
 admin="admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 encryption_key="$(head -c 32 /dev/urandom | base64)"
-json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
-free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
-cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
-postgres_pids() { local m; m="$(head -1 "$PGDATA/postmaster.pid")"; echo "$m" $(pgrep -P "$m"); }
 
-declare -A node_port node_pid key contact
+declare -A node_port node_pid keys contacts
 for side in a b; do
   tree="$([ $side = a ] && echo "$work/a" || echo "$here")"
   pg postgres "CREATE DATABASE bench_$side" >/dev/null
@@ -52,27 +49,20 @@ for side in a b; do
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$p/alive" >/dev/null && break; sleep 0.5; done
   curl -fs "http://127.0.0.1:$p/health" >/dev/null || { echo "node $side did not start:"; tail -20 "$work/node-$side/server.log"; exit 1; }
   base="http://127.0.0.1:$p"
-  signup="$(curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' \
-    -d "{\"email\":\"ab-$side-$RANDOM@example.com\",\"password\":\"benchmark password\",\"name\":\"Bench\",\"organizationName\":\"Bench\"}")"
-  token="$(json '["accessToken"]' <<<"$signup")"; org="$(json '["organization"]["id"]' <<<"$signup")"
-  curl -fs -X PUT "$base/api/v1/admin/organizations/$org/plan" -H "X-Admin-Token: $admin" -H 'content-type: application/json' \
-    -d '{"plan":"enterprise","dailyQuota":10000000000}' >/dev/null
-  key[$side]="$(curl -fs -X POST "$base/api/v1/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-    -d '{"name":"bench","scopes":["contacts:read","contacts:write"],"rateLimit":{"requests":1000000000,"windowSeconds":3600}}' | json '["key"]')"
-  contact[$side]="$(curl -fs -X POST "$base/api/v1/contacts" -H "X-API-Key: ${key[$side]}" -H 'content-type: application/json' \
-    -d '{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com","company":"Analytical Engines"}' | json '["id"]')"
-  printf 'wrk.headers["X-API-Key"] = "%s"\nfunction delay() return 10 end\n' "${key[$side]}" >"$work/paced-$side.lua"
+  bench_organization "$base" "$admin"
+  keys[$side]="$key"; contacts[$side]="$contact"
+  printf 'wrk.headers["X-API-Key"] = "%s"\nfunction delay() return 10 end\n' "${keys[$side]}" >"$work/paced-$side.lua"
   # Warm-up (JIT tiering, prepared statements, caches).
-  wrk -t2 -c32 -d8s -H "X-API-Key: ${key[$side]}" "$base/api/v1/contacts/${contact[$side]}" >/dev/null
+  wrk -t2 -c32 -d8s -H "X-API-Key: ${keys[$side]}" "$base/api/v1/contacts/${contacts[$side]}" >/dev/null
 done
 
 field() { awk -v f="$1" '$1 == f {print $2}'; }
 for round in $(seq 1 "$rounds"); do
   for side in a b; do
-    url="http://127.0.0.1:${node_port[$side]}/api/v1/contacts/${contact[$side]}"
+    url="http://127.0.0.1:${node_port[$side]}/api/v1/contacts/${contacts[$side]}"
     paced="$(wrk -t2 -c12 -d"${duration}s" --latency -s "$work/paced-$side.lua" "$url" 2>&1)"
     n0="$(cpu "${node_pid[$side]}")"; g0="$(cpu $(postgres_pids))"
-    full="$(wrk -t2 -c32 -d"${duration}s" -H "X-API-Key: ${key[$side]}" "$url" 2>&1)"
+    full="$(wrk -t2 -c32 -d"${duration}s" -H "X-API-Key: ${keys[$side]}" "$url" 2>&1)"
     n1="$(cpu "${node_pid[$side]}")"; g1="$(cpu $(postgres_pids))"
     r="$(awk '/requests in/ {print $1}' <<<"$full")"
     python3 -c "hz=$(getconf CLK_TCK); r=$r; print(f'round $round ${side^^}: paced p50 $(field 50% <<<"$paced") p99 $(field 99% <<<"$paced") at $(field Requests/sec: <<<"$paced") req/s; full speed $(field Requests/sec: <<<"$full") req/s, CPU per request node {($n1-$n0)/hz/r*1e6:.0f} us, PostgreSQL {($g1-$g0)/hz/r*1e6:.0f} us')"

@@ -8,11 +8,11 @@
 # Usage: bench/oauth.sh [seconds per throughput run, default 10] [rounds, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 duration="${1:-10}"
 rounds="${2:-3}"
 exchange_connections="${EXCHANGE_CONNECTIONS:-16}"
-free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 sb_port="$(free_port 5280)"; op_port="$(free_port $((sb_port + 1)))"; mint_port="$(free_port $((op_port + 1)))"
 work="$(mktemp -d /tmp/switchboard-oauth-bench.XXXXXX)"
 
@@ -41,7 +41,6 @@ for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$op_port/.well-known/openid-
 
 sb="http://127.0.0.1:$sb_port"
 op="http://127.0.0.1:$op_port"
-json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
 email="bench-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')@example.com"
 password="benchmark password"
 token="$(curl -fs -X POST "$sb/api/v1/auth/signup" -H 'content-type: application/json' \

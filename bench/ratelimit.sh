@@ -14,6 +14,7 @@
 # compare (issue #23 asks for within 5%).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 duration="${1:-15}"
 databases="${DATABASES:-sqlite postgres}"
@@ -37,7 +38,6 @@ if [[ " $databases " == *" postgres"* ]]; then
   encryption_key="$(head -c 32 /dev/urandom | base64)"
 fi
 
-free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 # start <database> <port>: a node in its own folder; prints its pid.
 start() {
   local db=$1 p=$2 dir="$work/node-$2"
@@ -56,30 +56,16 @@ start() {
 }
 pid_of() { cat "$work/node-$1/pid"; }
 
-json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
-# setup <base>: an Enterprise organization with a quota this run cannot reach, a key whose own limit it cannot reach
-# (every limit is checked and counted on every request, none refuses) and a contact; sets $key and $contact.
+# setup <base>: the organization, key and contact of bench_organization (bench/lib.sh); prints the limits they got.
 setup() {
-  local base=$1 signup token org
-  signup="$(curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' \
-    -d "{\"email\":\"bench-$RANDOM$RANDOM@example.com\",\"password\":\"benchmark password\",\"name\":\"Bench\",\"organizationName\":\"Bench\"}")"
-  token="$(json '["accessToken"]' <<<"$signup")"
-  org="$(json '["organization"]["id"]' <<<"$signup")"
-  curl -fs -X PUT "$base/api/v1/admin/organizations/$org/plan" -H "X-Admin-Token: $admin" -H 'content-type: application/json' \
-    -d '{"plan":"enterprise","dailyQuota":10000000000}' >/dev/null
-  key="$(curl -fs -X POST "$base/api/v1/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-    -d '{"name":"bench","scopes":["contacts:read","contacts:write"],"rateLimit":{"requests":1000000000,"windowSeconds":3600}}' | json '["key"]')"
-  contact="$(curl -fs -X POST "$base/api/v1/contacts" -H "X-API-Key: $key" -H 'content-type: application/json' \
-    -d '{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com","company":"Analytical Engines"}' | json '["id"]')"
+  local base=$1
+  bench_organization "$base" "$admin"
   curl -fs -D - -o /dev/null "$base/api/v1/contacts/$contact" -H "X-API-Key: $key" | grep -iE '^(x-ratelimit-limit|ratelimit-policy):' | tr -d '\r'
 }
 
 run() { wrk -t2 -c32 -d"${duration}s" --latency "$@" 2>&1; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
 requests() { awk '/requests in/ {print $1}'; }
-# CPU seconds (user + system) a process and, with "tree", its children have used so far.
-cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
-postgres_pids() { local m; m="$(head -1 "$PGDATA/postmaster.pid")"; echo "$m" $(pgrep -P "$m"); }
 # Statements of the limits and usage bookkeeping (rate-limit counters, usage rows and roll-ups, last-used times).
 bookkeeping_calls() {
   pg switchboard_bench "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query ~* '(rate_limit_buckets|api_requests|api_usage|last_used)'"

@@ -78,7 +78,7 @@ foreach (var operation in operations)
             break;
         case CreateIndexOperation i when !existingIndexes.Contains(i.Name):
             var columns = i.Columns.Length == 1 ? $"\"{i.Columns[0]}\"" : "[" + string.Join(", ", i.Columns.Select(c => $"\"{c}\"")) + "]";
-            up.AppendLine(CultureInfo.InvariantCulture, $"        migrationBuilder.CreateIndex(\"{i.Name}\", \"{i.Table}\", {columns}{(i.IsUnique ? ", unique: true" : "")}{(i.Filter is null ? "" : $", filter: \"{i.Filter.Replace("\"", "\\\"", StringComparison.Ordinal)}\"")});");
+            up.AppendLine(CultureInfo.InvariantCulture, $"        migrationBuilder.CreateIndex(\"{i.Name}\", \"{i.Table}\", {columns}{(i.IsUnique ? ", unique: true" : "")}{(i.Filter is null ? "" : ", filter: " + Literal(i.Filter))});");
             break;
     }
 }

@@ -39,8 +39,8 @@ public sealed class RecordReader : IAsyncDisposable
     public async ValueTask<TEntity?> FindAsync<TEntity>(string organizationId, string id, CancellationToken cancellationToken) where TEntity : CrmRecord
     {
         var shape = ShapeOf(typeof(TEntity));
-        var materialize = (Func<DbDataReader, TEntity>)shape.Materializer;
         if (_postgres is not null) return (TEntity?)await shape.Batches!.ReadAsync(_postgres, organizationId, id, cancellationToken);
+        var materialize = (Func<DbDataReader, TEntity>)shape.Materializer;
 
         // SQLite answers from the calling thread whatever the API; its reads are done synchronously, as its async
         // methods would do anyway.
@@ -232,8 +232,8 @@ public sealed class RecordReader : IAsyncDisposable
                 await using var command = new NpgsqlCommand(singleSql, connection);
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = read.OrganizationId });
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = read.Id });
-                await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, CancellationToken.None);
                 Interlocked.Increment(ref Statements);
+                await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, CancellationToken.None);
                 read.Done.TrySetResult(await reader.ReadAsync(CancellationToken.None) ? materialize(reader) : null);
                 return;
             }
